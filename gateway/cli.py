@@ -1,0 +1,73 @@
+"""``flask`` commands: migrate, make keys and the first admin, and run the embedded default."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from gateway import accounts
+from gateway.errors import Conflict
+from gateway.settings import describe
+
+
+def _services():
+    return current_app.extensions["gateway"]
+
+
+@click.group("db", cls=AppGroup)
+def db() -> None:
+    """The store's schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations (to REVISION, by default all of them)."""
+    _services().store.upgrade(revision)
+    click.echo(f"database migrated to {revision}")
+
+
+def _create_admin(username: str) -> None:
+    svc = _services()
+    password = accounts.one_time_password()
+    accounts.create_user(
+        svc.store, svc.clock, svc.passwords, username=username, password=password,
+        display_name="Administrator", role="admin", must_change_password=True,
+    )
+    click.echo(f"created admin {username!r} with one-time password: {password}")
+    click.echo("sign in at /sign-in and change it; it is not shown again.")
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--username", default="admin", show_default=True)
+def create_admin(username: str) -> None:
+    """Create an administrator with a one-time password, printed once."""
+    try:
+        _create_admin(username)
+    except Conflict as error:
+        raise click.ClickException(error.detail) from None
+
+
+@click.command("init")
+@with_appcontext
+def init() -> None:
+    """First-start set-up, safe to repeat: migrate, make keys, make an admin if none."""
+    svc = _services()
+    svc.store.upgrade()
+    click.echo(f"signing key {svc.keyring.active.kid} ready")
+    if not any(user.is_admin for user in accounts.list_users(svc.store)):
+        _create_admin("admin")
+
+
+@click.command("settings")
+def settings() -> None:
+    """List every GATEWAY_* setting with its default and help."""
+    for variable, default, help_text in describe():
+        click.echo(f"{variable}={default}\n    {help_text}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (db, create_admin, init, settings):
+        app.cli.add_command(command)

@@ -1,0 +1,95 @@
+"""Domain errors. Each carries the HTTP status and problem type the web layer answers with.
+
+Domain modules raise these; ``gateway.web.problems`` turns any of them into one
+``application/problem+json`` body. The ``slug`` is the stable part of the problem ``type``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    """Base of every error a client can cause. Subclasses set status, slug and title."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extensions = extensions
+
+
+class InvalidRequest(GatewayError):
+    """The request is well-formed but its values make no sense here."""
+
+    status = 400
+    slug = "invalid-request"
+    title = "Invalid request"
+
+
+class ValidationFailed(GatewayError):
+    """The body or query does not match its schema; ``errors`` names the fields."""
+
+    status = 422
+    slug = "validation-failed"
+    title = "The request does not match its schema"
+
+
+class Unauthenticated(GatewayError):
+    status = 401
+    slug = "unauthenticated"
+    title = "Authentication required"
+
+
+class InvalidCredentials(GatewayError):
+    status = 401
+    slug = "invalid-credentials"
+    title = "Wrong username or password"
+
+
+class TokenInvalid(GatewayError):
+    status = 401
+    slug = "token-invalid"
+    title = "The token is not valid"
+
+
+class TokenExpired(TokenInvalid):
+    slug = "token-expired"
+    title = "The token has expired"
+
+
+class TokenReused(TokenInvalid):
+    slug = "token-reused"
+    title = "The token was already used; its whole family is now revoked"
+
+
+class Forbidden(GatewayError):
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class CsrfFailed(Forbidden):
+    slug = "csrf-failed"
+    title = "Missing or wrong CSRF token"
+
+
+class NotFound(GatewayError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(GatewayError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class Gone(GatewayError):
+    status = 410
+    slug = "gone"
+    title = "No longer available"

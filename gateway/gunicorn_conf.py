@@ -1,0 +1,16 @@
+"""gunicorn settings for the embedded default: one process, many threads.
+
+One process keeps the in-process event bus and worker whole; threads serve the browsers
+that wait on a QR login. Several processes or machines need GATEWAY_REDIS_URL (see README).
+Override any of these on the command line, e.g. ``--bind 0.0.0.0:8000``.
+"""
+
+bind = "127.0.0.1:8000"
+workers = 1
+worker_class = "gthread"
+threads = 64
+timeout = 60
+graceful_timeout = 10
+keepalive = 5
+accesslog = None  # the gateway writes its own access log, without tokens or query strings
+errorlog = "-"

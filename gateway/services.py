@@ -1,0 +1,24 @@
+"""Everything a request needs from the running gateway, built once by ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.accounts import Passwords
+from gateway.clock import Clock
+from gateway.device_tokens import Lifetimes
+from gateway.keys import Keyring
+from gateway.settings import Settings
+from gateway.store import Store
+from gateway.tokens import Signer
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    clock: Clock
+    keyring: Keyring
+    signer: Signer
+    passwords: Passwords
+    lifetimes: Lifetimes

@@ -1,0 +1,252 @@
+"""Declared endpoints: each view states its schemas once, and both validation and the
+OpenAPI document come from that statement.
+
+``@operation(...)`` checks who is calling, parses and validates the JSON body and the
+query string with pydantic, and renders a returned model as JSON. ``openapi_document``
+walks the app's routes and describes every one of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flask import Flask, Response, request
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from gateway.errors import GatewayError, InvalidRequest
+from gateway.errors import ValidationFailed as _ValidationFailed
+from gateway.web import auth
+
+Auth = Literal["device", "web", "admin"] | None
+
+
+class Model(BaseModel):
+    """Base of request bodies: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem, as every error answers."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Send the body as application/json"
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    auth: Auth = None
+    errors: tuple[int, ...] = ()
+    produces: str = "application/json"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _field_errors(error: ValidationError) -> list[dict[str, str]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in item["loc"]) or "(body)",
+            "message": item["msg"],
+            "code": item["type"],
+        }
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    """The request's JSON body as *model*. Raises ``UnsupportedMediaType``,
+    ``InvalidRequest`` (malformed JSON) or ``ValidationFailed`` (naming the fields)."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType()
+    try:
+        data = json.loads(request.get_data(cache=True), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise InvalidRequest("the body is not well-formed JSON") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _ValidationFailed(errors=_field_errors(error)) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """The query string as *model*. Raises ``ValidationFailed``."""
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        raise _ValidationFailed(errors=_field_errors(error)) from None
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    response = Response(json.dumps(data, separators=(",", ":")), status, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _authenticate(kind: Auth) -> None:
+    if kind == "device":
+        auth.current_device()
+    elif kind in ("web", "admin"):
+        auth.current_web_session(admin=kind == "admin")
+
+
+def operation(**declaration: Any):
+    """Declare an endpoint (see ``Operation`` for the fields) and enforce its schemas.
+
+    The view receives ``body=`` and ``query=`` as validated models when declared, and may
+    return a pydantic model (rendered as JSON with the declared status) or a response.
+    """
+    op = Operation(**declaration)
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            _authenticate(op.auth)
+            if op.body is not None:
+                kwargs["body"] = parse_body(op.body)
+            if op.query is not None:
+                kwargs["query"] = parse_query(op.query)
+            result = view(*args, **kwargs)
+            if isinstance(result, BaseModel):
+                return json_response(result.model_dump(mode="json"), op.status)
+            return result
+
+        wrapper.operation = op
+        return wrapper
+
+    return decorate
+
+
+# -- the OpenAPI document ---------------------------------------------------------------
+
+_CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_PARAM_TYPES = {"int": {"type": "integer"}, None: {"type": "string"}, "string": {"type": "string"}}
+_SECURITY = {
+    "device": [{"deviceToken": []}],
+    "web": [{"webSession": []}],
+    "admin": [{"webSession": []}],
+}
+_STATUS_TEXT = {
+    400: "Malformed request", 401: "Not signed in or token not valid", 403: "Not allowed",
+    404: "Not found", 409: "Conflict", 410: "Gone", 413: "Body too large",
+    415: "Wrong content type", 422: "Fields do not match the schema", 429: "Rate limited",
+}
+
+
+def _path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+    for converter, name in _CONVERTER.findall(rule):
+        schema = _PARAM_TYPES.get(converter or None, {"type": "string"})
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return _CONVERTER.sub(r"{\2}", rule), params
+
+
+def _query_parameters(model: type[BaseModel], schemas: dict) -> list[dict]:
+    properties = model.model_json_schema()["properties"]
+    required = set(model.model_json_schema().get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": schema}
+        for name, schema in properties.items()
+    ]
+
+
+def openapi_document(app: Flask, title: str, version: str) -> dict:
+    """An OpenAPI 3.1 document describing every route of *app* but ``static``."""
+    entries = []
+    models: set[tuple[type[BaseModel], str]] = {(Problem, "serialization")}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        op: Operation = getattr(view, "operation", None) or Operation(
+            summary=(view.__doc__ or rule.endpoint).strip().splitlines()[0], tag="other",
+            produces="text/html",
+        )
+        entries.append((rule, op))
+        if op.body:
+            models.add((op.body, "validation"))
+        if op.response:
+            models.add((op.response, "serialization"))
+    refs, defs = models_json_schema(sorted(models, key=lambda m: m[0].__name__),
+                                    ref_template="#/components/schemas/{model}")
+    paths: dict[str, dict] = {}
+    for rule, op in entries:
+        path, params = _path(rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _describe(op, rule.endpoint, params, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {
+                "deviceToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "webSession": {"type": "apiKey", "in": "cookie", "name": "gw_session"},
+            },
+        },
+    }
+
+
+def _describe(op: Operation, endpoint: str, params: list[dict], refs: dict) -> dict:
+    problem_ref = refs[(Problem, "serialization")]
+    if op.response is not None:
+        content = {op.produces: {"schema": refs[(op.response, "serialization")]}}
+    elif op.produces == "application/json":
+        content = None
+    else:
+        content = {op.produces: {"schema": {"type": "string"}}}
+    responses: dict[str, dict] = {str(op.status): {"description": op.summary}}
+    if content:
+        responses[str(op.status)]["content"] = content
+    errors = set(op.errors) | ({401, 403} if op.auth else set())
+    if op.body is not None:
+        errors |= {400, 413, 415, 422}
+    if op.query is not None:
+        errors.add(422)
+    for status in sorted(errors):
+        responses[str(status)] = {
+            "description": _STATUS_TEXT.get(status, "Error"),
+            "content": {"application/problem+json": {"schema": problem_ref}},
+        }
+    described = {
+        "operationId": endpoint.replace(".", "_"),
+        "summary": op.summary,
+        "tags": [op.tag],
+        "responses": responses,
+        **op.extra,
+    }
+    if op.query is not None:
+        params = params + _query_parameters(op.query, refs)
+    if params:
+        described["parameters"] = params
+    if op.body is not None:
+        described["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
+    if op.auth:
+        described["security"] = _SECURITY[op.auth]
+    return described

@@ -1,0 +1,82 @@
+"""Who is calling: a device with a bearer token, or a browser with a session cookie.
+
+Browser calls that change state must also carry the session's CSRF token in the
+``X-CSRF-Token`` header; the cookie alone is never enough.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from gateway import device_tokens, web_sessions
+from gateway.device_tokens import DevicePrincipal
+from gateway.errors import CsrfFailed, Forbidden, Unauthenticated
+from gateway.web.context import services
+from gateway.web_sessions import WebSession
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def session_cookie_name() -> str:
+    """``__Host-`` cookies are only kept over HTTPS, so the prefix follows the public URL."""
+    return "__Host-gw_session" if services().settings.https else "gw_session"
+
+
+def set_session_cookie(response, session_id: str) -> None:
+    settings = services().settings
+    response.set_cookie(
+        session_cookie_name(),
+        session_id,
+        max_age=settings.web_session_hours * 3600,
+        path="/",
+        secure=settings.https,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def clear_session_cookie(response) -> None:
+    settings = services().settings
+    response.delete_cookie(
+        session_cookie_name(), path="/", secure=settings.https, httponly=True, samesite="Lax"
+    )
+
+
+def current_device() -> DevicePrincipal:
+    """The device behind the request's bearer token. Raises ``Unauthenticated`` when there
+    is none and ``TokenInvalid``/``TokenExpired`` when it does not check out."""
+    if "device" not in g:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("send the device's access token as 'Authorization: Bearer ...'")
+        svc = services()
+        g.device = device_tokens.authenticate(svc.store, svc.signer, token.strip())
+    return g.device
+
+
+def optional_web_session() -> WebSession | None:
+    """The browser's live session, or None."""
+    if "web_session" not in g:
+        session_id = request.cookies.get(session_cookie_name())
+        svc = services()
+        g.web_session = web_sessions.find(svc.store, svc.clock, session_id) if session_id else None
+    return g.web_session
+
+
+def current_web_session(*, admin: bool = False) -> WebSession:
+    """The browser's session, its CSRF token checked on state-changing methods.
+
+    Raises ``Unauthenticated`` without a live session, ``CsrfFailed`` without the right
+    token, and ``Forbidden`` when *admin* is asked for and the user is not one.
+    """
+    session = optional_web_session()
+    if session is None:
+        raise Unauthenticated("sign in first")
+    if request.method not in SAFE_METHODS and not session.csrf_matches(
+        request.headers.get(CSRF_HEADER)
+    ):
+        raise CsrfFailed(f"send the session's CSRF token in the {CSRF_HEADER} header")
+    if admin and session.role != "admin":
+        raise Forbidden("this needs an administrator")
+    return session

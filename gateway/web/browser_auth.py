@@ -1,0 +1,86 @@
+"""Browser sign-in for the desktop pages and the admin console (a cookie session)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, request
+from pydantic import BaseModel, Field
+
+from gateway import accounts, web_sessions
+from gateway.web.api import Model, json_response, operation
+from gateway.web.auth import (
+    clear_session_cookie,
+    current_web_session,
+    session_cookie_name,
+    set_session_cookie,
+)
+from gateway.web.context import services
+from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
+from gateway.web.schemas import UserOut
+
+bp = Blueprint("browser_auth", __name__, url_prefix="/api/v1/web")
+
+
+class WebSignIn(Model):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SessionOut(BaseModel):
+    user: UserOut
+    csrf_token: str
+    method: str
+    expires_at: datetime
+
+
+def start_session(user_id: str, method: str, status: int = 200) -> Response:
+    """Open a new browser session for *user_id* (ending the one the browser had) and answer
+    with it, setting the cookie."""
+    svc = services()
+    lifetime = timedelta(hours=svc.settings.web_session_hours)
+    with svc.store.write() as connection:
+        session_id = web_sessions.open_session(
+            connection, svc.clock, user_id, method, lifetime,
+            replaces=request.cookies.get(session_cookie_name()),
+        )
+    session = web_sessions.find(svc.store, svc.clock, session_id)
+    response = json_response(_session_out(session).model_dump(mode="json"), status)
+    set_session_cookie(response, session_id)
+    return response
+
+
+def _session_out(session: web_sessions.WebSession) -> SessionOut:
+    user = accounts.get_user(services().store, session.user_id)
+    return SessionOut(
+        user=UserOut.of(user), csrf_token=session.csrf_token, method=session.method,
+        expires_at=session.expires_at,
+    )
+
+
+@bp.post("/sign-in")
+@limiter.limit(sign_in_limit, key_func=by_address)
+@limiter.limit(sign_in_limit, key_func=by_account)
+@operation(summary="Sign a browser in with a password", tag="browser sign-in", body=WebSignIn,
+           response=SessionOut, errors=(401, 429))
+def sign_in(body: WebSignIn):
+    svc = services()
+    user = accounts.authenticate(svc.store, svc.passwords, body.username, body.password)
+    return start_session(user.id, "password")
+
+
+@bp.get("/session")
+@operation(summary="The browser's session and its CSRF token", tag="browser sign-in",
+           auth="web", response=SessionOut)
+def session():
+    return _session_out(current_web_session())
+
+
+@bp.post("/sign-out")
+@operation(summary="Sign the browser out", tag="browser sign-in", auth="web", status=204)
+def sign_out():
+    svc = services()
+    web_sessions.end(svc.store, svc.clock, request.cookies[session_cookie_name()])
+    response = Response(status=204)
+    clear_session_cookie(response)
+    return response

@@ -1,0 +1,126 @@
+"""Device sign-in for the mobile app: password sign-in, refresh, sign-out, devices."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from gateway import accounts, device_tokens, devices
+from gateway.devices import DeviceDescription
+from gateway.web.api import Model, operation
+from gateway.web.auth import current_device
+from gateway.web.context import client_ip, services
+from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
+from gateway.web.schemas import DeviceIn, DeviceList, DeviceOut, UserOut
+from pydantic import BaseModel, Field
+
+bp = Blueprint("device_auth", __name__, url_prefix="/api/v1")
+
+
+class SignIn(Model):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    device: DeviceIn
+
+
+class Refresh(Model):
+    refresh_token: str = Field(min_length=16, max_length=256)
+
+
+class Tokens(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    refresh_token: str
+    device_id: str
+    user_id: str
+
+    @classmethod
+    def of(cls, pair: device_tokens.TokenPair) -> Tokens:
+        return cls(
+            access_token=pair.access_token, expires_in=pair.expires_in,
+            refresh_token=pair.refresh_token, device_id=pair.device_id, user_id=pair.user_id,
+        )
+
+
+class PasswordChange(Model):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
+def description_of(device: DeviceIn) -> DeviceDescription:
+    return DeviceDescription(
+        app_device_id=device.device_id, model=device.model, os=device.os,
+        os_version=device.os_version, app_version=device.app_version,
+        public_key=device.public_key.model_dump(exclude_none=True) if device.public_key else None,
+    )
+
+
+@bp.post("/auth/sign-in")
+@limiter.limit(sign_in_limit, key_func=by_address)
+@limiter.limit(sign_in_limit, key_func=by_account)
+@operation(summary="Sign a device in with a password", tag="device sign-in", body=SignIn,
+           response=Tokens, errors=(401, 429))
+def sign_in(body: SignIn):
+    svc = services()
+    pair = device_tokens.sign_in(
+        svc.store, svc.signer, svc.clock, svc.passwords, svc.lifetimes,
+        username=body.username, password=body.password,
+        description=description_of(body.device), ip=client_ip(),
+    )
+    return Tokens.of(pair)
+
+
+@bp.post("/auth/refresh")
+@limiter.limit("60 per minute", key_func=by_address)
+@operation(summary="Trade a refresh token for new tokens", tag="device sign-in", body=Refresh,
+           response=Tokens, errors=(401, 429))
+def refresh(body: Refresh):
+    svc = services()
+    pair = device_tokens.refresh(
+        svc.store, svc.signer, svc.clock, svc.lifetimes, body.refresh_token, ip=client_ip()
+    )
+    return Tokens.of(pair)
+
+
+@bp.post("/auth/sign-out")
+@operation(summary="Sign this device's session out", tag="device sign-in", auth="device",
+           status=204)
+def sign_out():
+    svc = services()
+    device_tokens.sign_out(svc.store, svc.clock, current_device().family_id)
+    return Response(status=204)
+
+
+@bp.get("/me")
+@operation(summary="The signed-in user", tag="account", auth="device", response=UserOut)
+def me():
+    return UserOut.of(accounts.get_user(services().store, current_device().user_id))
+
+
+@bp.post("/me/password")
+@operation(summary="Change the password", tag="account", auth="device", body=PasswordChange,
+           status=204, errors=(400,))
+def change_password(body: PasswordChange):
+    svc = services()
+    accounts.change_password(
+        svc.store, svc.passwords, current_device().user_id, body.current_password, body.new_password
+    )
+    return Response(status=204)
+
+
+@bp.get("/devices")
+@operation(summary="The user's devices", tag="devices", auth="device", response=DeviceList)
+def list_devices():
+    principal = current_device()
+    found = devices.list_devices(services().store, principal.user_id)
+    return DeviceList(devices=[DeviceOut.of(d, principal.device_id) for d in found])
+
+
+@bp.delete("/devices/<device_id>")
+@operation(summary="Revoke one of the user's devices", tag="devices", auth="device",
+           response=DeviceOut, errors=(404,))
+def revoke_device(device_id: str):
+    svc = services()
+    principal = current_device()
+    device = devices.revoke(svc.store, svc.clock, principal.user_id, device_id)
+    return DeviceOut.of(device, principal.device_id)

@@ -1,0 +1,26 @@
+"""The pages people see: plain HTML from static/, each with the gateway's strict CSP."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, send_from_directory
+
+bp = Blueprint("pages", __name__)
+
+
+def page(name: str):
+    """Serve static/<name>; the pages fetch everything else from the API."""
+    response = send_from_directory(current_app.static_folder, name, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/")
+def home():
+    """The start page: where to sign in and what the gateway offers."""
+    return page("index.html")
+
+
+@bp.get("/sign-in")
+def sign_in():
+    """Sign a browser in with a password."""
+    return page("sign-in.html")

@@ -1,0 +1,83 @@
+"""Browser sessions: a random id in a cookie, its hash and a CSRF token in the store.
+
+A sign-in always makes a brand-new session (a new id), so an id planted before sign-in
+is worth nothing afterwards.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, insert, select, update
+
+from gateway.clock import Clock
+from gateway.store import Store
+from gateway.store.tables import users, web_sessions
+from gateway.tokens import digest, new_token
+
+
+@dataclass(frozen=True)
+class WebSession:
+    user_id: str
+    role: str
+    csrf_token: str
+    method: str
+    expires_at: datetime
+    id_hash: str
+
+    def csrf_matches(self, presented: str | None) -> bool:
+        return bool(presented) and hmac.compare_digest(self.csrf_token, presented)
+
+
+def open_session(
+    connection: Connection, clock: Clock, user_id: str, method: str, lifetime: timedelta,
+    replaces: str | None = None,
+) -> str:
+    """Make a new session for *user_id* inside an open transaction and return its id.
+
+    *replaces* is the id of the session the browser had before, which ends now.
+    """
+    now = clock.now()
+    if replaces:
+        _end(connection, now, replaces)
+    session_id = new_token()
+    connection.execute(
+        insert(web_sessions).values(
+            id_hash=digest(session_id),
+            user_id=user_id,
+            csrf_token=new_token(24),
+            method=method,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return session_id
+
+
+def find(store: Store, clock: Clock, session_id: str) -> WebSession | None:
+    """The live session with this id, or None (unknown, ended, expired, user disabled)."""
+    with store.read() as connection:
+        row = connection.execute(
+            select(web_sessions, users.c.role, users.c.disabled_at)
+            .join(users, users.c.id == web_sessions.c.user_id)
+            .where(web_sessions.c.id_hash == digest(session_id))
+        ).first()
+    if row is None or row.revoked_at or row.disabled_at or row.expires_at <= clock.now():
+        return None
+    return WebSession(row.user_id, row.role, row.csrf_token, row.method, row.expires_at, row.id_hash)
+
+
+def _end(connection: Connection, now: datetime, session_id: str) -> None:
+    connection.execute(
+        update(web_sessions)
+        .where(web_sessions.c.id_hash == digest(session_id), web_sessions.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def end(store: Store, clock: Clock, session_id: str) -> None:
+    """Sign a browser out."""
+    with store.write() as connection:
+        _end(connection, clock.now(), session_id)

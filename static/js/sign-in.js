@@ -1,0 +1,27 @@
+// Password sign-in for a browser; the session cookie is HttpOnly, set by the gateway.
+"use strict";
+
+document.getElementById("sign-in").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = document.getElementById("status");
+  const form = event.target;
+  status.className = "status";
+  status.textContent = "Signing in…";
+  const response = await fetch("/api/v1/web/sign-in", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify({ username: form.username.value, password: form.password.value }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    status.className = "status bad";
+    status.textContent = body.detail || "Sign-in failed.";
+    return;
+  }
+  status.className = "status ok";
+  status.textContent = `Signed in as ${body.user.display_name}.`;
+  const next = new URLSearchParams(location.search).get("next");
+  // Only same-site paths: never an open redirect.
+  if (next && next.startsWith("/") && !next.startsWith("//")) location.assign(next);
+});

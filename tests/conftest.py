@@ -1,0 +1,114 @@
+"""Fixtures: an app on a fresh database per test, on SQLite and, when
+GATEWAY_TEST_DATABASE_URL names one, again on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from gateway import create_app
+from gateway.settings import Settings
+from gateway.store import Store, sqlite_url
+from gateway.store.tables import metadata
+from tests.support import Actions, FakeClock
+
+POSTGRES_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
+FAST_HASH = "scrypt:1024:8:1"  # the real cost is a setting; tests need not pay it
+
+ENGINES = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not POSTGRES_URL, reason="GATEWAY_TEST_DATABASE_URL not set"),
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file that each test copies instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "gateway.sqlite3"
+    store = Store.from_url(sqlite_url(path))
+    store.upgrade()
+    store.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """A schema of its own in the test database, migrated once, dropped at the end."""
+    schema = f"gw_test_{uuid.uuid4().hex[:10]}"
+    admin = Store.from_url(POSTGRES_URL)
+    with admin.engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    store = Store.from_url(url)
+    store.upgrade()
+    yield url, store
+    store.dispose()
+    with admin.engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        path = tmp_path / "gateway.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        return sqlite_url(path)
+    url, store = request.getfixturevalue("postgres_schema")
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with store.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return url
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, keys_dir):
+    return Settings(
+        database_url=database_url,
+        instance_path=str(tmp_path / "instance"),
+        keys_dir=str(keys_dir),
+        public_url="https://gateway.test",
+        password_hash=FAST_HASH,
+    )
+
+
+@pytest.fixture
+def app(settings, clock):
+    app = create_app(settings, clock=clock)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["gateway"].store.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def actions(app, client):
+    return Actions(app, client)

@@ -1,0 +1,91 @@
+"""Helpers the tests share: a clock the tests move, and ways to sign in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gateway.keys import public_jwk
+
+START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float = 0, **delta: float) -> None:
+        self._now += timedelta(seconds=seconds, **delta)
+
+
+def device_description(device_id: str = "phone-0001", key: ec.EllipticCurvePrivateKey | None = None) -> dict:
+    body = {
+        "device_id": device_id,
+        "model": "Pixel 9",
+        "os": "Android",
+        "os_version": "16",
+        "app_version": "3.2.0",
+    }
+    if key is not None:
+        jwk = public_jwk(key.public_key())
+        body["public_key"] = {name: jwk[name] for name in ("kty", "crv", "x", "y")}
+    return body
+
+
+@dataclass
+class SignedInDevice:
+    access_token: str
+    refresh_token: str
+    device_id: str
+    user_id: str
+    key: ec.EllipticCurvePrivateKey
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+class Actions:
+    """Sign users in the way the app and the pages do (after flaskr's AuthActions)."""
+
+    def __init__(self, app, client) -> None:
+        self.app = app
+        self.client = client
+        self.svc = app.extensions["gateway"]
+
+    def create_user(self, username: str = "alice", password: str = "correct horse battery",
+                    **fields):
+        from gateway import accounts
+
+        return accounts.create_user(
+            self.svc.store, self.svc.clock, self.svc.passwords,
+            username=username, password=password, **fields,
+        )
+
+    def device_sign_in(self, username: str = "alice", password: str = "correct horse battery",
+                       device_id: str = "phone-0001", client=None) -> SignedInDevice:
+        key = ec.generate_private_key(ec.SECP256R1())
+        response = (client or self.client).post("/api/v1/auth/sign-in", json={
+            "username": username, "password": password,
+            "device": device_description(device_id, key),
+        })
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        return SignedInDevice(body["access_token"], body["refresh_token"], body["device_id"],
+                              body["user_id"], key)
+
+    def web_sign_in(self, username: str = "alice", password: str = "correct horse battery",
+                    client=None) -> dict:
+        """Sign the test client's browser in; returns headers carrying the CSRF token."""
+        response = (client or self.client).post(
+            "/api/v1/web/sign-in", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.get_json()
+        return {"X-CSRF-Token": response.get_json()["csrf_token"]}
