@@ -12,6 +12,7 @@ from gateway.accounts import Passwords
 from gateway.clock import Clock, SystemClock
 from gateway.device_tokens import Lifetimes
 from gateway.keys import Keyring, ensure_folder, load_secret
+from gateway.purposes import Catalogue
 from gateway.services import Services
 from gateway.settings import Settings
 from gateway.store import Store, sqlite_url
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             access=timedelta(seconds=settings.access_token_seconds),
             refresh=timedelta(days=settings.refresh_token_days),
         ),
+        catalogue=Catalogue.for_partners(settings.partners),
     )
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(

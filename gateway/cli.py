@@ -21,7 +21,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
     """Apply the migrations (to REVISION, by default all of them)."""
     _services().store.upgrade(revision)

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
-from gateway import accounts, devices
+from gateway import accounts, audit, devices
 from gateway.accounts import Passwords
 from gateway.clock import Clock
 from gateway.devices import DeviceDescription
@@ -97,6 +97,8 @@ def sign_in(
     user = accounts.authenticate(store, passwords, username, password)
     with store.write() as connection:
         device = devices.register(connection, clock, user.id, description, ip)
+        audit.record(connection, clock, "device.signed-in", actor=user.id, device_id=device.id,
+                     details={"model": device.model, "os": device.os}, ip=ip)
         return open_family(connection, signer, clock, lifetimes, user, device.id)
 
 

@@ -8,6 +8,7 @@ ES256 public key so that later approvals can be proven to come from it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,16 @@ from gateway.keys import public_jwk
 from gateway.store import Store
 from gateway.store.tables import devices, token_families
 from gateway.tokens import new_id
+
+
+RevocationHook = Callable[[Connection, Clock, str, str], None]
+_revocation_hooks: list[RevocationHook] = []
+
+
+def on_revocation(hook: RevocationHook) -> None:
+    """Call *hook(connection, clock, user_id, device_id)* when a device is revoked, inside
+    the same transaction (e.g. to drop its push subscription)."""
+    _revocation_hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -170,4 +181,6 @@ def revoke(store: Store, clock: Clock, user_id: str, device_id: str) -> Device:
             .where(token_families.c.device_id == device_id, token_families.c.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason="device-revoked")
         )
+        for hook in _revocation_hooks:
+            hook(connection, clock, user_id, device_id)
         return _device(connection.execute(select(devices).where(devices.c.id == device_id)).one())

@@ -8,6 +8,7 @@ from gateway.accounts import Passwords
 from gateway.clock import Clock
 from gateway.device_tokens import Lifetimes
 from gateway.keys import Keyring
+from gateway.purposes import Catalogue
 from gateway.settings import Settings
 from gateway.store import Store
 from gateway.tokens import Signer
@@ -22,3 +23,4 @@ class Services:
     signer: Signer
     passwords: Passwords
     lifetimes: Lifetimes
+    catalogue: Catalogue

@@ -122,6 +122,9 @@ class Settings:
     cors_origins: tuple[str, ...] = _setting(
         (), _url_list, "Comma-separated origins allowed to call the API from a browser."
     )
+    partners: tuple[str, ...] = _setting(
+        (), _list, "Comma-separated names of partner systems (each needs its own consent)."
+    )
     log_level: str = _setting("INFO", _text, "Level of the service log written to stdout.")
 
     @classmethod

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from gateway import create_app
 from gateway.settings import Settings
 from gateway.store import Store, sqlite_url
-from gateway.store.tables import metadata
+from gateway.store.schema import metadata
 from tests.support import Actions, FakeClock
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")

@@ -3,7 +3,7 @@
 from sqlalchemy import inspect
 
 from gateway.store import Store
-from gateway.store.tables import metadata
+from gateway.store.schema import metadata
 
 
 def test_migrations_build_every_table_from_empty_and_remove_them_again(app):

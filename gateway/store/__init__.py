@@ -95,8 +95,8 @@ class Store:
         config.attributes["connection"] = connection
         return config
 
-    def upgrade(self, revision: str = "head") -> None:
-        """Apply the migrations up to *revision* (by default all of them)."""
+    def upgrade(self, revision: str = "heads") -> None:
+        """Apply the migrations up to *revision* (by default all of them, every branch)."""
         with self.engine.begin() as connection:
             command.upgrade(self._alembic_config(connection), revision)
 

@@ -1,30 +1,15 @@
-"""The gateway's tables (SQLAlchemy Core). Alembic migrations create them; see migrations/."""
+"""The foundation's tables: users, groups, devices, token families, browser sessions.
+
+Other domains keep their tables in a module of their own beside this one; ``schema.py``
+gathers them all for Alembic and the tests.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    ForeignKey,
-    Index,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 
+from gateway.store.metadata import metadata
 from gateway.store.types import UTCDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
 
 users = Table(
     "users",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 
-from gateway import accounts, web_sessions
+from gateway import accounts, audit, web_sessions
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import (
     clear_session_cookie,
@@ -15,7 +15,7 @@ from gateway.web.auth import (
     session_cookie_name,
     set_session_cookie,
 )
-from gateway.web.context import services
+from gateway.web.context import client_ip, services
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
 from gateway.web.schemas import UserOut
 
@@ -44,6 +44,8 @@ def start_session(user_id: str, method: str, status: int = 200) -> Response:
             connection, svc.clock, user_id, method, lifetime,
             replaces=request.cookies.get(session_cookie_name()),
         )
+        audit.record(connection, svc.clock, "browser.signed-in", actor=user_id,
+                     details={"method": method}, ip=client_ip())
     session = web_sessions.find(svc.store, svc.clock, session_id)
     response = json_response(_session_out(session).model_dump(mode="json"), status)
     set_session_cookie(response, session_id)

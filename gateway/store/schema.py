@@ -1,0 +1,8 @@
+"""Every table of the gateway, gathered for Alembic and the tests: import a domain's table
+module here when you add one."""
+
+# Importing a table module registers its tables on `metadata`.
+from gateway.store import audit_tables, consent_tables, tables  # noqa: F401
+from gateway.store.metadata import metadata
+
+__all__ = ["metadata"]
