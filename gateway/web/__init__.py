@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gateway.web import admin_users, browser_auth, device_auth, headers, limits, meta, pages, problems
+from gateway.web import (
+    admin_users,
+    browser_auth,
+    device_auth,
+    headers,
+    integrations,
+    limits,
+    meta,
+    pages,
+    problems,
+)
 
 
 def init_app(app: Flask) -> None:
     problems.init_app(app)
     headers.init_app(app)
     limits.init_app(app)
-    for module in (meta, device_auth, browser_auth, admin_users, pages):
+    for module in (meta, device_auth, browser_auth, admin_users, integrations, pages):
         app.register_blueprint(module.bp)

@@ -22,7 +22,7 @@ from gateway.errors import GatewayError, InvalidRequest
 from gateway.errors import ValidationFailed as _ValidationFailed
 from gateway.web import auth
 
-Auth = Literal["device", "web", "admin"] | None
+Auth = Literal["device", "web", "admin", "integration"] | None
 
 
 class Model(BaseModel):
@@ -56,6 +56,7 @@ class Operation:
     response: type[BaseModel] | None = None
     status: int = 200
     auth: Auth = None
+    scope: str | None = None  # the integration key scope, with auth="integration"
     errors: tuple[int, ...] = ()
     produces: str = "application/json"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -105,11 +106,13 @@ def json_response(data: Any, status: int = 200) -> Response:
     return response
 
 
-def _authenticate(kind: Auth) -> None:
-    if kind == "device":
+def _authenticate(op: Operation) -> None:
+    if op.auth == "device":
         auth.current_device()
-    elif kind in ("web", "admin"):
-        auth.current_web_session(admin=kind == "admin")
+    elif op.auth in ("web", "admin"):
+        auth.current_web_session(admin=op.auth == "admin")
+    elif op.auth == "integration":
+        auth.current_integration(op.scope or "")
 
 
 def operation(**declaration: Any):
@@ -123,7 +126,7 @@ def operation(**declaration: Any):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            _authenticate(op.auth)
+            _authenticate(op)
             if op.body is not None:
                 kwargs["body"] = parse_body(op.body)
             if op.query is not None:
@@ -147,6 +150,7 @@ _SECURITY = {
     "device": [{"deviceToken": []}],
     "web": [{"webSession": []}],
     "admin": [{"webSession": []}],
+    "integration": [{"integrationKey": []}],
 }
 _STATUS_TEXT = {
     400: "Malformed request", 401: "Not signed in or token not valid", 403: "Not allowed",
@@ -205,6 +209,8 @@ def openapi_document(app: Flask, title: str, version: str) -> dict:
             "securitySchemes": {
                 "deviceToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "webSession": {"type": "apiKey", "in": "cookie", "name": "gw_session"},
+                "integrationKey": {"type": "http", "scheme": "bearer",
+                                   "description": "A named, scoped integration key (gwk_...)"},
             },
         },
     }

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from flask import g, request
 
-from gateway import device_tokens, web_sessions
+from gateway import device_tokens, integrations, web_sessions
 from gateway.device_tokens import DevicePrincipal
 from gateway.errors import CsrfFailed, Forbidden, Unauthenticated
+from gateway.integrations import Integration
 from gateway.web.context import services
 from gateway.web_sessions import WebSession
 
@@ -53,6 +54,18 @@ def current_device() -> DevicePrincipal:
         svc = services()
         g.device = device_tokens.authenticate(svc.store, svc.signer, token.strip())
     return g.device
+
+
+def current_integration(scope: str) -> Integration:
+    """The integration behind the request's ``Authorization: Bearer gwk_...`` key, checked
+    for *scope*. Raises ``Unauthenticated``, ``TokenInvalid`` or ``Forbidden``."""
+    if "integration" not in g:
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise Unauthenticated("send the integration key as 'Authorization: Bearer gwk_...'")
+        svc = services()
+        g.integration = integrations.authenticate(svc.store, svc.clock, key.strip(), scope)
+    return g.integration
 
 
 def optional_web_session() -> WebSession | None:
