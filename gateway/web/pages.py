@@ -24,3 +24,15 @@ def home():
 def sign_in():
     """Sign a browser in with a password."""
     return page("sign-in.html")
+
+
+@bp.get("/app/")
+def companion_home():
+    """The mobile companion's home page."""
+    return page("app.html")
+
+
+@bp.get("/app/sign-in")
+def companion_sign_in():
+    """The mobile companion's sign-in page (registers this browser as a device)."""
+    return page("app-sign-in.html")
