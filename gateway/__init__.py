@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from gateway import logs
+from gateway.access_log import AccessLog
 from gateway.accounts import Passwords
 from gateway.clock import Clock, SystemClock
 from gateway.device_tokens import Lifetimes
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         SECRET_KEY=load_secret(keys_dir, "flask"),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
+        GATEWAY_KEYS_DIR=str(keys_dir),
     )
     clock = clock or SystemClock()
     keyring = Keyring.load(keys_dir)
@@ -61,6 +64,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
             x_host=settings.trusted_proxies,
         )
+
+    logs.configure(settings.log_level)
+    app.extensions["access_log"] = AccessLog(instance / "logs", clock)
 
     from gateway import cli, web
 

@@ -55,12 +55,17 @@ class Passwords:
         return check_password_hash(stored_hash or self._decoy, password) and bool(stored_hash)
 
 
-def _user(connection: Connection, row) -> User:
-    names = connection.execute(
+def get_groups(connection: Connection, user_id: str) -> tuple[str, ...]:
+    """The names of the user's groups, sorted."""
+    return tuple(connection.execute(
         select(memberships.c.group_name)
-        .where(memberships.c.user_id == row.id)
+        .where(memberships.c.user_id == user_id)
         .order_by(memberships.c.group_name)
-    ).scalars()
+    ).scalars())
+
+
+def _user(connection: Connection, row) -> User:
+    names = get_groups(connection, row.id)
     return User(
         id=row.id,
         username=row.username,
@@ -197,6 +202,21 @@ def change_password(
             .where(users.c.id == user_id)
             .values(password_hash=passwords.hash(new), must_change_password=False)
         )
+
+
+def update_profile(store: Store, user_id: str, **changes: str | None) -> User:
+    """Change the user's display name, email or phone (the fields given). Raises
+    ``NotFound`` and, for an empty display name, ``InvalidRequest``."""
+    allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
+    if "display_name" in allowed and not allowed["display_name"]:
+        raise InvalidRequest("a display name cannot be empty", field="display_name")
+    with store.write() as connection:
+        if allowed:
+            connection.execute(update(users).where(users.c.id == user_id).values(**allowed))
+        row = connection.execute(select(users).where(users.c.id == user_id)).first()
+        if row is None:
+            raise NotFound("no such user")
+        return _user(connection, row)
 
 
 def check_strength(password: str) -> None:

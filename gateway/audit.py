@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, text
 
 from gateway.clock import Clock
+from gateway.netaddr import truncate_ip
 from gateway.store.audit_tables import operations
 
 GENESIS = "0" * 64
@@ -51,8 +52,10 @@ def record(
     prev = connection.execute(
         select(operations.c.hash).order_by(operations.c.seq.desc()).limit(1)
     ).scalar() or GENESIS
+    # The log is kept for months and cannot be edited (it is chained), so the address is
+    # cut to its network now; the device row keeps the full one for a few days.
     values = dict(at=clock.now(), actor=actor, device_id=device_id, action=action,
-                  subject=subject, details=details or {}, ip=ip)
+                  subject=subject, details=details or {}, ip=truncate_ip(ip))
     connection.execute(insert(operations).values(**values, prev_hash=prev, hash=_hash(prev, values)))
 
 
@@ -79,12 +82,25 @@ def _operation(row) -> Operation:
 
 
 def verify_chain(connection: Connection) -> int | None:
-    """The seq of the first entry that was edited or follows a removed one, or None."""
-    prev = GENESIS
-    for row in connection.execute(select(operations).order_by(operations.c.seq)):
+    """The seq of the first entry that was edited or follows a removed one, or None.
+
+    After a retention purge the log starts later: the oldest remaining entry must then
+    link to the hash a ``retention.purged`` entry recorded as where the chain starts.
+    """
+    rows = connection.execute(select(operations).order_by(operations.c.seq))
+    anchors = {GENESIS}
+    prev = None
+    for row in rows:
         values = dict(at=row.at, actor=row.actor, device_id=row.device_id, action=row.action,
                       subject=row.subject, details=row.details, ip=row.ip)
+        if prev is None:
+            prev = row.prev_hash
+            first = row
         if row.prev_hash != prev or row.hash != _hash(prev, values):
             return row.seq
+        if row.action == "retention.purged":
+            anchors.add((row.details or {}).get("chain_starts_after"))
         prev = row.hash
+    if prev is not None and first.prev_hash not in anchors:
+        return first.seq
     return None

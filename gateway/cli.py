@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -13,6 +15,11 @@ from gateway.settings import describe
 
 def _services():
     return current_app.extensions["gateway"]
+
+
+gateway_group = AppGroup(
+    "gateway", help="Operate the gateway: worker, purge, verify, doctor. Add commands here."
+)
 
 
 @click.group("db", cls=AppGroup)
@@ -56,6 +63,9 @@ def init() -> None:
     """First-start set-up, safe to repeat: migrate, make keys, make an admin if none."""
     svc = _services()
     svc.store.upgrade()
+    database = svc.store.engine.url.database
+    if svc.store.dialect == "sqlite" and database:
+        Path(database).chmod(0o600)  # personal data: readable by the gateway's user only
     click.echo(f"signing key {svc.keyring.active.kid} ready")
     if not any(user.is_admin for user in accounts.list_users(svc.store)):
         _create_admin("admin")
@@ -69,5 +79,9 @@ def settings() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db, create_admin, init, settings):
+    from gateway.operator_commands import COMMANDS
+
+    for command in COMMANDS:
+        gateway_group.add_command(command)
+    for command in (db, gateway_group, create_admin, init, settings):
         app.cli.add_command(command)

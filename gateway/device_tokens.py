@@ -184,3 +184,16 @@ def sign_out(store: Store, clock: Clock, family_id: str) -> None:
             .where(token_families.c.id == family_id, token_families.c.revoked_at.is_(None))
             .values(revoked_at=clock.now(), revoked_reason="signed-out")
         )
+
+
+def sign_out_others(store: Store, clock: Clock, user_id: str, keep_family_id: str) -> int:
+    """End every sign-in of the user but *keep_family_id*; returns how many ended."""
+    with store.write() as connection:
+        device_ids = select(devices_table.c.id).where(devices_table.c.user_id == user_id)
+        return connection.execute(
+            update(token_families)
+            .where(token_families.c.device_id.in_(device_ids),
+                   token_families.c.id != keep_family_id,
+                   token_families.c.revoked_at.is_(None))
+            .values(revoked_at=clock.now(), revoked_reason="password-changed")
+        ).rowcount

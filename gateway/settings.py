@@ -125,6 +125,26 @@ class Settings:
     partners: tuple[str, ...] = _setting(
         (), _list, "Comma-separated names of partner systems (each needs its own consent)."
     )
+    retain_access_log_days: int = _setting(30, _positive_int, "Days the access log is kept.")
+    retain_operation_log_days: int = _setting(
+        180, _positive_int, "Days the operation log (who did what) is kept."
+    )
+    retain_location_days: int = _setting(
+        7, _positive_int, "Days a reported GPS position or Wi-Fi access point is kept."
+    )
+    retain_full_ip_days: int = _setting(
+        7, _positive_int, "Days a full client address is kept before it is cut to /24 or /48."
+    )
+    retain_push_delivery_days: int = _setting(30, _positive_int, "Days push delivery rows are kept.")
+    retain_session_days: int = _setting(
+        30, _positive_int, "Days ended browser sessions and used refresh tokens are kept."
+    )
+    retain_consent_after_account_days: int = _setting(
+        1095, _positive_int, "Days consent evidence is kept after its account is deleted."
+    )
+    backup_dir: str = _setting(
+        "", _text, "Folder `flask gateway backup` writes SQLite backups to; the doctor checks it."
+    )
     log_level: str = _setting("INFO", _text, "Level of the service log written to stdout.")
 
     @classmethod

@@ -2,7 +2,13 @@
 module here when you add one."""
 
 # Importing a table module registers its tables on `metadata`.
-from gateway.store import audit_tables, consent_tables, integration_tables, tables  # noqa: F401
+from gateway.store import (  # noqa: F401
+    audit_tables,
+    consent_tables,
+    integration_tables,
+    privacy_tables,
+    tables,
+)
 from gateway.store.metadata import metadata
 
 __all__ = ["metadata"]

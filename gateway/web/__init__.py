@@ -12,7 +12,9 @@ from gateway.web import (
     integrations,
     limits,
     meta,
+    observe,
     pages,
+    privacy,
     problems,
 )
 
@@ -20,6 +22,7 @@ from gateway.web import (
 def init_app(app: Flask) -> None:
     problems.init_app(app)
     headers.init_app(app)
+    observe.init_app(app)
     limits.init_app(app)
-    for module in (meta, device_auth, browser_auth, admin_users, integrations, pages):
+    for module in (meta, device_auth, browser_auth, admin_users, integrations, pages, privacy):
         app.register_blueprint(module.bp)

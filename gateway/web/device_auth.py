@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from gateway import accounts, device_tokens, devices
+from gateway import accounts, audit, device_tokens, devices
 from gateway.devices import DeviceDescription
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
@@ -45,6 +45,7 @@ class Tokens(BaseModel):
 class PasswordChange(Model):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=10, max_length=1024)
+    sign_out_other_devices: bool = False
 
 
 def description_of(device: DeviceIn) -> DeviceDescription:
@@ -102,9 +103,16 @@ def me():
            status=204, errors=(400,))
 def change_password(body: PasswordChange):
     svc = services()
+    principal = current_device()
     accounts.change_password(
-        svc.store, svc.passwords, current_device().user_id, body.current_password, body.new_password
+        svc.store, svc.passwords, principal.user_id, body.current_password, body.new_password
     )
+    if body.sign_out_other_devices:
+        device_tokens.sign_out_others(svc.store, svc.clock, principal.user_id, principal.family_id)
+    with svc.store.write() as connection:
+        audit.record(connection, svc.clock, "account.password-changed", actor=principal.user_id,
+                     device_id=principal.device_id,
+                     details={"signed_out_others": body.sign_out_other_devices})
     return Response(status=204)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from flask_cors import CORS
 
 from gateway.web.context import services
 
@@ -38,3 +39,9 @@ def _secure(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(_secure)
+    origins = app.extensions["gateway"].settings.cors_origins
+    if origins:
+        # Agreement 1.7: no other system may call the gateway from a browser unless the
+        # operator names it. Cookies never travel cross-origin; bearer tokens may.
+        CORS(app, resources={r"/api/*": {"origins": list(origins)}}, supports_credentials=False,
+             allow_headers=["Authorization", "Content-Type"], max_age=600)

@@ -1,0 +1,59 @@
+"""Service logs as structured JSON on stdout, and pseudonyms for the people they mention.
+
+A log line names a user only by a keyed HMAC of their id (with the key's id, so the key
+can rotate); it never carries a token, secret, password or full QR link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and any ``extra`` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
+        if record.exc_info:
+            # The exception's type and message, not its frames: frames can hold secrets.
+            entry["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+        return json.dumps(entry, default=str)
+
+
+def configure(level: str = "INFO") -> None:
+    """Send the ``gateway`` loggers to stdout as JSON lines (once per process)."""
+    root = logging.getLogger("gateway")
+    root.setLevel(level.upper())
+    if not any(getattr(h, "_gateway", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonFormatter())
+        handler._gateway = True
+        root.addHandler(handler)
+        root.propagate = False
+
+
+class Pseudonyms:
+    """Keyed, stable pseudonyms: the same user always maps to the same value under one key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self.key_id = hashlib.sha256(key).hexdigest()[:8]
+
+    def of(self, user_id: str | None) -> str | None:
+        if user_id is None:
+            return None
+        mac = hmac.new(self._key, user_id.encode(), hashlib.sha256).hexdigest()[:24]
+        return f"{self.key_id}:{mac}"

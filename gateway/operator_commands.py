@@ -1,0 +1,72 @@
+"""``flask gateway`` commands of the privacy lifecycle: purge, verify-log, doctor, backup."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy.engine import make_url
+
+from gateway import audit, doctor, retention
+
+
+def _services():
+    return current_app.extensions["gateway"]
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
+def purge(dry_run: bool) -> None:
+    """Apply the retention periods now (the worker also does this daily)."""
+    svc = _services()
+    result = retention.purge(svc.store, svc.clock, svc.settings,
+                             access_log=current_app.extensions["access_log"], dry_run=dry_run)
+    click.echo(json.dumps({"dry_run": dry_run, "removed": result}, indent=2))
+
+
+@click.command("verify-log")
+def verify_log() -> None:
+    """Check the operation log's hash chain; names the first broken entry."""
+    with _services().store.read() as connection:
+        broken = audit.verify_chain(connection)
+    if broken is not None:
+        raise click.ClickException(f"operation log broken at entry {broken}")
+    click.echo("operation log chain intact")
+
+
+@click.command("doctor")
+def doctor_command() -> None:
+    """Inspect this deployment and print what to fix."""
+    svc = _services()
+    findings = doctor.inspect(
+        svc.settings, database_url=str(svc.store.engine.url),
+        keys_dir=Path(current_app.config["GATEWAY_KEYS_DIR"]), now=svc.clock.now())
+    for finding in findings:
+        line = f"[{finding.level:4}] {finding.check}"
+        click.echo(line + (f": {finding.advice}" if finding.advice else ""))
+    if any(f.level == "fail" for f in findings):
+        raise SystemExit(1)
+
+
+@click.command("backup")
+def backup() -> None:
+    """Copy the SQLite store to GATEWAY_BACKUP_DIR consistently (online backup API)."""
+    svc = _services()
+    url = make_url(str(svc.store.engine.url))
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException("on PostgreSQL back up with pg_dump (see README)")
+    if not svc.settings.backup_dir:
+        raise click.ClickException("set GATEWAY_BACKUP_DIR first")
+    folder = Path(svc.settings.backup_dir)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = folder / f"gateway-{svc.clock.now():%Y%m%dT%H%M%S}.sqlite3"
+    with sqlite3.connect(url.database) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    target.chmod(0o600)
+    click.echo(f"backed up to {target}")
+
+
+COMMANDS = (purge, verify_log, doctor_command, backup)

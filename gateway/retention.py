@@ -1,0 +1,116 @@
+"""Retention (agreement 2.2): personal data is kept only as long as its purpose needs.
+
+Each data category has a retention period in the settings and a purger that removes (or
+anonymises) what is older. Domains register their purgers here; ``purge`` runs them all,
+from the worker on a schedule and from ``flask gateway purge [--dry-run]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from gateway import audit
+from gateway.clock import Clock
+from gateway.netaddr import truncate_ip
+from gateway.settings import Settings
+from gateway.store import Store
+from gateway.store.audit_tables import operations
+from gateway.store.privacy_tables import device_locations
+from gateway.store.tables import devices, refresh_tokens, token_families, web_sessions
+
+# purger(connection, cutoff, dry_run) -> how many rows it removed or anonymised
+Purger = Callable[[Connection, datetime, bool], int]
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    setting: str  # the Settings field holding its retention in days
+    purger: Purger
+    what: str
+
+
+_categories: dict[str, Category] = {}
+
+
+def register(name: str, setting: str, purger: Purger, what: str) -> None:
+    """Declare a data category with its retention setting and its purger."""
+    _categories[name] = Category(name, setting, purger, what)
+
+
+def categories() -> list[Category]:
+    return sorted(_categories.values(), key=lambda c: c.name)
+
+
+def _count_or_delete(connection, table, condition, dry_run: bool) -> int:
+    if dry_run:
+        return connection.execute(select(func.count()).select_from(table).where(condition)).scalar_one()
+    return connection.execute(delete(table).where(condition)).rowcount
+
+
+def _purge_locations(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+    return _count_or_delete(connection, device_locations, device_locations.c.reported_at < cutoff,
+                            dry_run)
+
+
+def _truncate_device_ips(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+    rows = connection.execute(select(devices.c.id, devices.c.last_ip).where(
+        devices.c.last_seen_at < cutoff, devices.c.last_ip.is_not(None),
+        ~devices.c.last_ip.contains("/"))).all()
+    if not dry_run:
+        for row in rows:
+            connection.execute(update(devices).where(devices.c.id == row.id)
+                               .values(last_ip=truncate_ip(row.last_ip)))
+    return len(rows)
+
+
+def _purge_sessions(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+    ended = web_sessions.c.expires_at < cutoff
+    count = _count_or_delete(connection, web_sessions, ended, dry_run)
+    used = refresh_tokens.c.expires_at < cutoff
+    count += _count_or_delete(connection, refresh_tokens, used, dry_run)
+    empty = token_families.c.revoked_at < cutoff
+    return count + _count_or_delete(connection, token_families, empty, dry_run)
+
+
+def _purge_operations(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+    # Operations are appended in time order, so this removes a prefix of the chain; the
+    # purge's own entry records the hash the remaining chain now starts from.
+    return _count_or_delete(connection, operations, operations.c.at < cutoff, dry_run)
+
+
+register("precise_location", "retain_location_days", _purge_locations,
+         "GPS positions and Wi-Fi access points reported by devices")
+register("full_ip_address", "retain_full_ip_days", _truncate_device_ips,
+         "full client addresses of devices (cut to /24 or /48)")
+register("sessions", "retain_session_days", _purge_sessions,
+         "ended browser sessions, expired refresh tokens and revoked sign-ins")
+register("operation_log", "retain_operation_log_days", _purge_operations,
+         "the operation log: who did what")
+
+
+def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
+          dry_run: bool = False) -> dict[str, int]:
+    """Apply every category's retention; returns what was (or would be) removed per category.
+
+    The result is itself recorded in the operation log unless *dry_run*.
+    """
+    now = clock.now()
+    result: dict[str, int] = {}
+    with store.write() as connection:
+        for category in categories():
+            cutoff = now - timedelta(days=getattr(settings, category.setting))
+            result[category.name] = category.purger(connection, cutoff, dry_run)
+        if access_log is not None:
+            cutoff = now - timedelta(days=settings.retain_access_log_days)
+            result["access_log_files"] = access_log.purge(cutoff, dry_run=dry_run)
+        if not dry_run:
+            anchor = connection.execute(select(operations.c.prev_hash)
+                                        .order_by(operations.c.seq).limit(1)).scalar()
+            audit.record(connection, clock, "retention.purged",
+                         details={"removed": result, "chain_starts_after": anchor})
+    return result

@@ -1,0 +1,44 @@
+"""device locations, reported with location consent only
+
+Revision ID: 0007
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import gateway.store.types
+
+revision = "0007"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "device_locations",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("device_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("reported_at", gateway.store.types.UTCDateTime(), nullable=False),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.Column("accuracy_m", sa.Float(), nullable=True),
+        sa.Column("precision", sa.String(length=16), nullable=True),
+        sa.Column("wifi_bssid", sa.String(length=32), nullable=True),
+        sa.Column("wifi_ssid", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["device_id"], ["devices.id"],
+                                name=op.f("fk_device_locations_device_id_devices"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
+                                name=op.f("fk_device_locations_user_id_users"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_device_locations")),
+    )
+    for column in ("device_id", "user_id", "reported_at"):
+        op.create_index(op.f(f"ix_device_locations_{column}"), "device_locations", [column])
+
+
+def downgrade() -> None:
+    op.drop_table("device_locations")

@@ -1,0 +1,130 @@
+"""The user's own data (agreement 1.1, 1.2.1 and the rights of the user): profile,
+device reports, export, account deletion, and the privacy centre page."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import Blueprint
+from pydantic import BaseModel, EmailStr, Field
+
+from gateway import accounts, audit, device_reports, rights
+from gateway.device_reports import AccessPoint, Position
+from gateway.errors import InvalidCredentials
+from gateway.web.api import Model, json_response, operation
+from gateway.web.auth import current_device
+from gateway.web.context import client_ip, services
+from gateway.web.pages import page
+from gateway.web.schemas import UserOut
+
+bp = Blueprint("privacy", __name__)
+
+
+class ProfileChange(Model):
+    display_name: str | None = Field(default=None, min_length=1, max_length=128)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
+
+
+class PositionIn(Model):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    precision: Literal["precise", "approximate"]
+
+
+class AccessPointIn(Model):
+    bssid: str = Field(pattern=r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+    ssid: str | None = Field(default=None, max_length=32)
+
+
+class DeviceReport(Model):
+    model: str = Field(min_length=1, max_length=128)
+    os: str = Field(min_length=1, max_length=64)
+    os_version: str = Field(min_length=1, max_length=64)
+    app_version: str = Field(min_length=1, max_length=64)
+    position: PositionIn | None = None
+    access_point: AccessPointIn | None = None
+
+
+class ReportOut(BaseModel):
+    stored: list[str]
+    dropped: list[str] = Field(description="Parts not stored for want of location consent")
+
+
+class DeleteAccount(Model):
+    password: str = Field(min_length=1, max_length=1024, description="The current password")
+
+
+class DeletionOut(BaseModel):
+    deleted: bool
+    parts: dict[str, int]
+
+
+class ExportOut(BaseModel):
+    generated_at: str
+    user_id: str
+    model_config = {"extra": "allow"}
+
+
+@bp.patch("/api/v1/me")
+@operation(summary="Change my display name, email or phone", tag="account", auth="device",
+           body=ProfileChange, response=UserOut)
+def change_profile(body: ProfileChange):
+    svc = services()
+    principal = current_device()
+    changes = body.model_dump(exclude_unset=True)
+    user = accounts.update_profile(svc.store, principal.user_id, **changes)
+    with svc.store.write() as connection:
+        audit.record(connection, svc.clock, "account.profile-changed", actor=user.id,
+                     device_id=principal.device_id, details={"fields": sorted(changes)})
+    return UserOut.of(user)
+
+
+@bp.post("/api/v1/devices/current/report")
+@operation(summary="Report this device's details (location only with consent)",
+           tag="devices", auth="device", body=DeviceReport, response=ReportOut)
+def report_device(body: DeviceReport):
+    svc = services()
+    principal = current_device()
+    outcome = device_reports.report(
+        svc.store, svc.clock, user_id=principal.user_id, device_id=principal.device_id,
+        model=body.model, os=body.os, os_version=body.os_version,
+        app_version=body.app_version, ip=client_ip(),
+        position=Position(**body.position.model_dump()) if body.position else None,
+        access_point=AccessPoint(**body.access_point.model_dump()) if body.access_point else None,
+    )
+    return ReportOut(stored=list(outcome.stored), dropped=list(outcome.dropped))
+
+
+@bp.get("/api/v1/me/export")
+@operation(summary="Everything the gateway holds about me, as one JSON document",
+           tag="account", auth="device", response=ExportOut)
+def export_my_data():
+    svc = services()
+    document: dict[str, Any] = rights.export(svc.store, svc.clock, current_device().user_id)
+    response = json_response(document)
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@bp.post("/api/v1/me/delete")
+@operation(summary="Delete my account and my personal data", tag="account", auth="device",
+           body=DeleteAccount, response=DeletionOut, errors=(401,))
+def delete_my_account(body: DeleteAccount):
+    svc = services()
+    principal = current_device()
+    user = accounts.get_user(svc.store, principal.user_id)
+    try:
+        accounts.authenticate(svc.store, svc.passwords, user.username, body.password)
+    except InvalidCredentials:
+        raise InvalidCredentials("the password is wrong; nothing was deleted") from None
+    parts = rights.delete_account(svc.store, svc.clock, principal.user_id)
+    return DeletionOut(deleted=True, parts=parts)
+
+
+@bp.get("/app/privacy")
+@operation(summary="The privacy centre: my data, devices, consents, export, delete",
+           tag="pages", produces="text/html")
+def privacy_centre():
+    return page("privacy.html")
