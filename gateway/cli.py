@@ -8,9 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from gateway import accounts
+from gateway import accounts, push_commands
 from gateway.errors import Conflict
-from gateway.settings import describe
+from gateway.settings import describe, markdown_table
 
 
 def _services():
@@ -67,21 +67,27 @@ def init() -> None:
     if svc.store.dialect == "sqlite" and database:
         Path(database).chmod(0o600)  # personal data: readable by the gateway's user only
     click.echo(f"signing key {svc.keyring.active.kid} ready")
+    click.echo(push_commands.ensure_vapid_key(current_app))
     if not any(user.is_admin for user in accounts.list_users(svc.store)):
         _create_admin("admin")
 
 
 @click.command("settings")
-def settings() -> None:
+@click.option("--markdown", is_flag=True, help="Print the README's settings table.")
+def settings(markdown: bool) -> None:
     """List every GATEWAY_* setting with its default and help."""
+    if markdown:
+        click.echo(markdown_table())
+        return
     for variable, default, help_text in describe():
         click.echo(f"{variable}={default}\n    {help_text}")
 
 
 def init_app(app: Flask) -> None:
+    from gateway import consent_commands
     from gateway.operator_commands import COMMANDS
 
-    for command in COMMANDS:
+    for command in COMMANDS + consent_commands.COMMANDS + push_commands.COMMANDS:
         gateway_group.add_command(command)
     for command in (db, gateway_group, create_admin, init, settings):
         app.cli.add_command(command)

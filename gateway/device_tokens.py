@@ -7,6 +7,7 @@ means it was copied, so the whole family is revoked (RFC 9700, section 4.14.2).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,15 @@ from gateway.tokens import Signer, digest, new_id, new_token
 
 ACCESS_AUDIENCE = "gateway"
 ACCESS_TYPE = "at+jwt"  # RFC 9068
+
+SignOutHook = Callable[[Connection, Clock, str], None]
+_sign_out_hooks: list[SignOutHook] = []
+
+
+def on_sign_out(hook: SignOutHook) -> None:
+    """Call *hook(connection, clock, family_id)* when a device signs out, inside the same
+    transaction (e.g. to drop the push subscription made under that sign-in)."""
+    _sign_out_hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,8 @@ def sign_out(store: Store, clock: Clock, family_id: str) -> None:
             .where(token_families.c.id == family_id, token_families.c.revoked_at.is_(None))
             .values(revoked_at=clock.now(), revoked_reason="signed-out")
         )
+        for hook in _sign_out_hooks:
+            hook(connection, clock, family_id)
 
 
 def sign_out_others(store: Store, clock: Clock, user_id: str, keep_family_id: str) -> int:

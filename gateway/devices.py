@@ -99,12 +99,15 @@ def _device(row) -> Device:
 
 
 def register(
-    connection: Connection, clock: Clock, user_id: str, description: DeviceDescription, ip: str | None
+    connection: Connection, clock: Clock, user_id: str, description: DeviceDescription,
+    ip: str | None, device_id: str | None = None,
 ) -> Device:
     """Record the device a user signs in from (new, or updated if the app knows it).
 
-    Signing in again on a revoked device brings it back: the password was checked anew.
-    Raises ``InvalidRequest`` for a malformed public key.
+    A new device gets *device_id* when given (an id its consent decisions already name,
+    as when a phone is connected by scanning), else a fresh one. Signing in again on a
+    revoked device brings it back: the password was checked anew. Raises
+    ``InvalidRequest`` for a malformed public key.
     """
     key = device_key_jwk(description.public_key) if description.public_key else None
     now = clock.now()
@@ -128,7 +131,7 @@ def register(
         connection.execute(update(devices).where(devices.c.id == existing).values(**values))
         device_id = existing
     else:
-        device_id = new_id()
+        device_id = device_id or new_id()
         connection.execute(
             insert(devices).values(
                 id=device_id,

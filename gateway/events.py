@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -32,6 +32,10 @@ class EventBus(Protocol):
 
     def subscribe(self, channel: str) -> Any:
         """A context manager giving a ``Subscription`` to *channel* until it closes."""
+
+    def tap(self, prefix: str, listener: Callable[[str, Event], None]) -> None:
+        """Call *listener(channel, event)* for every event on a channel starting with
+        *prefix*, before the subscribers get it (caches use this to drop stale entries)."""
 
 
 class _Queue:
@@ -56,8 +60,12 @@ class InProcessBus:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._channels: dict[str, set[_Queue]] = {}
+        self._taps: list[tuple[str, Callable[[str, Event], None]]] = []
 
     def publish(self, channel: str, event: Event) -> None:
+        for prefix, listener in self._taps:
+            if channel.startswith(prefix):
+                listener(channel, event)
         with self._lock:
             inboxes = tuple(self._channels.get(channel, ()))
         for inbox in inboxes:
@@ -78,6 +86,9 @@ class InProcessBus:
                     if not inboxes:
                         # Drop empty channels so finished logins leave nothing behind.
                         del self._channels[channel]
+
+    def tap(self, prefix: str, listener: Callable[[str, Event], None]) -> None:
+        self._taps.append((prefix, listener))
 
     def subscribers(self, channel: str) -> int:
         """How many are waiting on *channel* (for tests and metrics)."""

@@ -14,3 +14,18 @@ graceful_timeout = 10
 keepalive = 5
 accesslog = None  # the gateway writes its own access log, without tokens or query strings
 errorlog = "-"
+
+
+def post_worker_init(worker) -> None:
+    """Start the push delivery worker beside the web server, in this one process."""
+    from gateway.push_commands import start_embedded
+
+    start_embedded(worker.wsgi)
+
+
+def worker_exit(server, worker) -> None:
+    """Let the push worker finish what is in flight before the process goes."""
+    from gateway.push_commands import stop_embedded
+
+    if getattr(worker, "wsgi", None) is not None:
+        stop_embedded(worker.wsgi)

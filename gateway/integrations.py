@@ -19,6 +19,7 @@ from gateway.tokens import digest, new_id, new_token
 SCOPES = {
     "reports:write": "register and update reports and their previews",
     "push:send": "send push notifications",
+    "partners:share": "hand a user's data to a partner system (only with their consent)",
 }
 PREFIX = "gwk_"
 

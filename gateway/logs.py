@@ -33,12 +33,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is at the time (it may be replaced after start)."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure(level: str = "INFO") -> None:
     """Send the ``gateway`` loggers to stdout as JSON lines (once per process)."""
     root = logging.getLogger("gateway")
     root.setLevel(level.upper())
     if not any(getattr(h, "_gateway", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(JsonFormatter())
         handler._gateway = True
         root.addHandler(handler)

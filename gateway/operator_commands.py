@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from gateway import audit, doctor, retention
@@ -18,6 +19,7 @@ def _services():
 
 
 @click.command("purge")
+@with_appcontext
 @click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
 def purge(dry_run: bool) -> None:
     """Apply the retention periods now (the worker also does this daily)."""
@@ -28,6 +30,7 @@ def purge(dry_run: bool) -> None:
 
 
 @click.command("verify-log")
+@with_appcontext
 def verify_log() -> None:
     """Check the operation log's hash chain; names the first broken entry."""
     with _services().store.read() as connection:
@@ -38,6 +41,7 @@ def verify_log() -> None:
 
 
 @click.command("doctor")
+@with_appcontext
 def doctor_command() -> None:
     """Inspect this deployment and print what to fix."""
     svc = _services()
@@ -52,6 +56,7 @@ def doctor_command() -> None:
 
 
 @click.command("backup")
+@with_appcontext
 def backup() -> None:
     """Copy the SQLite store to GATEWAY_BACKUP_DIR consistently (online backup API)."""
     svc = _services()

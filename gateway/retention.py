@@ -13,17 +13,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from gateway import audit
+from gateway import audit, consent
 from gateway.clock import Clock
 from gateway.netaddr import truncate_ip
 from gateway.settings import Settings
 from gateway.store import Store
 from gateway.store.audit_tables import operations
-from gateway.store.privacy_tables import device_locations
+from gateway.store.preview_tables import preview_grants, preview_links
+from gateway.store.privacy_tables import deleted_accounts, device_locations
 from gateway.store.tables import devices, refresh_tokens, token_families, web_sessions
 
-# purger(connection, cutoff, dry_run) -> how many rows it removed or anonymised
-Purger = Callable[[Connection, datetime, bool], int]
+# purger(connection, clock, cutoff, dry_run) -> how many rows it removed or anonymised
+Purger = Callable[[Connection, Clock, datetime, bool], int]
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,12 @@ def _count_or_delete(connection, table, condition, dry_run: bool) -> int:
     return connection.execute(delete(table).where(condition)).rowcount
 
 
-def _purge_locations(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+def _purge_locations(connection: Connection, clock: Clock, cutoff: datetime, dry_run: bool) -> int:
     return _count_or_delete(connection, device_locations, device_locations.c.reported_at < cutoff,
                             dry_run)
 
 
-def _truncate_device_ips(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+def _truncate_device_ips(connection: Connection, clock: Clock, cutoff: datetime, dry_run: bool) -> int:
     rows = connection.execute(select(devices.c.id, devices.c.last_ip).where(
         devices.c.last_seen_at < cutoff, devices.c.last_ip.is_not(None),
         ~devices.c.last_ip.contains("/"))).all()
@@ -68,7 +69,7 @@ def _truncate_device_ips(connection: Connection, cutoff: datetime, dry_run: bool
     return len(rows)
 
 
-def _purge_sessions(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+def _purge_sessions(connection: Connection, clock: Clock, cutoff: datetime, dry_run: bool) -> int:
     ended = web_sessions.c.expires_at < cutoff
     count = _count_or_delete(connection, web_sessions, ended, dry_run)
     used = refresh_tokens.c.expires_at < cutoff
@@ -77,12 +78,36 @@ def _purge_sessions(connection: Connection, cutoff: datetime, dry_run: bool) -> 
     return count + _count_or_delete(connection, token_families, empty, dry_run)
 
 
-def _purge_operations(connection: Connection, cutoff: datetime, dry_run: bool) -> int:
+def _purge_operations(connection: Connection, clock: Clock, cutoff: datetime, dry_run: bool) -> int:
     # Operations are appended in time order, so this removes a prefix of the chain; the
     # purge's own entry records the hash the remaining chain now starts from.
     return _count_or_delete(connection, operations, operations.c.at < cutoff, dry_run)
 
 
+def _purge_consent_evidence(connection: Connection, clock: Clock, cutoff: datetime, dry_run: bool) -> int:
+    # The decisions stay (the chain must verify); who they were about is erased.
+    gone = connection.execute(select(deleted_accounts.c.user_id)
+                              .where(deleted_accounts.c.deleted_at < cutoff)).scalars().all()
+    if dry_run:
+        return len(gone)
+    for user_id in gone:
+        consent.redact_user(connection, clock, user_id)
+        connection.execute(delete(deleted_accounts).where(deleted_accounts.c.user_id == user_id))
+    return len(gone)
+
+
+def _purge_previews(connection: Connection, clock: Clock, cutoff: datetime, dry_run: bool) -> int:
+    # Who opened which preview stays in the operation log; the links and grants go.
+    return (_count_or_delete(connection, preview_links, preview_links.c.expires_at < cutoff,
+                             dry_run)
+            + _count_or_delete(connection, preview_grants, preview_grants.c.expires_at < cutoff,
+                               dry_run))
+
+
+register("previews", "retain_session_days", _purge_previews,
+         "ended preview links and preview grants")
+register("consent_evidence", "retain_consent_after_account_days", _purge_consent_evidence,
+         "who the consent decisions of deleted accounts were about")
 register("precise_location", "retain_location_days", _purge_locations,
          "GPS positions and Wi-Fi access points reported by devices")
 register("full_ip_address", "retain_full_ip_days", _truncate_device_ips,
@@ -104,7 +129,7 @@ def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
     with store.write() as connection:
         for category in categories():
             cutoff = now - timedelta(days=getattr(settings, category.setting))
-            result[category.name] = category.purger(connection, cutoff, dry_run)
+            result[category.name] = category.purger(connection, clock, cutoff, dry_run)
         if access_log is not None:
             cutoff = now - timedelta(days=settings.retain_access_log_days)
             result["access_log_files"] = access_log.purge(cutoff, dry_run=dry_run)

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from gateway import accounts, audit, consent
+from gateway import accounts, audit, consent, partners
 from gateway.clock import Clock
 from gateway.errors import NotFound
 from gateway.store import Store
 from gateway.store.audit_tables import operations
-from gateway.store.privacy_tables import device_locations
+from gateway.store.privacy_tables import deleted_accounts, device_locations
 from gateway.store.tables import devices, token_families, users, web_sessions
 
 Exporter = Callable[[Connection, str], Any]
@@ -86,7 +86,14 @@ def _operations(connection: Connection, user_id: str) -> list[dict]:
                  .where(operations.c.actor == user_id).order_by(operations.c.seq))
 
 
+def _disclosures(connection: Connection, user_id: str) -> list[dict]:
+    return [{"partner": d.partner, "fields": list(d.fields), "reason": d.reason,
+             "sent_at": d.sent_at.isoformat(), "outcome": d.outcome}
+            for d in partners.disclosures_of(connection, user_id)]
+
+
 register_export("account", _account)
+register_export("disclosures", _disclosures)
 register_export("devices", _devices)
 register_export("locations", _locations)
 register_export("consents", _consents)
@@ -133,6 +140,7 @@ def delete_account(store: Store, clock: Clock, user_id: str) -> dict[str, int]:
         report["devices.removed"] = connection.execute(
             delete(devices).where(devices.c.user_id == user_id)).rowcount
         connection.execute(delete(users).where(users.c.id == user_id))
+        connection.execute(insert(deleted_accounts).values(user_id=user_id, deleted_at=now))
         report["account"] = 1
         audit.record(connection, clock, "account.deleted", subject=user_id,
                      details={"parts": sorted(report)})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.accounts import Passwords
 from gateway.clock import Clock
 from gateway.device_tokens import Lifetimes
+from gateway.events import EventBus, InProcessBus
 from gateway.keys import Keyring
 from gateway.purposes import Catalogue
 from gateway.settings import Settings
@@ -24,3 +25,5 @@ class Services:
     passwords: Passwords
     lifetimes: Lifetimes
     catalogue: Catalogue
+    # Who waits on what (QR logins): in this process unless a shared bus is given.
+    events: EventBus = field(default_factory=InProcessBus)

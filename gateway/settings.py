@@ -74,6 +74,32 @@ def _url_list(text: str) -> tuple[str, ...]:
     return tuple(_url(item) for item in _list(text))
 
 
+def _positive_float(text: str) -> float:
+    value = float(text.strip())
+    if not value > 0 or value == float("inf"):
+        raise ValueError("expected a number above zero, e.g. 2.5")
+    return value
+
+
+def _push_worker(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("embedded", "external"):
+        raise ValueError("expected embedded or external")
+    return value
+
+
+def _push_subject(text: str) -> str:
+    from gateway.push.subject import check_subject
+
+    return check_subject(text.strip()) if text.strip() else ""
+
+
+def _push_hosts(text: str) -> tuple[str, ...]:
+    from gateway.push.allowlist import host_patterns
+
+    return host_patterns(text)
+
+
 def _setting(default: Any, cast, help: str):
     return dataclasses.field(default=default, metadata={"cast": cast, "help": help})
 
@@ -119,11 +145,32 @@ class Settings:
     return_urls: tuple[str, ...] = _setting(
         (), _url_list, "Comma-separated URLs a finished QR login may return to."
     )
+    qr_start_limit: str = _setting(
+        "30 per minute", _text, "Rate limit on starting QR logins and offers, per client address."
+    )
+    qr_scan_limit: str = _setting(
+        "30 per minute", _text, "Rate limit on QR scans and claims, per device and per address."
+    )
+    qr_code_limit: str = _setting(
+        "10 per minute", _text, "Rate limit on typed-code attempts, per device and per address."
+    )
+    geoip_database: str = _setting(
+        "", _text, "Path of a MaxMind GeoIP2/GeoLite2 City database for coarse places; empty: none."
+    )
     cors_origins: tuple[str, ...] = _setting(
         (), _url_list, "Comma-separated origins allowed to call the API from a browser."
     )
     partners: tuple[str, ...] = _setting(
         (), _list, "Comma-separated names of partner systems (each needs its own consent)."
+    )
+    controller_name: str = _setting(
+        "", _text, "Who is responsible for the data, named in consent receipts; empty: the public URL."
+    )
+    controller_contact: str = _setting(
+        "", _text, "How to reach the data controller (email or URL), named in consent receipts."
+    )
+    jurisdiction: str = _setting(
+        "CN", _text, "Jurisdiction of the consent receipts (ISO 3166 code, e.g. CN)."
     )
     retain_access_log_days: int = _setting(30, _positive_int, "Days the access log is kept.")
     retain_operation_log_days: int = _setting(
@@ -145,7 +192,43 @@ class Settings:
     backup_dir: str = _setting(
         "", _text, "Folder `flask gateway backup` writes SQLite backups to; the doctor checks it."
     )
+    preview_snapshot_max_bytes: int = _setting(
+        524_288, _positive_int, "Largest report snapshot image accepted, in bytes (sent base64, "
+        "so GATEWAY_MAX_BODY_BYTES must leave room for 4/3 of it)."
+    )
+    preview_snapshot_max_pixels: int = _setting(
+        16_777_216, _positive_int, "Most pixels (width x height) a report snapshot may have; "
+        "checked before decoding, against decompression bombs."
+    )
     log_level: str = _setting("INFO", _text, "Level of the service log written to stdout.")
+    push_subject: str = _setting(
+        "", _push_subject, "VAPID contact for push services: an https URL or a mailto: address "
+        "(no localhost); empty: the public URL if it is https. The admin console may override it."
+    )
+    push_hosts: tuple[str, ...] = _setting(
+        (), _push_hosts, "Comma-separated push service hosts allowed besides FCM, Mozilla, Apple "
+        "and Windows; '*.example.com' allows its subdomains."
+    )
+    push_allow_insecure_local_endpoints: bool = _setting(
+        False, _bool, "FOR TESTS ONLY: accept http:// push endpoints and endpoints on loopback or "
+        "private addresses without the allowlist. Never turn this on in production."
+    )
+    push_worker: str = _setting(
+        "embedded", _push_worker, "embedded: the push delivery worker runs inside the web server "
+        "process; external: run `flask gateway worker` as its own process."
+    )
+    push_concurrency: int = _setting(
+        256, _positive_int, "Most push requests one delivery worker keeps in flight at once."
+    )
+    push_origin_concurrency: int = _setting(
+        128, _positive_int, "Most push requests in flight to one push service (origin)."
+    )
+    push_connect_timeout_seconds: float = _setting(
+        5.0, _positive_float, "Longest wait for a connection to a push service."
+    )
+    push_send_timeout_seconds: float = _setting(
+        15.0, _positive_float, "Longest a push request may take in total, answer included."
+    )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -182,6 +265,14 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+def markdown_table() -> str:
+    """The settings reference as the Markdown table the README carries."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for variable, default, help_text in describe():
+        lines.append(f"| `{variable}` | {f'`{default}`' if default else '(empty)'} | {help_text} |")
+    return "\n".join(lines)
+
+
 def describe() -> list[tuple[str, str, str]]:
     """Every setting as (variable, default, help), for the README and ``flask settings``."""
     rows = []
@@ -189,5 +280,7 @@ def describe() -> list[tuple[str, str, str]]:
         default = field.default
         if isinstance(default, tuple):
             default = ",".join(default)
+        elif isinstance(default, bool):
+            default = "true" if default else "false"
         rows.append((f"{PREFIX}{field.name.upper()}", str(default), field.metadata["help"]))
     return rows

@@ -88,8 +88,10 @@ class Signer:
                 algorithms=ALGORITHMS,
                 audience=audience,
                 issuer=self.issuer,
-                # Expiry is checked below against the injected clock.
-                options={"verify_exp": False, "require": ["exp", "iat", "aud", "iss", "jti"]},
+                # Expiry (and iat, which PyJWT would compare with the system time) are
+                # checked against the injected clock instead.
+                options={"verify_exp": False, "verify_iat": False,
+                         "require": ["exp", "iat", "aud", "iss", "jti"]},
             )
         except jwt.PyJWTError:
             raise TokenInvalid("the token's signature or claims do not check out") from None

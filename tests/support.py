@@ -89,3 +89,34 @@ class Actions:
         )
         assert response.status_code == 200, response.get_json()
         return {"X-CSRF-Token": response.get_json()["csrf_token"]}
+
+    def publish_policy(self, version: str = "1.0", changes=None, summary: str = "First version",
+                       text: str = "The user agreement.", **fields):
+        """Publish a policy version; by default it changes every purpose of the catalogue."""
+        from gateway import consent
+
+        changes = [p.name for p in self.svc.catalogue] if changes is None else changes
+        return consent.publish_policy(self.svc.store, self.svc.clock, self.svc.catalogue,
+                                      version=version, text_=text, summary=summary,
+                                      changes=changes, **fields)
+
+    def grant(self, device: SignedInDevice, purpose: str, decision: str = "granted",
+              client=None, **fields) -> dict:
+        """Decide on *purpose* for *device* as the app does: fetch the notice, then send the
+        decision (``granted``, ``refused`` or ``withdrawn``) with its hash. Publishes a first
+        policy version when none is in effect. Returns the answer's body."""
+        from gateway import consent
+
+        client = client or self.client
+        with self.svc.store.read() as connection:
+            policy = consent.current_policy(connection, self.svc.clock)
+        if policy is None:
+            self.publish_policy()
+        notice = client.get(f"/api/v1/consents/{purpose}/notice", headers=device.headers)
+        assert notice.status_code == 200, notice.get_json()
+        shown = notice.get_json()
+        response = client.post("/api/v1/consents", headers=device.headers, json={
+            "purpose": purpose, "decision": decision, "policy_version": shown["policy_version"],
+            "notice_hash": shown["hash"], "language": shown["language"], **fields})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()

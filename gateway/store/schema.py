@@ -5,8 +5,12 @@ module here when you add one."""
 from gateway.store import (  # noqa: F401
     audit_tables,
     consent_tables,
+    enrollment_tables,
     integration_tables,
+    preview_tables,
     privacy_tables,
+    push_tables,
+    qrlogin_tables,
     tables,
 )
 from gateway.store.metadata import metadata

@@ -3,26 +3,50 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from gateway.web import (
     admin_users,
     browser_auth,
+    consent,
     device_auth,
+    enrollment,
     headers,
     integrations,
     limits,
     meta,
+    metrics,
     observe,
     pages,
+    partners,
+    preview,
     privacy,
     problems,
+    push,
+    push_admin,
+    push_send,
+    qrlogin,
 )
 
 
+class _NoFlaskSession(SessionInterface):
+    """The gateway keeps its own cookies (``web_sessions``) and never uses Flask's signed
+    cookie session, whose signer was still built on every request."""
+
+    def open_session(self, app, request):
+        return None  # Flask then hands out a null session
+
+    def save_session(self, app, session, response) -> None:
+        pass
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _NoFlaskSession()
     problems.init_app(app)
     headers.init_app(app)
     observe.init_app(app)
     limits.init_app(app)
-    for module in (meta, device_auth, browser_auth, admin_users, integrations, pages, privacy):
+    for module in (meta, device_auth, browser_auth, admin_users, integrations, pages, privacy,
+                   preview, qrlogin, consent, metrics, push, push_send, push_admin, partners,
+                   enrollment):
         app.register_blueprint(module.bp)

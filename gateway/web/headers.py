@@ -25,15 +25,24 @@ CSP = "; ".join(
 )
 
 
+_DEFAULTS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Content-Security-Policy", CSP),
+)
+_HSTS = (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+
+
 def _secure(response: Response) -> Response:
+    # Each header only where the view did not set its own (a page may widen its CSP).
+    # One pass over the headers instead of one setdefault per header: this runs on every
+    # answer, including the status a waiting browser polls.
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy", CSP)
-    if services().settings.https:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    present = {name.lower() for name, _ in headers}
+    defaults = _DEFAULTS + _HSTS if services().settings.https else _DEFAULTS
+    headers.extend([(name, value) for name, value in defaults if name.lower() not in present])
     return response
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, send_from_directory
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app
 
 bp = Blueprint("pages", __name__)
 
 
-def page(name: str):
-    """Serve static/<name>; the pages fetch everything else from the API."""
-    response = send_from_directory(current_app.static_folder, name, max_age=0)
+def page(name: str) -> Response:
+    """Serve static/<name> (a fixed name, never one from the request); the pages fetch
+    everything else from the API."""
+    html = (Path(current_app.static_folder) / name).read_bytes()
+    response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

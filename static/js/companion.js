@@ -65,6 +65,15 @@
     return body;
   }
 
+  // What a sign-in without a password sends about this phone (scan to connect a phone).
+  async function deviceDescription() {
+    const { publicJwk } = await deviceKey();
+    return describeDevice(publicJwk);
+  }
+
+  // Keep tokens the gateway handed over another way than a password sign-in.
+  function adoptTokens(body) { saveTokens(body); }
+
   let refreshing = null;
   async function refresh() {
     const token = store.getItem(KEYS.refresh);
@@ -131,5 +140,8 @@
     return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : fallback;
   }
 
-  window.Companion = { signIn, signOut, signedIn, requireSignIn, api, json, signProof, safeNext, deviceId };
+  window.Companion = {
+    signIn, signOut, signedIn, requireSignIn, api, json, signProof, safeNext, deviceId,
+    deviceDescription, adoptTokens,
+  };
 })();

@@ -53,6 +53,23 @@
     }
   }
 
+  async function showDisclosures() {
+    const { disclosures } = await Companion.json("/api/v1/me/disclosures");
+    const list = document.getElementById("disclosures");
+    list.replaceChildren();
+    if (!disclosures.length) {
+      const item = document.createElement("li");
+      item.textContent = "Nothing was shared.";
+      list.append(item);
+    }
+    for (const disclosure of disclosures) {
+      const item = document.createElement("li");
+      const when = new Date(disclosure.sent_at).toLocaleString();
+      item.textContent = `${when}: ${disclosure.fields.join(", ")} to ${disclosure.partner} (${disclosure.reason})`;
+      list.append(item);
+    }
+  }
+
   document.getElementById("profile").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
@@ -89,5 +106,5 @@
     }
   });
 
-  await Promise.all([showAccount(), showDevices()]);
+  await Promise.all([showAccount(), showDevices(), showDisclosures()]);
 })();

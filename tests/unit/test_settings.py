@@ -51,3 +51,13 @@ def test_test_variables_are_left_to_the_test_suite():
 def test_every_setting_has_help():
     rows = describe()
     assert rows and all(help_text.strip() for _, _, help_text in rows)
+
+
+def test_the_readme_documents_every_setting_exactly():
+    from pathlib import Path
+
+    from gateway.settings import markdown_table
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert markdown_table() in readme, (
+        "README's settings table is out of date: paste `flask --app wsgi settings --markdown`")

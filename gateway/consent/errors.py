@@ -1,0 +1,37 @@
+"""The consent domain's errors; each becomes a problem+json answer with its own type."""
+
+from __future__ import annotations
+
+from gateway.errors import Conflict, Forbidden, NotFound
+from gateway.purposes import UnknownPurpose
+
+__all__ = ["ConsentRequired", "NoSuchDevice", "NothingToWithdraw", "PolicyNotCurrent",
+           "UnknownPolicyVersion", "UnknownPurpose"]
+
+
+class ConsentRequired(Forbidden):
+    slug = "consent-required"
+    title = "This function needs a consent the device has not given"
+
+
+class UnknownPolicyVersion(NotFound):
+    slug = "unknown-policy-version"
+    title = "No such policy version has been published"
+
+
+class PolicyNotCurrent(Conflict):
+    """A decision names a policy version that a newer one in effect replaced for its
+    purpose, or one that is not in effect yet: the user saw an outdated notice."""
+
+    slug = "policy-not-current"
+    title = "The notice was shown under a policy version that does not apply now"
+
+
+class NothingToWithdraw(Conflict):
+    slug = "nothing-to-withdraw"
+    title = "There is no granted consent to withdraw"
+
+
+class NoSuchDevice(NotFound):
+    slug = "no-such-device"
+    title = "No such device among the user's devices"

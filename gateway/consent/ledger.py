@@ -1,0 +1,194 @@
+"""The ledger: append-only consent decisions per user x device x purpose.
+
+``record`` checks a decision against the catalogue, the policy versions and the notice
+served, appends it to the hash chain and logs it; a refusal or withdrawal runs the
+purpose's ``on_withdrawal`` hooks in the same transaction, so what the purpose allowed
+(a push subscription, say) is undone at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from gateway import audit
+from gateway.clock import Clock
+from gateway.consent import chain
+from gateway.consent.errors import NothingToWithdraw, PolicyNotCurrent
+from gateway.consent.notices import notice, require_language
+from gateway.consent.policies import current_policy, get_policy, last_change_seq
+from gateway.errors import InvalidRequest, NotFound
+from gateway.purposes import Catalogue
+from gateway.store.consent_tables import consent_events
+from gateway.tokens import new_id
+
+DECISIONS = ("granted", "refused", "withdrawn")
+METHODS = ("in_app_dialog", "settings_toggle", "os_permission_sync", "admin", "enrollment")
+# What the phone's OS says about the permission behind a purpose: notifications
+# (authorized, denied, provisional, ephemeral, not_determined), location (precise,
+# approximate, denied), camera (authorized, denied, restricted, not_determined).
+OS_PERMISSIONS = ("authorized", "denied", "provisional", "ephemeral", "not_determined",
+                  "restricted", "limited", "precise", "approximate")
+CLIENT_CLOCK_SKEW = timedelta(minutes=5)
+
+WithdrawalHook = Callable[[Connection, Clock, str, str], None]
+_withdrawal_hooks: dict[str, list[WithdrawalHook]] = {}
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    seq: int
+    id: str
+    user_id: str
+    device_id: str
+    purpose: str
+    decision: str
+    policy_version: str
+    notice_hash: str
+    language: str
+    method: str
+    os_permission: str | None
+    app_version: str | None
+    client_time: datetime | None
+    server_time: datetime
+    prev_hash: str
+    hash: str
+
+
+def on_withdrawal(purpose: str, hook: WithdrawalHook) -> None:
+    """Call *hook(connection, clock, user_id, device_id)* whenever *purpose* is withdrawn
+    or refused, inside the transaction that records it."""
+    _withdrawal_hooks.setdefault(purpose, []).append(hook)
+
+
+def event_of(row) -> ConsentEvent:
+    return ConsentEvent(**{name: getattr(row, name) for name in ConsentEvent.__dataclass_fields__})
+
+
+def _last_decision(connection: Connection, user_id: str, device_id: str, purpose: str):
+    return connection.execute(
+        select(consent_events.c.decision, consent_events.c.language)
+        .where(consent_events.c.user_id == user_id, consent_events.c.device_id == device_id,
+               consent_events.c.purpose == purpose)
+        .order_by(consent_events.c.seq.desc()).limit(1)).first()
+
+
+def record(
+    connection: Connection, clock: Clock, catalogue: Catalogue, *, user_id: str,
+    device_id: str, purpose: str, decision: str, policy_version: str, notice_hash: str,
+    language: str = "en", method: str = "in_app_dialog", os_permission: str | None = None,
+    app_version: str | None = None, client_time: datetime | None = None,
+) -> ConsentEvent:
+    """Append one decision to the ledger inside an open write transaction.
+
+    Raises ``UnknownPurpose``, ``UnknownPolicyVersion``, ``PolicyNotCurrent`` (the
+    version is not in effect, or a newer one in effect changed the purpose),
+    ``NothingToWithdraw`` (a withdrawal without a grant), and ``InvalidRequest`` (an
+    unknown decision, method, language or OS permission state, a notice hash that is
+    not the one served, or a client time in the future).
+    """
+    purpose_ = catalogue.get(purpose)
+    if decision not in DECISIONS:
+        raise InvalidRequest(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
+    if method not in METHODS:
+        raise InvalidRequest(f"method must be one of {', '.join(METHODS)}", field="method")
+    if os_permission is not None and os_permission not in OS_PERMISSIONS:
+        raise InvalidRequest(f"os_permission must be one of {', '.join(OS_PERMISSIONS)}",
+                             field="os_permission")
+    language = require_language(language)
+    now = clock.now()
+    if client_time is not None:
+        if client_time.tzinfo is None:
+            raise InvalidRequest("client_time needs a UTC offset", field="client_time")
+        client_time = client_time.astimezone(UTC)
+        if client_time > now + CLIENT_CLOCK_SKEW:
+            raise InvalidRequest("client_time lies in the future", field="client_time")
+    policy = get_policy(connection, policy_version)
+    newest = last_change_seq(connection, clock, purpose)
+    if policy.effective_at > now or policy.seq < newest:
+        current = current_policy(connection, clock)
+        raise PolicyNotCurrent(
+            f"policy version {policy_version!r} does not apply to {purpose!r} now; show the "
+            "notice of the current version", current_version=current and current.version)
+    if notice_hash != notice(purpose_, policy, language).hash:
+        raise InvalidRequest("notice_hash is not the hash of the notice served for this "
+                             "purpose, policy version and language", field="notice_hash")
+    if decision == "withdrawn":
+        last = _last_decision(connection, user_id, device_id, purpose)
+        if last is None or last.decision != "granted":
+            raise NothingToWithdraw(f"{purpose!r} is not granted on this device",
+                                    purpose=purpose)
+    values = dict(
+        id=new_id(), user_id=user_id, device_id=device_id, purpose=purpose, decision=decision,
+        policy_version=policy_version, notice_hash=notice_hash, language=language,
+        method=method, os_permission=os_permission, app_version=app_version,
+        client_time=client_time, server_time=now,
+    )
+    # The operation log first: every transaction that writes both takes the operation
+    # log's lock before the ledger's, so two of them can never wait on each other.
+    audit.record(connection, clock, f"consent.{decision}", actor=user_id, device_id=device_id,
+                 subject=purpose, details={"policy_version": policy_version, "method": method})
+    seq = chain.append(connection, clock, values)
+    if decision != "granted":
+        for hook in _withdrawal_hooks.get(purpose, []):
+            hook(connection, clock, user_id, device_id)
+    return event_of(connection.execute(select(consent_events)
+                                       .where(consent_events.c.seq == seq)).one())
+
+
+def withdraw(
+    connection: Connection, clock: Clock, catalogue: Catalogue, *, user_id: str,
+    device_id: str, purpose: str, method: str = "settings_toggle",
+    app_version: str | None = None, client_time: datetime | None = None,
+    os_permission: str | None = None,
+) -> ConsentEvent | None:
+    """Withdraw a granted consent under the current policy version; None (and nothing
+    written) when the purpose is not granted on the device, so a repeat is harmless.
+    Raises ``UnknownPurpose``."""
+    purpose_ = catalogue.get(purpose)
+    last = _last_decision(connection, user_id, device_id, purpose)
+    policy = current_policy(connection, clock)
+    if last is None or last.decision != "granted" or policy is None:
+        return None
+    shown = notice(purpose_, policy, last.language)
+    return record(connection, clock, catalogue, user_id=user_id, device_id=device_id,
+                  purpose=purpose, decision="withdrawn", policy_version=policy.version,
+                  notice_hash=shown.hash, language=last.language, method=method,
+                  os_permission=os_permission, app_version=app_version, client_time=client_time)
+
+
+def history(connection: Connection, *, user_id: str, device_id: str | None = None,
+            purpose: str | None = None) -> list[ConsentEvent]:
+    """A user's decisions, oldest first, optionally for one device or purpose."""
+    query = select(consent_events).where(consent_events.c.user_id == user_id)
+    if device_id:
+        query = query.where(consent_events.c.device_id == device_id)
+    if purpose:
+        query = query.where(consent_events.c.purpose == purpose)
+    return [event_of(row) for row in connection.execute(query.order_by(consent_events.c.seq))]
+
+
+def get_event(connection: Connection, event_id: str) -> ConsentEvent:
+    """One decision by its id. Raises ``NotFound``."""
+    row = connection.execute(select(consent_events).where(consent_events.c.id == event_id)).first()
+    if row is None:
+        raise NotFound("no such consent decision")
+    return event_of(row)
+
+
+def count_events(connection: Connection) -> int:
+    return connection.execute(select(func.count()).select_from(consent_events)).scalar_one()
+
+
+def redact_user(connection: Connection, clock: Clock, user_id: str,
+                before: datetime | None = None) -> int:
+    """Erase *user_id* (and their devices) from their decisions, optionally only those
+    recorded before *before*: what retention does once the evidence is no longer needed.
+    The decisions themselves stay, and the chain still verifies. Returns the count."""
+    condition = consent_events.c.user_id == user_id
+    if before is not None:
+        condition = condition & (consent_events.c.server_time < before)
+    return chain.redact(connection, clock, condition)

@@ -1,0 +1,190 @@
+"""Policy versions: the published texts of the agreement, immutable once published.
+
+A version names the purposes it *changes*; once it is in effect, decisions about those
+purposes taken under older versions stop counting (re-consent). ``on_publish`` hooks run
+in the publishing transaction, e.g. to announce the new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, func, insert, select
+
+from gateway import audit
+from gateway.clock import Clock
+from gateway.consent.errors import UnknownPolicyVersion
+from gateway.errors import Conflict, InvalidRequest
+from gateway.purposes import Catalogue
+from gateway.store import Store
+from gateway.store.consent_tables import policy_changes, policy_versions
+from gateway.store.types import UTCDateTime
+
+VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
+MAX_TEXT = 200_000
+
+PublishHook = Callable[[Connection, Clock, "PolicyVersion"], None]
+_publish_hooks: list[PublishHook] = []
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    seq: int
+    version: str
+    text: str
+    text_hash: str
+    summary: str
+    changes: tuple[str, ...]
+    effective_at: datetime
+    published_at: datetime
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def on_publish(hook: PublishHook) -> None:
+    """Call *hook(connection, clock, policy)* inside the transaction that publishes a
+    version (e.g. to push the announcement of clause 6)."""
+    _publish_hooks.append(hook)
+
+
+def _changes_of(connection: Connection, seqs: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = {}
+    rows = connection.execute(
+        select(policy_changes).where(policy_changes.c.policy_seq.in_(list(seqs)))
+        .order_by(policy_changes.c.purpose))
+    for row in rows:
+        found.setdefault(row.policy_seq, []).append(row.purpose)
+    return {seq: tuple(names) for seq, names in found.items()}
+
+
+def _policies(connection: Connection, rows) -> list[PolicyVersion]:
+    rows = list(rows)
+    changes = _changes_of(connection, [row.seq for row in rows]) if rows else {}
+    return [PolicyVersion(row.seq, row.version, row.text, row.text_hash, row.summary,
+                          changes.get(row.seq, ()), row.effective_at, row.published_at)
+            for row in rows]
+
+
+def publish_policy(
+    store: Store, clock: Clock, catalogue: Catalogue, *, version: str, text_: str, summary: str,
+    changes: Iterable[str], effective_at: datetime | None = None, published_by: str | None = None,
+) -> PolicyVersion:
+    """Publish a version of the agreement; it cannot be changed afterwards.
+
+    Raises ``UnknownPurpose`` for a changed purpose outside the catalogue, ``Conflict``
+    when the version label exists already, and ``InvalidRequest`` for a malformed label,
+    an empty text or summary, or an effective date in the past or before that of the
+    newest version (versions take effect in the order they are published).
+    """
+    changes = sorted(set(changes))
+    for name in changes:
+        catalogue.get(name)
+    if not VERSION_PATTERN.match(version):
+        raise InvalidRequest("a version label is 1-32 letters, digits, '.', '_' or '-'",
+                             field="version")
+    if not text_.strip() or len(text_) > MAX_TEXT:
+        raise InvalidRequest(f"the text must be 1 to {MAX_TEXT} characters", field="text")
+    if not summary.strip():
+        raise InvalidRequest("say what changed in the summary", field="summary")
+    now = clock.now()
+    effective_at = effective_at or now
+    if effective_at < now:
+        raise InvalidRequest("a version cannot take effect in the past", field="effective_at")
+    with store.write() as connection:
+        if connection.execute(
+            select(policy_versions.c.seq).where(policy_versions.c.version == version)
+        ).first():
+            raise Conflict(f"policy version {version!r} exists and cannot be changed")
+        latest = connection.execute(select(func.max(policy_versions.c.effective_at))).scalar()
+        if latest is not None and effective_at < latest:
+            raise InvalidRequest("a version cannot take effect before the newest one does "
+                                 f"({latest.isoformat()})", field="effective_at")
+        seq = connection.execute(insert(policy_versions).values(
+            version=version, text=text_, text_hash=sha256(text_), summary=summary,
+            effective_at=effective_at, published_at=now, published_by=published_by,
+        )).inserted_primary_key[0]
+        if changes:
+            connection.execute(insert(policy_changes),
+                               [{"policy_seq": seq, "purpose": name} for name in changes])
+        policy = get_policy(connection, version)
+        audit.record(connection, clock, "policy.published", actor=published_by,
+                     subject=version, details={"changes": list(changes),
+                                               "effective_at": effective_at.isoformat()})
+        for hook in _publish_hooks:
+            hook(connection, clock, policy)
+        return policy
+
+
+def list_policies(connection: Connection) -> list[PolicyVersion]:
+    """Every published version, newest first."""
+    return _policies(connection, connection.execute(
+        select(policy_versions).order_by(policy_versions.c.seq.desc())))
+
+
+def current_policy(connection: Connection, clock: Clock) -> PolicyVersion | None:
+    """The newest version already in effect, or None before the first is published."""
+    rows = connection.execute(
+        select(policy_versions)
+        .where(policy_versions.c.effective_at <= clock.now())
+        .order_by(policy_versions.c.seq.desc())
+        .limit(1)
+    )
+    found = _policies(connection, rows)
+    return found[0] if found else None
+
+
+def get_policy(connection: Connection, version: str) -> PolicyVersion:
+    """The published version *version*. Raises ``UnknownPolicyVersion``."""
+    found = _policies(connection, connection.execute(
+        select(policy_versions).where(policy_versions.c.version == version)))
+    if not found:
+        raise UnknownPolicyVersion(f"no policy version {version!r} was published",
+                                   version=version)
+    return found[0]
+
+
+# The seq of the newest version in effect at :now that changed :purpose (NULL when none
+# did): one lookup in the purpose index. Built once, so a check pays no statement building.
+LAST_CHANGE = (
+    select(func.max(policy_changes.c.policy_seq))
+    .join(policy_versions, policy_versions.c.seq == policy_changes.c.policy_seq)
+    .where(policy_changes.c.purpose == bindparam("purpose"),
+           policy_versions.c.effective_at <= bindparam("now", type_=UTCDateTime()))
+    .scalar_subquery()
+)
+
+
+def last_change_seq(connection: Connection, clock: Clock, purpose: str) -> int:
+    """The seq of the newest version in effect that changed *purpose*, 0 when none did."""
+    return connection.execute(select(LAST_CHANGE),
+                              {"purpose": purpose, "now": clock.now()}).scalar() or 0
+
+
+def change_seqs(connection: Connection, clock: Clock) -> dict[str, int]:
+    """For every purpose some version in effect changed, the seq of the newest such one."""
+    rows = connection.execute(
+        select(policy_changes.c.purpose, func.max(policy_changes.c.policy_seq))
+        .join(policy_versions, policy_versions.c.seq == policy_changes.c.policy_seq)
+        .where(policy_versions.c.effective_at <= clock.now())
+        .group_by(policy_changes.c.purpose))
+    return {purpose: seq for purpose, seq in rows}
+
+
+def version_seqs(connection: Connection) -> dict[str, int]:
+    """Every published version label with its seq (the order of publication)."""
+    rows = connection.execute(select(policy_versions.c.version, policy_versions.c.seq))
+    return {version: seq for version, seq in rows}
+
+
+def verify_texts(connection: Connection) -> list[str]:
+    """The versions whose stored text no longer matches the hash taken when published."""
+    rows = connection.execute(select(policy_versions.c.version, policy_versions.c.text,
+                                     policy_versions.c.text_hash)
+                              .order_by(policy_versions.c.seq))
+    return [row.version for row in rows if sha256(row.text) != row.text_hash]

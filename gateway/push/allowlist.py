@@ -1,0 +1,47 @@
+"""Which push services the gateway will call: a host allowlist (after sygnal's
+``allowed_endpoints``), the big four by default, operators add their own.
+
+A pattern is a host name (``push.example.com``) or a wildcard for its subdomains
+(``*.example.com``, which does not match ``example.com`` itself).
+"""
+
+from __future__ import annotations
+
+import re
+
+DEFAULT_HOSTS = (
+    "fcm.googleapis.com",  # Chrome, Edge on Android, Opera, Samsung Internet
+    "*.push.services.mozilla.com",  # Firefox (updates.push.services.mozilla.com)
+    "*.push.apple.com",  # Safari, iOS/iPadOS home-screen apps (web.push.apple.com)
+    "*.notify.windows.com",  # Edge on Windows (wns2-*.notify.windows.com)
+)
+
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_PATTERN = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})+$")
+
+
+def check_host_pattern(text: str) -> str:
+    """*text* lower-cased if it is a host name or ``*.``-wildcard of one (no scheme, port
+    or path); raises ``ValueError`` otherwise."""
+    pattern = text.strip().lower().rstrip(".")
+    if not _PATTERN.match(pattern):
+        raise ValueError(
+            f"{text!r} is not a push service host such as push.example.com or *.example.com")
+    return pattern
+
+
+def host_patterns(text: str) -> tuple[str, ...]:
+    """A comma-separated list of host patterns, each checked (for the settings)."""
+    return tuple(check_host_pattern(item) for item in text.split(",") if item.strip())
+
+
+def allowed(host: str, patterns: tuple[str, ...] | list[str]) -> bool:
+    """Whether *host* matches one of *patterns*."""
+    host = host.lower().rstrip(".")
+    for pattern in patterns:
+        if pattern.startswith("*."):
+            if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
+                return True
+        elif host == pattern:
+            return True
+    return False

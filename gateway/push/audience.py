@@ -1,0 +1,44 @@
+"""Who a notification is for: named users, members of groups, a topic's subscribers
+(everyone who has not opted out of it) or everyone, resolved to user ids."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from gateway.store.push_tables import topic_opt_outs
+from gateway.store.tables import groups, memberships, users
+
+
+def unknown_names(connection: Connection, usernames, group_names) -> dict[str, list[str]]:
+    """The usernames and group names that do not exist, by kind (empty when all do)."""
+    missing: dict[str, list[str]] = {}
+    if usernames:
+        known = set(connection.execute(select(users.c.username)
+                                       .where(users.c.username.in_(list(usernames)))).scalars())
+        if absent := sorted(set(usernames) - known):
+            missing["users"] = absent
+    if group_names:
+        known = set(connection.execute(select(groups.c.name)
+                                       .where(groups.c.name.in_(list(group_names)))).scalars())
+        if absent := sorted(set(group_names) - known):
+            missing["groups"] = absent
+    return missing
+
+
+def resolve(connection: Connection, audience: dict, topic: str | None) -> tuple[set[str], int]:
+    """The ids of the active users *audience* names now, minus those who opted out of
+    *topic*; returns them and how many opted out."""
+    query = select(users.c.id).where(users.c.disabled_at.is_(None))
+    kind = audience["kind"]
+    if kind == "users":
+        query = query.where(users.c.username.in_(list(audience["users"])))
+    elif kind == "groups":
+        members = select(memberships.c.user_id).where(
+            memberships.c.group_name.in_(list(audience["groups"])))
+        query = query.where(users.c.id.in_(members))
+    user_ids = set(connection.execute(query).scalars())
+    if not topic:
+        return user_ids, 0
+    out = set(connection.execute(select(topic_opt_outs.c.user_id)
+                                 .where(topic_opt_outs.c.topic == topic)).scalars())
+    return user_ids - out, len(user_ids & out)

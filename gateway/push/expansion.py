@@ -1,0 +1,101 @@
+"""Expanding a notification into its outbox: one delivery row per subscribed device of
+every user in the audience, in one transaction with marking the notification expanded,
+so a crash either leaves all of them or none (and the next worker expands it).
+
+Consent is checked here (a device without current push consent gets a ``suppressed``
+row and no request) and again just before each send (``outbox.claim``). Quiet hours
+hold non-urgent deliveries until they end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from gateway.push.consent_check import granted_devices
+from gateway.clock import Clock
+from gateway.push import audience, preferences, stats
+from gateway.push.notifications import Notification, get
+from gateway.store import Store
+from gateway.store.push_tables import deliveries, notifications, subscriptions
+from gateway.store.tables import devices
+
+
+def due(store: Store, clock: Clock, limit: int = 20) -> list[str]:
+    """Ids of notifications whose send time has come and that are not expanded yet."""
+    with store.read() as connection:
+        return list(connection.execute(
+            select(notifications.c.id)
+            .where(notifications.c.expanded_at.is_(None), notifications.c.send_at <= clock.now())
+            .order_by(notifications.c.send_at).limit(limit)).scalars())
+
+
+def next_send_at(connection: Connection) -> datetime | None:
+    """When the next scheduled notification falls due."""
+    return connection.execute(select(notifications.c.send_at)
+                              .where(notifications.c.expanded_at.is_(None))
+                              .order_by(notifications.c.send_at).limit(1)).scalar()
+
+
+def _subscribed(connection: Connection, user_ids: list[str]) -> list:
+    found = []
+    for start in range(0, len(user_ids), 500):
+        found += connection.execute(
+            select(subscriptions.c.id, subscriptions.c.user_id, subscriptions.c.device_id,
+                   subscriptions.c.origin)
+            .join(devices, devices.c.id == subscriptions.c.device_id)
+            .where(subscriptions.c.user_id.in_(user_ids[start:start + 500]),
+                   devices.c.revoked_at.is_(None))).all()
+    return found
+
+
+def expand(store: Store, clock: Clock, notification_id: str) -> int | None:
+    """Make the delivery rows of one notification; how many, or None when another worker
+    expanded it first."""
+    now = clock.now()
+    with store.write() as connection:
+        claimed = connection.execute(
+            update(notifications)
+            .where(notifications.c.id == notification_id, notifications.c.expanded_at.is_(None))
+            .values(expanded_at=now)).rowcount
+        if not claimed:
+            return None
+        notification = get(connection, notification_id)
+        user_ids, opted_out = audience.resolve(connection, notification.audience,
+                                               notification.topic)
+        rows = _rows(connection, clock, notification, sorted(user_ids), now)
+        if rows:
+            connection.execute(insert(deliveries), rows)
+        outcomes = Counter((row["origin"], row["state"]) for row in rows
+                           if row["state"] in ("suppressed", "expired"))
+        stats.count(connection, now, outcomes)
+        connection.execute(update(notifications).where(notifications.c.id == notification_id)
+                           .values(recipients=len(rows), skipped={"opted_out": opted_out}))
+        return len(rows)
+
+
+def _rows(connection: Connection, clock: Clock, notification: Notification,
+          user_ids: list[str], now: datetime) -> list[dict]:
+    subscribed = _subscribed(connection, user_ids)
+    granted = granted_devices(connection, clock,
+                               [(s.user_id, s.device_id) for s in subscribed])
+    quiet = {}
+    if notification.urgency != "high":
+        quiet = preferences.of_users(connection, sorted({s.user_id for s in subscribed}))
+    rows = []
+    for sub in subscribed:
+        state, reason, at = "queued", None, max(notification.send_at, now)
+        if (sub.user_id, sub.device_id) not in granted:
+            state, reason = "suppressed", "no push consent"
+        elif sub.user_id in quiet and (until := quiet[sub.user_id].until(at)) is not None:
+            at = until
+            if at >= notification.expires_at:
+                state, reason = "expired", "quiet hours last past the TTL"
+        rows.append(dict(
+            notification_id=notification.id, subscription_id=sub.id, user_id=sub.user_id,
+            device_id=sub.device_id, origin=sub.origin, state=state, attempts=0,
+            next_attempt_at=at, expires_at=notification.expires_at, trimmed=False,
+            reason=reason, updated_at=now))
+    return rows

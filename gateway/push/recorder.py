@@ -1,0 +1,116 @@
+"""Recording what the push services answered: one transaction per batch of results that
+moves each delivery out of ``sending``, prunes gone subscriptions (unless the mass-prune
+guard has paused that origin), raises admin alerts and counts the statistics."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+
+from gateway.clock import Clock
+from gateway.push import alerts, guard, outbox, outcomes, stats
+from gateway.push.outbox import Change, Job
+from gateway.push.outcomes import Outcome
+from gateway.store import Store
+from gateway.store.push_tables import subscriptions
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    outcome: Outcome
+    latency: float | None = None  # seconds the request took; None when none was made
+
+
+def _change(job: Job, outcome: Outcome, now: datetime) -> Change:
+    base = dict(delivery_id=job.delivery_id, from_state="sending", attempt=job.attempt,
+                origin=job.origin, next_attempt_at=now, reason=outcome.reason,
+                last_status=outcome.status, trimmed=job.trimmed)
+    kind = outcome.kind
+    if kind == "delivered":
+        return Change(**base, state="delivered", delivered=True)
+    if kind == "retry":
+        return Change(**{**base, "next_attempt_at": outcome.retry_at}, state="retrying")
+    if kind == "too_large" and not job.trimmed:
+        # Never the same bytes again: retry at once without the body.
+        return Change(**{**base, "trimmed": True,
+                         "reason": "too large for the push service; retrying without the body"},
+                      state="retrying")
+    if kind == "too_large":
+        return Change(**{**base, "reason": "too large for the push service even without "
+                                           "its body"}, state="failed")
+    return Change(**base, state={"prune": "pruned"}.get(kind, kind))
+
+
+def _guard(connection, clock: Clock, results: list[Result], prune_guard: guard.PruneGuard,
+           now: datetime, in_flight: Counter) -> tuple[set[str], set[str]]:
+    """The origins whose pruning is paused (pausing those that turned unusual now), and
+    those whose prunes wait for more answers."""
+    for result in results:
+        if result.outcome.status is not None:
+            prune_guard.observe(result.job.origin, result.outcome.status in (404, 410), now)
+    paused = guard.paused(connection, now)
+    held = set()
+    pruning = {r.job.origin for r in results if r.outcome.kind == "prune"} - paused
+    for origin in sorted(pruning):
+        verdict, gone, total = prune_guard.assess(origin, now, in_flight[origin])
+        if verdict == "hold":
+            held.add(origin)
+        elif verdict == "unusual":
+            until = now + guard.PAUSE
+            guard.pause(connection, origin, until, f"{gone} of {total} answers were 404/410")
+            alerts.raise_alert(
+                connection, clock, "mass-prune", origin,
+                f"{gone} of the last {total} answers were 404/410: pruning is paused until "
+                f"{until:%Y-%m-%d %H:%M} UTC and those deliveries are retried. Resolve this "
+                "alert once the push service is known to be healthy to prune again.")
+            paused.add(origin)
+    return paused, held
+
+
+def record(store: Store, clock: Clock, results: list[Result], *,
+           prune_guard: guard.PruneGuard, rng: random.Random,
+           in_flight: Counter | None = None) -> Counter:
+    """Write *results*; returns how many deliveries went to each state. *in_flight*
+    counts the requests per origin still awaiting an answer (for the prune guard)."""
+    if not results:
+        return Counter()
+    now = clock.now()
+    changes: list[Change] = []
+    gone: set[str] = set()
+    reached: set[str] = set()
+    raised: Counter = Counter()
+    with store.write() as connection:
+        paused, held = _guard(connection, clock, results, prune_guard, now,
+                              in_flight or Counter())
+        for result in results:
+            job, outcome = result.job, result.outcome
+            if outcome.kind == "prune" and job.origin in paused | held:
+                why = "paused" if job.origin in paused else "held for more answers"
+                outcome = outcomes.retry(
+                    now=now, attempt=job.attempt, expires_at=job.expires_at, rng=rng,
+                    status=outcome.status, reason=f"pruning {why} for this push service")
+            changes.append(_change(job, outcome, now))
+            if outcome.kind == "prune":
+                gone.add(job.subscription_id)
+            elif outcome.kind == "delivered":
+                reached.add(job.subscription_id)
+            if outcome.alert:
+                raised[(outcome.alert, job.origin, outcome.reason)] += 1
+        outbox.apply(connection, now, changes)
+        if gone:
+            connection.execute(subscriptions.delete().where(subscriptions.c.id.in_(sorted(gone))))
+            outbox.cancel_pending(connection, clock, state="pruned", subscription_ids=gone,
+                                  reason="the subscription is gone")
+        if reached:
+            connection.execute(update(subscriptions).where(subscriptions.c.id.in_(sorted(reached)))
+                               .values(last_delivered_at=now))
+        for (kind, origin, reason), count in sorted(raised.items()):
+            alerts.raise_alert(connection, clock, kind, origin, reason or kind, count)
+        stats.time_sends(connection, [(r.job.origin, r.latency) for r in results
+                                      if r.latency is not None])
+    return Counter(change.state for change in changes)

@@ -1,0 +1,90 @@
+"""Push's running parts, built once per app: the settings, the key-wrapping and receipt
+keys (from one secret in the keys folder), the resolver, and, in the embedded default,
+the delivery worker on its own event loop in a thread beside the web server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gateway.keys import load_secret
+from gateway.push.config import PushOptions
+from gateway.push.endpoints import Resolver, system_resolver
+from gateway.push.receipts import ReceiptKey
+from gateway.push.vapid import KeyWrap
+from gateway.push.worker import Worker
+from gateway.settings import Settings
+
+log = logging.getLogger("gateway.push")
+
+
+class EmbeddedWorker:
+    """A ``Worker`` running in a daemon thread with its own event loop."""
+
+    def __init__(self, make_worker: Callable[[], Worker]) -> None:
+        self._make_worker = make_worker
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._worker: Worker | None = None
+        self._ready = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread (once); returns when the worker's loop is up."""
+        if self.running:
+            return
+        self._ready.clear()
+        self._thread = threading.Thread(target=self._main, name="push-worker", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout=10)
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._stop = asyncio.Event()
+        self._worker = self._make_worker()
+        self._ready.set()
+        try:
+            loop.run_until_complete(self._worker.run(self._stop))
+        finally:
+            loop.close()
+
+    def wake(self) -> None:
+        """Tell the worker new work was committed (it would otherwise poll within 1 s)."""
+        if self.running and self._loop is not None and self._worker is not None:
+            self._loop.call_soon_threadsafe(self._worker.wake.set)
+
+    def stop(self, timeout: float = 20) -> None:
+        """Stop taking work, finish what is in flight, and join the thread."""
+        if not self.running:
+            return
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._loop.call_soon_threadsafe(self._worker.wake.set)
+        self._thread.join(timeout)
+
+
+@dataclass
+class PushRuntime:
+    options: PushOptions
+    wrap: KeyWrap
+    receipts: ReceiptKey
+    resolve: Resolver = system_resolver
+    embedded: EmbeddedWorker | None = field(default=None)
+
+    @classmethod
+    def build(cls, settings: Settings, keys_dir: Path) -> PushRuntime:
+        secret = load_secret(keys_dir, "push")
+        return cls(PushOptions.from_settings(settings), KeyWrap(secret), ReceiptKey(secret))
+
+    def wake(self) -> None:
+        if self.embedded is not None:
+            self.embedded.wake()

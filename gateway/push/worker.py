@@ -1,0 +1,267 @@
+"""The delivery worker: expands due notifications, claims due deliveries as sending slots
+free up, sends them concurrently over one session, and records the answers in batches.
+
+Everything it waits on is injected: the clock, the sleeper that waits for the next due
+moment (tests pass one that moves a fake clock), the random source of the jitter. Tests
+call ``drain()`` (all that is due now) or ``settle()`` (until nothing is pending) and
+never sleep. ``run()`` is the long-running loop of ``flask gateway worker`` and of the
+embedded worker beside the web server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from gateway.clock import Clock
+from gateway.purposes import Catalogue
+from gateway.push import expansion, outbox, recorder, vapid
+from gateway.push import config as push_config
+from gateway.push.config import PushOptions
+from gateway.push.guard import PruneGuard
+from gateway.push.notifications import get as get_notification
+from gateway.push.outcomes import Outcome
+from gateway.push.receipts import ReceiptKey
+from gateway.push.recorder import Result
+from gateway.push.sender import Message, Sender, Signing
+from gateway.store import Store
+
+log = logging.getLogger("gateway.push")
+POLL = 1.0  # longest idle wait, in case another process queued work
+FLUSH_EVERY = 0.05  # seconds between result batches while sending
+FLUSH_SIZE = 500
+LEASE_MARGIN = timedelta(seconds=5)
+
+Sleeper = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class WorkerStats:
+    sent: int = 0
+    recorded: Counter = field(default_factory=Counter)
+    encrypt_seconds: float = 0.0  # time spent encrypting payloads (RFC 8291)
+
+
+class Worker:
+    """One delivery worker. Build it, then ``async with worker.running(): ...`` or ``run``."""
+
+    def __init__(self, *, store: Store, clock: Clock, catalogue: Catalogue,
+                 options: PushOptions, wrap: vapid.KeyWrap, receipts: ReceiptKey,
+                 sleeper: Sleeper | None = None, rng: random.Random | None = None,
+                 guard: PruneGuard | None = None, batch: int = 256,
+                 timer: Callable[[], float] = time.perf_counter) -> None:
+        self.store, self.clock, self.catalogue, self.options = store, clock, catalogue, options
+        self.wrap, self.receipts, self.timer = wrap, receipts, timer
+        self.rng = rng or secrets.SystemRandom()
+        self.guard = guard or PruneGuard()
+        self.batch = batch
+        self.headers = vapid.HeaderCache(clock)
+        self.lease = timedelta(seconds=options.send_timeout) + LEASE_MARGIN
+        self.wake = asyncio.Event()
+        self.sleeper = sleeper or self._wait_for_wake
+        self.stats = WorkerStats()
+        self._in_flight: set[asyncio.Task] = set()
+        self._per_origin: Counter = Counter()
+        self._results: list[Result] = []
+        self._last_flush = timer()
+        self._keys: dict[str, tuple[object, str]] = {}
+        self._contents: dict[str, tuple] = {}
+        self._subject: tuple[float, str | None] | None = None
+        self.sender: Sender | None = None
+
+    # -- the parts, each a plain call ------------------------------------------------
+
+    def expand_due(self) -> int:
+        """Expand every notification whose send time came; how many deliveries were made."""
+        made = 0
+        for notification_id in expansion.due(self.store, self.clock):
+            made += expansion.expand(self.store, self.clock, notification_id) or 0
+        return made
+
+    def _signing(self, kid: str) -> Signing | None:
+        subject = self._current_subject()
+        if subject is None:
+            return None
+        if kid not in self._keys:
+            with self.store.read() as connection:
+                private = vapid.load_private_key(connection, self.wrap, kid)
+                public = next(k.public_key for k in vapid.list_keys(connection) if k.kid == kid)
+            self._keys[kid] = (private, public)
+        private, public = self._keys[kid]
+        return Signing(kid, private, public, subject)
+
+    def _current_subject(self) -> str | None:
+        # Re-read every few seconds: the admin may change it in the console.
+        if self._subject is None or self.timer() - self._subject[0] > 5:
+            with self.store.read() as connection:
+                subject = push_config.current(connection, self.options).subject
+            self._subject = (self.timer(), subject)
+        return self._subject[1]
+
+    def _content(self, notification_id: str):
+        if notification_id not in self._contents:
+            if len(self._contents) > 1000:
+                self._contents.clear()
+            with self.store.read() as connection:
+                found = get_notification(connection, notification_id)
+            self._contents[notification_id] = (found.content, found.urgency)
+        return self._contents[notification_id]
+
+    def claim(self) -> list[Message]:
+        """Claim as many due deliveries as there are free sending slots."""
+        free = self.options.concurrency - len(self._in_flight)
+        # Claim in batches, not one slot at a time: each claim is a transaction.
+        if free <= 0 or (self._in_flight and free < min(self.batch, self.options.concurrency) // 4):
+            return []
+        slots = {origin: self.options.origin_concurrency - n
+                 for origin, n in self._per_origin.items()}
+        jobs = outbox.claim(self.store, self.clock, limit=min(free, self.batch),
+                            lease=self.lease, free_slots=slots,
+                            default_slots=self.options.origin_concurrency)
+        messages = []
+        for job in jobs:
+            content, urgency = self._content(job.notification_id)
+            try:
+                signing = self._signing(job.vapid_kid)
+            except Exception:  # e.g. the keys folder changed and the key cannot be unwrapped
+                log.exception("VAPID key %s cannot be loaded", job.vapid_kid)
+                self._results.append(Result(job, Outcome(
+                    "failed", None, reason=f"the VAPID key {job.vapid_kid} cannot be loaded",
+                    alert="our-fault")))
+                continue
+            if signing is None:
+                self._results.append(Result(job, Outcome(
+                    "failed", None, reason="no VAPID subject: set one in the push settings",
+                    alert="no-subject")))
+                continue
+            messages.append(Message(job, content, urgency, signing))
+        return messages
+
+    async def send(self, message: Message) -> None:
+        """Send one message and keep its result for the next batch."""
+        origin = message.job.origin
+        self._per_origin[origin] += 1
+        try:
+            outcome, latency = await self.sender.send(message)
+        except Exception:  # a bug must not lose the delivery: it is retried
+            log.exception("sending delivery %s failed", message.job.delivery_id)
+            outcome, latency = Outcome("retry", None, retry_at=self.clock.now() + timedelta(
+                minutes=1), reason="internal error while sending"), None
+        finally:
+            self._per_origin[origin] -= 1
+        self.stats.sent += 1
+        self._results.append(Result(message.job, outcome, latency))
+
+    def flush(self) -> None:
+        """Record the results gathered so far in one transaction."""
+        results, self._results = self._results, []
+        self._last_flush = self.timer()
+        if results:
+            self.stats.recorded += recorder.record(self.store, self.clock, results,
+                                                   prune_guard=self.guard, rng=self.rng,
+                                                   in_flight=self._per_origin)
+
+    # -- the loop ------------------------------------------------------------------
+
+    def _launch(self, messages: list[Message]) -> None:
+        for message in messages:
+            task = asyncio.get_running_loop().create_task(self.send(message))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _step(self) -> bool:
+        """One round: expand, claim, wait a little for answers, flush. Whether any work
+        is (still) going on."""
+        busy = bool(self._in_flight or self._results)
+        made = self.expand_due()
+        messages = self.claim()
+        self._launch(messages)
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=FLUSH_EVERY,
+                               return_when=asyncio.FIRST_COMPLETED)
+        if len(self._results) >= FLUSH_SIZE or self.timer() - self._last_flush >= FLUSH_EVERY \
+                or not self._in_flight:
+            self.flush()
+        return bool(busy or made or messages or self._in_flight or self._results)
+
+    async def drain(self) -> None:
+        """Work until nothing is due now and nothing is in flight."""
+        async with self.session():
+            while await self._step():
+                pass
+
+    def seconds_to_next(self) -> float | None:
+        """Seconds until the next delivery or notification falls due (None: nothing)."""
+        with self.store.read() as connection:
+            moments = [m for m in (outbox.next_due(connection),
+                                   expansion.next_send_at(connection)) if m is not None]
+        if not moments:
+            return None
+        return max((min(moments) - self.clock.now()).total_seconds(), 0.0)
+
+    async def settle(self, rounds: int = 1000) -> None:
+        """Work, sleeping (with the injected sleeper) until each next due moment, until
+        nothing is pending at all."""
+        async with self.session():
+            for _ in range(rounds):
+                while await self._step():
+                    pass
+                wait = self.seconds_to_next()
+                if wait is None:
+                    return
+                await self.sleeper(wait)
+        raise RuntimeError("the outbox did not settle")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The long-running loop, until *stop* is set; finishes what is in flight."""
+        log.info("push delivery worker started")
+        async with self.session():
+            while not stop.is_set():
+                try:
+                    if await self._step():
+                        continue
+                    wait = self.seconds_to_next()
+                    await self.sleeper(POLL if wait is None else min(wait, POLL))
+                except Exception:  # the database may be away for a moment; keep going
+                    log.exception("push worker round failed")
+                    await asyncio.sleep(POLL)
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight))
+            self.flush()
+        log.info("push delivery worker stopped")
+
+    async def _wait_for_wake(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        self.wake.clear()
+
+    @asynccontextmanager
+    async def session(self):
+        """The shared HTTP session for the duration of a drain, settle or run."""
+        if self.sender is not None:
+            yield
+            return
+        options = self.options
+        async with Sender(self.clock, self.receipts, self.headers,
+                          concurrency=options.concurrency,
+                          origin_concurrency=options.origin_concurrency,
+                          connect_timeout=options.connect_timeout,
+                          send_timeout=options.send_timeout,
+                          allow_local=options.allow_insecure_local, rng=self.rng,
+                          timer=self.timer) as sender:
+            self.sender = sender
+            try:
+                yield
+            finally:
+                self.stats.encrypt_seconds += sender.encrypt_seconds
+                self.sender = None

@@ -1,0 +1,100 @@
+"""Partner systems (agreement 5): the operator configures them, the BI server asks for a
+disclosure, the user sees every one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint
+from pydantic import BaseModel, Field
+
+from gateway import accounts, partners
+from gateway.errors import NotFound
+from gateway.web.api import Model, operation
+from gateway.web.auth import current_device, current_web_session
+from gateway.web.context import services
+
+bp = Blueprint("partners", __name__, url_prefix="/api/v1")
+PartnerName = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class PartnerConfig(Model):
+    webhook_url: str = Field(min_length=8, max_length=512)
+    fields: list[str] = Field(min_length=1, max_length=len(partners.FIELDS))
+
+
+class PartnerOut(BaseModel):
+    name: str
+    configured: bool
+
+
+class PartnerList(BaseModel):
+    partners: list[PartnerOut]
+    fields: list[str]
+
+
+class DisclosureRequest(Model):
+    username: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=128)
+
+
+class DisclosureOut(BaseModel):
+    partner: str
+    fields: list[str]
+    reason: str
+    sent_at: datetime
+    outcome: str
+
+    @classmethod
+    def of(cls, disclosure: partners.Disclosure) -> DisclosureOut:
+        return cls(partner=disclosure.partner, fields=list(disclosure.fields),
+                   reason=disclosure.reason, sent_at=disclosure.sent_at,
+                   outcome=disclosure.outcome)
+
+
+class DisclosureList(BaseModel):
+    disclosures: list[DisclosureOut]
+
+
+@bp.get("/admin/partners")
+@operation(summary="The partner systems named in the settings", tag="admin", auth="admin",
+           response=PartnerList)
+def list_partners():
+    svc = services()
+    configured = partners.configured_names(svc.store)
+    return PartnerList(
+        partners=[PartnerOut(name=n, configured=n in configured) for n in svc.settings.partners],
+        fields=list(partners.FIELDS))
+
+
+@bp.put("/admin/partners/<name>")
+@operation(summary="Set a partner's webhook and the fields it gets", tag="admin",
+           auth="admin", body=PartnerConfig, status=204, errors=(400, 404))
+def configure_partner(name: str, body: PartnerConfig):
+    svc = services()
+    partners.configure(svc.store, svc.clock, svc.catalogue, name=name,
+                       webhook_url=body.webhook_url, fields=body.fields,
+                       by=current_web_session().user_id)
+    return "", 204
+
+
+@bp.post("/partners/<name>/disclosures")
+@operation(summary="Hand a user's configured fields to a partner (needs their consent)",
+           tag="partners", auth="integration", scope="partners:share", body=DisclosureRequest,
+           response=DisclosureOut, status=201, errors=(404,))
+def disclose(name: str, body: DisclosureRequest):
+    svc = services()
+    user = accounts.find_user(svc.store, body.username)
+    if user is None:
+        raise NotFound("no such user")
+    return DisclosureOut.of(partners.share(svc.store, svc.clock, svc.catalogue, partner=name,
+                                           user_id=user.id, reason=body.reason))
+
+
+@bp.get("/me/disclosures")
+@operation(summary="What was shared about me, with whom, and when", tag="account",
+           auth="device", response=DisclosureList)
+def my_disclosures():
+    with services().store.read() as connection:
+        found = partners.disclosures_of(connection, current_device().user_id)
+    return DisclosureList(disclosures=[DisclosureOut.of(d) for d in found])

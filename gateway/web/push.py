@@ -1,0 +1,229 @@
+"""Web Push for the companion: the VAPID public key, the device's subscription (push
+consent required), topic opt-outs, quiet hours, display receipts, the service worker and
+the notifications page. Registering this blueprint sets up push's running parts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, current_app, send_from_directory
+from pydantic import BaseModel, Field
+
+import gateway.push.hooks  # noqa: F401  (registers the consent, device and sign-out hooks)
+from gateway.errors import NotFound
+from gateway.push import preferences, receipts, subscriptions, topics, vapid
+from gateway.push.metrics import PushCollector
+from gateway.push.runtime import PushRuntime
+from gateway.web.api import Model, operation
+from gateway.web.auth import current_device
+from gateway.web.context import services
+from gateway.web.limits import by_address, limiter
+from gateway.web.metrics import registry
+from gateway.web.pages import page
+
+bp = Blueprint("push", __name__)
+
+
+@bp.record_once
+def _set_up(state) -> None:
+    app = state.app
+    svc = app.extensions["gateway"]
+    app.extensions["push"] = PushRuntime.build(svc.settings, Path(app.config["GATEWAY_KEYS_DIR"]))
+    registry(app).register(PushCollector(svc.store))
+
+
+def runtime() -> PushRuntime:
+    return current_app.extensions["push"]
+
+
+class VapidKeyOut(BaseModel):
+    public_key: str = Field(description="The applicationServerKey (base64url P-256 point)")
+    kid: str
+
+
+class KeysIn(Model):
+    p256dh: str = Field(min_length=80, max_length=100)
+    auth: str = Field(min_length=16, max_length=32)
+
+
+class SubscriptionIn(Model):
+    """A PushSubscription as ``subscription.toJSON()`` gives it, plus the key it used."""
+
+    endpoint: str = Field(min_length=10, max_length=2048)
+    keys: KeysIn
+    expirationTime: int | None = None  # noqa: N815  (the browser's own spelling)
+    application_server_key: str | None = Field(default=None, max_length=100)
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    origin: str
+    vapid_kid: str
+    resubscribe: bool = Field(description="The key was retired: subscribe again")
+    current_key: str
+    created_at: datetime
+    updated_at: datetime
+    last_delivered_at: datetime | None
+
+
+class TopicChoice(BaseModel):
+    name: str
+    title: str
+    description: str
+    opted_out: bool
+
+
+class TopicChoices(BaseModel):
+    topics: list[TopicChoice]
+
+
+class QuietHoursIn(Model):
+    starts: str = Field(pattern=r"^\d\d:\d\d$", description="HH:MM, local time")
+    ends: str = Field(pattern=r"^\d\d:\d\d$")
+    timezone: str = Field(min_length=1, max_length=64, description="IANA, e.g. Europe/Berlin")
+
+
+class QuietHoursOut(BaseModel):
+    quiet_hours: QuietHoursIn | None
+
+
+class ReceiptIn(Model):
+    receipt: str = Field(min_length=3, max_length=64)
+
+
+def _out(subscription: subscriptions.Subscription) -> SubscriptionOut:
+    with services().store.read() as connection:
+        current = vapid.current_key(connection).public_key
+    return SubscriptionOut(
+        id=subscription.id, origin=subscription.origin, vapid_kid=subscription.vapid_kid,
+        resubscribe=subscription.resubscribe, current_key=current,
+        created_at=subscription.created_at, updated_at=subscription.updated_at,
+        last_delivered_at=subscription.last_delivered_at)
+
+
+@bp.get("/api/v1/push/vapid-key")
+@operation(summary="The VAPID public key to subscribe with", tag="push", response=VapidKeyOut,
+           errors=(503,))
+def vapid_key():
+    with services().store.read() as connection:
+        key = vapid.current_key(connection)
+    return VapidKeyOut(public_key=key.public_key, kid=key.kid)
+
+
+@bp.get("/api/v1/push/subscription")
+@operation(summary="This device's push subscription", tag="push", auth="device",
+           response=SubscriptionOut, errors=(404,))
+def get_subscription():
+    found = subscriptions.for_device(services().store, current_device().device_id)
+    if found is None:
+        raise NotFound("this device has no push subscription")
+    return _out(found)
+
+
+@bp.put("/api/v1/push/subscription")
+@operation(summary="Register this device's push subscription (needs push consent)",
+           tag="push", auth="device", body=SubscriptionIn, response=SubscriptionOut,
+           errors=(400, 403, 409, 503))
+def put_subscription(body: SubscriptionIn):
+    svc, push, device = services(), runtime(), current_device()
+    found = subscriptions.subscribe(
+        svc.store, svc.clock, svc.catalogue, push.options, user_id=device.user_id,
+        device_id=device.device_id, family_id=device.family_id, endpoint=body.endpoint,
+        p256dh=body.keys.p256dh, auth=body.keys.auth,
+        application_server_key=body.application_server_key, resolve=push.resolve)
+    return _out(found)
+
+
+@bp.delete("/api/v1/push/subscription")
+@operation(summary="Remove this device's push subscription", tag="push", auth="device",
+           status=204)
+def delete_subscription():
+    svc, device = services(), current_device()
+    subscriptions.unsubscribe(svc.store, svc.clock, user_id=device.user_id,
+                              device_id=device.device_id)
+    return "", 204
+
+
+@bp.get("/api/v1/push/topics")
+@operation(summary="The topics, and which of them this user opted out of", tag="push",
+           auth="device", response=TopicChoices)
+def list_topics():
+    svc = services()
+    with svc.store.read() as connection:
+        out = topics.opted_out(connection, current_device().user_id)
+    return TopicChoices(topics=[
+        TopicChoice(name=t.name, title=t.title, description=t.description,
+                    opted_out=t.name in out) for t in topics.list_all(svc.store)])
+
+
+@bp.put("/api/v1/push/topics/<name>/opt-out")
+@operation(summary="Opt out of a topic", tag="push", auth="device", status=204, errors=(404,))
+def opt_out(name: str):
+    svc = services()
+    topics.set_opt_out(svc.store, svc.clock, user_id=current_device().user_id, topic=name,
+                       out=True)
+    return "", 204
+
+
+@bp.delete("/api/v1/push/topics/<name>/opt-out")
+@operation(summary="Opt back in to a topic", tag="push", auth="device", status=204,
+           errors=(404,))
+def opt_in(name: str):
+    svc = services()
+    topics.set_opt_out(svc.store, svc.clock, user_id=current_device().user_id, topic=name,
+                       out=False)
+    return "", 204
+
+
+@bp.get("/api/v1/push/quiet-hours")
+@operation(summary="The user's quiet hours", tag="push", auth="device", response=QuietHoursOut)
+def get_quiet_hours():
+    with services().store.read() as connection:
+        hours = preferences.get(connection, current_device().user_id)
+    return QuietHoursOut(quiet_hours=QuietHoursIn(**hours.__dict__) if hours else None)
+
+
+@bp.put("/api/v1/push/quiet-hours")
+@operation(summary="Set quiet hours (only urgent notifications come through)", tag="push",
+           auth="device", body=QuietHoursIn, response=QuietHoursOut, errors=(400,))
+def put_quiet_hours(body: QuietHoursIn):
+    svc = services()
+    hours = preferences.check(body.starts, body.ends, body.timezone)
+    preferences.set_quiet_hours(svc.store, svc.clock, current_device().user_id, hours)
+    return QuietHoursOut(quiet_hours=body)
+
+
+@bp.delete("/api/v1/push/quiet-hours")
+@operation(summary="Clear the quiet hours", tag="push", auth="device", status=204)
+def delete_quiet_hours():
+    svc = services()
+    preferences.set_quiet_hours(svc.store, svc.clock, current_device().user_id, None)
+    return "", 204
+
+
+@bp.post("/api/v1/push/receipts")
+@limiter.limit("600 per minute", key_func=by_address)
+@operation(summary="The service worker reports a notification it showed", tag="push",
+           body=ReceiptIn, status=204, errors=(401, 429))
+def receipt(body: ReceiptIn):
+    svc = services()
+    receipts.record_display(svc.store, svc.clock, runtime().receipts, body.receipt)
+    return "", 204
+
+
+@bp.get("/app/push-sw.js")
+@operation(summary="The companion's service worker (shows pushes, reports receipts)",
+           tag="pages", produces="text/javascript")
+def service_worker():
+    response = send_from_directory(current_app.static_folder, "js/push-sw.js", max_age=0,
+                                   mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/app/notifications")
+@operation(summary="The companion's notification settings page", tag="pages",
+           produces="text/html")
+def notifications_page():
+    return page("app-notifications.html")

@@ -1,0 +1,88 @@
+"""Web parts every QR flow shares: the secret its tokens derive from, the short link and
+its images, the waiting browser's cookie, and the rate-limit keys and limits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Response, current_app, request
+
+from gateway import qrimage
+from gateway.errors import GatewayError
+from gateway.web.auth import current_device
+from gateway.web.context import client_ip, services
+
+
+def token_secret() -> bytes:
+    """The key QR tokens are derived under: the app's secret, narrowed to this one use."""
+    return hmac.new(current_app.secret_key, b"qr-tokens", hashlib.sha256).digest()
+
+
+def link(path: str, token: str) -> str:
+    """The short https link a QR code carries, e.g. ``https://gw.example.com/q/<token>``."""
+    return f"{services().settings.public_url}/{path}/{token}"
+
+
+def image(text: str, kind: str) -> Response:
+    """The QR code of *text* as ``svg`` (crisp at any zoom) or ``png``; never cached."""
+    if kind == "svg":
+        response = Response(qrimage.render_svg(text), mimetype="image/svg+xml")
+    else:
+        response = Response(qrimage.render_png(text), mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- the waiting browser's cookie -------------------------------------------------------------
+
+def cookie_name(name: str) -> str:
+    """``__Host-`` cookies are only kept over HTTPS, so the prefix follows the public URL."""
+    return f"__Host-{name}" if services().settings.https else name
+
+
+def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    """An HttpOnly, SameSite=Strict cookie for this host only: only the page's own
+    requests ever carry it, and no script can read it."""
+    response.set_cookie(cookie_name(name), value, max_age=max_age, path="/",
+                        secure=services().settings.https, httponly=True, samesite="Strict")
+
+
+def clear_cookie(response: Response, name: str) -> None:
+    response.delete_cookie(cookie_name(name), path="/", secure=services().settings.https,
+                           httponly=True, samesite="Strict")
+
+
+def cookie(name: str) -> str | None:
+    """The value of our cookie *name*. Read straight from the header rather than parsing
+    every cookie: a waiting browser sends this on each poll."""
+    header = request.environ.get("HTTP_COOKIE", "")
+    wanted = cookie_name(name) + "="
+    for part in header.split(";"):
+        part = part.strip()
+        if part.startswith(wanted):
+            return part[len(wanted):] or None
+    return None
+
+
+# -- rate limits ------------------------------------------------------------------------------
+
+def by_device() -> str:
+    """The calling device (checked), or its address when it has no valid token (the view
+    then refuses it anyway)."""
+    try:
+        return f"device:{current_device().device_id}"
+    except GatewayError:
+        return f"ip:{client_ip()}"
+
+
+def start_limit() -> str:
+    return services().settings.qr_start_limit
+
+
+def scan_limit() -> str:
+    return services().settings.qr_scan_limit
+
+
+def code_limit() -> str:
+    return services().settings.qr_code_limit

@@ -1,0 +1,375 @@
+"""Scan to log in over HTTP: the desktop browser's calls (start, status, wait, draw the
+code, redeem), the phone's calls (scan, type the code, confirm, deny), and their pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from flask import Blueprint, current_app, request
+from pydantic import BaseModel, Field
+
+from gateway import accounts, devices, qrlogin, qrlogin_phone, useragent, web_sessions
+from gateway.errors import InvalidRequest
+from gateway.state_cache import StateCache
+from gateway.web import qrflows, waiting
+from gateway.web.api import Model, json_response, operation
+from gateway.web.auth import current_device, session_cookie_name, set_session_cookie
+from gateway.web.context import client_ip, services
+from gateway.web.headers import CSP
+from gateway.web.limits import by_address, limiter
+from gateway.web.pages import page
+from gateway.web.schemas import UserOut
+
+bp = Blueprint("qrlogin", __name__)
+API = "/api/v1/qr-logins"
+COOKIE = "gw_qr"
+CACHE = "qrlogin.states"
+COOKIE_SECONDS = int((qrlogin.LIFETIME + qrlogin.REDEEM_WINDOW).total_seconds())
+FINAL = ("confirmed", "redeemed", "denied", "expired")
+State = Literal["pending", "scanned", "confirmed", "redeemed", "denied", "expired"]
+
+
+class StartIn(Model):
+    return_to: str | None = Field(default=None, max_length=2048,
+                                  description="One of GATEWAY_RETURN_URLS exactly")
+    state: str | None = Field(default=None, max_length=256,
+                              description="Handed back to the return URL unchanged")
+    nonce: str | None = Field(default=None, max_length=128,
+                              description="Copied into the login assertion")
+
+
+class Wait(BaseModel):
+    events: str = Field(description="Server-Sent Events of the state")
+    poll: str = Field(description="Long poll: answers once the state differs from ?known=")
+
+
+class StatusOut(BaseModel):
+    id: str
+    state: State
+    number: int | None = Field(description="The number to find on the phone, once scanned")
+    expires_at: datetime
+    expires_in: int = Field(description="Seconds left, for a countdown")
+    rotation: int = Field(description="Which QR code is in force; it changes every 30 s")
+    rotates_at: datetime | None
+    rotates_in: float | None = Field(description="Seconds until the next QR code")
+
+
+class StartOut(StatusOut):
+    qr: str = Field(description="The link the QR code carries")
+    qr_png_url: str
+    qr_svg_url: str
+    code: str = Field(description="The code to type on a phone that cannot scan")
+    csrf_token: str = Field(description="Send it in X-CSRF-Token to redeem")
+    wait: Wait
+
+
+class WaitQuery(Model):
+    known: State = Field(description="The state the browser shows now")
+    seconds: int = Field(default=waiting.MAX_POLL_SECONDS, ge=1, le=waiting.MAX_POLL_SECONDS,
+                         description="How long to wait for a change at most")
+
+
+class ScanIn(Model):
+    token: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    via: Literal["link", "app_camera"] = Field(
+        default="link", description="app_camera: the app's own scanner (needs camera consent)")
+
+
+class CodeIn(Model):
+    code: str = Field(min_length=1, max_length=16)
+
+
+class RequesterOut(BaseModel):
+    browser: str
+    os: str
+    place: str | None
+    network: str | None
+    started_at: datetime
+
+
+class ScanOut(BaseModel):
+    id: str
+    state: State
+    requester: RequesterOut
+    warning: str | None
+    choices: list[int]
+    expires_at: datetime
+
+
+class ConfirmIn(Model):
+    number: int = Field(ge=10, le=99)
+    proof: str | None = Field(default=None, max_length=4096,
+                              description="ES256 JWT by the device key: aud qr-login, rid, "
+                                          "num, act=confirm, iat, jti")
+
+
+class DenyIn(Model):
+    pass
+
+
+class DecisionOut(BaseModel):
+    id: str
+    state: State
+
+
+class RedeemOut(BaseModel):
+    user: UserOut
+    csrf_token: str = Field(description="The new browser session's CSRF token")
+    method: str
+    expires_at: datetime
+    assertion: str = Field(description="The login assertion for the BI server (JWT)")
+    return_url: str | None
+    return_state: str | None
+
+
+# -- the desktop browser ----------------------------------------------------------------------
+
+def _status_out(status: qrlogin.Status) -> StatusOut:
+    now = services().clock.now()
+    return StatusOut(
+        id=status.id, state=status.state, number=status.number, expires_at=status.expires_at,
+        expires_in=max(0, int((status.expires_at - now).total_seconds())),
+        rotation=status.rotation, rotates_at=status.rotates_at,
+        rotates_in=(status.rotates_at - now).total_seconds() if status.rotates_at else None,
+    )
+
+
+def _return_url(return_to: str | None) -> str | None:
+    if return_to is None:
+        return None
+    wanted = return_to.rstrip("/")
+    if wanted not in services().settings.return_urls:
+        raise InvalidRequest("return_to is not one of the return URLs this gateway allows",
+                             field="return_to")
+    return wanted
+
+
+@bp.post(API)
+@limiter.limit(qrflows.start_limit, key_func=by_address)
+@operation(summary="Start a QR login (anonymous browser)", tag="qr login", body=StartIn,
+           response=StartOut, status=201, errors=(400, 429))
+def start(body: StartIn):
+    svc = services()
+    requester = useragent.describe(request.user_agent.string, client_ip(),
+                                   svc.settings.geoip_database)
+    started = qrlogin.start(svc.store, svc.clock, qrflows.token_secret(), requester,
+                            return_url=_return_url(body.return_to), return_state=body.state,
+                            nonce=body.nonce)
+    login = started.login
+    status = qrlogin.status(svc.store, svc.clock, login.id, started.browser_secret)
+    token = qrlogin.current_link_token(svc.store, svc.clock, qrflows.token_secret(), login.id,
+                                       started.browser_secret)
+    out = StartOut(
+        **_status_out(status).model_dump(), qr=qrflows.link("q", token),
+        qr_png_url=f"{API}/{login.id}/qr.png", qr_svg_url=f"{API}/{login.id}/qr.svg",
+        code=started.code, csrf_token=started.csrf_token,
+        wait=Wait(events=f"{API}/{login.id}/events", poll=f"{API}/{login.id}/wait"),
+    )
+    response = json_response(out.model_dump(mode="json"), 201)
+    qrflows.set_cookie(response, COOKIE, started.browser_secret, COOKIE_SECONDS)
+    return response
+
+
+@bp.record_once
+def _cache_states(state) -> None:
+    # Browsers poll their login's state often: serve it from memory until the login moves.
+    svc = state.app.extensions["gateway"]
+    cache = StateCache(svc.clock)
+    svc.events.tap(qrlogin.CHANNEL_PREFIX, cache.listener(qrlogin.CHANNEL_PREFIX))
+    state.app.extensions[CACHE] = cache
+
+
+def _reader(login_id: str):
+    svc, secret = services(), qrflows.cookie(COOKIE)
+    cache = current_app.extensions[CACHE]
+    return lambda: qrlogin.status(svc.store, svc.clock, login_id, secret, cache)
+
+
+def _status_json(status: qrlogin.Status, now: datetime) -> dict:
+    # Written by hand rather than through StatusOut: this is the hot path of a waiting
+    # browser (the schema stays StatusOut, see test_the_status_matches_its_schema...).
+    rotates_at = status.rotates_at
+    return {"id": status.id, "state": status.state, "number": status.number,
+            "expires_at": qrlogin.iso(status.expires_at),
+            "expires_in": max(0, int((status.expires_at - now).total_seconds())),
+            "rotation": status.rotation,
+            "rotates_at": qrlogin.iso(rotates_at) if rotates_at else None,
+            "rotates_in": (rotates_at - now).total_seconds() if rotates_at else None}
+
+
+@bp.get(f"{API}/<login_id>")
+@limiter.exempt  # it is what the waiting browser polls; it reads memory, not the store
+@operation(summary="Where a QR login stands (for the browser that started it)",
+           tag="qr login", response=StatusOut, errors=(401, 403, 404))
+def status(login_id: str):
+    found = _reader(login_id)()
+    return json_response(_status_json(found, services().clock.now()))
+
+
+@bp.get(f"{API}/<login_id>/wait")
+@operation(summary="Where a QR login stands once it differs from `known` (long poll)",
+           tag="qr login", query=WaitQuery, response=StatusOut, errors=(401, 403, 404))
+def wait(login_id: str, query: WaitQuery):
+    svc = services()
+    found = waiting.long_poll(svc.events, qrlogin.channel(login_id), _reader(login_id),
+                              svc.clock, query.known, query.seconds, FINAL)
+    return json_response(_status_json(found, svc.clock.now()))
+
+
+@bp.get(f"{API}/<login_id>/events")
+@operation(summary="Server-Sent Events of a QR login's state", tag="qr login",
+           produces="text/event-stream", errors=(401, 403, 404))
+def events(login_id: str):
+    svc = services()
+    read = _reader(login_id)
+    read()  # refuse another browser before the stream starts
+    frames = waiting.stream(
+        svc.events, qrlogin.channel(login_id), read,
+        lambda: qrlogin.expire(svc.store, svc.clock, svc.events, login_id), svc.clock, FINAL)
+    return waiting.sse_response(frames)
+
+
+def _qr_image(login_id: str, kind: str):
+    svc = services()
+    token = qrlogin.current_link_token(svc.store, svc.clock, qrflows.token_secret(), login_id,
+                                       qrflows.cookie(COOKIE))
+    return qrflows.image(qrflows.link("q", token), kind)
+
+
+@bp.get(f"{API}/<login_id>/qr.svg")
+@operation(summary="The QR code in force as SVG (the browser that started it)",
+           tag="qr login", produces="image/svg+xml", errors=(401, 403, 404, 409, 410))
+def qr_svg(login_id: str):
+    return _qr_image(login_id, "svg")
+
+
+@bp.get(f"{API}/<login_id>/qr.png")
+@operation(summary="The QR code in force as PNG (the browser that started it)",
+           tag="qr login", produces="image/png", errors=(401, 403, 404, 409, 410))
+def qr_png(login_id: str):
+    return _qr_image(login_id, "png")
+
+
+@bp.post(f"{API}/<login_id>/redeem")
+@operation(summary="Finish a confirmed QR login: a new browser session and the assertion",
+           tag="qr login", response=RedeemOut, errors=(401, 403, 404, 409, 410))
+def redeem(login_id: str):
+    svc = services()
+    done = qrlogin.redeem(
+        svc.store, svc.clock, svc.signer, svc.events, login_id=login_id,
+        browser_secret=qrflows.cookie(COOKIE), csrf_token=request.headers.get("X-CSRF-Token"),
+        audience=svc.settings.bi_client_id,
+        session_lifetime=timedelta(hours=svc.settings.web_session_hours),
+        replaces=request.cookies.get(session_cookie_name()), ip=client_ip(),
+    )
+    session = web_sessions.find(svc.store, svc.clock, done.session_id)
+    out = RedeemOut(
+        user=UserOut.of(accounts.get_user(svc.store, done.user_id)),
+        csrf_token=session.csrf_token, method=session.method, expires_at=session.expires_at,
+        assertion=done.assertion, return_url=done.login.return_url,
+        return_state=done.login.return_state,
+    )
+    response = json_response(out.model_dump(mode="json"))
+    set_session_cookie(response, done.session_id)
+    qrflows.clear_cookie(response, COOKIE)
+    return response
+
+
+# -- the phone --------------------------------------------------------------------------------
+
+def _phone() -> qrlogin_phone.Phone:
+    principal = current_device()
+    device = devices.get_device(services().store, principal.device_id)
+    where = useragent.describe(None, client_ip(), services().settings.geoip_database)
+    return qrlogin_phone.Phone(principal.user_id, principal.device_id, device.public_key, where)
+
+
+def _scan_out(scanned: qrlogin_phone.Scanned) -> ScanOut:
+    login, who = scanned.login, scanned.login.requester
+    return ScanOut(
+        id=login.id, state=login.state, warning=scanned.warning, choices=list(login.choices),
+        expires_at=login.expires_at,
+        requester=RequesterOut(browser=who.browser, os=who.os, place=who.place,
+                               network=who.network, started_at=login.created_at),
+    )
+
+
+@bp.post(f"{API}/scan")
+@limiter.limit(qrflows.scan_limit, key_func=qrflows.by_device)
+@limiter.limit(qrflows.scan_limit, key_func=by_address)
+@operation(summary="Scan a QR login's code (phone): who is asking, and three numbers",
+           tag="qr login", auth="device", body=ScanIn, response=ScanOut,
+           errors=(403, 404, 409, 410, 429))
+def scan(body: ScanIn):
+    svc = services()
+    scanned = qrlogin_phone.scan(svc.store, svc.clock, svc.catalogue, svc.events,
+                                 token=body.token, phone=_phone(), via=body.via)
+    return _scan_out(scanned)
+
+
+@bp.post(f"{API}/code")
+@limiter.limit(qrflows.code_limit, key_func=qrflows.by_device)
+@limiter.limit(qrflows.code_limit, key_func=by_address)
+@operation(summary="Type a QR login's code (phone): like a scan", tag="qr login",
+           auth="device", body=CodeIn, response=ScanOut, errors=(403, 404, 409, 410, 429))
+def code(body: CodeIn):
+    svc = services()
+    scanned = qrlogin_phone.scan_code(svc.store, svc.clock, svc.events, code=body.code,
+                                      phone=_phone())
+    return _scan_out(scanned)
+
+
+@bp.post(f"{API}/<login_id>/confirm")
+@operation(summary="Confirm a scanned QR login with the number shown (phone)",
+           tag="qr login", auth="device", body=ConfirmIn, response=DecisionOut,
+           errors=(403, 404, 409, 410))
+def confirm(login_id: str, body: ConfirmIn):
+    svc = services()
+    login = qrlogin_phone.confirm(svc.store, svc.clock, svc.events, login_id=login_id,
+                                  phone=_phone(), number=body.number, proof=body.proof,
+                                  ip=client_ip())
+    return DecisionOut(id=login.id, state=login.state)
+
+
+@bp.post(f"{API}/<login_id>/deny")
+@operation(summary="Refuse a scanned QR login (phone)", tag="qr login", auth="device",
+           body=DenyIn, response=DecisionOut, errors=(404, 409, 410))
+def deny(login_id: str, body: DenyIn):
+    svc = services()
+    login = qrlogin_phone.deny(svc.store, svc.clock, svc.events, login_id=login_id,
+                               phone=_phone(), ip=client_ip())
+    return DecisionOut(id=login.id, state=login.state)
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+@bp.get("/login")
+@operation(summary="The desktop login page: a QR code to scan with the phone",
+           tag="pages", produces="text/html")
+def login_page():
+    response = page("login.html")
+    origins = sorted({_origin(url) for url in services().settings.return_urls})
+    if origins:  # the assertion is posted to the return URL, so the form may go there
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return response
+
+
+@bp.get("/q/<token>")
+@operation(summary="The companion page a scanned QR login code opens on the phone",
+           tag="pages", produces="text/html")
+def scan_page(token: str):
+    return page("qr-scan.html")
+
+
+@bp.get("/app/code")
+@operation(summary="The companion page to type a sign-in code", tag="pages",
+           produces="text/html")
+def code_page():
+    return page("app-code.html")

@@ -1,0 +1,152 @@
+"""Agreement 2.1 (stored on the customer's own server) and 2.2 (kept only as needed)."""
+
+import socket
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway import retention
+from gateway.store.audit_tables import operations
+from gateway.store.privacy_tables import device_locations
+from gateway.store.tables import devices, web_sessions
+from tests.agreement.consenting import decide
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.fixture
+def no_outbound(monkeypatch):
+    """Fail the test on any connection that leaves this machine."""
+    attempts = []
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK:
+            attempts.append(address)
+            raise OSError(f"outbound connection to {address} refused by the test")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket, "getaddrinfo", _local_only(socket.getaddrinfo, attempts))
+    yield attempts
+    assert attempts == [], f"the gateway tried to reach {attempts}"
+
+
+def _local_only(real, attempts):
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in LOOPBACK and host is not None:
+            attempts.append(host)
+            raise OSError(f"name lookup of {host} refused by the test")
+        return real(host, *args, **kwargs)
+    return getaddrinfo
+
+
+def test_2_1_the_gateway_makes_no_outbound_calls_and_no_telemetry(no_outbound, app, client, actions):
+    actions.create_user("alice")
+    actions.create_user("root", role="admin")
+    device = actions.device_sign_in()
+    headers = actions.web_sign_in("root")
+    client.post("/api/v1/admin/integrations", headers=headers,
+                json={"name": "bi", "scopes": ["push:send"]})
+    client.patch("/api/v1/me", headers=device.headers, json={"email": "alice@example.com"})
+    client.post("/api/v1/devices/current/report", headers=device.headers, json={
+        "model": "Pixel", "os": "Android", "os_version": "16", "app_version": "1"})
+    client.get("/api/v1/me/export", headers=device.headers)
+    client.get("/openapi.json")
+    client.get("/readyz")
+
+
+def count(app, table, condition=None):
+    query = select(func.count()).select_from(table)
+    if condition is not None:
+        query = query.where(condition)
+    with app.extensions["gateway"].store.read() as connection:
+        return connection.execute(query).scalar_one()
+
+
+def purge(app, dry_run=False):
+    svc = app.extensions["gateway"]
+    return retention.purge(svc.store, svc.clock, svc.settings, dry_run=dry_run,
+                           access_log=app.extensions["access_log"])
+
+
+def test_2_2_precise_locations_go_after_their_retention_period(app, client, actions, clock):
+    actions.create_user("alice")
+    device = actions.device_sign_in()
+    decide(app, device, "location")
+    report = {"model": "P", "os": "A", "os_version": "1", "app_version": "1",
+              "position": {"latitude": 1.5, "longitude": 2.5, "precision": "precise"}}
+    client.post("/api/v1/devices/current/report", headers=device.headers, json=report)
+    clock.advance(days=6)
+    device = actions.device_sign_in()  # the access token of a week ago has expired
+    client.post("/api/v1/devices/current/report", headers=device.headers, json=report)
+    clock.advance(days=2)
+    assert purge(app, dry_run=True)["precise_location"] == 1
+    assert count(app, device_locations) == 2  # a dry run changes nothing
+    assert purge(app)["precise_location"] == 1
+    assert count(app, device_locations) == 1
+
+
+def test_2_2_full_addresses_are_cut_to_their_network_after_a_week(app, client, actions, clock):
+    actions.create_user("alice")
+    actions.device_sign_in()
+    clock.advance(days=8)
+    assert purge(app)["full_ip_address"] == 1
+    with app.extensions["gateway"].store.read() as connection:
+        assert connection.execute(select(devices.c.last_ip)).scalar() == "127.0.0.0/24"
+
+
+def test_2_2_ended_sessions_and_old_operations_go(app, client, actions, clock):
+    actions.create_user("alice")
+    actions.web_sign_in()
+    clock.advance(days=181)
+    result = purge(app)
+    assert result["sessions"] >= 1 and result["operation_log"] >= 1
+    assert count(app, web_sessions) == 0
+    # The purge logs its own result, and the chain still verifies afterwards.
+    from gateway import audit
+
+    with app.extensions["gateway"].store.read() as connection:
+        assert [op.action for op in audit.recent(connection)] == ["retention.purged"]
+        assert audit.verify_chain(connection) is None
+
+
+def test_2_2_old_access_log_files_go(app, client, clock):
+    client.get("/healthz")
+    clock.advance(days=31)
+    client.get("/healthz")
+    assert purge(app)["access_log_files"] == 1
+    assert app.extensions["access_log"].read((clock.now() - timedelta(days=31)).date()) == []
+    assert app.extensions["access_log"].read(clock.now().date())
+
+
+def test_2_2_the_purge_command_reports_and_dry_runs(app, runner):
+    result = runner.invoke(args=["gateway", "purge", "--dry-run"])
+    assert result.exit_code == 0 and '"dry_run": true' in result.output
+    before = count(app, operations)
+    runner.invoke(args=["gateway", "purge"])
+    assert count(app, operations) == before + 1  # the purge's own entry
+
+
+def test_2_2_consent_evidence_outlives_the_account_for_its_period_then_names_no_one(
+        app, client, actions, clock):
+    from gateway import consent, rights
+    from gateway.store.consent_tables import consent_events
+
+    actions.create_user("alice")
+    device = actions.device_sign_in()
+    actions.grant(device, "camera")
+    svc = app.extensions["gateway"]
+    rights.delete_account(svc.store, svc.clock, device.user_id)
+    subject = consent_events.c.user_id == device.user_id
+    clock.advance(days=1094)
+    assert purge(app)["consent_evidence"] == 0
+    assert count(app, consent_events, subject) == 1  # still evidence
+    clock.advance(days=2)
+    assert purge(app)["consent_evidence"] == 1
+    assert count(app, consent_events, subject) == 0
+    assert count(app, consent_events) == 1  # the decision stays, anonymous
+    with svc.store.read() as connection:
+        assert consent.verify_chain(connection).broken_seq is None

@@ -1,0 +1,71 @@
+"""Scan to connect a phone, end to end in headless Chromium: a signed-in desktop shows a QR
+code, a phone (mobile viewport, not signed in) opens its link, allows the camera and
+claims it, the desktop picks the number the phone shows and approves, and the phone is
+then signed in and calls an authenticated endpoint."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from gateway import consent
+from tests.e2e.test_scan_to_log_in import CODE, PHONE, decode_qr
+from tests.live_server import chromium, live_gateway
+from tests.support import Actions
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def gateway(settings):
+    with live_gateway(settings) as (app, base_url):
+        actions = Actions(app, app.test_client())
+        actions.create_user("alice", display_name="Alice Example")
+        actions.publish_policy()
+        yield app, base_url
+
+
+def test_a_signed_in_desktop_connects_a_phone_by_scanning(gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        desktop.goto(f"{base_url}/sign-in?next=/connect")
+        desktop.fill("#username", "alice")
+        desktop.fill("#password", "correct horse battery")
+        desktop.click("button[type=submit]")
+        desktop.wait_for_url(f"{base_url}/connect")
+        desktop.get_by_role("button", name="Connect a phone").click()
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        link = decode_qr(desktop)
+        assert link.startswith(f"{base_url}/c/")
+
+        phone = browser.new_context(**PHONE).new_page()
+        phone.goto(link)
+        phone.get_by_role("button", name="Allow", exact=True).click()
+        number = phone.locator("#number")
+        expect(number).to_have_text(re.compile(r"^\d\d$"))
+
+        expect(desktop.locator("#phone")).to_contain_text("Android")
+        desktop.get_by_role("button", name=f"Number {number.text_content()}").click()
+        desktop.get_by_role("button", name="Approve").click()
+        expect(desktop.locator("#status")).to_contain_text("Connected")
+
+        expect(phone.locator("#status")).to_have_text("Connected. This phone is signed in.")
+        phone.goto(f"{base_url}/app/")
+        expect(phone.locator("#who")).to_have_text("Signed in as Alice Example (alice).")
+
+    svc = app.extensions["gateway"]
+    with svc.store.read() as connection:
+        decided = consent.history(connection, user_id=_alice(app))
+    assert [(e.purpose, e.decision, e.method) for e in decided] == [
+        ("camera", "granted", "enrollment")]
+
+
+def _alice(app) -> str:
+    from gateway import accounts
+
+    return next(u.id for u in accounts.list_users(app.extensions["gateway"].store)
+                if u.username == "alice")

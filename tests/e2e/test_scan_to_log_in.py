@@ -1,0 +1,77 @@
+"""Scan to log in, end to end in headless Chromium: a desktop page shows a QR code, a phone
+(a second browser context with a mobile viewport) opens its link, signs in, taps the
+number the desktop shows and confirms; the desktop is then signed in."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.live_server import chromium, live_gateway
+from tests.support import Actions
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2,
+         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
+                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
+
+
+CODE = re.compile(r"^[B-Z]{4}-[B-Z]{4}$")
+
+
+def decode_qr(page) -> str:
+    """What the QR code on *page* says, read from a screenshot as a camera would."""
+    png = page.locator("#qr").screenshot()
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert found, "no QR code could be read from the page"
+    return found[0].text
+
+
+@pytest.fixture
+def gateway(settings):
+    with live_gateway(settings) as (app, base_url):
+        Actions(app, app.test_client()).create_user("alice", display_name="Alice Example")
+        yield app, base_url
+
+
+def phone_signs_in_at(phone, link: str) -> None:
+    phone.goto(link)
+    phone.wait_for_url("**/app/sign-in**")
+    phone.fill("#username", "alice")
+    phone.fill("#password", "correct horse battery")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(link)
+
+
+def test_a_phone_scans_the_desktop_code_confirms_and_the_desktop_is_signed_in(gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desktop.goto(f"{base_url}/login")
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        link = decode_qr(desktop)
+        assert link.startswith(f"{base_url}/q/")
+        assert link not in desktop.url
+
+        phone = browser.new_context(**PHONE).new_page()
+        phone_signs_in_at(phone, link)
+        phone.get_by_text("Tap the number the computer shows:").wait_for()
+        assert "Headless Chrome" in phone.locator(".who").text_content()
+
+        desktop.locator("#number").wait_for(state="visible")
+        number = desktop.locator("#number").text_content()
+        phone.get_by_role("button", name=f"Number {number}").click()
+        phone.get_by_role("button", name="Confirm").click()
+        phone.get_by_text("Confirmed. The computer is signing in.").wait_for()
+
+        desktop.get_by_text("Signed in as Alice Example.").wait_for()
+        session = desktop.request.get(f"{base_url}/api/v1/web/session")
+        assert session.ok and session.json()["method"] == "qr"

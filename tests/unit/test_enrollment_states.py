@@ -1,0 +1,154 @@
+"""Scan to connect a phone: the offer's states and illegal moves, with a movable clock."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from gateway import audit, consent, device_tokens, devices, enrollment, qrcodes
+from gateway.consent import ConsentRequired
+from gateway.enrollment_phone import ClaimedTwice, ClaimSecretWrong
+from gateway.errors import InvalidRequest
+from gateway.store.enrollment_tables import enrollment_tokens, enrollments
+from tests.qrlogin_support import Enrollment
+
+
+@pytest.fixture
+def offer(app, actions, clock):
+    return Enrollment(app, actions, clock)
+
+
+def ledger(offer):
+    with offer.store.read() as connection:
+        return consent.history(connection, user_id=offer.user.id)
+
+
+def test_an_offer_is_offered_and_keeps_its_token_and_code_hashed(offer):
+    assert offer.state() == "offered"
+    token = qrcodes.token_for(b"k" * 32, offer.id, 0)
+    with offer.store.read() as connection:
+        row = " ".join(str(v) for v in connection.execute(select(enrollments)).one())
+        hashes = list(connection.execute(select(enrollment_tokens.c.token_hash)).scalars())
+    assert token not in row and offer.offered.code.replace("-", "") not in row
+    assert len(hashes) == 1 and token not in hashes
+
+
+def test_a_claim_records_the_phones_consent_decisions_and_shows_a_number(offer):
+    claimed = offer.claim()
+    assert offer.state() == "claimed" and 10 <= claimed.offer.number <= 99
+    assert claimed.offer.number in claimed.offer.choices
+    events = ledger(offer)
+    assert [(e.purpose, e.decision, e.method, e.device_id) for e in events] == [
+        ("camera", "granted", "enrollment", claimed.offer.device_id)]
+    assert devices.list_devices(offer.store, offer.user.id) == []  # not before approval
+
+
+def test_approving_with_the_phones_number_registers_it_and_the_phone_collects_tokens(offer):
+    claimed = offer.claim()
+    assert offer.approve(claimed.offer.number).state == "approved"
+    listed = devices.list_devices(offer.store, offer.user.id)
+    assert [d.id for d in listed] == [claimed.offer.device_id]
+    assert listed[0].public_key is not None
+    pair = offer.collect(claimed.claim_secret)
+    principal = device_tokens.authenticate(offer.store, offer.svc.signer, pair.access_token)
+    assert principal.user_id == offer.user.id and principal.device_id == claimed.offer.device_id
+    assert offer.state() == "collected"
+    with pytest.raises(enrollment.WrongState):
+        offer.collect(claimed.claim_secret)
+    with offer.store.read() as connection:
+        actions = [entry.action for entry in audit.recent(connection)]
+    assert {"enrollment.claimed", "enrollment.approved", "device.signed-in"} <= set(actions)
+
+
+def test_a_wrong_number_on_the_desktop_ends_the_offer(offer):
+    claimed = offer.claim()
+    wrong = next(n for n in claimed.offer.choices if n != claimed.offer.number)
+    with pytest.raises(enrollment.WrongNumber):
+        offer.approve(wrong)
+    assert offer.state() == "denied"
+    assert devices.list_devices(offer.store, offer.user.id) == []
+
+
+def test_a_second_claim_ends_the_offer(offer):
+    first = offer.claim()
+    with pytest.raises(ClaimedTwice):
+        offer.claim(device_id="phone-0002")
+    assert offer.state() == "denied"
+    with pytest.raises(enrollment.WrongState):
+        offer.approve(first.offer.number)
+
+
+@pytest.mark.parametrize("claimed", [False, True])
+def test_the_desktop_can_deny_before_or_after_a_claim(offer, claimed):
+    if claimed:
+        offer.claim()
+    assert offer.deny().state == "denied"
+    with pytest.raises((enrollment.WrongState, ClaimedTwice)):
+        offer.claim(device_id="phone-0003")
+
+
+def test_illegal_moves_are_refused(offer):
+    with pytest.raises(enrollment.WrongState):
+        offer.approve(42)  # nothing claimed yet
+    claimed = offer.claim()
+    with pytest.raises(enrollment.WrongState):
+        offer.collect(claimed.claim_secret)  # not approved yet
+    with pytest.raises(ClaimSecretWrong):
+        offer.collect("someone else's secret")
+    with pytest.raises(enrollment.OtherSession):
+        enrollment.approve(offer.store, offer.clock, offer.bus, offer_id=offer.id,
+                           session_hash="x" * 64, number=claimed.offer.number)
+
+
+def test_an_offer_expires_after_two_minutes(offer, clock):
+    clock.advance(120)
+    assert offer.state() == "expired"
+    with pytest.raises(enrollment.OfferExpired):
+        offer.claim()
+    assert ledger(offer) == []
+
+
+def test_an_approved_phone_must_collect_within_thirty_seconds(offer, clock):
+    claimed = offer.claim()
+    offer.approve(claimed.offer.number)
+    clock.advance(30)
+    with pytest.raises(enrollment.OfferExpired):
+        offer.collect(claimed.claim_secret)
+
+
+def test_a_typed_code_claims_without_camera_consent(offer):
+    claimed = offer.claim(code=offer.offered.code.lower(), decisions=[])
+    assert claimed.offer.via == "typed_code"
+
+
+def test_the_apps_own_camera_needs_a_granted_camera_decision(offer):
+    with pytest.raises(ConsentRequired):
+        offer.claim(via="app_camera", decisions=[offer.decision(decision="refused")])
+    assert offer.state() == "offered" and ledger(offer) == []
+    assert offer.claim(via="app_camera").offer.via == "app_camera"
+
+
+@pytest.mark.parametrize("bad", ["no key", "malformed key", "twice", "notice"])
+def test_a_bad_claim_is_refused_and_writes_nothing(offer, bad):
+    args = {}
+    if bad == "no key":
+        args["key"] = False
+    if bad == "malformed key":
+        args["public_key"] = {"kty": "EC", "crv": "P-256", "x": "A" * 43, "y": "A" * 43}
+    if bad == "twice":
+        args["decisions"] = [offer.decision(), offer.decision()]
+    if bad == "notice":
+        args["decisions"] = [offer.decision(notice_hash="0" * 64)]
+    with pytest.raises(InvalidRequest):
+        offer.claim(**args)
+    assert offer.state() == "offered" and ledger(offer) == []
+    with offer.store.read() as connection:
+        assert not [e for e in audit.recent(connection) if e.action.startswith("enrollment")]
+
+
+def test_an_unknown_token_or_code_is_refused(offer):
+    offer.id = "an offer that does not exist"  # its token is unknown to the gateway
+    with pytest.raises(qrcodes.TokenUnknown):
+        offer.claim()
+    with pytest.raises(qrcodes.CodeNotFound):
+        offer.claim(code="BBBB-BBBB")
