@@ -13,8 +13,10 @@ from gateway.access_log import AccessLog
 from gateway.accounts import Passwords
 from gateway.clock import Clock, SystemClock
 from gateway.device_tokens import Lifetimes
+from gateway.events import InProcessBus
 from gateway.keys import Keyring, ensure_folder, load_secret
 from gateway.purposes import Catalogue
+from gateway.redis_events import RedisBus
 from gateway.services import Services
 from gateway.settings import Settings
 from gateway.store import Store, sqlite_url
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             refresh=timedelta(days=settings.refresh_token_days),
         ),
         catalogue=Catalogue.for_partners(settings.partners),
+        events=RedisBus(settings.redis_url) if settings.redis_url else InProcessBus(),
     )
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(

@@ -99,7 +99,10 @@ def worker_command(until_idle: bool) -> None:
         stop = asyncio.Event()
         worker = make_worker(app)
         if until_idle:
-            await worker.settle()
+            try:
+                await worker.settle()
+            finally:
+                worker.close()
             return
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 
 from gateway import audit, consent
 from gateway.clock import Clock
@@ -22,6 +22,9 @@ from gateway.store.audit_tables import operations
 from gateway.store.preview_tables import preview_grants, preview_links
 from gateway.store.privacy_tables import deleted_accounts, device_locations
 from gateway.store.tables import devices, refresh_tokens, token_families, web_sessions
+
+_PURGE_LOCK = 0x70757267  # PostgreSQL advisory lock id: one purge per cluster at a time
+DAILY = timedelta(days=1)
 
 # purger(connection, clock, cutoff, dry_run) -> how many rows it removed or anonymised
 Purger = Callable[[Connection, Clock, datetime, bool], int]
@@ -122,11 +125,15 @@ def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
           dry_run: bool = False) -> dict[str, int]:
     """Apply every category's retention; returns what was (or would be) removed per category.
 
-    The result is itself recorded in the operation log unless *dry_run*.
+    The result is itself recorded in the operation log unless *dry_run*. On PostgreSQL an
+    advisory lock makes one instance of a cluster purge at a time; the others return ``{}``.
     """
     now = clock.now()
     result: dict[str, int] = {}
     with store.write() as connection:
+        if connection.dialect.name == "postgresql" and not connection.execute(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PURGE_LOCK}).scalar():
+            return {}  # another instance of the cluster is purging right now
         for category in categories():
             cutoff = now - timedelta(days=getattr(settings, category.setting))
             result[category.name] = category.purger(connection, clock, cutoff, dry_run)

@@ -80,10 +80,25 @@ def _consents(connection: Connection, user_id: str) -> list[dict]:
     ]
 
 
-def _operations(connection: Connection, user_id: str) -> list[dict]:
-    return _rows(connection, select(operations.c.at, operations.c.action, operations.c.subject,
-                                    operations.c.device_id, operations.c.details, operations.c.ip)
-                 .where(operations.c.actor == user_id).order_by(operations.c.seq))
+SIGN_INS = ("device.signed-in", "browser.signed-in", "qrlogin.redeemed", "enrollment.approved",
+            "enrollment.claimed")
+
+
+def _operations(connection: Connection, user_id: str, actions: tuple[str, ...] = ()) -> list[dict]:
+    query = select(operations.c.at, operations.c.action, operations.c.subject,
+                   operations.c.device_id, operations.c.details, operations.c.ip)
+    query = query.where(operations.c.actor == user_id)
+    if actions:
+        query = query.where(operations.c.action.in_(actions))
+    return _rows(connection, query.order_by(operations.c.seq))
+
+
+def _sign_ins(connection: Connection, user_id: str) -> list[dict]:
+    return _operations(connection, user_id, SIGN_INS)
+
+
+def _previews(connection: Connection, user_id: str) -> list[dict]:
+    return _operations(connection, user_id, ("preview.opened",))
 
 
 def _disclosures(connection: Connection, user_id: str) -> list[dict]:
@@ -98,6 +113,8 @@ register_export("devices", _devices)
 register_export("locations", _locations)
 register_export("consents", _consents)
 register_export("activity", _operations)
+register_export("sign_ins", _sign_ins)
+register_export("previews", _previews)
 
 
 def export(store: Store, clock: Clock, user_id: str) -> dict[str, Any]:

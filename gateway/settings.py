@@ -220,6 +220,10 @@ class Settings:
     push_concurrency: int = _setting(
         256, _positive_int, "Most push requests one delivery worker keeps in flight at once."
     )
+    push_encrypt_processes: int = _setting(
+        1, _count, "Helper processes that encrypt push payloads beside the delivery worker, "
+        "using another CPU core; 0 encrypts in the worker itself."
+    )
     push_origin_concurrency: int = _setting(
         128, _positive_int, "Most push requests in flight to one push service (origin)."
     )

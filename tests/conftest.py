@@ -14,6 +14,7 @@ from gateway import create_app
 from gateway.settings import Settings
 from gateway.store import Store, sqlite_url
 from gateway.store.schema import metadata
+from tests.secrets_watch import SecretsWatch
 from tests.support import Actions, FakeClock
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
@@ -27,6 +28,17 @@ ENGINES = [
         marks=pytest.mark.skipif(not POSTGRES_URL, reason="GATEWAY_TEST_DATABASE_URL not set"),
     ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs(request, tmp_path):
+    """Agreement 1.2.2, for every test: nothing the gateway hands out appears in a log."""
+    with SecretsWatch() as watch:
+        yield watch
+    if request.node.get_closest_marker("leaks_on_purpose"):
+        return
+    leaks = watch.leaks(tmp_path)
+    assert not leaks, f"secrets found in the logs: {[s[:6] + '...' for s in leaks]}"
 
 
 @pytest.fixture(scope="session")

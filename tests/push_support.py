@@ -26,7 +26,7 @@ def push_settings(settings, **changes):
     return settings.replace(**{
         "push_allow_insecure_local_endpoints": True, "push_subject": SUBJECT,
         "push_send_timeout_seconds": 0.5, "push_connect_timeout_seconds": 0.5,
-        "rate_limits_enabled": False, **changes})
+        "rate_limits_enabled": False, "push_encrypt_processes": 0, **changes})
 
 
 class PushKit:

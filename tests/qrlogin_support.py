@@ -114,7 +114,6 @@ class Enrollment:
 
     def __init__(self, app, actions, clock):
         from gateway import enrollment
-        from gateway.web_sessions import WebSession  # noqa: F401 - the session's shape
 
         self.app, self.clock = app, clock
         self.svc = app.extensions["gateway"]

@@ -31,6 +31,7 @@ class PushOptions:
     origin_concurrency: int = 128
     connect_timeout: float = 5.0
     send_timeout: float = 15.0
+    encrypt_processes: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PushOptions:
@@ -42,6 +43,7 @@ class PushOptions:
             origin_concurrency=settings.push_origin_concurrency,
             connect_timeout=settings.push_connect_timeout_seconds,
             send_timeout=settings.push_send_timeout_seconds,
+            encrypt_processes=settings.push_encrypt_processes,
         )
 
 

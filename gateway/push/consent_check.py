@@ -1,6 +1,12 @@
 """Push consent for many devices at once: the same answer as ``consent.is_granted`` for
 each device (the consent domain's own ``derive`` decides), in a few queries for a
-fan-out of thousands, since every delivery is checked again just before it is sent."""
+fan-out of thousands, since every delivery is checked again just before it is sent.
+
+``ConsentMemo`` makes the check before each send nearly free while nothing changes: a
+device's push consent can only change when an event is appended to the ledger or a
+policy version changing ``push`` comes into effect, so answers are remembered under
+(newest event, policy changes in effect) and forgotten the moment either moves.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,32 @@ from sqlalchemy import Connection, func, select
 
 from gateway import consent
 from gateway.clock import Clock
-from gateway.consent.ledger import event_of
 from gateway.consent.policies import change_seqs, version_seqs
 from gateway.store.consent_tables import consent_events
 
 PURPOSE = "push"
+
+
+def _query(connection: Connection, versions: dict, changes: dict,
+           pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    user_ids = sorted({user_id for user_id, _ in pairs})
+    granted: set[tuple[str, str]] = set()
+    for start in range(0, len(user_ids), 500):
+        # By user only: the ledger's index leads with user_id, and a user has few devices.
+        newest = (select(func.max(consent_events.c.seq))
+                  .where(consent_events.c.user_id.in_(user_ids[start:start + 500]),
+                         consent_events.c.purpose == PURPOSE)
+                  .group_by(consent_events.c.user_id, consent_events.c.device_id))
+        rows = connection.execute(
+            select(consent_events.c.user_id, consent_events.c.device_id,
+                   consent_events.c.purpose, consent_events.c.decision,
+                   consent_events.c.policy_version)
+            .where(consent_events.c.seq.in_(newest)))
+        for row in rows:  # derive() reads purpose, decision and policy_version
+            if consent.derive(PURPOSE, [row], version_seqs=versions,
+                              change_seqs=changes).granted:
+                granted.add((row.user_id, row.device_id))
+    return granted & pairs
 
 
 def granted_devices(connection: Connection, clock: Clock,
@@ -23,25 +50,31 @@ def granted_devices(connection: Connection, clock: Clock,
     pairs = set(pairs)
     if not pairs:
         return set()
-    versions, changes = version_seqs(connection), change_seqs(connection, clock)
-    by_user: dict[str, set[str]] = {}
-    for user_id, device_id in pairs:
-        by_user.setdefault(user_id, set()).add(device_id)
-    user_ids = sorted(by_user)
-    granted: set[tuple[str, str]] = set()
-    for start in range(0, len(user_ids), 400):
-        chunk = user_ids[start:start + 400]
-        device_ids = sorted(set().union(*(by_user[u] for u in chunk)))
-        # user_id first: the ledger's index is (user_id, device_id, purpose, seq).
-        newest = (select(func.max(consent_events.c.seq))
-                  .where(consent_events.c.user_id.in_(chunk),
-                         consent_events.c.device_id.in_(device_ids),
-                         consent_events.c.purpose == PURPOSE)
-                  .group_by(consent_events.c.user_id, consent_events.c.device_id))
-        for row in connection.execute(select(consent_events)
-                                      .where(consent_events.c.seq.in_(newest))):
-            event = event_of(row)
-            if consent.derive(PURPOSE, [event], version_seqs=versions,
-                              change_seqs=changes).granted:
-                granted.add((event.user_id, event.device_id))
-    return granted & pairs
+    return _query(connection, version_seqs(connection), change_seqs(connection, clock), pairs)
+
+
+class ConsentMemo:
+    """Remembered answers of ``granted_devices``, valid while the ledger and the policy
+    changes in effect stay as they were (checked with two small queries each time)."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._answers: dict[tuple[str, str], bool] = {}
+
+    def granted(self, connection: Connection, clock: Clock,
+                pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Like ``granted_devices``, asking the store only about pairs not seen since
+        the last change."""
+        pairs = set(pairs)
+        if not pairs:
+            return set()
+        changes = change_seqs(connection, clock)
+        newest = connection.execute(select(func.max(consent_events.c.seq))).scalar()
+        key = (newest, tuple(sorted(changes.items())))
+        if key != self._key or len(self._answers) > 200_000:
+            self._key, self._answers = key, {}
+        unknown = pairs - self._answers.keys()
+        if unknown:
+            found = _query(connection, version_seqs(connection), changes, unknown)
+            self._answers.update({pair: pair in found for pair in unknown})
+        return {pair for pair in pairs if self._answers[pair]}

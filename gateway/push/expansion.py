@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from gateway.push.consent_check import granted_devices
+from gateway.push.consent_check import ConsentMemo, granted_devices
 from gateway.clock import Clock
 from gateway.push import audience, preferences, stats
 from gateway.push.notifications import Notification, get
@@ -51,7 +51,8 @@ def _subscribed(connection: Connection, user_ids: list[str]) -> list:
     return found
 
 
-def expand(store: Store, clock: Clock, notification_id: str) -> int | None:
+def expand(store: Store, clock: Clock, notification_id: str,
+           memo: ConsentMemo | None = None) -> int | None:
     """Make the delivery rows of one notification; how many, or None when another worker
     expanded it first."""
     now = clock.now()
@@ -65,7 +66,7 @@ def expand(store: Store, clock: Clock, notification_id: str) -> int | None:
         notification = get(connection, notification_id)
         user_ids, opted_out = audience.resolve(connection, notification.audience,
                                                notification.topic)
-        rows = _rows(connection, clock, notification, sorted(user_ids), now)
+        rows = _rows(connection, clock, notification, sorted(user_ids), now, memo)
         if rows:
             connection.execute(insert(deliveries), rows)
         outcomes = Counter((row["origin"], row["state"]) for row in rows
@@ -77,10 +78,11 @@ def expand(store: Store, clock: Clock, notification_id: str) -> int | None:
 
 
 def _rows(connection: Connection, clock: Clock, notification: Notification,
-          user_ids: list[str], now: datetime) -> list[dict]:
+          user_ids: list[str], now: datetime, memo: ConsentMemo | None) -> list[dict]:
     subscribed = _subscribed(connection, user_ids)
-    granted = granted_devices(connection, clock,
-                               [(s.user_id, s.device_id) for s in subscribed])
+    pairs = [(s.user_id, s.device_id) for s in subscribed]
+    granted = (memo.granted(connection, clock, pairs) if memo is not None
+               else granted_devices(connection, clock, pairs))
     quiet = {}
     if notification.urgency != "high":
         quiet = preferences.of_users(connection, sorted({s.user_id for s in subscribed}))

@@ -11,15 +11,15 @@ newer one.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 from gateway.clock import Clock
 from gateway.push import stats
-from gateway.push.consent_check import granted_devices
+from gateway.push.consent_check import ConsentMemo, granted_devices
 from gateway.store import Store
 from gateway.store.push_tables import deliveries, subscriptions, vapid_keys
 from gateway.store.tables import devices, token_families
@@ -66,28 +66,29 @@ class Change:
     delivered: bool = False
 
 
-_apply = (
-    update(deliveries)
-    .where(deliveries.c.id == bindparam("_id"), deliveries.c.state == bindparam("_from"),
-           deliveries.c.attempts == bindparam("_attempt"))
-    .values(state=bindparam("_state"), attempts=bindparam("_attempts"),
-            next_attempt_at=bindparam("_next"), reason=bindparam("_reason"),
-            last_status=bindparam("_status"), trimmed=bindparam("_trimmed"),
-            updated_at=bindparam("_now"), delivered_at=bindparam("_delivered_at"))
-)
-
-
 def apply(connection: Connection, now: datetime, changes: list[Change]) -> int:
-    """Write *changes* (each only if the row is still as it was claimed); counts the final
-    states in the statistics. Returns how many rows changed."""
-    if not changes:
-        return 0
-    params = [dict(
-        _id=c.delivery_id, _from=c.from_state, _attempt=c.attempt, _state=c.state,
-        _attempts=c.attempt + (1 if c.state == "sending" else 0), _next=c.next_attempt_at,
-        _reason=c.reason[:200] if c.reason else None, _status=c.last_status, _trimmed=c.trimmed, _now=now,
-        _delivered_at=now if c.delivered else None) for c in changes]
-    changed = connection.execute(_apply, params).rowcount
+    """Write *changes*, each only if its row is still in the state and attempt it was
+    claimed in; counts the final states in the statistics. Returns how many rows changed.
+
+    Changes alike but for the row (most of a fan-out: delivered at attempt 1) go as one
+    ``UPDATE ... WHERE id IN (...)``, which keeps a 10,000-message fan-out cheap."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for c in changes:
+        key = (c.from_state, c.attempt, c.state, c.next_attempt_at,
+               c.reason[:200] if c.reason else None, c.last_status, c.trimmed, c.delivered)
+        groups[key].append(c.delivery_id)
+    changed = 0
+    for (from_state, attempt, state, next_at, reason, status, trimmed, delivered), ids in \
+            groups.items():
+        for start in range(0, len(ids), 500):
+            changed += connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_(ids[start:start + 500]),
+                       deliveries.c.state == from_state, deliveries.c.attempts == attempt)
+                .values(state=state, attempts=attempt + (1 if state == "sending" else 0),
+                        next_attempt_at=next_at, reason=reason, last_status=status,
+                        trimmed=trimmed, updated_at=now,
+                        delivered_at=now if delivered else None)).rowcount
     outcome = Counter((c.origin, c.state) for c in changes if c.state != "sending")
     stats.count(connection, now, outcome)
     return changed
@@ -136,19 +137,23 @@ def _candidates(connection: Connection, now: datetime, limit: int):
 
 
 def claim(store: Store, clock: Clock, *, limit: int, lease: timedelta,
-          free_slots: dict[str, int] | None = None, default_slots: int = 10**9) -> list[Job]:
+          free_slots: dict[str, int] | None = None, default_slots: int = 10**9,
+          memo: ConsentMemo | None = None) -> list[Job]:
     """Claim up to *limit* due deliveries for sending, settling on the way those that must
     not be sent: past their TTL (``expired``), without subscription, device or sign-in
     (``pruned``), without push consent now (``suppressed``). *free_slots* caps how many
     are taken per origin (a sending slot waits for each claimed job, so the time between
-    this consent check and the request stays short)."""
+    this consent check and the request stays short); *memo* remembers consent answers
+    while the ledger does not change."""
     now = clock.now()
     taken: Counter = Counter()
     jobs: list[Job] = []
     changes: list[Change] = []
     with store.write() as connection:
         rows = _candidates(connection, now, limit)
-        granted = granted_devices(connection, clock, [(r.user_id, r.device_id) for r in rows])
+        pairs = [(r.user_id, r.device_id) for r in rows]
+        granted = (memo.granted(connection, clock, pairs) if memo is not None
+                   else granted_devices(connection, clock, pairs))
         signed_out = set()
         for row in rows:
             settle = lambda state, reason, at=now: changes.append(Change(  # noqa: E731

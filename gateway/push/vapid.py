@@ -120,11 +120,15 @@ def retire(store: Store, clock: Clock, kid: str, *, actor: str | None) -> VapidK
         return _key(connection.execute(select(vapid_keys).where(vapid_keys.c.kid == kid)).one())
 
 
+_RANK = {"current": 0, "previous": 1, "retired": 2}
+
+
 def list_keys(connection: Connection) -> list[VapidKey]:
-    """Every key, newest first."""
-    rows = connection.execute(select(vapid_keys).order_by(vapid_keys.c.created_at.desc(),
-                                                          vapid_keys.c.kid))
-    return [_key(row) for row in rows]
+    """Every key: the current one, then previous ones, then retired ones, newest first."""
+    keys = [_key(row) for row in connection.execute(select(vapid_keys))]
+    keys.sort(key=lambda k: k.kid)
+    keys.sort(key=lambda k: k.created_at, reverse=True)
+    return sorted(keys, key=lambda k: _RANK.get(k.state, 3))
 
 
 def current_key(connection: Connection) -> VapidKey:

@@ -26,6 +26,8 @@ from gateway.purposes import Catalogue
 from gateway.push import expansion, outbox, recorder, vapid
 from gateway.push import config as push_config
 from gateway.push.config import PushOptions
+from gateway.push.consent_check import ConsentMemo
+from gateway.push.encryption import Encryptor
 from gateway.push.guard import PruneGuard
 from gateway.push.notifications import get as get_notification
 from gateway.push.outcomes import Outcome
@@ -38,6 +40,7 @@ log = logging.getLogger("gateway.push")
 POLL = 1.0  # longest idle wait, in case another process queued work
 FLUSH_EVERY = 0.05  # seconds between result batches while sending
 FLUSH_SIZE = 500
+EXPAND_EVERY = 0.5  # seconds between looks for due notifications while sending
 LEASE_MARGIN = timedelta(seconds=5)
 
 Sleeper = Callable[[float], Awaitable[None]]
@@ -47,7 +50,6 @@ Sleeper = Callable[[float], Awaitable[None]]
 class WorkerStats:
     sent: int = 0
     recorded: Counter = field(default_factory=Counter)
-    encrypt_seconds: float = 0.0  # time spent encrypting payloads (RFC 8291)
 
 
 class Worker:
@@ -64,6 +66,8 @@ class Worker:
         self.guard = guard or PruneGuard()
         self.batch = batch
         self.headers = vapid.HeaderCache(clock)
+        self.encryptor = Encryptor(options.encrypt_processes)
+        self.consent = ConsentMemo()
         self.lease = timedelta(seconds=options.send_timeout) + LEASE_MARGIN
         self.wake = asyncio.Event()
         self.sleeper = sleeper or self._wait_for_wake
@@ -71,7 +75,9 @@ class Worker:
         self._in_flight: set[asyncio.Task] = set()
         self._per_origin: Counter = Counter()
         self._results: list[Result] = []
+        self._answered = asyncio.Event()
         self._last_flush = timer()
+        self._last_expand = float("-inf")
         self._keys: dict[str, tuple[object, str]] = {}
         self._contents: dict[str, tuple] = {}
         self._subject: tuple[float, str | None] | None = None
@@ -83,7 +89,8 @@ class Worker:
         """Expand every notification whose send time came; how many deliveries were made."""
         made = 0
         for notification_id in expansion.due(self.store, self.clock):
-            made += expansion.expand(self.store, self.clock, notification_id) or 0
+            made += expansion.expand(self.store, self.clock, notification_id,
+                                     self.consent) or 0
         return made
 
     def _signing(self, kid: str) -> Signing | None:
@@ -125,7 +132,8 @@ class Worker:
                  for origin, n in self._per_origin.items()}
         jobs = outbox.claim(self.store, self.clock, limit=min(free, self.batch),
                             lease=self.lease, free_slots=slots,
-                            default_slots=self.options.origin_concurrency)
+                            default_slots=self.options.origin_concurrency,
+                            memo=self.consent)
         messages = []
         for job in jobs:
             content, urgency = self._content(job.notification_id)
@@ -145,12 +153,17 @@ class Worker:
             messages.append(Message(job, content, urgency, signing))
         return messages
 
-    async def send(self, message: Message) -> None:
+    async def encrypt(self, messages: list[Message]) -> list[bytes]:
+        """The encrypted bodies of *messages* (in helper processes when configured)."""
+        return await self.encryptor.encrypt(
+            [(self.sender.plaintext(m), m.job.p256dh, m.job.auth) for m in messages])
+
+    async def send(self, message: Message, body: bytes) -> None:
         """Send one message and keep its result for the next batch."""
         origin = message.job.origin
         self._per_origin[origin] += 1
         try:
-            outcome, latency = await self.sender.send(message)
+            outcome, latency = await self.sender.send(message, body)
         except Exception:  # a bug must not lose the delivery: it is retried
             log.exception("sending delivery %s failed", message.job.delivery_id)
             outcome, latency = Outcome("retry", None, retry_at=self.clock.now() + timedelta(
@@ -159,6 +172,7 @@ class Worker:
             self._per_origin[origin] -= 1
         self.stats.sent += 1
         self._results.append(Result(message.job, outcome, latency))
+        self._answered.set()
 
     def flush(self) -> None:
         """Record the results gathered so far in one transaction."""
@@ -171,9 +185,14 @@ class Worker:
 
     # -- the loop ------------------------------------------------------------------
 
-    def _launch(self, messages: list[Message]) -> None:
-        for message in messages:
-            task = asyncio.get_running_loop().create_task(self.send(message))
+    async def _launch(self, messages: list[Message]) -> None:
+        try:
+            bodies = await self.encrypt(messages)
+        except Exception:  # e.g. a helper process died: retried after the lease, not lost
+            log.exception("encrypting %d messages failed", len(messages))
+            return
+        for message, body in zip(messages, bodies, strict=True):
+            task = asyncio.get_running_loop().create_task(self.send(message, body))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
@@ -181,12 +200,21 @@ class Worker:
         """One round: expand, claim, wait a little for answers, flush. Whether any work
         is (still) going on."""
         busy = bool(self._in_flight or self._results)
-        made = self.expand_due()
+        # Looking for due notifications costs a query: while a fan-out is in flight, do
+        # it every EXPAND_EVERY seconds, not after every answer.
+        made = 0
+        if not self._in_flight or self.timer() - self._last_expand >= EXPAND_EVERY:
+            self._last_expand = self.timer()
+            made = self.expand_due()
         messages = self.claim()
-        self._launch(messages)
-        if self._in_flight:
-            await asyncio.wait(set(self._in_flight), timeout=FLUSH_EVERY,
-                               return_when=asyncio.FIRST_COMPLETED)
+        await self._launch(messages)
+        if self._in_flight and not self._results:
+            # Wait for the first answer (or a flush's worth of time), not for all of them.
+            self._answered.clear()
+            try:
+                await asyncio.wait_for(self._answered.wait(), timeout=FLUSH_EVERY)
+            except TimeoutError:
+                pass
         if len(self._results) >= FLUSH_SIZE or self.timer() - self._last_flush >= FLUSH_EVERY \
                 or not self._in_flight:
             self.flush()
@@ -236,7 +264,12 @@ class Worker:
             if self._in_flight:
                 await asyncio.wait(set(self._in_flight))
             self.flush()
+        self.close()
         log.info("push delivery worker stopped")
+
+    def close(self) -> None:
+        """Stop the encryption helpers (a later call starts them again)."""
+        self.encryptor.close()
 
     async def _wait_for_wake(self, seconds: float) -> None:
         try:
@@ -251,6 +284,8 @@ class Worker:
         if self.sender is not None:
             yield
             return
+        # Events belong to the loop they are first used on: a session gets its own.
+        self._answered, self.wake = asyncio.Event(), asyncio.Event()
         options = self.options
         async with Sender(self.clock, self.receipts, self.headers,
                           concurrency=options.concurrency,
@@ -263,5 +298,4 @@ class Worker:
             try:
                 yield
             finally:
-                self.stats.encrypt_seconds += sender.encrypt_seconds
                 self.sender = None

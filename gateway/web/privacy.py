@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from pydantic import BaseModel, EmailStr, Field
 
 from gateway import accounts, audit, device_reports, rights
+from gateway.consent import selfservice
 from gateway.device_reports import AccessPoint, Position
 from gateway.errors import InvalidCredentials
 from gateway.web.api import Model, json_response, operation
@@ -102,7 +103,13 @@ def report_device(body: DeviceReport):
            tag="account", auth="device", response=ExportOut)
 def export_my_data():
     svc = services()
-    document: dict[str, Any] = rights.export(svc.store, svc.clock, current_device().user_id)
+    user_id = current_device().user_id
+    document: dict[str, Any] = rights.export(svc.store, svc.clock, user_id)
+    issuer = current_app.extensions["consent_receipts"]
+    for decision in document["consents"]:
+        # Each decision with its signed receipt, verifiable with the JWKS.
+        decision["receipt"] = selfservice.receipt(svc.store, issuer, svc.catalogue,
+                                                  user_id=user_id, event_id=decision["id"])[1]
     response = json_response(document)
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response

@@ -76,3 +76,15 @@ def test_rights_deletion_is_idempotent(app, alice):
 def test_rights_every_table_is_covered_by_the_schema(app):
     names = set(inspect(app.extensions["gateway"].store.engine).get_table_names())
     assert set(metadata.tables) <= names
+
+
+def test_rights_export_carries_consents_with_receipts_sign_ins_and_previews(client, actions, alice):
+    import jwt
+
+    actions.grant(alice, "camera")
+    document = client.get("/api/v1/me/export", headers=alice.headers).get_json()
+    (decision,) = document["consents"]
+    assert decision["purpose"] == "camera" and decision["decision"] == "granted"
+    assert jwt.get_unverified_header(decision["receipt"])["alg"] == "ES256"
+    assert [s["action"] for s in document["sign_ins"]] == ["device.signed-in"]
+    assert document["previews"] == []

@@ -143,6 +143,9 @@ async def read_speeds(base: str, bare: str) -> dict[str, list[float]]:
         targets = {
             "bare Flask endpoint": (f"{bare}/bare", {}),
             "status read": (f"{base}/api/v1/qr-logins/{login['id']}", {"Cookie": f"gw_qr={secret}"}),
+            # For context: the gateway's own cheapest endpoint, with its access log,
+            # security headers and the rest that every answer of the gateway pays for.
+            "gateway /healthz": (f"{base}/healthz", {}),
         }
         for url, headers in targets.values():  # warm up both
             await hammer(session, url, headers, 0.5)
@@ -270,8 +273,10 @@ def main() -> int:
                   f"(rounds: {', '.join(f'{v:.0f}' for v in values)})")
         ratio = statistics.median(speeds["status read"]) / statistics.median(
             speeds["bare Flask endpoint"])
+        in_app = statistics.median(speeds["status read"]) / statistics.median(
+            speeds["gateway /healthz"])
         print(f"status read reaches {ratio:.0%} of the bare endpoint (target >= "
-              f"{READ_TARGET:.0%})")
+              f"{READ_TARGET:.0%}) and {in_app:.0%} of the gateway's /healthz")
         failed |= ratio < READ_TARGET
 
         gateway_proc, base = serve("wsgi:app", env, OTHERS + 100)

@@ -39,8 +39,9 @@ def _partly(worker, claims: int = 1) -> None:
         async with worker.session():
             worker.expand_due()
             for _ in range(claims):
-                for message in worker.claim():
-                    await worker.send(message)
+                messages = worker.claim()
+                for message, body in zip(messages, await worker.encrypt(messages)):
+                    await worker.send(message, body)
                 worker.flush()
     asyncio.run(run())
 
@@ -178,8 +179,9 @@ def test_a_send_not_recorded_before_a_crash_is_sent_again_once(kit, service):
     async def send_without_recording():
         async with crashed.session():
             crashed.expand_due()
-            for message in crashed.claim():
-                await crashed.send(message)
+            messages = crashed.claim()
+            for message, body in zip(messages, await crashed.encrypt(messages)):
+                await crashed.send(message, body)
     asyncio.run(send_without_recording())
     kit.clock.advance(crashed.lease.total_seconds())
     kit.worker(options=crashed.options)

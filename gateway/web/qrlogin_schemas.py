@@ -1,0 +1,107 @@
+"""Request and response bodies of scan to log in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from gateway.web import waiting
+from gateway.web.api import Model
+from gateway.web.schemas import UserOut
+
+State = Literal["pending", "scanned", "confirmed", "redeemed", "denied", "expired"]
+
+
+class StartIn(Model):
+    return_to: str | None = Field(default=None, max_length=2048,
+                                  description="One of GATEWAY_RETURN_URLS exactly")
+    state: str | None = Field(default=None, max_length=256,
+                              description="Handed back to the return URL unchanged")
+    nonce: str | None = Field(default=None, max_length=128,
+                              description="Copied into the login assertion")
+
+
+class Wait(BaseModel):
+    events: str = Field(description="Server-Sent Events of the state")
+    poll: str = Field(description="Long poll: answers once the state differs from ?known=")
+
+
+class StatusOut(BaseModel):
+    id: str
+    state: State
+    number: int | None = Field(description="The number to find on the phone, once scanned")
+    expires_at: datetime
+    expires_in: int = Field(description="Seconds left, for a countdown")
+    rotation: int = Field(description="Which QR code is in force; it changes every 30 s")
+    rotates_at: datetime | None
+    rotates_in: float | None = Field(description="Seconds until the next QR code")
+
+
+class StartOut(StatusOut):
+    qr: str = Field(description="The link the QR code carries")
+    qr_png_url: str
+    qr_svg_url: str
+    code: str = Field(description="The code to type on a phone that cannot scan")
+    csrf_token: str = Field(description="Send it in X-CSRF-Token to redeem")
+    wait: Wait
+
+
+class WaitQuery(Model):
+    known: State = Field(description="The state the browser shows now")
+    seconds: int = Field(default=waiting.MAX_POLL_SECONDS, ge=1, le=waiting.MAX_POLL_SECONDS,
+                         description="How long to wait for a change at most")
+
+
+class ScanIn(Model):
+    token: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    via: Literal["link", "app_camera"] = Field(
+        default="link", description="app_camera: the app's own scanner (needs camera consent)")
+
+
+class CodeIn(Model):
+    code: str = Field(min_length=1, max_length=16)
+
+
+class RequesterOut(BaseModel):
+    browser: str
+    os: str
+    place: str | None
+    network: str | None
+    started_at: datetime
+
+
+class ScanOut(BaseModel):
+    id: str
+    state: State
+    requester: RequesterOut
+    warning: str | None
+    choices: list[int]
+    expires_at: datetime
+
+
+class ConfirmIn(Model):
+    number: int = Field(ge=10, le=99)
+    proof: str | None = Field(default=None, max_length=4096,
+                              description="ES256 JWT by the device key: aud qr-login, rid, "
+                                          "num, act=confirm, iat, jti")
+
+
+class DenyIn(Model):
+    pass
+
+
+class DecisionOut(BaseModel):
+    id: str
+    state: State
+
+
+class RedeemOut(BaseModel):
+    user: UserOut
+    csrf_token: str = Field(description="The new browser session's CSRF token")
+    method: str
+    expires_at: datetime
+    assertion: str = Field(description="The login assertion for the BI server (JWT)")
+    return_url: str | None
+    return_state: str | None

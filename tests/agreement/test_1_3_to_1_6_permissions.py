@@ -1,0 +1,114 @@
+"""Agreement 1.3 to 1.6 and 4: each permission is its own choice, and refusing one turns
+off only its own function."""
+
+import base64
+import os
+import re
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from gateway import consent
+from gateway.purposes import Purpose
+from tests.qrlogin_support import proof, start, token_of
+
+
+@pytest.fixture
+def alice(actions):
+    actions.create_user("alice")
+    return actions.device_sign_in()
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def subscription() -> dict:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    return {"endpoint": "https://fcm.googleapis.com/fcm/send/abc123def456",
+            "keys": {"p256dh": b64(point), "auth": b64(os.urandom(16))}}
+
+
+def test_1_3_the_app_is_told_which_permissions_it_needs_and_why(client):
+    body = client.get("/api/v1/purposes").get_json()
+    text = str(body).lower()
+    for needed in ("camera", "push", "location", "storage", "network"):
+        assert needed in text
+
+
+def login_by_code(client, device, clock):
+    started = start(client)
+    scanned = client.post("/api/v1/qr-logins/code", headers=device.headers,
+                          json={"code": started["code"]})
+    return started, scanned
+
+
+def test_1_4_refusing_camera_keeps_typed_code_login(app, client, alice, actions, clock):
+    actions.grant(alice, "camera", decision="refused")
+    started, scanned = login_by_code(client, alice, clock)
+    assert scanned.status_code == 200, scanned.get_json()
+    # The desktop (this client holds its cookie) shows the number the phone must tap.
+    number = client.get(f"/api/v1/qr-logins/{started['id']}").get_json()["number"]
+    assert number in scanned.get_json()["choices"]
+    confirmed = client.post(f"/api/v1/qr-logins/{started['id']}/confirm", headers=alice.headers,
+                            json={"number": number,
+                                  "proof": proof(alice, started["id"], number, clock)})
+    assert confirmed.status_code == 200 and confirmed.get_json()["state"] == "confirmed"
+
+
+def test_1_4_refusing_camera_keeps_opening_the_link_with_the_phones_own_camera(
+        client, alice, actions):
+    actions.grant(alice, "camera", decision="refused")
+    started = start(client)
+    scanned = client.post("/api/v1/qr-logins/scan", headers=alice.headers,
+                          json={"token": token_of(started), "via": "link"})
+    assert scanned.status_code == 200
+
+
+def test_1_4_refusing_camera_turns_off_only_the_apps_own_scanner(client, alice, actions):
+    actions.grant(alice, "camera", decision="refused")
+    started = start(client)
+    scanned = client.post("/api/v1/qr-logins/scan", headers=alice.headers,
+                          json={"token": token_of(started), "via": "app_camera"})
+    assert scanned.status_code == 403
+    assert scanned.get_json()["purpose"] == "camera"
+    assert client.get("/api/v1/me", headers=alice.headers).status_code == 200
+
+
+def test_1_5_refusing_push_turns_off_only_notifications(client, alice, actions):
+    actions.grant(alice, "push", decision="refused")
+    refused = client.put("/api/v1/push/subscription", headers=alice.headers, json=subscription())
+    assert refused.status_code == 403 and refused.get_json()["purpose"] == "push"
+    assert client.get("/api/v1/devices", headers=alice.headers).status_code == 200
+    started = start(client)
+    assert client.post("/api/v1/qr-logins/scan", headers=alice.headers,
+                       json={"token": token_of(started)}).status_code == 200
+
+
+def test_1_6_a_new_function_has_no_consent_until_the_user_decides(app, alice):
+    svc = app.extensions["gateway"]
+    svc.catalogue = svc.catalogue.with_purpose(Purpose(
+        "voice", "Microphone", "Ask questions about a report by voice.",
+        "Voice questions", ("audio, processed on the server",)))
+    with svc.store.read() as connection:
+        assert not consent.is_granted(connection, svc.clock, user_id=alice.user_id,
+                                      device_id=alice.device_id, purpose="voice")
+        with pytest.raises(consent.ConsentRequired):
+            consent.require(connection, svc.clock, svc.catalogue, user_id=alice.user_id,
+                            device_id=alice.device_id, purpose="voice")
+
+
+def test_4_pages_load_no_third_party_scripts_or_trackers():
+    static = Path(__file__).parents[2] / "static"
+    for page in static.rglob("*.html"):
+        html = page.read_text()
+        for source in re.findall(r'<script[^>]*src="([^"]+)"', html):
+            assert source.startswith("/"), f"{page.name} loads {source}"
+        assert not re.search(r"<script(?![^>]*src=)[^>]*>", html), f"{page.name} inline script"
+    for script in static.rglob("*.js"):
+        text = script.read_text()
+        assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)[\w.-]+\.\w", text) or \
+            "www.w3.org" in text, f"{script.name} talks to another host"

@@ -1,0 +1,171 @@
+"""Scan to log in across two gateway instances: the desktop browser waits on one, the phone
+acts on the other, and the events travel through Redis. Also: the state cache of the
+instance the browser polls never hides a move made on the other one."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gateway import accounts
+from gateway.keys import public_jwk
+from tests.multinode.conftest import browser, needs_cluster
+
+pytestmark = [pytest.mark.multinode, needs_cluster]
+PASSWORD = "correct horse battery"
+WAIT = 10  # seconds any single step may take at most
+
+
+class EventStream:
+    """A browser's Server-Sent Events connection, read in a thread: each event with the
+    moment (perf_counter) it arrived."""
+
+    def __init__(self, session, url: str) -> None:
+        self.events: queue.Queue = queue.Queue()
+        self._response = session.get(url, stream=True, timeout=(5, 30))
+        assert self._response.status_code == 200, self._response.text
+        assert self._response.headers["Content-Type"].startswith("text/event-stream")
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        name = None
+        try:
+            for line in self._response.iter_lines(decode_unicode=True):
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: ") and name:
+                    self.events.put((name, json.loads(line[6:]), time.perf_counter()))
+                    name = None
+        except Exception as error:  # the connection ended: say so to whoever waits
+            self.events.put(("closed", {"error": type(error).__name__}, time.perf_counter()))
+        else:
+            self.events.put(("closed", {}, time.perf_counter()))
+
+    def next(self) -> tuple[str, dict, float]:
+        return self.events.get(timeout=WAIT)
+
+    def close(self) -> None:
+        self._response.close()
+
+
+def sign_in_phone(session, base: str, username: str):
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = public_jwk(key.public_key())
+    response = session.post(f"{base}/api/v1/auth/sign-in", timeout=WAIT, json={
+        "username": username, "password": PASSWORD,
+        "device": {"device_id": f"phone-{uuid.uuid4().hex[:8]}", "model": "Pixel 9",
+                   "os": "Android", "os_version": "16", "app_version": "3.2.0",
+                   "public_key": {n: jwk[n] for n in ("kty", "crv", "x", "y")}}})
+    assert response.status_code == 200, response.text
+    session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    return key
+
+
+def proof(key, login_id: str, number: int) -> str:
+    return jwt.encode({"aud": "qr-login", "rid": login_id, "num": number, "act": "confirm",
+                       "iat": int(time.time()), "jti": uuid.uuid4().hex}, key, algorithm="ES256")
+
+
+def start_login(desktop, base: str) -> dict:
+    response = desktop.post(f"{base}/api/v1/qr-logins", json={}, timeout=WAIT)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def status(desktop, base: str, login_id: str) -> dict:
+    response = desktop.get(f"{base}/api/v1/qr-logins/{login_id}", timeout=WAIT)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def alice(running):
+    svc = running.svc
+    return accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
+                                password=PASSWORD)
+
+
+def test_desktop_waiting_on_a_sees_the_phone_confirm_on_b_and_redeems_on_a(
+        running, alice, record_property):
+    a, b = running.a.url, running.b.url
+    desktop, phone = browser(), browser()
+    key = sign_in_phone(phone, b, "alice")
+    login = start_login(desktop, a)
+    stream = EventStream(desktop, f"{a}{login['wait']['events']}")
+    try:
+        assert stream.next()[0] == "pending"
+        assert status(desktop, a, login["id"])["state"] == "pending"  # now in A's cache
+
+        token = login["qr"].rsplit("/", 1)[1]
+        scanned = phone.post(f"{b}/api/v1/qr-logins/scan", json={"token": token}, timeout=WAIT)
+        assert scanned.status_code == 200, scanned.text
+        name, data, _ = stream.next()
+        assert name == "scanned" and data["number"] in scanned.json()["choices"]
+        # The event reached A through Redis, and A's cache tap dropped the stale entry
+        # before the stream saw it: the status read on A says so at once.
+        assert status(desktop, a, login["id"])["state"] == "scanned"
+
+        sent = time.perf_counter()
+        confirmed = phone.post(f"{b}/api/v1/qr-logins/{login['id']}/confirm", timeout=WAIT,
+                               json={"number": data["number"],
+                                     "proof": proof(key, login["id"], data["number"])})
+        returned = time.perf_counter()
+        assert confirmed.status_code == 200, confirmed.text
+        name, _, seen = stream.next()
+        assert name == "confirmed"
+        assert stream.next()[0] == "closed"  # a final state ends the stream
+    finally:
+        stream.close()
+    latency_ms = max(0.0, seen - returned) * 1000
+    record_property("confirm_on_b_to_event_on_a_ms", round(latency_ms, 1))
+    print(f"\nconfirm on B -> event on A: {latency_ms:.1f} ms after B answered, "
+          f"{(seen - sent) * 1000:.1f} ms after the phone sent it")
+    assert seen - sent < 2.0  # an event, not the 15 s heartbeat's re-read
+
+    redeemed = desktop.post(f"{a}/api/v1/qr-logins/{login['id']}/redeem", timeout=WAIT,
+                            headers={"X-CSRF-Token": login["csrf_token"]})
+    assert redeemed.status_code == 200, redeemed.text
+    assertion = redeemed.json()["assertion"]
+    # B publishes the same keys (one keys folder), so the BI server may ask either one.
+    jwks = jwt.PyJWKSet.from_dict(phone.get(f"{b}/.well-known/jwks.json", timeout=WAIT).json())
+    kid = jwt.get_unverified_header(assertion)["kid"]
+    claims = jwt.decode(assertion, jwks[kid].key, algorithms=["ES256"], audience="bi-server",
+                        issuer=running.cluster.env["GATEWAY_PUBLIC_URL"])
+    assert claims["sub"] == alice.id and claims["amr"] == ["qr"]
+    # The browser session made on A is good on B: sessions live in the shared store.
+    session = desktop.get(f"{b}/api/v1/web/session", timeout=WAIT)
+    assert session.status_code == 200, session.text
+    assert session.json()["user"]["username"] == "alice"
+
+
+def test_a_long_poll_on_b_answers_when_the_phone_denies_on_a(running, alice):
+    a, b = running.a.url, running.b.url
+    desktop, phone = browser(), browser()
+    sign_in_phone(phone, a, "alice")
+    login = start_login(desktop, b)
+    token = login["qr"].rsplit("/", 1)[1]
+    assert phone.post(f"{a}/api/v1/qr-logins/scan", json={"token": token},
+                      timeout=WAIT).status_code == 200
+    assert status(desktop, b, login["id"])["state"] == "scanned"
+
+    answer: queue.Queue = queue.Queue()
+    poll = threading.Thread(target=lambda: answer.put(desktop.get(
+        f"{b}{login['wait']['poll']}", params={"known": "scanned", "seconds": 20},
+        timeout=30)), daemon=True)
+    poll.start()
+    time.sleep(0.3)  # let the poll reach B and wait there (had it not, it answers at once)
+    denied = phone.post(f"{a}/api/v1/qr-logins/{login['id']}/deny", json={}, timeout=WAIT)
+    assert denied.status_code == 200, denied.text
+    started = time.perf_counter()
+    response = answer.get(timeout=WAIT)
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "denied"
+    assert time.perf_counter() - started < 2.0  # woken by the event, not the poll's end
