@@ -17,10 +17,13 @@ errorlog = "-"
 
 
 def post_worker_init(worker) -> None:
-    """Start the push delivery worker beside the web server, in this one process."""
+    """Start the push delivery worker and the daily retention purge beside the web server,
+    in this one process."""
+    from gateway.housekeeping import Housekeeper
     from gateway.push_commands import start_embedded
 
     start_embedded(worker.wsgi)
+    Housekeeper(worker.wsgi).start()
 
 
 def worker_exit(server, worker) -> None:

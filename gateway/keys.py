@@ -42,10 +42,19 @@ def public_jwk(public_key: ec.EllipticCurvePublicKey) -> dict:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    # O_EXCL: never overwrite a key another process made a moment ago.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    """Write *data* as a new 0600 file *path*; raises ``FileExistsError`` if it exists.
+
+    The file is written whole under a temporary name and then linked into place, so
+    another process (an instance sharing the keys folder) sees all of it or nothing, and
+    a key another process made a moment ago is never overwritten."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.link(temporary, path)
+    finally:
+        temporary.unlink()
 
 
 def ensure_folder(folder: Path) -> Path:
@@ -63,6 +72,9 @@ def load_secret(folder: Path, name: str, size: int = 32) -> bytes:
         except FileExistsError:
             pass
     return path.read_bytes()
+
+
+FIRST_KEY = f"signing-{0:020d}.pem"  # sorts before every later key
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,12 @@ class Keyring:
         """Load every ``signing-*.pem`` of *folder*, making the first one if there is none."""
         ensure_folder(folder)
         if not any(folder.glob("signing-*.pem")):
-            cls.add_key(folder)
+            try:
+                # One fixed name for the first key: of instances starting at once on an
+                # empty shared folder, one makes it and the others use that one.
+                cls.add_key(folder, name=FIRST_KEY)
+            except FileExistsError:
+                pass
         keys = []
         for path in sorted(folder.glob("signing-*.pem")):
             private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -95,8 +112,9 @@ class Keyring:
         return cls(keys)
 
     @staticmethod
-    def add_key(folder: Path) -> Path:
-        """Make a new signing key in *folder*; it signs from the next load on."""
+    def add_key(folder: Path, name: str | None = None) -> Path:
+        """Make a new signing key in *folder*; it signs from the next load on. Raises
+        ``FileExistsError`` when *name* is given and taken."""
         private_key = ec.generate_private_key(ec.SECP256R1())
         pem = private_key.private_bytes(
             serialization.Encoding.PEM,
@@ -104,7 +122,7 @@ class Keyring:
             serialization.NoEncryption(),
         )
         # Names sort by creation so the newest key is last.
-        path = folder / f"signing-{time.time_ns():020d}.pem"
+        path = folder / (name or f"signing-{time.time_ns():020d}.pem")
         _write_private(path, pem)
         return path
 

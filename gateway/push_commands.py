@@ -4,6 +4,7 @@ embedded worker that runs beside the web server (started from gunicorn's hooks).
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 
 import click
@@ -98,6 +99,9 @@ def worker_command(until_idle: bool) -> None:
     async def main() -> None:
         stop = asyncio.Event()
         worker = make_worker(app)
+        # What start-up allocated lives as long as the process: keep it out of the cyclic
+        # collector's full passes, which a fan-out would otherwise trigger again and again.
+        gc.freeze()
         if until_idle:
             try:
                 await worker.settle()

@@ -1,17 +1,19 @@
 """Events across gateway instances, through Redis pub/sub.
 
-Same two methods as ``InProcessBus``: ``publish`` sends the event to Redis; one listener
-thread per process receives every gateway event and hands it to this process's waiters
-(and taps), exactly as the in-process bus would. Events stay hints: a waiter re-reads the
-store when its wait times out, so an event lost while Redis reconnects costs latency only.
+Same methods as ``InProcessBus``. ``publish`` hands the event to this process's own taps
+and waiters at once, exactly as the in-process bus does, and sends it to Redis; one
+listener thread per process receives every other process's events from there and hands
+them on the same way (its own it recognises by the sender tag and skips). So a process
+never depends on Redis for its own moves, and an unreachable Redis only delays what other
+instances see: events stay hints, a waiter re-reads the store when its wait times out.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
-import time
 from collections.abc import Callable
 
 import redis
@@ -32,6 +34,8 @@ class RedisBus:
         self._listener: threading.Thread | None = None
         self._ready = threading.Event()
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._sender = secrets.token_hex(8)  # tells this process's own events apart
 
     def _redis(self) -> redis.Redis:
         # Connect on first use, never at import or app creation (gunicorn forks after).
@@ -41,8 +45,17 @@ class RedisBus:
         return self._client
 
     def publish(self, channel: str, event: Event) -> None:
+        """Hand *event* to this process's taps and waiters, then to every other instance.
+        Called after the move it tells of has committed, so an unreachable Redis must not
+        fail the request: the others miss the event (a hint; their waiters re-read the
+        store on the next heartbeat) and a warning is logged."""
         self._start()
-        self._redis().publish(PREFIX + channel, json.dumps(event, separators=(",", ":")))
+        self._local.publish(channel, event)
+        message = json.dumps({"from": self._sender, "event": event}, separators=(",", ":"))
+        try:
+            self._redis().publish(PREFIX + channel, message)
+        except (redis.RedisError, OSError) as error:
+            log.warning("event not published: Redis unreachable", extra={"error": str(error)})
 
     def subscribe(self, channel: str):
         self._start()
@@ -65,21 +78,40 @@ class RedisBus:
         # A subscriber must not miss an event published right after it subscribed.
         self._ready.wait(timeout=5)
 
+    def close(self) -> None:
+        """Stop listening: the listener thread ends within about a second."""
+        self._closed.set()
+
     def _listen(self) -> None:
         backoff = 0.1
-        while True:
+        while not self._closed.is_set():
             try:
                 pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
                 pubsub.psubscribe(PREFIX + "*")
                 pubsub.get_message(timeout=1.0)  # the subscription's own confirmation
                 self._ready.set()
                 backoff = 0.1
-                while True:
+                while not self._closed.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message and message["type"] == "pmessage":
-                        channel = message["channel"].decode()[len(PREFIX):]
-                        self._local.publish(channel, json.loads(message["data"]))
+                        self._deliver(message["channel"].decode()[len(PREFIX):],
+                                      message["data"])
+                pubsub.close()
             except (redis.RedisError, OSError) as error:
+                # Whoever waits in _start() waits no longer: Redis is away, and waiters
+                # fall back on re-reading the store.
+                self._ready.set()
                 log.warning("event bus lost Redis, reconnecting", extra={"error": str(error)})
-                time.sleep(backoff)  # a real thread waiting on a real network: no clock here
+                # A real thread waiting on a real network: no clock here.
+                self._closed.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+    def _deliver(self, channel: str, data: bytes) -> None:
+        try:
+            message = json.loads(data)
+            sender, event = message["from"], message["event"]
+        except (ValueError, TypeError, KeyError):
+            log.warning("ignored a malformed event", extra={"channel": channel})
+            return
+        if sender != self._sender:  # our own went to our waiters when we published it
+            self._local.publish(channel, event)

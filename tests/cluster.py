@@ -83,6 +83,17 @@ class Process:
             pass
         self.popen.wait(timeout=10)
 
+    def terminate(self, timeout: float = 30) -> None:
+        """SIGTERM to the main process only (``kill PID``; systemd's KillMode=mixed): it
+        stops its own children. Then SIGKILL to whatever of the group is left."""
+        if self.alive:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM (let it finish what is in flight), then SIGKILL after *timeout*."""
         if self.alive:
@@ -124,8 +135,9 @@ class Cluster:
             **settings,
         }
 
-    def _environ(self) -> dict[str, str]:
-        # Only this cluster's settings: a GATEWAY_* of the caller's shell must not leak in.
+    def environ(self) -> dict[str, str]:
+        """The environment of the cluster's processes: the caller's, without any of its
+        own GATEWAY_* variables, plus the cluster's settings."""
         base = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
         return {**base, **self.env, "PYTHONUNBUFFERED": "1"}
 
@@ -133,7 +145,7 @@ class Cluster:
         """Start *command* in the project folder with the cluster's settings."""
         log = self.folder / f"{name}.log"
         with open(log, "ab") as output:
-            popen = subprocess.Popen(command, cwd=ROOT, env=self._environ(), stdout=output,
+            popen = subprocess.Popen(command, cwd=ROOT, env=self.environ(), stdout=output,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
         process = Process(name, popen, log)
@@ -143,7 +155,7 @@ class Cluster:
     def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         """Run ``flask --app wsgi ARGS`` to its end (bounded by *timeout*)."""
         return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
-                              cwd=ROOT, env=self._environ(), capture_output=True, text=True,
+                              cwd=ROOT, env=self.environ(), capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
     def init(self) -> None:

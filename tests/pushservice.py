@@ -23,7 +23,7 @@ import secrets
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import http_ece
 import jwt
@@ -265,11 +265,6 @@ class PushService:
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
-
-
-def expires(clock, hours: float) -> int:
-    """An ``exp`` *hours* ahead of *clock* (for tests of the JWT rules)."""
-    return int((clock.now() + timedelta(hours=hours)).timestamp())
 
 
 def main() -> None:

@@ -35,6 +35,12 @@ class _Capture(logging.Handler):
             self.lines.append(str(record.msg))
 
 
+def _public_path(value: str) -> bool:
+    """A relative address such as "/policies" (a notification's link): no segment long
+    enough to be a token (those are 128 bits or more)."""
+    return value.startswith("/") and all(len(part) < 16 for part in value.split("/"))
+
+
 def _secrets_in(value, name: str = "") -> set[str]:
     found: set[str] = set()
     if isinstance(value, dict):
@@ -43,7 +49,8 @@ def _secrets_in(value, name: str = "") -> set[str]:
     elif isinstance(value, list):
         for item in value:
             found |= _secrets_in(item, name)
-    elif isinstance(value, str) and SECRET_NAMES.search(name) and len(value) >= MIN_LENGTH:
+    elif (isinstance(value, str) and SECRET_NAMES.search(name) and len(value) >= MIN_LENGTH
+          and not _public_path(value)):
         found.add(value)
         if value.startswith(("http://", "https://")):
             tail = urlsplit(value).path.rstrip("/").rsplit("/", 1)[-1]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +36,17 @@ def encrypt_batch(items: list[Item]) -> tuple[list[bytes], float]:
     return bodies, time.process_time() - started
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a helper: leave as soon as the worker that started it is gone (even killed with
+    SIGKILL, when no shutdown message can come)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class Encryptor:
     """Encrypts batches inline (``processes=0``) or in a pool of helper processes
     (started from a clean interpreter: safe beside gunicorn's threads)."""
@@ -45,8 +58,9 @@ class Encryptor:
 
     def start(self) -> None:
         if self.processes and self._pool is None:
-            self._pool = ProcessPoolExecutor(self.processes,
-                                             mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent, initargs=(os.getpid(),))
             self._pool.submit(encrypt_batch, []).result()  # up and importable
 
     async def encrypt(self, items: list[Item]) -> list[bytes]:

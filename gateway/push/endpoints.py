@@ -99,7 +99,7 @@ def check_endpoint(url: str, hosts: tuple[str, ...], *, allow_insecure_local: bo
                               host=host)
     else:
         raise EndpointRefused(f"{host} is not a push service on the allowlist", host=host)
-    default_port = (parts.scheme == "https" and port == 443) or (parts.scheme == "http" and port == 80)
+    default_port = port == {"https": 443, "http": 80}[parts.scheme]
     netloc = f"[{host}]" if ":" in host else host
     origin = f"{parts.scheme}://{netloc}" + ("" if default_port else f":{port}")
     return Endpoint(url=url, origin=origin, host=host)

@@ -52,7 +52,8 @@ class GuardedResolver(AbstractResolver):
         self.allow_local = allow_local
         self._inner = aiohttp.ThreadedResolver()
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET):
         found = await self._inner.resolve(host, port, family)
         safe = [entry for entry in found if address_allowed(entry["host"], self.allow_local)]
         if not safe:
@@ -103,8 +104,9 @@ class Sender:
     async def __aenter__(self) -> Sender:
         connector = aiohttp.TCPConnector(resolver=GuardedResolver(self.allow_local),
                                          **self._connector_args)
-        self.session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
-                                             auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
+        self.session = aiohttp.ClientSession(
+            connector=connector, timeout=self._timeout, auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar())
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -124,14 +126,14 @@ class Sender:
     def headers(self, message: Message, now: datetime) -> dict[str, str]:
         """The request headers (TTL always explicit: what is left of the lifetime)."""
         job, signing = message.job, message.signing
-        audience = "{0.scheme}://{0.netloc}".format(urlsplit(job.endpoint))
         headers = {
             "TTL": str(max(int((job.expires_at - now).total_seconds()), 0)),
             "Urgency": message.urgency,
             "Content-Encoding": "aes128gcm",
             "Content-Type": "application/octet-stream",
+            # The audience is the push service's origin, as stored with the subscription.
             "Authorization": self.headers_cache.header(
-                signing.kid, signing.private_key, signing.public_key, audience,
+                signing.kid, signing.private_key, signing.public_key, job.origin,
                 signing.subject),
         }
         if message.content.collapse_key:
@@ -143,7 +145,7 @@ class Sender:
         long the request took."""
         job = message.job
         now = self.clock.now()
-        host = urlsplit(job.endpoint).hostname or ""
+        host = _host(job.origin)
         if _literal(host) and not address_allowed(host, self.allow_local):
             return _unsafe(host), None
         headers = self.headers(message, now)
@@ -161,7 +163,8 @@ class Sender:
                 return outcomes.retry(**retry, status=None, reason="the push service's host "
                                                                     "did not resolve"), None
             except (TimeoutError, asyncio.TimeoutError):
-                return outcomes.retry(**retry, status=None, reason="timed out"), self.timer() - started
+                waited = self.timer() - started
+                return outcomes.retry(**retry, status=None, reason="timed out"), waited
             except (aiohttp.ClientError, OSError) as error:
                 return outcomes.retry(**retry, status=None,
                                       reason=f"connection failed: {type(error).__name__}"), None
@@ -169,6 +172,12 @@ class Sender:
         return outcomes.classify(status, retry_after, **retry), latency
 
 
+@functools.lru_cache(maxsize=4096)
+def _host(origin: str) -> str:
+    return urlsplit(origin).hostname or ""
+
+
+@functools.lru_cache(maxsize=4096)
 def _literal(host: str) -> bool:
     try:
         socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)

@@ -141,7 +141,8 @@ def current_key(connection: Connection) -> VapidKey:
 
 def load_private_key(connection: Connection, wrap: KeyWrap, kid: str) -> ec.EllipticCurvePrivateKey:
     """The private key *kid*, unwrapped. Raises ``NotFound``."""
-    row = connection.execute(select(vapid_keys.c.private_key).where(vapid_keys.c.kid == kid)).first()
+    row = connection.execute(select(vapid_keys.c.private_key)
+                             .where(vapid_keys.c.kid == kid)).first()
     if row is None:
         raise NotFound("no such VAPID key")
     return serialization.load_der_private_key(wrap.unwrap(row.private_key, kid), password=None)

@@ -73,6 +73,7 @@ class Worker:
         self.sleeper = sleeper or self._wait_for_wake
         self.stats = WorkerStats()
         self._in_flight: set[asyncio.Task] = set()
+        self._pending = 0  # claimed messages not answered yet
         self._per_origin: Counter = Counter()
         self._results: list[Result] = []
         self._answered = asyncio.Event()
@@ -122,11 +123,16 @@ class Worker:
             self._contents[notification_id] = (found.content, found.urgency)
         return self._contents[notification_id]
 
+    @property
+    def _claim_at(self) -> int:
+        """Free slots worth a claim: batches, not one slot at a time (each claim is a
+        transaction)."""
+        return max(min(self.batch, self.options.concurrency) // 4, 1)
+
     def claim(self) -> list[Message]:
         """Claim as many due deliveries as there are free sending slots."""
-        free = self.options.concurrency - len(self._in_flight)
-        # Claim in batches, not one slot at a time: each claim is a transaction.
-        if free <= 0 or (self._in_flight and free < min(self.batch, self.options.concurrency) // 4):
+        free = self.options.concurrency - self._pending
+        if free <= 0 or (self._pending and free < self._claim_at):
             return []
         slots = {origin: self.options.origin_concurrency - n
                  for origin, n in self._per_origin.items()}
@@ -159,20 +165,24 @@ class Worker:
             [(self.sender.plaintext(m), m.job.p256dh, m.job.auth) for m in messages])
 
     async def send(self, message: Message, body: bytes) -> None:
-        """Send one message and keep its result for the next batch."""
-        origin = message.job.origin
-        self._per_origin[origin] += 1
+        """Send one message and keep its result for the next batch (its slot was taken
+        when it was claimed, see ``_launch``)."""
         try:
             outcome, latency = await self.sender.send(message, body)
         except Exception:  # a bug must not lose the delivery: it is retried
             log.exception("sending delivery %s failed", message.job.delivery_id)
             outcome, latency = Outcome("retry", None, retry_at=self.clock.now() + timedelta(
                 minutes=1), reason="internal error while sending"), None
-        finally:
-            self._per_origin[origin] -= 1
         self.stats.sent += 1
         self._results.append(Result(message.job, outcome, latency))
-        self._answered.set()
+        self._release(message)
+
+    def _release(self, message: Message) -> None:
+        self._per_origin[message.job.origin] -= 1
+        self._pending -= 1
+        # Wake the loop only when a claim is worth it or the last answer is in.
+        if not self._pending or self.options.concurrency - self._pending >= self._claim_at:
+            self._answered.set()
 
     def flush(self) -> None:
         """Record the results gathered so far in one transaction."""
@@ -185,40 +195,60 @@ class Worker:
 
     # -- the loop ------------------------------------------------------------------
 
-    async def _launch(self, messages: list[Message]) -> None:
+    def _take(self, messages: list[Message]) -> None:
+        for message in messages:
+            self._per_origin[message.job.origin] += 1
+        self._pending += len(messages)
+
+    def _launch(self, messages: list[Message]) -> None:
+        """Encrypt and send *messages* in the background; their slots are taken now."""
+        if not messages:
+            return
+        self._take(messages)
+        task = asyncio.get_running_loop().create_task(self._send_all(messages))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def deliver(self, messages: list[Message]) -> None:
+        """Encrypt and send claimed *messages*, waiting for every answer (a plain call
+        for tests; the loop does the same in the background)."""
+        self._take(messages)
+        await self._send_all(messages)
+
+    async def _send_all(self, messages: list[Message]) -> None:
         try:
-            bodies = await self.encrypt(messages)
+            bodies = await self.encrypt(messages)  # one hand-over per claim, not per message
         except Exception:  # e.g. a helper process died: retried after the lease, not lost
             log.exception("encrypting %d messages failed", len(messages))
+            for message in messages:
+                self._release(message)
             return
-        for message, body in zip(messages, bodies, strict=True):
-            task = asyncio.get_running_loop().create_task(self.send(message, body))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+        await asyncio.gather(*(self.send(m, b) for m, b in zip(messages, bodies, strict=True)))
 
     async def _step(self) -> bool:
         """One round: expand, claim, wait a little for answers, flush. Whether any work
         is (still) going on."""
-        busy = bool(self._in_flight or self._results)
+        busy = bool(self._pending or self._results)
         # Looking for due notifications costs a query: while a fan-out is in flight, do
         # it every EXPAND_EVERY seconds, not after every answer.
         made = 0
-        if not self._in_flight or self.timer() - self._last_expand >= EXPAND_EVERY:
+        if not self._pending or self.timer() - self._last_expand >= EXPAND_EVERY:
             self._last_expand = self.timer()
             made = self.expand_due()
         messages = self.claim()
-        await self._launch(messages)
-        if self._in_flight and not self._results:
-            # Wait for the first answer (or a flush's worth of time), not for all of them.
+        self._launch(messages)
+        if self._pending:
+            # Sleep until enough slots are free for a claim, or results are due a flush.
+            due = FLUSH_EVERY - (self.timer() - self._last_flush) if self._results else FLUSH_EVERY
             self._answered.clear()
             try:
-                await asyncio.wait_for(self._answered.wait(), timeout=FLUSH_EVERY)
+                await asyncio.wait_for(self._answered.wait(), timeout=max(due, 0.001))
             except TimeoutError:
                 pass
         if len(self._results) >= FLUSH_SIZE or self.timer() - self._last_flush >= FLUSH_EVERY \
-                or not self._in_flight:
+                or not self._pending:
             self.flush()
-        return bool(busy or made or messages or self._in_flight or self._results)
+        return bool(busy or made or messages or self._pending or self._results)
 
     async def drain(self) -> None:
         """Work until nothing is due now and nothing is in flight."""

@@ -82,20 +82,45 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     ``InvalidRequest`` (malformed JSON) or ``ValidationFailed`` (naming the fields)."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
+    raw = request.get_data(cache=True)
     try:
-        data = json.loads(request.get_data(cache=True), parse_constant=_reject_constant)
+        json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise InvalidRequest("the body is not well-formed JSON") from None
     try:
-        return model.model_validate(data)
+        # Strict, as the OpenAPI document promises: no `false` for a number, no number for
+        # a date-time, no "5" for an integer (JSON mode still reads date-time strings).
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as error:
         raise _ValidationFailed(errors=_field_errors(error)) from None
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+@functools.cache
+def _date_time_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The query fields the OpenAPI document describes as date-times."""
+    def is_date_time(schema: dict) -> bool:
+        return schema.get("format") == "date-time" or any(
+            is_date_time(option) for option in schema.get("anyOf", ()))
+
+    properties = model.model_json_schema().get("properties", {})
+    return frozenset(name for name, schema in properties.items() if is_date_time(schema))
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """The query string as *model*. Raises ``ValidationFailed``."""
+    values = request.args.to_dict()
+    # pydantic reads "0.5" as a Unix time; the document promises RFC 3339 date-times only.
+    wrong = sorted(name for name in _date_time_fields(model)
+                   if name in values and not _RFC3339.match(values[name]))
+    if wrong:
+        raise _ValidationFailed(errors=[
+            {"field": name, "message": "expected an RFC 3339 date-time, e.g. "
+             "2026-11-28T12:00:00Z", "code": "datetime_format"} for name in wrong])
     try:
-        return model.model_validate(request.args.to_dict())
+        return model.model_validate(values)
     except ValidationError as error:
         raise _ValidationFailed(errors=_field_errors(error)) from None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 
-from gateway import consent
+from gateway import announcements, consent
 from gateway.consent import selfservice
 from gateway.consent.receipts import Controller, ReceiptIssuer
 from gateway.keys import load_secret
@@ -238,10 +238,12 @@ def policies():
            errors=(400, 404, 409))
 def publish(body: NewPolicyIn):
     svc = services()
-    return PolicyOut.of(consent.publish_policy(
+    policy = consent.publish_policy(
         svc.store, svc.clock, svc.catalogue, version=body.version, text_=body.text,
         summary=body.summary, changes=body.changes, effective_at=body.effective_at,
-        published_by=current_web_session(admin=True).user_id))
+        published_by=current_web_session(admin=True).user_id)
+    announcements.policy_published(svc.store, svc.clock, policy)
+    return PolicyOut.of(policy)
 
 
 # -- pages ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import Blueprint, request
 
-from gateway import enrollment, enrollment_phone, useragent
+from gateway import announcements, enrollment, enrollment_phone, useragent
 from gateway.web import qrflows, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_web_session
@@ -143,6 +143,9 @@ def approve(offer_id: str, body: NumberIn):
     svc = services()
     found = enrollment.approve(svc.store, svc.clock, svc.events, offer_id=offer_id,
                                session_hash=_session_hash(), number=body.number, ip=client_ip())
+    announcements.phone_connected(svc.store, svc.clock, user_id=found.user_id,
+                                  model=(found.device or {}).get("model", "A phone"),
+                                  notice_id=found.id)
     return json_response(found.event(svc.clock.now()))
 
 

@@ -1,4 +1,5 @@
-"""Rate limits (flask-limiter): in memory by default, in Redis when one is configured.
+"""Rate limits (flask-limiter): in memory by default, in Redis when one is configured (so a
+limit reached on one instance holds on all of them).
 
 Limits are keyed by the client address (after the trusted proxies) or by the account a
 request names, so guessing one password from many addresses is limited as well.
@@ -33,5 +34,8 @@ def init_app(app: Flask) -> None:
     settings = app.extensions["gateway"].settings
     app.config["RATELIMIT_ENABLED"] = settings.rate_limits_enabled
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    # Redis unreachable: each instance limits in its own memory until Redis is back, rather
+    # than failing every limited request.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = bool(settings.redis_url)
     app.config["RATELIMIT_KEY_PREFIX"] = "gateway-limits"
     limiter.init_app(app)

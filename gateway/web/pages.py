@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app
 
+from gateway.web.api import operation
+
 bp = Blueprint("pages", __name__)
 
 
@@ -19,24 +21,26 @@ def page(name: str) -> Response:
 
 
 @bp.get("/")
+@operation(summary="The start page: where to sign in and what the gateway offers",
+           tag="pages", produces="text/html")
 def home():
-    """The start page: where to sign in and what the gateway offers."""
     return page("index.html")
 
 
 @bp.get("/sign-in")
+@operation(summary="Sign a browser in with a password", tag="pages", produces="text/html")
 def sign_in():
-    """Sign a browser in with a password."""
     return page("sign-in.html")
 
 
 @bp.get("/app/")
+@operation(summary="The mobile companion's home page", tag="pages", produces="text/html")
 def companion_home():
-    """The mobile companion's home page."""
     return page("app.html")
 
 
 @bp.get("/app/sign-in")
+@operation(summary="The mobile companion's sign-in page (registers this browser as a device)",
+           tag="pages", produces="text/html")
 def companion_sign_in():
-    """The mobile companion's sign-in page (registers this browser as a device)."""
     return page("app-sign-in.html")

@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, current_app, request
 
-from gateway import accounts, devices, qrlogin, qrlogin_phone, useragent, web_sessions
+from gateway import (
+    accounts,
+    announcements,
+    devices,
+    qrlogin,
+    qrlogin_phone,
+    useragent,
+    web_sessions,
+)
 from gateway.errors import InvalidRequest
 from gateway.state_cache import StateCache
 from gateway.web import qrflows, waiting
@@ -171,6 +179,10 @@ def redeem(login_id: str):
         session_lifetime=timedelta(hours=svc.settings.web_session_hours),
         replaces=request.cookies.get(session_cookie_name()), ip=client_ip(),
     )
+    who = done.login.requester
+    announcements.new_sign_in(svc.store, svc.clock, user_id=done.user_id,
+                              browser=f"{who.browser} on {who.os}", place=who.place,
+                              notice_id=done.login.id)
     session = web_sessions.find(svc.store, svc.clock, done.session_id)
     out = RedeemOut(
         user=UserOut.of(accounts.get_user(svc.store, done.user_id)),

@@ -150,3 +150,13 @@ def test_2_2_consent_evidence_outlives_the_account_for_its_period_then_names_no_
     assert count(app, consent_events) == 1  # the decision stays, anonymous
     with svc.store.read() as connection:
         assert consent.verify_chain(connection).broken_seq is None
+
+
+def test_2_2_the_embedded_housekeeper_purges_on_its_schedule(app, client, actions, clock):
+    from gateway.housekeeping import Housekeeper
+
+    actions.create_user("alice")
+    actions.web_sign_in()
+    clock.advance(days=31)
+    assert Housekeeper(app).purge_once()["sessions"] >= 1
+    assert count(app, web_sessions) == 0

@@ -32,8 +32,9 @@ def clock():
 
 @pytest.fixture
 def settings(settings):
+    # One encryption helper process too: it dies with the worker and is started anew.
     return push_settings(settings, push_worker="external", push_concurrency=CONCURRENCY,
-                         push_send_timeout_seconds=1.0)
+                         push_send_timeout_seconds=1.0, push_encrypt_processes=1)
 
 
 def environment(settings: Settings) -> dict[str, str]:

@@ -89,7 +89,8 @@ def test_a_device_manages_its_subscription_topics_and_quiet_hours(kit, client, a
         "resubscribe"] is False
     client.put("/api/v1/admin/push/topics/alerts", headers=admin,
                json={"title": "Alerts", "ttl": 600, "urgency": "high"})
-    assert client.put("/api/v1/push/topics/alerts/opt-out", headers=device.headers).status_code == 204
+    opt_out = client.put("/api/v1/push/topics/alerts/opt-out", headers=device.headers)
+    assert opt_out.status_code == 204
     listed = client.get("/api/v1/push/topics", headers=device.headers).get_json()["topics"]
     assert listed == [{"name": "alerts", "title": "Alerts", "description": "", "opted_out": True}]
     assert client.delete("/api/v1/push/topics/alerts/opt-out",

@@ -4,6 +4,7 @@ instance the browser polls never hides a move made on the other one."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import queue
 import threading
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway import accounts
 from gateway.keys import public_jwk
+from gateway.state_cache import StateCache
 from tests.multinode.conftest import browser, needs_cluster
 
 pytestmark = [pytest.mark.multinode, needs_cluster]
@@ -169,3 +171,19 @@ def test_a_long_poll_on_b_answers_when_the_phone_denies_on_a(running, alice):
     assert response.status_code == 200, response.text
     assert response.json()["state"] == "denied"
     assert time.perf_counter() - started < 2.0  # woken by the event, not the poll's end
+
+
+def test_a_status_read_on_a_never_lags_a_scan_on_b_by_more_than_the_cache_ttl(running, alice):
+    ttl = inspect.signature(StateCache).parameters["ttl"].default.total_seconds()
+    a, b = running.a.url, running.b.url
+    desktop, phone = browser(), browser()
+    sign_in_phone(phone, b, "alice")
+    login = start_login(desktop, a)
+    assert status(desktop, a, login["id"])["state"] == "pending"  # cached on A
+    token = login["qr"].rsplit("/", 1)[1]
+    assert phone.post(f"{b}/api/v1/qr-logins/scan", json={"token": token},
+                      timeout=WAIT).status_code == 200
+    answered = time.perf_counter()
+    while (state := status(desktop, a, login["id"])["state"]) == "pending":
+        assert time.perf_counter() - answered < ttl + 0.5, "A's cache hid B's move"
+    assert state == "scanned"

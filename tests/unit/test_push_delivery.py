@@ -3,6 +3,7 @@ message: each answer's outcome, retries on the fake clock, consent at dispatch."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -220,3 +221,16 @@ def test_a_few_410_among_many_answers_prune_normally(kit, service):
     assert kit.states(notification) == {"delivered": 22, "pruned": 2}
     with kit.svc.store.read() as connection:
         assert alerts.open_alerts(connection) == []
+
+
+def test_helper_processes_encrypt_what_the_push_service_decrypts(kit, service):
+    subs = [kit.device(f"user{index}")[1] for index in range(5)]
+    worker = kit.worker(options=replace(kit.worker().options, encrypt_processes=1))
+    kit.send(*[f"user{index}" for index in range(5)], title="From the helper")
+    try:
+        kit.drain()
+    finally:
+        worker.close()
+    assert service.refusals == []
+    assert [s.messages[0]["title"] for s in subs] == ["From the helper"] * 5
+    assert worker.encryptor.cpu_seconds > 0

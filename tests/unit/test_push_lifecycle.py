@@ -39,9 +39,7 @@ def _partly(worker, claims: int = 1) -> None:
         async with worker.session():
             worker.expand_due()
             for _ in range(claims):
-                messages = worker.claim()
-                for message, body in zip(messages, await worker.encrypt(messages)):
-                    await worker.send(message, body)
+                await worker.deliver(worker.claim())
                 worker.flush()
     asyncio.run(run())
 
@@ -90,8 +88,8 @@ def test_signing_out_removes_the_subscription(kit, service):
 def test_quiet_hours_hold_normal_messages_and_let_urgent_ones_through(kit, service):
     alice, sub = kit.device("alice")
     # 12:00 UTC is 13:00 in Berlin: inside 12:30-14:00, which ends at 13:00 UTC.
-    response = kit.client.put("/api/v1/push/quiet-hours", headers=alice.headers,
-                              json={"starts": "12:30", "ends": "14:00", "timezone": "Europe/Berlin"})
+    hours = {"starts": "12:30", "ends": "14:00", "timezone": "Europe/Berlin"}
+    response = kit.client.put("/api/v1/push/quiet-hours", headers=alice.headers, json=hours)
     assert response.status_code == 200
     normal = kit.send("alice", title="Weekly digest")
     urgent = kit.send("alice", title="Server down", urgency="high")
@@ -179,9 +177,7 @@ def test_a_send_not_recorded_before_a_crash_is_sent_again_once(kit, service):
     async def send_without_recording():
         async with crashed.session():
             crashed.expand_due()
-            messages = crashed.claim()
-            for message, body in zip(messages, await crashed.encrypt(messages)):
-                await crashed.send(message, body)
+            await crashed.deliver(crashed.claim())
     asyncio.run(send_without_recording())
     kit.clock.advance(crashed.lease.total_seconds())
     kit.worker(options=crashed.options)

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from gateway.redis_events import RedisBus
+from gateway.redis_events import PREFIX, RedisBus
 
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="GATEWAY_TEST_REDIS_URL not set")
@@ -34,4 +34,23 @@ def test_other_channels_are_not_delivered():
     bus = RedisBus(REDIS_URL)
     with bus.subscribe(f"qr:{uuid.uuid4().hex}") as inbox:
         bus.publish(f"qr:{uuid.uuid4().hex}", {"state": "expired"})
+        assert inbox.get(timeout=0.3) is None
+
+
+def test_an_instance_hears_its_own_event_once_and_at_once():
+    bus = RedisBus(REDIS_URL)
+    channel = f"qr:{uuid.uuid4().hex}"
+    with bus.subscribe(channel) as inbox:
+        bus.publish(channel, {"state": "scanned"})
+        assert inbox.get(timeout=0) == {"state": "scanned"}  # handed over before Redis
+        assert inbox.get(timeout=0.5) is None  # and not a second time through Redis
+
+
+def test_a_malformed_message_on_the_channel_is_ignored():
+    instance_a, instance_b = RedisBus(REDIS_URL), RedisBus(REDIS_URL)
+    channel = f"qr:{uuid.uuid4().hex}"
+    with instance_a.subscribe(channel) as inbox:
+        instance_b._redis().publish(PREFIX + channel, b"\xff not json")
+        instance_b.publish(channel, {"state": "denied"})
+        assert inbox.get(timeout=5) == {"state": "denied"}
         assert inbox.get(timeout=0.3) is None

@@ -1,0 +1,79 @@
+"""Agreement 6: a policy change is announced (page, a flag for the app, and a push), and
+sign-ins and new phones are told to the user's devices."""
+
+import pytest
+
+from tests.push_support import PushKit, push_settings
+from tests.pushservice import PushService
+from tests.qrlogin_support import proof, start, token_of
+
+
+@pytest.fixture
+def settings(settings):
+    return push_settings(settings)
+
+
+@pytest.fixture
+def service(clock):
+    with PushService(clock) as running:
+        yield running
+
+
+@pytest.fixture
+def kit(app, client, service, clock):
+    return PushKit(app, client, service, clock)
+
+
+def publish(client, actions, version):
+    actions.create_user("root", role="admin")
+    headers = actions.web_sign_in("root")
+    return client.post("/api/v1/admin/policies", headers=headers, json={
+        "version": version, "text": f"Agreement {version}", "summary": "Location is now asked",
+        "changes": ["location"]})
+
+
+def test_6_publishing_a_version_pushes_the_announcement_to_consenting_devices_only(
+        app, client, actions, kit, service):
+    listening, listening_sub = kit.device("alice")
+    silent, silent_sub = kit.device("bob", consent=False)
+    response = publish(client, actions, "2.0")
+    assert response.status_code == 201, response.get_json()
+    kit.settle()
+    titles = [message["title"] for message in listening_sub.messages]
+    assert titles == ["The user agreement changed (version 2.0)"]
+    assert silent_sub.requests == 0
+
+
+def test_6_the_app_is_told_of_the_new_version_until_the_user_has_seen_it(
+        app, client, actions, kit):
+    device, _ = kit.device("alice")
+    publish(client, actions, "2.0")
+    state = client.get("/api/v1/consents", headers=device.headers).get_json()
+    assert state["policy"]["unseen"] is True or state.get("policy_unseen") is True
+    client.post("/api/v1/policy/seen", headers=device.headers, json={"version": "2.0"})
+    state = client.get("/api/v1/consents", headers=device.headers).get_json()
+    assert not (state["policy"].get("unseen") or state.get("policy_unseen"))
+
+
+def test_6_the_public_page_lists_every_version(client, actions, kit):
+    publish(client, actions, "2.0")
+    versions = client.get("/api/v1/policies").get_json()
+    assert "2.0" in str(versions)
+    assert client.get("/policies").status_code == 200
+
+
+def test_a_qr_sign_in_is_told_to_the_users_devices(app, client, actions, kit, service, clock):
+    phone, subscription = kit.device("alice")
+    started = start(client)
+    scanned = client.post("/api/v1/qr-logins/scan", headers=phone.headers,
+                          json={"token": token_of(started)}).get_json()
+    number = client.get(f"/api/v1/qr-logins/{started['id']}").get_json()["number"]
+    client.post(f"/api/v1/qr-logins/{started['id']}/confirm", headers=phone.headers,
+                json={"number": number, "proof": proof(phone, started["id"], number, clock)})
+    redeemed = client.post(f"/api/v1/qr-logins/{started['id']}/redeem",
+                           headers={"X-CSRF-Token": started["csrf_token"]})
+    assert redeemed.status_code == 200, redeemed.get_json()
+    kit.settle()
+    (message,) = subscription.messages
+    assert message["title"] == "New sign-in" and "Windows" in message["body"]
+    assert scanned["choices"]

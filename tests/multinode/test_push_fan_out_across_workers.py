@@ -1,0 +1,155 @@
+"""A fan-out of 2,000 push messages with two delivery workers on one PostgreSQL, one of them
+killed with SIGKILL in the middle and started again: every consented device receives the
+notification, none is lost, and a copy is sent twice only for a delivery the killed worker
+had claimed and not yet recorded (its lease ran out, another worker took it again). The
+push service (tests/pushservice.py) checks every request's VAPID JWT and decrypts it."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from gateway import integrations
+from gateway.push import outbox
+from gateway.store.push_tables import deliveries
+from tests.multinode.conftest import needs_cluster
+from tests.push_population import populate
+from tests.pushservice import PushService
+
+pytestmark = [pytest.mark.multinode, needs_cluster]
+CONSENTED, WITHDRAWN = 2000, 20
+KILL_AFTER = 600  # requests the push service has seen when one worker is killed
+DEADLINE = 120  # seconds the whole fan-out may take at most
+
+
+def states(running, notification_id: str) -> Counter:
+    with running.svc.store.read() as connection:
+        return Counter(dict(connection.execute(
+            select(deliveries.c.state, func.count())
+            .where(deliveries.c.notification_id == notification_id)
+            .group_by(deliveries.c.state)).all()))
+
+
+def delivery_ids(running, notification_id: str, *conditions) -> set[int]:
+    with running.svc.store.read() as connection:
+        return set(connection.execute(select(deliveries.c.id).where(
+            deliveries.c.notification_id == notification_id, *conditions)).scalars())
+
+
+def wait_until_settled(running, notification_id: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        counts = states(running, notification_id)
+        if counts and not any(counts[state] for state in outbox.CLAIMABLE):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the fan-out did not settle within {DEADLINE} s: {dict(counts)}")
+
+
+@dataclass
+class Fleet:
+    service: PushService
+    phones: list
+    key: str  # an integration key with push:send
+
+
+@pytest.fixture(scope="module")
+def fleet(running):
+    svc = running.svc
+    with PushService(delay=0.05) as service:
+        phones = populate(running.app, service, consented=CONSENTED, withdrawn=WITHDRAWN)
+        _, key = integrations.create(svc.store, svc.clock, name="bi-server",
+                                     scopes=["push:send"], created_by=None)
+        yield Fleet(service, phones, key)
+
+
+def send_to_everyone(running, fleet: Fleet, title: str) -> str:
+    sent = requests.post(f"{running.a.url}/api/v1/push/notifications", timeout=30,
+                         headers={"Authorization": f"Bearer {fleet.key}"},
+                         json={"audience": {"kind": "everyone"}, "title": title,
+                               "body": "Revenue is up 4 %", "ttl": 900})
+    assert sent.status_code == 202, sent.text
+    return sent.json()["id"]
+
+
+def copies(fleet: Fleet, notification_id: str) -> dict[str, int]:
+    """How many copies of the notification each phone received."""
+    return {phone.device_id: sum(m["notification"] == notification_id
+                                 for m in phone.subscription.messages)
+            for phone in fleet.phones}
+
+
+def replace_worker(running, stop):
+    """Stop the longest-running worker with *stop* and start another in its place, as a
+    supervisor would; returns the new one (not waited for)."""
+    victim = running.workers.pop(0)
+    stop(victim)
+    restarted = running.cluster.worker(f"{victim.name}-next")
+    running.workers.append(restarted)
+    return restarted
+
+
+def test_every_consented_device_gets_the_notification_despite_a_killed_worker(
+        running, fleet, record_property):
+    service = fleet.service
+    before = service.counts["requests"]
+    started = time.perf_counter()
+    notification_id = send_to_everyone(running, fleet, "Q3 is out")
+    assert service.wait_for_requests(before + KILL_AFTER, timeout=60), "the workers never sent"
+    restarted = replace_worker(running, lambda worker: worker.kill())
+    in_flight_at_kill = delivery_ids(running, notification_id, deliveries.c.state == "sending")
+    received_at_kill = service.counts["requests"] - before
+    assert received_at_kill < CONSENTED, "the kill came after the fan-out"
+    running.cluster.ready(restarted)
+    wait_until_settled(running, notification_id)
+    elapsed = time.perf_counter() - started
+    # The progress reads the same on the other instance.
+    progress = requests.get(f"{running.b.url}/api/v1/push/notifications/{notification_id}",
+                            headers={"Authorization": f"Bearer {fleet.key}"}, timeout=30).json()
+
+    assert states(running, notification_id) == Counter(delivered=CONSENTED)
+    assert progress["progress"]["done"] and progress["recipients"] == CONSENTED
+    assert service.refusals == []  # every request carried a valid VAPID JWT and decrypted
+    received = copies(fleet, notification_id)
+    assert all(received[p.device_id] >= 1 for p in fleet.phones if p.consented), "one was lost"
+    assert all(p.subscription.requests == 0 for p in fleet.phones if not p.consented)
+
+    # Taken again after the dead worker's lease ran out: exactly what it held when it died.
+    reclaimed = delivery_ids(running, notification_id, deliveries.c.attempts > 1)
+    mine = delivery_ids(running, notification_id)
+    duplicated = {d for d, n in service.deliveries_seen.items() if n > 1 and d in mine}
+    assert reclaimed, "the killed worker had nothing in flight: the kill proved nothing"
+    assert reclaimed <= in_flight_at_kill
+    assert duplicated <= reclaimed  # no other delivery ever went out twice
+    assert all(service.deliveries_seen[d] <= 2 for d in mine)
+    record_property("fan_out_seconds", round(elapsed, 2))
+    record_property("in_flight_at_kill", len(in_flight_at_kill))
+    record_property("reclaimed_after_lease", len(reclaimed))
+    record_property("duplicates", len(duplicated))
+    print(f"\n{CONSENTED} devices, 2 workers, one SIGKILLed after {received_at_kill} requests "
+          f"and restarted: all delivered in {elapsed:.1f} s; {len(in_flight_at_kill)} in "
+          f"flight at the kill, {len(reclaimed)} taken again after the lease, "
+          f"{len(duplicated)} duplicate(s), 0 lost")
+
+
+def test_a_worker_stopped_mid_fan_out_finishes_its_claims_so_each_device_gets_one_copy(
+        running, fleet):
+    service = fleet.service
+    before = service.counts["requests"]
+    notification_id = send_to_everyone(running, fleet, "Q4 is out")
+    assert service.wait_for_requests(before + KILL_AFTER, timeout=60), "the workers never sent"
+    # SIGTERM, as a deploy stops it: the worker sends and records what it claimed.
+    restarted = replace_worker(running, lambda worker: worker.terminate(timeout=30))
+    assert service.counts["requests"] - before < CONSENTED, "the stop came after the fan-out"
+    running.cluster.ready(restarted)
+    wait_until_settled(running, notification_id)
+
+    assert states(running, notification_id) == Counter(delivered=CONSENTED)
+    received = copies(fleet, notification_id)
+    assert {received[p.device_id] for p in fleet.phones if p.consented} == {1}
+    assert all(received[p.device_id] == 0 for p in fleet.phones if not p.consented)
