@@ -6,8 +6,8 @@ hints, never the truth: a waiter re-reads the store when an event arrives or its
 times out, so a lost event only costs latency, never a wrong answer.
 
 ``InProcessBus`` serves one process (the embedded default: gunicorn with one process and
-many threads). Several gateway processes need a shared implementation of ``EventBus``
-(e.g. Redis pub/sub behind the same two methods).
+many threads). Several gateway processes share ``RedisBus`` (``gateway/redis_events.py``,
+Redis pub/sub behind the same methods), chosen when ``GATEWAY_REDIS_URL`` is set.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ def make_worker(app: Flask, **overrides) -> Worker:
     """A delivery worker for *app* (tests override the sleeper, the random source...)."""
     svc, push = app.extensions["gateway"], _runtime(app)
     overrides.setdefault("options", push.options)
-    return Worker(store=svc.store, clock=svc.clock, catalogue=svc.catalogue,
-                  wrap=push.wrap, receipts=push.receipts, **overrides)
+    return Worker(store=svc.store, clock=svc.clock, wrap=push.wrap, receipts=push.receipts,
+                  **overrides)
 
 
 def ensure_vapid_key(app: Flask) -> str:

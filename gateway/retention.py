@@ -126,23 +126,32 @@ def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
     """Apply every category's retention; returns what was (or would be) removed per category.
 
     The result is itself recorded in the operation log unless *dry_run*. On PostgreSQL an
-    advisory lock makes one instance of a cluster purge at a time; the others return ``{}``.
+    advisory lock makes one instance of a cluster purge the shared store at a time; the
+    others purge only their own machine's access log files (``{"access_log_files": n}``,
+    or ``{}`` without an access log).
     """
     now = clock.now()
     result: dict[str, int] = {}
     with store.write() as connection:
         if connection.dialect.name == "postgresql" and not connection.execute(
                 text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PURGE_LOCK}).scalar():
-            return {}  # another instance of the cluster is purging right now
+            # Another instance is purging the shared store right now; the access log files
+            # are this machine's own, and nobody else removes them.
+            return _purge_files(access_log, now, settings, dry_run)
         for category in categories():
             cutoff = now - timedelta(days=getattr(settings, category.setting))
             result[category.name] = category.purger(connection, clock, cutoff, dry_run)
-        if access_log is not None:
-            cutoff = now - timedelta(days=settings.retain_access_log_days)
-            result["access_log_files"] = access_log.purge(cutoff, dry_run=dry_run)
+        result.update(_purge_files(access_log, now, settings, dry_run))
         if not dry_run:
             anchor = connection.execute(select(operations.c.prev_hash)
                                         .order_by(operations.c.seq).limit(1)).scalar()
             audit.record(connection, clock, "retention.purged",
                          details={"removed": result, "chain_starts_after": anchor})
     return result
+
+
+def _purge_files(access_log, now: datetime, settings: Settings, dry_run: bool) -> dict[str, int]:
+    if access_log is None:
+        return {}
+    cutoff = now - timedelta(days=settings.retain_access_log_days)
+    return {"access_log_files": access_log.purge(cutoff, dry_run=dry_run)}

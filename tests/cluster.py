@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
+
+from gateway.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_HASH = "scrypt:1024:8:1"
@@ -36,10 +37,7 @@ def fresh_schema(database_url: str) -> Iterator[str]:
     """A new, empty schema in the database of *database_url*; yields a URL whose
     ``search_path`` is that schema, and drops the schema (and all in it) afterwards."""
     schema = f"gw_cluster_{uuid.uuid4().hex[:10]}"
-    url = make_url(database_url)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    admin = create_engine(url)
+    admin = make_engine(database_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in database_url else "?"

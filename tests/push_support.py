@@ -25,7 +25,7 @@ def push_settings(settings, **changes):
     """*settings* plus the test-only permission to push to 127.0.0.1 over http."""
     return settings.replace(**{
         "push_allow_insecure_local_endpoints": True, "push_subject": SUBJECT,
-        "push_send_timeout_seconds": 0.5, "push_connect_timeout_seconds": 0.5,
+        "push_send_timeout_seconds": 2.0, "push_connect_timeout_seconds": 2.0,
         "rate_limits_enabled": False, "push_encrypt_processes": 0, **changes})
 
 

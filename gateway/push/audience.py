@@ -25,10 +25,14 @@ def unknown_names(connection: Connection, usernames, group_names) -> dict[str, l
     return missing
 
 
-def resolve(connection: Connection, audience: dict, topic: str | None) -> tuple[set[str], int]:
-    """The ids of the active users *audience* names now, minus those who opted out of
-    *topic*; returns them and how many opted out."""
+def page(connection: Connection, audience: dict, topic: str | None, *, after: str | None,
+         limit: int) -> tuple[list[str], str | None, int]:
+    """The next *limit* active users *audience* names, in id order after *after*: their
+    ids minus those who opted out of *topic*, the last id looked at (None when there
+    was none left), and how many opted out."""
     query = select(users.c.id).where(users.c.disabled_at.is_(None))
+    if after is not None:
+        query = query.where(users.c.id > after)
     kind = audience["kind"]
     if kind == "users":
         query = query.where(users.c.username.in_(list(audience["users"])))
@@ -36,9 +40,10 @@ def resolve(connection: Connection, audience: dict, topic: str | None) -> tuple[
         members = select(memberships.c.user_id).where(
             memberships.c.group_name.in_(list(audience["groups"])))
         query = query.where(users.c.id.in_(members))
-    user_ids = set(connection.execute(query).scalars())
-    if not topic:
-        return user_ids, 0
-    out = set(connection.execute(select(topic_opt_outs.c.user_id)
-                                 .where(topic_opt_outs.c.topic == topic)).scalars())
-    return user_ids - out, len(user_ids & out)
+    user_ids = list(connection.execute(query.order_by(users.c.id).limit(limit)).scalars())
+    last = user_ids[-1] if user_ids else None
+    if not topic or not user_ids:
+        return user_ids, last, 0
+    out = set(connection.execute(select(topic_opt_outs.c.user_id).where(
+        topic_opt_outs.c.topic == topic, topic_opt_outs.c.user_id.in_(user_ids))).scalars())
+    return [u for u in user_ids if u not in out], last, len(out)

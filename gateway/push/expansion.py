@@ -1,6 +1,8 @@
 """Expanding a notification into its outbox: one delivery row per subscribed device of
-every user in the audience, in one transaction with marking the notification expanded,
-so a crash either leaves all of them or none (and the next worker expands it).
+every user in the audience. The audience is taken in user id order, CHUNK users per
+transaction that also moves the notification's cursor, so a crash loses nothing (the next
+worker resumes at the cursor), the first requests leave while the rest is still being
+expanded, and no single transaction holds the store for a whole large audience.
 
 Consent is checked here (a device without current push consent gets a ``suppressed``
 row and no request) and again just before each send (``outbox.claim``). Quiet hours
@@ -21,6 +23,8 @@ from gateway.push.notifications import Notification, get
 from gateway.store import Store
 from gateway.store.push_tables import deliveries, notifications, subscriptions
 from gateway.store.tables import devices
+
+CHUNK = 1000
 
 
 def due(store: Store, clock: Clock, limit: int = 20) -> list[str]:
@@ -51,29 +55,39 @@ def _subscribed(connection: Connection, user_ids: list[str]) -> list:
     return found
 
 
-def expand(store: Store, clock: Clock, notification_id: str,
-           memo: ConsentMemo | None = None) -> int | None:
-    """Make the delivery rows of one notification; how many, or None when another worker
-    expanded it first."""
+def expand(store: Store, clock: Clock, notification_id: str, memo: ConsentMemo | None = None,
+           chunk: int = CHUNK) -> int | None:
+    """Make the delivery rows of the next *chunk* users of one notification's audience;
+    how many rows, or None when it is fully expanded (or another worker took this chunk
+    first). The notification counts as expanded once a chunk comes back short."""
     now = clock.now()
     with store.write() as connection:
+        notification = get(connection, notification_id)
+        if notification.expanded_at is not None:
+            return None
+        user_ids, last, opted_out = audience.page(
+            connection, notification.audience, notification.topic,
+            after=notification.expanded_cursor, limit=chunk)
+        done = last is None or len(user_ids) + opted_out < chunk
+        skipped = dict(notification.skipped or {"opted_out": 0})
+        skipped["opted_out"] += opted_out
+        rows = _rows(connection, clock, notification, user_ids, now, memo)
+        cursor = notifications.c.expanded_cursor
+        # Single winner: of two workers on the same chunk, one moves the cursor first.
         claimed = connection.execute(
             update(notifications)
-            .where(notifications.c.id == notification_id, notifications.c.expanded_at.is_(None))
-            .values(expanded_at=now)).rowcount
+            .where(notifications.c.id == notification_id, notifications.c.expanded_at.is_(None),
+                   cursor.is_(None) if notification.expanded_cursor is None
+                   else cursor == notification.expanded_cursor)
+            .values(expanded_cursor=last or notification.expanded_cursor,
+                    expanded_at=now if done else None, skipped=skipped,
+                    recipients=(notification.recipients or 0) + len(rows))).rowcount
         if not claimed:
             return None
-        notification = get(connection, notification_id)
-        user_ids, opted_out = audience.resolve(connection, notification.audience,
-                                               notification.topic)
-        rows = _rows(connection, clock, notification, sorted(user_ids), now, memo)
         if rows:
             connection.execute(insert(deliveries), rows)
-        outcomes = Counter((row["origin"], row["state"]) for row in rows
-                           if row["state"] in ("suppressed", "expired"))
-        stats.count(connection, now, outcomes)
-        connection.execute(update(notifications).where(notifications.c.id == notification_id)
-                           .values(recipients=len(rows), skipped={"opted_out": opted_out}))
+        stats.count(connection, now, Counter((row["origin"], row["state"]) for row in rows
+                                             if row["state"] in ("suppressed", "expired")))
         return len(rows)
 
 

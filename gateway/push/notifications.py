@@ -73,6 +73,7 @@ class Notification:
     expires_at: datetime
     created_at: datetime
     expanded_at: datetime | None
+    expanded_cursor: str | None
     recipients: int | None
     skipped: dict | None
 

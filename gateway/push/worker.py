@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from gateway.clock import Clock
-from gateway.purposes import Catalogue
 from gateway.push import expansion, outbox, recorder, vapid
 from gateway.push import config as push_config
 from gateway.push.config import PushOptions
@@ -41,6 +40,7 @@ POLL = 1.0  # longest idle wait, in case another process queued work
 FLUSH_EVERY = 0.05  # seconds between result batches while sending
 FLUSH_SIZE = 500
 EXPAND_EVERY = 0.5  # seconds between looks for due notifications while sending
+EXPAND_ENOUGH = 2000  # deliveries made per look, so sending starts early
 LEASE_MARGIN = timedelta(seconds=5)
 
 Sleeper = Callable[[float], Awaitable[None]]
@@ -53,14 +53,14 @@ class WorkerStats:
 
 
 class Worker:
-    """One delivery worker. Build it, then ``async with worker.running(): ...`` or ``run``."""
+    """One delivery worker: ``drain()`` or ``settle()`` it (tests, ``--until-idle``), or
+    ``run(stop)`` it. Several may work on one store at once."""
 
-    def __init__(self, *, store: Store, clock: Clock, catalogue: Catalogue,
-                 options: PushOptions, wrap: vapid.KeyWrap, receipts: ReceiptKey,
+    def __init__(self, *, store: Store, clock: Clock, options: PushOptions, wrap: vapid.KeyWrap, receipts: ReceiptKey,
                  sleeper: Sleeper | None = None, rng: random.Random | None = None,
                  guard: PruneGuard | None = None, batch: int = 256,
                  timer: Callable[[], float] = time.perf_counter) -> None:
-        self.store, self.clock, self.catalogue, self.options = store, clock, catalogue, options
+        self.store, self.clock, self.options = store, clock, options
         self.wrap, self.receipts, self.timer = wrap, receipts, timer
         self.rng = rng or secrets.SystemRandom()
         self.guard = guard or PruneGuard()
@@ -79,6 +79,7 @@ class Worker:
         self._answered = asyncio.Event()
         self._last_flush = timer()
         self._last_expand = float("-inf")
+        self._dry = False
         self._keys: dict[str, tuple[object, str]] = {}
         self._contents: dict[str, tuple] = {}
         self._subject: tuple[float, str | None] | None = None
@@ -86,12 +87,17 @@ class Worker:
 
     # -- the parts, each a plain call ------------------------------------------------
 
-    def expand_due(self) -> int:
-        """Expand every notification whose send time came; how many deliveries were made."""
+    def expand_due(self, enough: int = EXPAND_ENOUGH) -> int:
+        """Expand notifications whose send time came, chunk by chunk, until *enough*
+        deliveries are made or none is left to expand; how many were made."""
         made = 0
         for notification_id in expansion.due(self.store, self.clock):
-            made += expansion.expand(self.store, self.clock, notification_id,
-                                     self.consent) or 0
+            while made < enough:
+                chunk = expansion.expand(self.store, self.clock, notification_id, self.consent)
+                if chunk is None:
+                    break
+                made += chunk
+        self._dry = False
         return made
 
     def _signing(self, kid: str) -> Signing | None:
@@ -136,10 +142,12 @@ class Worker:
             return []
         slots = {origin: self.options.origin_concurrency - n
                  for origin, n in self._per_origin.items()}
-        jobs = outbox.claim(self.store, self.clock, limit=min(free, self.batch),
+        limit = min(free, self.batch)
+        jobs = outbox.claim(self.store, self.clock, limit=limit,
                             lease=self.lease, free_slots=slots,
                             default_slots=self.options.origin_concurrency,
                             memo=self.consent)
+        self._dry = len(jobs) < limit  # the queue ran dry: expand more at once
         messages = []
         for job in jobs:
             content, urgency = self._content(job.notification_id)
@@ -232,7 +240,7 @@ class Worker:
         # Looking for due notifications costs a query: while a fan-out is in flight, do
         # it every EXPAND_EVERY seconds, not after every answer.
         made = 0
-        if not self._pending or self.timer() - self._last_expand >= EXPAND_EVERY:
+        if not self._pending or self._dry or self.timer() - self._last_expand >= EXPAND_EVERY:
             self._last_expand = self.timer()
             made = self.expand_due()
         messages = self.claim()

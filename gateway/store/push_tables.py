@@ -111,7 +111,10 @@ notifications = Table(
     Column("send_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("expanded_at", UTCDateTime),  # when its delivery rows were made
+    Column("expanded_at", UTCDateTime),  # when its last delivery rows were made
+    # Expansion goes through the audience in user id order, one chunk per transaction;
+    # this is the last user id done, so a crashed expansion resumes where it stopped.
+    Column("expanded_cursor", String(32)),
     Column("recipients", Integer),
     Column("skipped", JSON),  # counts of devices left out at expansion, by reason
     UniqueConstraint("sender_id", "idempotency_key", name="uq_push_notifications_idempotency"),

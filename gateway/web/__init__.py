@@ -7,6 +7,7 @@ from flask.sessions import SessionInterface
 
 from gateway.web import (
     admin_users,
+    api,
     browser_auth,
     consent,
     device_auth,
@@ -42,6 +43,9 @@ class _NoFlaskSession(SessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = _NoFlaskSession()
+    # Before any route is added: path parameters the store can always hold.
+    app.url_map.converters.update(int=api.RowIdConverter, default=api.TextConverter,
+                                  string=api.TextConverter)
     problems.init_app(app)
     headers.init_app(app)
     observe.init_app(app)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from flask import Flask, Response, request
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.json_schema import models_json_schema
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from gateway.errors import GatewayError, InvalidRequest
 from gateway.errors import ValidationFailed as _ValidationFailed
@@ -77,20 +78,49 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _number(text: str) -> int | float:
+    """A JSON number with a fractional part of zero is an integer, as in JSON Schema."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _nul_fields(value: Any, where: str = "") -> list[str]:
+    """Where in *value* a string (or a key) holds U+0000."""
+    if isinstance(value, str):
+        return [where or "(body)"] if "\x00" in value else []
+    found = []
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        path = f"{where}.{key}" if where else str(key)
+        found += ([path] if "\x00" in str(key) else []) + _nul_fields(item, path)
+    return found
+
+
+def _refuse_nul(fields: list[str]) -> None:
+    # No text column can hold U+0000 (PostgreSQL refuses it outright), nor should it.
+    if fields:
+        raise _ValidationFailed(errors=[
+            {"field": name, "message": "text may not contain the NUL character (U+0000)",
+             "code": "string_nul"} for name in fields])
+
+
 def parse_body(model: type[BaseModel]) -> BaseModel:
     """The request's JSON body as *model*. Raises ``UnsupportedMediaType``,
     ``InvalidRequest`` (malformed JSON) or ``ValidationFailed`` (naming the fields)."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
-    raw = request.get_data(cache=True)
     try:
-        json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(request.get_data(cache=True), parse_constant=_reject_constant,
+                          parse_float=_number)
+        normalised, nul = json.dumps(data), _nul_fields(data)
     except (ValueError, RecursionError):
         raise InvalidRequest("the body is not well-formed JSON") from None
+    _refuse_nul(nul)
     try:
         # Strict, as the OpenAPI document promises: no `false` for a number, no number for
         # a date-time, no "5" for an integer (JSON mode still reads date-time strings).
-        return model.model_validate_json(raw, strict=True)
+        return model.model_validate_json(normalised, strict=True)
     except ValidationError as error:
         raise _ValidationFailed(errors=_field_errors(error)) from None
 
@@ -112,6 +142,7 @@ def _date_time_fields(model: type[BaseModel]) -> frozenset[str]:
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """The query string as *model*. Raises ``ValidationFailed``."""
     values = request.args.to_dict()
+    _refuse_nul(sorted(name for name, value in values.items() if "\x00" in name + value))
     # pydantic reads "0.5" as a Unix time; the document promises RFC 3339 date-times only.
     wrong = sorted(name for name in _date_time_fields(model)
                    if name in values and not _RFC3339.match(values[name]))
@@ -169,8 +200,29 @@ def operation(**declaration: Any):
 
 # -- the OpenAPI document ---------------------------------------------------------------
 
+MAX_ROW_ID = 2**31 - 1  # the largest INTEGER on PostgreSQL, the narrowest id column
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a whole number an id column can hold, so a larger one
+    is a 404 like any unknown id instead of an overflow in the database driver (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class TextConverter(UnicodeConverter):
+    """``<name>`` and ``<string:name>`` in every route: one path segment without U+0000,
+    which no text column can hold; a path with one matches no route (404)."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):  # noqa: A002
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
+
+
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_PARAM_TYPES = {"int": {"type": "integer"}, None: {"type": "string"}, "string": {"type": "string"}}
+_PARAM_TYPES = {"int": {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID},
+                None: {"type": "string"}, "string": {"type": "string"}}
 _SECURITY = {
     "device": [{"deviceToken": []}],
     "web": [{"webSession": []}],

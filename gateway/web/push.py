@@ -4,6 +4,7 @@ the notifications page. Registering this blueprint sets up push's running parts.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from gateway.web.context import services
 from gateway.web.limits import by_address, limiter
 from gateway.web.metrics import registry
 from gateway.web.pages import page
+from gateway.web.push_send import TOPIC_NAME
 
 bp = Blueprint("push", __name__)
 
@@ -42,18 +44,21 @@ class VapidKeyOut(BaseModel):
     kid: str
 
 
+B64URL = r"^[A-Za-z0-9_=-]+$"
+
+
 class KeysIn(Model):
-    p256dh: str = Field(min_length=80, max_length=100)
-    auth: str = Field(min_length=16, max_length=32)
+    p256dh: str = Field(min_length=80, max_length=100, pattern=B64URL)
+    auth: str = Field(min_length=16, max_length=32, pattern=B64URL)
 
 
 class SubscriptionIn(Model):
     """A PushSubscription as ``subscription.toJSON()`` gives it, plus the key it used."""
 
-    endpoint: str = Field(min_length=10, max_length=2048)
+    endpoint: str = Field(min_length=10, max_length=2048, pattern=r"^[!-~]+$")
     keys: KeysIn
     expirationTime: int | None = None  # noqa: N815  (the browser's own spelling)
-    application_server_key: str | None = Field(default=None, max_length=100)
+    application_server_key: str | None = Field(default=None, max_length=100, pattern=B64URL)
 
 
 class SubscriptionOut(BaseModel):
@@ -81,7 +86,8 @@ class TopicChoices(BaseModel):
 class QuietHoursIn(Model):
     starts: str = Field(pattern=r"^\d\d:\d\d$", description="HH:MM, local time")
     ends: str = Field(pattern=r"^\d\d:\d\d$")
-    timezone: str = Field(min_length=1, max_length=64, description="IANA, e.g. Europe/Berlin")
+    timezone: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$",
+                          description="IANA, e.g. Europe/Berlin")
 
 
 class QuietHoursOut(BaseModel):
@@ -89,7 +95,13 @@ class QuietHoursOut(BaseModel):
 
 
 class ReceiptIn(Model):
-    receipt: str = Field(min_length=3, max_length=64)
+    receipt: str = Field(min_length=3, max_length=64, pattern=r"^[0-9]+\.[A-Za-z0-9_-]+$")
+
+
+def _known_name(name: str) -> None:
+    """A name no topic can have is simply not found (and never reaches the database)."""
+    if not re.match(TOPIC_NAME, name):
+        raise NotFound(f"no topic {name!r}")
 
 
 def _out(subscription: subscriptions.Subscription) -> SubscriptionOut:
@@ -160,6 +172,7 @@ def list_topics():
 @bp.put("/api/v1/push/topics/<name>/opt-out")
 @operation(summary="Opt out of a topic", tag="push", auth="device", status=204, errors=(404,))
 def opt_out(name: str):
+    _known_name(name)
     svc = services()
     topics.set_opt_out(svc.store, svc.clock, user_id=current_device().user_id, topic=name,
                        out=True)
@@ -170,6 +183,7 @@ def opt_out(name: str):
 @operation(summary="Opt back in to a topic", tag="push", auth="device", status=204,
            errors=(404,))
 def opt_in(name: str):
+    _known_name(name)
     svc = services()
     topics.set_opt_out(svc.store, svc.clock, user_id=current_device().user_id, topic=name,
                        out=False)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Blueprint, current_app
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway import accounts
-from gateway.errors import InvalidRequest
+from gateway.errors import InvalidRequest, NotFound
 from gateway.push import alerts, history, notifications, subscriptions, topics, vapid
 from gateway.push import config as push_config
 from gateway.push.notifications import Audience, Draft
@@ -20,10 +20,20 @@ from gateway.web.api import Model, operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import services
 from gateway.web.pages import page
-from gateway.web.push_send import TOPIC_NAME, NotificationOut, SendIn, Urgency, accepted, draft_of
+from gateway.web.push_send import (
+    NOTIFICATION_ID,
+    PLAIN,
+    TOPIC_NAME,
+    NotificationOut,
+    SendIn,
+    Urgency,
+    accepted,
+    draft_of,
+)
 
 bp = Blueprint("push_admin", __name__)
 API = "/api/v1/admin/push"
+KID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class KeyOut(BaseModel):
@@ -47,15 +57,15 @@ class SettingsOut(BaseModel):
 
 
 class SettingsIn(Model):
-    subject: str | None = Field(default=None, max_length=320,
+    subject: str | None = Field(default=None, max_length=320, pattern=r"^[!-~]*$",
                                 description="https URL or mailto: address; empty clears")
-    hosts: list[str] | None = Field(default=None, max_length=50,
-                                    description="Extra push service hosts (the full list)")
+    hosts: list[Annotated[str, Field(max_length=253, pattern=r"^[!-~]+$")]] | None = Field(
+        default=None, max_length=50, description="Extra push service hosts (the full list)")
 
 
 class TopicIn(Model):
-    title: str = Field(min_length=1, max_length=128)
-    description: str = Field(default="", max_length=1000)
+    title: str = Field(min_length=1, max_length=128, pattern=PLAIN)
+    description: str = Field(default="", max_length=1000, pattern=PLAIN)
     ttl: int = Field(ge=0, le=topics.MAX_TTL)
     urgency: Urgency = "normal"
 
@@ -129,9 +139,10 @@ class StatsOut(BaseModel):
 
 
 class TestIn(Model):
-    title: str = Field(default="Test notification", min_length=1, max_length=200)
+    title: str = Field(default="Test notification", min_length=1, max_length=200,
+                       pattern=PLAIN)
     body: str = Field(default="If you can read this, push works on this device.",
-                      max_length=1000)
+                      max_length=1000, pattern=PLAIN)
 
 
 def _settings_out() -> SettingsOut:
@@ -188,6 +199,8 @@ def rotate_key():
 @operation(summary="Retire an old VAPID key (its devices must subscribe again)",
            tag="admin push", auth="admin", response=SettingsOut, errors=(404, 409))
 def retire_key(kid: str):
+    if not KID.match(kid):
+        raise NotFound("no such VAPID key")
     svc = services()
     vapid.retire(svc.store, svc.clock, kid, actor=current_web_session().user_id)
     return _settings_out()
@@ -218,6 +231,8 @@ def put_topic(name: str, body: TopicIn):
 @operation(summary="Delete a topic", tag="admin push", auth="admin", status=204,
            errors=(404,))
 def delete_topic(name: str):
+    if not re.match(TOPIC_NAME, name):
+        raise NotFound(f"no topic {name!r}")
     svc = services()
     topics.remove(svc.store, svc.clock, name, actor=current_web_session().user_id)
     return "", 204
@@ -272,6 +287,8 @@ def list_notifications(query: HistoryQuery):
 @operation(summary="One notification: progress and per-device breakdown", tag="admin push",
            auth="admin", response=NotificationDetail, errors=(404,))
 def notification_detail(notification_id: str):
+    if not NOTIFICATION_ID.match(notification_id):
+        raise NotFound("no such notification")
     with services().store.read() as connection:
         found = notifications.get(connection, notification_id)
         counts = history.progress(connection, [notification_id])[notification_id]

@@ -3,8 +3,9 @@ request and answer shapes the admin console's send uses too."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Blueprint, current_app
 from pydantic import AwareDatetime, BaseModel, Field
@@ -19,23 +20,30 @@ from gateway.web.context import services
 bp = Blueprint("push_send", __name__, url_prefix="/api/v1/push")
 
 TOPIC_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+NOTIFICATION_ID = re.compile(r"^[0-9a-f]{32}$")
+# Text people read: any character but the control ones (tab and line breaks allowed).
+PLAIN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
 Urgency = Literal["very-low", "low", "normal", "high"]
+Username = Annotated[str, Field(min_length=2, max_length=64,
+                                pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]+$")]
+GroupName = Annotated[str, Field(min_length=1, max_length=64,
+                                 pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")]
 
 
 class AudienceIn(Model):
     kind: Literal["users", "groups", "topic", "everyone"] = Field(
         description="users or groups named below, the subscribers of `topic`, or everyone")
-    users: list[str] = Field(default_factory=list, max_length=1000,
-                             description="Usernames, with kind users")
-    groups: list[str] = Field(default_factory=list, max_length=100,
-                              description="Group names, with kind groups")
+    users: list[Username] = Field(default_factory=list, max_length=1000,
+                                  description="Usernames, with kind users")
+    groups: list[GroupName] = Field(default_factory=list, max_length=100,
+                                    description="Group names, with kind groups")
 
 
 class SendIn(Model):
     audience: AudienceIn
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(default="", max_length=2900)
-    url: str | None = Field(default=None, max_length=1000,
+    title: str = Field(min_length=1, max_length=200, pattern=PLAIN)
+    body: str = Field(default="", max_length=2900, pattern=PLAIN)
+    url: str | None = Field(default=None, max_length=1000, pattern=r"^[!-~]+$",
                             description="Opened on a click: a path here or an https URL")
     topic: str | None = Field(default=None, pattern=TOPIC_NAME,
                               description="Its TTL and urgency apply; opted-out users are left out")
@@ -132,6 +140,8 @@ def send(body: SendIn):
            auth="integration", scope="push:send", response=NotificationOut, errors=(404,))
 def status(notification_id: str):
     integration = current_integration("push:send")
+    if not NOTIFICATION_ID.match(notification_id):
+        raise NotFound("no such notification")
     with services().store.read() as connection:
         sender = notifications.get(connection, notification_id).sender_id
     if sender != integration.id:  # another sender's notification is as good as missing

@@ -103,7 +103,7 @@ def fan_out_rounds(app, service: PushService, second_worker) -> dict[int, list[d
     return results
 
 
-# -- part 2: confirm -> desktop across two instances ------------------------------------------------
+# -- part 2: confirm -> desktop across two instances ---------------------------------------
 
 async def next_event(content: aiohttp.StreamReader) -> str:
     """The name of the next SSE event (heartbeat comments skipped)."""

@@ -6,53 +6,12 @@ at the end of the session, whatever happened."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from dataclasses import dataclass
-
 import pytest
-import requests
 
 from gateway import create_app
 from gateway.settings import Settings
-from tests.cluster import Cluster, Instance, Process, fresh_schema
-
-POSTGRES_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
-QR_START_LIMIT = 5  # per minute and address: small, so a test can reach it
-
-needs_cluster = pytest.mark.skipif(
-    not (POSTGRES_URL and REDIS_URL),
-    reason="GATEWAY_TEST_DATABASE_URL and GATEWAY_TEST_REDIS_URL not both set")
-
-
-@dataclass
-class Running:
-    """The started cluster: instances A and B, the two workers, and an app in this process
-    on the same store and keys (to set up data and look at the outcome)."""
-
-    cluster: Cluster
-    a: Instance
-    b: Instance
-    workers: list[Process]
-    app: object
-
-    @property
-    def svc(self):
-        return self.app.extensions["gateway"]
-
-
-def client_address() -> str:
-    """A client address of its own (sent as X-Forwarded-For through the one trusted proxy),
-    so each test has its own rate-limit buckets, even beside another run on the same Redis."""
-    return f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
-
-
-def browser(address: str | None = None) -> requests.Session:
-    """An HTTP client that comes from *address* (a fresh one by default)."""
-    session = requests.Session()
-    session.headers["X-Forwarded-For"] = address or client_address()
-    return session
+from tests.cluster import Cluster, fresh_schema
+from tests.multinode_support import POSTGRES_URL, QR_START_LIMIT, REDIS_URL, Running
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +25,7 @@ def running(tmp_path_factory):
             GATEWAY_TRUSTED_PROXIES="1",
             GATEWAY_QR_START_LIMIT=f"{QR_START_LIMIT} per minute",
             # Small enough that a fan-out of 2,000 takes a few seconds (so a worker can be
-            # killed in the middle of it) and a dead worker's lease ends soon.
+            # stopped in the middle of it) and a dead worker's lease ends soon (7 s).
             GATEWAY_PUSH_CONCURRENCY="16",
             GATEWAY_PUSH_SEND_TIMEOUT_SECONDS="2",
             GATEWAY_PUSH_CONNECT_TIMEOUT_SECONDS="2",

@@ -1,8 +1,13 @@
-"""A fan-out of 2,000 push messages with two delivery workers on one PostgreSQL, one of them
-killed with SIGKILL in the middle and started again: every consented device receives the
-notification, none is lost, and a copy is sent twice only for a delivery the killed worker
-had claimed and not yet recorded (its lease ran out, another worker took it again). The
-push service (tests/pushservice.py) checks every request's VAPID JWT and decrypts it."""
+"""A fan-out of 2,000 push messages with two delivery workers on one PostgreSQL, to the
+local push service (tests/pushservice.py), which checks every request's VAPID JWT and
+decrypts it. One worker is stopped in the middle and another started in its place:
+
+- killed with SIGKILL: every consented device receives the notification, none is lost, and
+  a copy goes out twice only for a delivery the dead worker held (its lease ran out and
+  another worker took it again); the test counts and prints these duplicates;
+- stopped with SIGTERM: it sends and records what it claimed, so each device gets exactly
+  one copy.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,13 @@ from sqlalchemy import func, select
 from gateway import integrations
 from gateway.push import outbox
 from gateway.store.push_tables import deliveries
-from tests.multinode.conftest import needs_cluster
+from tests.multinode_support import needs_cluster
 from tests.push_population import populate
 from tests.pushservice import PushService
 
 pytestmark = [pytest.mark.multinode, needs_cluster]
 CONSENTED, WITHDRAWN = 2000, 20
-KILL_AFTER = 600  # requests the push service has seen when one worker is killed
+STOP_AFTER = 600  # requests the push service has seen when a worker is stopped
 DEADLINE = 120  # seconds the whole fan-out may take at most
 
 
@@ -100,7 +105,7 @@ def test_every_consented_device_gets_the_notification_despite_a_killed_worker(
     before = service.counts["requests"]
     started = time.perf_counter()
     notification_id = send_to_everyone(running, fleet, "Q3 is out")
-    assert service.wait_for_requests(before + KILL_AFTER, timeout=60), "the workers never sent"
+    assert service.wait_for_requests(before + STOP_AFTER, timeout=60), "the workers never sent"
     restarted = replace_worker(running, lambda worker: worker.kill())
     in_flight_at_kill = delivery_ids(running, notification_id, deliveries.c.state == "sending")
     received_at_kill = service.counts["requests"] - before
@@ -142,7 +147,7 @@ def test_a_worker_stopped_mid_fan_out_finishes_its_claims_so_each_device_gets_on
     service = fleet.service
     before = service.counts["requests"]
     notification_id = send_to_everyone(running, fleet, "Q4 is out")
-    assert service.wait_for_requests(before + KILL_AFTER, timeout=60), "the workers never sent"
+    assert service.wait_for_requests(before + STOP_AFTER, timeout=60), "the workers never sent"
     # SIGTERM, as a deploy stops it: the worker sends and records what it claimed.
     restarted = replace_worker(running, lambda worker: worker.terminate(timeout=30))
     assert service.counts["requests"] - before < CONSENTED, "the stop came after the fan-out"

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gateway import accounts
 from gateway.keys import public_jwk
 from gateway.state_cache import StateCache
-from tests.multinode.conftest import browser, needs_cluster
+from tests.multinode_support import browser, needs_cluster
 
 pytestmark = [pytest.mark.multinode, needs_cluster]
 PASSWORD = "correct horse battery"

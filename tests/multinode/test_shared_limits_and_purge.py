@@ -1,6 +1,6 @@
-"""What several instances share besides the store: rate limits (in Redis), and the
-retention purge, which runs once in the cluster when two instances start it at once (a
-PostgreSQL advisory lock)."""
+"""What several instances share besides the store: rate limits (in Redis); and the
+retention purge, started on two machines at once, purges the shared store once (a
+PostgreSQL advisory lock) and each machine's own access log files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from gateway.store.audit_tables import operations
 from tests.cluster import ROOT
-from tests.multinode.conftest import QR_START_LIMIT, browser, client_address, needs_cluster
+from tests.multinode_support import QR_START_LIMIT, browser, client_address, needs_cluster
 
 pytestmark = [pytest.mark.multinode, needs_cluster]
 
@@ -39,23 +39,30 @@ def purged_entries(running) -> int:
                                   .where(operations.c.action == "retention.purged")).scalar_one()
 
 
-def test_a_purge_started_on_both_instances_at_once_runs_once(running):
+def test_a_purge_started_on_two_machines_at_once_purges_the_store_once_and_each_ones_files(
+        running, tmp_path):
     before = purged_entries(running)
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "gateway", "purge"]
-    environ = running.cluster.environ()
+    old_logs = []
+    for machine in ("a", "b"):  # each machine has an instance folder (and access log) of its own
+        old_log = tmp_path / machine / "logs" / "access-2020-01-01.jsonl"
+        old_log.parent.mkdir(parents=True)
+        old_log.write_text("{}\n")
+        old_logs.append(old_log)
     # Hold the operation log so that whichever purge takes the cluster's lock first stays
     # inside it (it deletes old entries there) while the other one starts: "at once".
     with running.svc.store.engine.connect() as holder:
         holder.execute(text(f'LOCK TABLE "{operations.name}" IN EXCLUSIVE MODE'))
-        purges = [subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
-                  for _ in ("a", "b")]
+        purges = [subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**running.cluster.environ(), "GATEWAY_INSTANCE_PATH": str(log.parents[1])})
+            for log in old_logs]
         try:
             deadline = time.monotonic() + 60
             while all(p.poll() is None for p in purges) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            finished = [p for p in purges if p.poll() is not None]
-            assert len(finished) == 1, "neither purge gave way to the other"
+            gave_way = [p for p in purges if p.poll() is not None]
+            assert len(gave_way) == 1, "neither purge gave way to the other"
             holder.rollback()  # let the one holding the lock finish
             for purge in purges:
                 purge.wait(timeout=60)
@@ -68,7 +75,9 @@ def test_a_purge_started_on_both_instances_at_once_runs_once(running):
         out, err = purge.communicate()
         assert purge.returncode == 0, err[-2000:]
         removed[purge] = json.loads(out[out.index("{"):])["removed"]
-    # The one that gave way purged nothing; the other applied every retention period.
-    assert removed.pop(finished[0]) == {}
+    # The one that gave way removed only its own machine's old access log; the other one
+    # applied every retention period, and recorded so once.
+    assert removed.pop(gave_way[0]) == {"access_log_files": 1}
     assert "operation_log" in removed.popitem()[1]
     assert purged_entries(running) == before + 1
+    assert not any(log.exists() for log in old_logs)

@@ -237,3 +237,22 @@ def test_metrics_count_outcomes_by_origin_and_time_sends(kit, service):
     assert f'gateway_push_deliveries_total{{origin="{origin}",outcome="pruned"}} 1.0' in text
     assert f'gateway_push_send_latency_seconds_count{{origin="{origin}"}} 2.0' in text
     assert 'gateway_push_queue_depth{state="queued"} 0.0' in text
+
+
+def test_expansion_goes_chunk_by_chunk_and_resumes_where_a_crash_left_it(kit, service):
+    from gateway.push import expansion
+
+    subs = [kit.device(f"user{index}")[1] for index in range(5)]
+    notification = kit.send(*[f"user{index}" for index in range(5)])
+    assert expansion.expand(kit.svc.store, kit.clock, notification, chunk=2) == 2
+    with kit.svc.store.read() as connection:
+        halfway = notifications.get(connection, notification)
+    assert halfway.expanded_at is None and halfway.expanded_cursor and halfway.recipients == 2
+    # ... the worker dies here; the next one resumes at the cursor.
+    kit.drain()
+    assert kit.states(notification) == {"delivered": 5}
+    assert [len(s.messages) for s in subs] == [1] * 5 and service.duplicates() == 0
+    with kit.svc.store.read() as connection:
+        done = notifications.get(connection, notification)
+    assert done.expanded_at is not None and done.recipients == 5
+    assert expansion.expand(kit.svc.store, kit.clock, notification) is None

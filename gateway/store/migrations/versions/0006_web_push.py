@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.Column('expires_at', gateway.store.types.UTCDateTime(), nullable=False),
     sa.Column('created_at', gateway.store.types.UTCDateTime(), nullable=False),
     sa.Column('expanded_at', gateway.store.types.UTCDateTime(), nullable=True),
+    sa.Column('expanded_cursor', sa.String(length=32), nullable=True),
     sa.Column('recipients', sa.Integer(), nullable=True),
     sa.Column('skipped', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_push_notifications')),
