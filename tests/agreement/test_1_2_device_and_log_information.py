@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from gateway.store.privacy_tables import device_locations
 from gateway.store.tables import devices
-from tests.agreement.consenting import decide
 
 REPORT = {"model": "Pixel 9", "os": "Android", "os_version": "16.1", "app_version": "3.3.0",
           "position": {"latitude": 31.230416, "longitude": 121.473701, "accuracy_m": 8,
@@ -41,22 +40,23 @@ def test_1_2_1_without_location_consent_gps_and_wifi_are_dropped_before_storage(
     assert stored_locations(app) == []
 
 
-def test_1_2_1_a_refused_location_consent_also_drops_them(app, client, alice):
-    decide(app, alice, "location", "refused")
+def test_1_2_1_a_refused_location_consent_also_drops_them(app, client, actions, alice):
+    actions.grant(alice, "location", decision="refused")
     client.post("/api/v1/devices/current/report", headers=alice.headers, json=REPORT)
     assert stored_locations(app) == []
 
 
-def test_1_2_1_with_location_consent_they_are_stored(app, client, alice):
-    decide(app, alice, "location")
+def test_1_2_1_with_location_consent_they_are_stored(app, client, actions, alice):
+    actions.grant(alice, "location")
     response = client.post("/api/v1/devices/current/report", headers=alice.headers, json=REPORT)
     assert response.get_json()["stored"] == ["device", "position", "access_point"]
     (row,) = stored_locations(app)
     assert (row.latitude, row.wifi_bssid) == (31.230416, "a4:2b:b0:12:34:56")
 
 
-def test_1_2_1_an_approximate_position_is_never_stored_more_precisely(app, client, alice):
-    decide(app, alice, "location")
+def test_1_2_1_an_approximate_position_is_never_stored_more_precisely(app, client, actions,
+                                                                       alice):
+    actions.grant(alice, "location")
     approximate = {**REPORT, "position": {**REPORT["position"], "precision": "approximate"}}
     client.post("/api/v1/devices/current/report", headers=alice.headers, json=approximate)
     (row,) = stored_locations(app)

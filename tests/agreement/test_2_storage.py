@@ -10,7 +10,6 @@ from gateway import retention
 from gateway.store.audit_tables import operations
 from gateway.store.privacy_tables import device_locations
 from gateway.store.tables import devices, web_sessions
-from tests.agreement.consenting import decide
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -75,7 +74,7 @@ def purge(app, dry_run=False):
 def test_2_2_precise_locations_go_after_their_retention_period(app, client, actions, clock):
     actions.create_user("alice")
     device = actions.device_sign_in()
-    decide(app, device, "location")
+    actions.grant(device, "location")
     report = {"model": "P", "os": "A", "os_version": "1", "app_version": "1",
               "position": {"latitude": 1.5, "longitude": 2.5, "precision": "precise"}}
     client.post("/api/v1/devices/current/report", headers=device.headers, json=report)
