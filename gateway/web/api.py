@@ -229,6 +229,18 @@ _SECURITY = {
     "admin": [{"webSession": []}],
     "integration": [{"integrationKey": []}],
 }
+# Before OpenAPI 3.2's itemSchema, the schema of text/event-stream describes one event.
+_SSE_EVENT = {
+    "type": "object",
+    "description": "One Server-Sent Event: its name (the state) and its data (JSON)",
+    "properties": {
+        "event": {"type": "string"},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+    "required": ["data"],
+}
 _STATUS_TEXT = {
     400: "Malformed request", 401: "Not signed in or token not valid", 403: "Not allowed",
     404: "Not found", 409: "Conflict", 410: "Gone", 413: "Body too large",
@@ -299,6 +311,8 @@ def _describe(op: Operation, endpoint: str, params: list[dict], refs: dict) -> d
         content = {op.produces: {"schema": refs[(op.response, "serialization")]}}
     elif op.produces == "application/json":
         content = None
+    elif op.produces == "text/event-stream":
+        content = {op.produces: {"schema": _SSE_EVENT}}
     else:
         content = {op.produces: {"schema": {"type": "string"}}}
     responses: dict[str, dict] = {str(op.status): {"description": op.summary}}

@@ -15,6 +15,7 @@ import asyncio
 import gc
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -219,6 +220,8 @@ def main() -> int:
     finally:
         service.terminate()
         service.wait(timeout=10)
+        app.extensions["gateway"].store.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
     return report(rounds, per_message, stats)
 
 

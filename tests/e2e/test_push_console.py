@@ -102,7 +102,7 @@ def test_the_service_worker_shows_a_push_and_reports_its_display(gateway):
             await navigator.serviceWorker.register('/app/push-sw.js', {scope: '/app/'});
             await navigator.serviceWorker.getRegistration('/app/').then((r) => r.update());
         }""")
-        page.wait_for_function("""async () => {
+        settle(page, """async () => {
             const reg = await navigator.serviceWorker.getRegistration('/app/');
             return Boolean(reg && reg.active);
         }""")
@@ -110,19 +110,33 @@ def test_the_service_worker_shows_a_push_and_reports_its_display(gateway):
         cdp.send("ServiceWorker.deliverPushMessage", {
             "origin": base_url, "registrationId": registration["registrationId"],
             "data": json.dumps(message)})
-        shown = page.wait_for_function("""async () => {
+        shown = settle(page, """async () => {
             const reg = await navigator.serviceWorker.getRegistration('/app/');
             const shown = await reg.getNotifications();
             return shown.length ? `${shown[0].title} / ${shown[0].body}` : null;
-        }""").json_value()
+        }""")
         assert shown == "Build finished / All green"
         page.fill("#username", "root")
         page.fill("#password", "correct horse battery")
         page.click("button[type=submit]")
         expect(page.locator("#status")).to_contain_text("Signed in")
         # The admin sees "shown on the device" apart from "delivered" once the receipt is in.
-        page.wait_for_function("""async (id) => {
-            const answer = await fetch(`/api/v1/admin/push/notifications/${id}`);
+        settle(page, """async () => {
+            const answer = await fetch('/api/v1/admin/push/notifications/%s');
             const progress = (await answer.json()).progress;
             return progress.displayed === 1 && progress.states.delivered === 1;
-        }""", arg=notification_id)
+        }""" % notification_id)
+
+
+def settle(page, check: str):
+    """Run the async *check* in the page every 50 ms until it gives something truthy, and
+    return that (``wait_for_function`` does not wait for a promise to resolve)."""
+    page.evaluate(f"""() => {{
+        window.__settled = null;
+        const probe = {check};
+        (async function poll() {{
+            const value = await probe();
+            if (value) window.__settled = value; else setTimeout(poll, 50);
+        }})();
+    }}""")
+    return page.wait_for_function("() => window.__settled").json_value()

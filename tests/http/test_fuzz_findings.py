@@ -7,6 +7,7 @@ import pytest
 
 from tests.http.test_errors import assert_problem
 from tests.push_support import push_settings
+from tests.qrlogin_support import start
 
 
 @pytest.fixture
@@ -95,3 +96,14 @@ def test_a_nul_character_in_the_query_or_the_path_is_refused(client, actions):
     assert [e["field"] for e in body["errors"]] == ["purpose"]
     assert_problem(client.delete("/api/v1/consents/cam%00era", headers=phone.headers), 404)
     assert_problem(client.get("/api/v1/reports/sales%00q3"), 404)
+
+
+def test_an_event_stream_matches_the_event_schema_of_the_document(client, clock):
+    import schemathesis
+
+    started = start(client)
+    clock.advance(seconds=300)  # over: the stream sends the final state and ends
+    response = client.get(f"/api/v1/qr-logins/{started['id']}/events")
+    assert response.mimetype == "text/event-stream" and b"event: expired" in response.data
+    schema = schemathesis.openapi.from_dict(client.get("/openapi.json").get_json())
+    assert schema["/api/v1/qr-logins/{login_id}/events"]["GET"].is_valid_response(response)
