@@ -1,14 +1,16 @@
 """The scheduled purge (agreement 2.2) of the embedded default: a daemon thread that
 applies the retention periods once at start and then once a day.
 
-Clusters may run it on every instance (the purge's advisory lock makes one of them do
-the work) or run ``flask gateway purge`` from a timer instead.
+Clusters may run it on every instance: the purge's advisory lock and its look at when the
+store was last purged make one of them purge the shared store once a day (each still
+purges its own access log files). Or run ``flask gateway purge`` from a timer instead.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from gateway import retention
 
@@ -28,8 +30,10 @@ class Housekeeper:
 
     def purge_once(self) -> dict[str, int]:
         svc = self.app.extensions["gateway"]
+        # A little under the period: clocks of different machines may differ a bit.
         result = retention.purge(svc.store, svc.clock, svc.settings,
-                                 access_log=self.app.extensions["access_log"])
+                                 access_log=self.app.extensions["access_log"],
+                                 every=timedelta(seconds=self.period * 0.9))
         log.info("retention purge done", extra={"removed": result})
         return result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, select, text, update
 
@@ -122,13 +122,15 @@ register("operation_log", "retain_operation_log_days", _purge_operations,
 
 
 def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
-          dry_run: bool = False) -> dict[str, int]:
+          dry_run: bool = False, every: timedelta | None = None) -> dict[str, int]:
     """Apply every category's retention; returns what was (or would be) removed per category.
 
     The result is itself recorded in the operation log unless *dry_run*. On PostgreSQL an
     advisory lock makes one instance of a cluster purge the shared store at a time; the
     others purge only their own machine's access log files (``{"access_log_files": n}``,
-    or ``{}`` without an access log).
+    or ``{}`` without an access log). A schedule passes its period as *every*: the shared
+    store is then left alone (files only, as above) when any instance purged it less than
+    *every* ago, so instances on the same schedule purge it once per period between them.
     """
     now = clock.now()
     result: dict[str, int] = {}
@@ -137,6 +139,8 @@ def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
                 text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PURGE_LOCK}).scalar():
             # Another instance is purging the shared store right now; the access log files
             # are this machine's own, and nobody else removes them.
+            return _purge_files(access_log, now, settings, dry_run)
+        if every is not None and _last_purge(connection) > now - every:
             return _purge_files(access_log, now, settings, dry_run)
         for category in categories():
             cutoff = now - timedelta(days=getattr(settings, category.setting))
@@ -148,6 +152,13 @@ def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
             audit.record(connection, clock, "retention.purged",
                          details={"removed": result, "chain_starts_after": anchor})
     return result
+
+
+def _last_purge(connection: Connection) -> datetime:
+    """When the shared store was last purged (by any instance); long ago if never."""
+    last = connection.execute(select(func.max(operations.c.at))
+                              .where(operations.c.action == "retention.purged")).scalar()
+    return last or datetime.min.replace(tzinfo=UTC)
 
 
 def _purge_files(access_log, now: datetime, settings: Settings, dry_run: bool) -> dict[str, int]:

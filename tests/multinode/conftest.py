@@ -23,6 +23,7 @@ def running(tmp_path_factory):
         cluster = Cluster(
             folder, database_url, REDIS_URL,
             GATEWAY_TRUSTED_PROXIES="1",
+            GATEWAY_LOG_LEVEL="INFO",  # each instance's scheduled purge says what it did
             GATEWAY_QR_START_LIMIT=f"{QR_START_LIMIT} per minute",
             # Small enough that a fan-out of 2,000 takes a few seconds (so a worker can be
             # stopped in the middle of it) and a dead worker's lease ends soon (7 s).

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from gateway import integrations
 from gateway.push import outbox
-from gateway.store.push_tables import deliveries
+from gateway.store.push_tables import deliveries, notifications
 from tests.multinode_support import needs_cluster
 from tests.push_population import populate
 from tests.pushservice import PushService
@@ -54,6 +54,22 @@ def wait_until_settled(running, notification_id: str) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"the fan-out did not settle within {DEADLINE} s: {dict(counts)}")
+
+
+def wait_mid_fan_out(running, service: PushService, notification_id: str, before: int) -> None:
+    """Wait until both workers are sending: the notification fully expanded (until then
+    one worker may be busy expanding and hold no claim) and a hundred requests more, at
+    least STOP_AFTER requests into the fan-out."""
+    deadline = time.monotonic() + 60
+    while True:
+        with running.svc.store.read() as connection:
+            if connection.execute(select(notifications.c.expanded_at).where(
+                    notifications.c.id == notification_id)).scalar() is not None:
+                break
+        assert time.monotonic() < deadline, "the notification was never expanded"
+        time.sleep(0.02)
+    wanted = max(before + STOP_AFTER, service.counts["requests"] + 100)
+    assert service.wait_for_requests(wanted, timeout=60), "the workers stopped sending"
 
 
 @dataclass
@@ -105,7 +121,7 @@ def test_every_consented_device_gets_the_notification_despite_a_killed_worker(
     before = service.counts["requests"]
     started = time.perf_counter()
     notification_id = send_to_everyone(running, fleet, "Q3 is out")
-    assert service.wait_for_requests(before + STOP_AFTER, timeout=60), "the workers never sent"
+    wait_mid_fan_out(running, service, notification_id, before)
     restarted = replace_worker(running, lambda worker: worker.kill())
     in_flight_at_kill = delivery_ids(running, notification_id, deliveries.c.state == "sending")
     received_at_kill = service.counts["requests"] - before
@@ -128,7 +144,8 @@ def test_every_consented_device_gets_the_notification_despite_a_killed_worker(
     reclaimed = delivery_ids(running, notification_id, deliveries.c.attempts > 1)
     mine = delivery_ids(running, notification_id)
     duplicated = {d for d, n in service.deliveries_seen.items() if n > 1 and d in mine}
-    assert reclaimed, "the killed worker had nothing in flight: the kill proved nothing"
+    assert reclaimed, (f"the killed worker had nothing in flight ({len(in_flight_at_kill)} "
+                       f"sending at the kill, {received_at_kill} received): the kill proved nothing")
     assert reclaimed <= in_flight_at_kill
     assert duplicated <= reclaimed  # no other delivery ever went out twice
     assert all(service.deliveries_seen[d] <= 2 for d in mine)
@@ -147,7 +164,7 @@ def test_a_worker_stopped_mid_fan_out_finishes_its_claims_so_each_device_gets_on
     service = fleet.service
     before = service.counts["requests"]
     notification_id = send_to_everyone(running, fleet, "Q4 is out")
-    assert service.wait_for_requests(before + STOP_AFTER, timeout=60), "the workers never sent"
+    wait_mid_fan_out(running, service, notification_id, before)
     # SIGTERM, as a deploy stops it: the worker sends and records what it claimed.
     restarted = replace_worker(running, lambda worker: worker.terminate(timeout=30))
     assert service.counts["requests"] - before < CONSENTED, "the stop came after the fan-out"

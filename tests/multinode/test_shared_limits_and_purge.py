@@ -1,6 +1,7 @@
 """What several instances share besides the store: rate limits (in Redis); and the
-retention purge, started on two machines at once, purges the shared store once (a
-PostgreSQL advisory lock) and each machine's own access log files."""
+retention purge, which purges the shared store once (a PostgreSQL advisory lock, and a
+schedule that looks when the store was last purged) and each machine's own access log
+files, whether the instances' schedules or two operators start it at once."""
 
 from __future__ import annotations
 
@@ -37,6 +38,30 @@ def purged_entries(running) -> int:
     with running.svc.store.read() as connection:
         return connection.execute(select(func.count()).select_from(operations)
                                   .where(operations.c.action == "retention.purged")).scalar_one()
+
+
+def scheduled_purges(instance) -> list[dict]:
+    """What the instance's scheduled purge removed, each round (from its log)."""
+    rounds = []
+    for line in instance.process.log.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"retention purge done"' in line:
+            rounds.append(json.loads(line)["removed"])
+    return rounds
+
+
+def test_the_scheduled_purges_of_both_instances_purged_the_store_once(running):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+            scheduled_purges(instance) for instance in (running.a, running.b)):
+        time.sleep(0.1)
+    rounds = [scheduled_purges(instance) for instance in (running.a, running.b)]
+    assert all(rounds), "an instance's scheduled purge did not run (see its log)"
+    first_rounds = [instance_rounds[0] for instance_rounds in rounds]
+    # Both started at once: one purged the shared store; the other, finding the lock taken
+    # or the store purged moments ago, removed only its own old access log files.
+    assert sorted("sessions" in removed for removed in first_rounds) == [False, True]
+    assert {"access_log_files": 0} in first_rounds
+    assert purged_entries(running) == 1
 
 
 def test_a_purge_started_on_two_machines_at_once_purges_the_store_once_and_each_ones_files(
