@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
-    """Build the gateway (see ``gateway.app.create_app``).
+    """Build the gateway (see ``gateway.web.factory.create_app``).
 
     Imported lazily so that loading a small module of the package (gunicorn's config,
     say) does not pull Flask, SQLAlchemy and the rest into a process that never serves.
     """
-    from gateway.app import create_app as build
+    from gateway.web.factory import create_app as build
 
     return build(settings, clock=clock)

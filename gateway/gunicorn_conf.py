@@ -20,7 +20,7 @@ def post_worker_init(worker) -> None:
     """Start the push delivery worker and the daily retention purge beside the web server,
     in this one process."""
     from gateway.housekeeping import Housekeeper
-    from gateway.push_commands import start_embedded
+    from gateway.cli.push import start_embedded
 
     start_embedded(worker.wsgi)
     Housekeeper(worker.wsgi).start()
@@ -28,7 +28,7 @@ def post_worker_init(worker) -> None:
 
 def worker_exit(server, worker) -> None:
     """Let the push worker finish what is in flight before the process goes."""
-    from gateway.push_commands import stop_embedded
+    from gateway.cli.push import stop_embedded
 
     if getattr(worker, "wsgi", None) is not None:
         stop_embedded(worker.wsgi)

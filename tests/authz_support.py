@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gateway import consent, integrations, partners
 from gateway.purposes import PARTNER_PREFIX
 from gateway.push import alerts
-from gateway.push_commands import ensure_vapid_key
+from gateway.cli.push import ensure_vapid_key
 from tests.preview_support import image_bytes, snapshot
 from tests.qrlogin_support import DESKTOP_UA, proof
 from tests.support import Actions, SignedInDevice, device_description

@@ -35,7 +35,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from gateway import consent, create_app  # noqa: E402
 from gateway.push import notifications, vapid  # noqa: E402
 from gateway.push.notifications import Audience, Draft  # noqa: E402
-from gateway.push_commands import ensure_vapid_key, make_worker  # noqa: E402
+from gateway.cli.push import ensure_vapid_key, make_worker  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.store.push_tables import deliveries, subscriptions  # noqa: E402
 from gateway.store.tables import devices, users  # noqa: E402

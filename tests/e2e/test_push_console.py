@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gateway.clock import SystemClock
-from gateway.push_commands import start_embedded, stop_embedded
+from gateway.cli.push import start_embedded, stop_embedded
 from tests.live_server import chromium, live_gateway
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService, Reply

@@ -13,7 +13,7 @@ from gateway import consent
 from gateway.errors import Conflict
 from gateway.push import vapid
 from gateway.push.consent_check import granted_devices
-from gateway.push_commands import ensure_vapid_key
+from gateway.cli.push import ensure_vapid_key
 from gateway.store.push_tables import vapid_keys
 
 

@@ -1,4 +1,5 @@
-"""The application factory: settings, store, keys, services, blueprints."""
+"""The application factory: settings, store, keys, services, blueprints (the composition
+root; ``gateway.create_app`` imports it lazily)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from gateway.settings import Settings
 from gateway.store import Store, sqlite_url
 from gateway.tokens import Signer
 
-ROOT = Path(__file__).resolve().parent.parent  # the checkout: static/ and instance/ live here
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: static/ and instance/ live here
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:

@@ -8,7 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from gateway import accounts, push_commands
+from gateway import accounts
+from gateway.cli import push as push_commands
 from gateway.errors import Conflict
 from gateway.settings import describe, markdown_table
 
@@ -84,8 +85,8 @@ def settings(markdown: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from gateway import consent_commands
-    from gateway.operator_commands import COMMANDS
+    from gateway.cli import consent as consent_commands
+    from gateway.cli.operator import COMMANDS
 
     for command in COMMANDS + consent_commands.COMMANDS + push_commands.COMMANDS:
         gateway_group.add_command(command)
