@@ -148,8 +148,10 @@ def test_sign_in_is_rate_limited_per_account(app, client, alice):
     app.extensions["gateway"].settings = app.extensions["gateway"].settings.replace(
         sign_in_limit="3 per minute")
     body = {"username": "alice", "password": "wrong", "device": device_description()}
-    statuses = [client.post("/api/v1/auth/sign-in", json=body).status_code for _ in range(4)]
-    assert statuses == [401, 401, 401, 429]
+    answers = [client.post("/api/v1/auth/sign-in", json=body) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
+    # The app can pace itself: each answer says how many attempts are left.
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers[:3]] == ["2", "1", "0"]
     limited = client.post("/api/v1/auth/sign-in", json=body)
     assert limited.mimetype == "application/problem+json"
     assert int(limited.headers["Retry-After"]) > 0
