@@ -8,77 +8,112 @@ than the retention period are removed by the purge.
 
 from __future__ import annotations
 
+import atexit
 import json
+import logging
 import os
 import threading
+import weakref
+from collections import deque
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 from gateway.clock import Clock
 from gateway.netaddr import truncate_ip
 
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.5  # at most this much of the log is lost when the process is killed
+FLUSH_LINES = 1000  # or sooner, when this many entries wait
 
 # Clients come back again and again: cut each address once, not on every request.
 _network_of = lru_cache(maxsize=4096)(truncate_ip)
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+_open_logs: weakref.WeakSet[AccessLog] = weakref.WeakSet()
 
 
 class AccessLog:
     """Appends entries to ``<folder>/access-YYYY-MM-DD.jsonl``.
 
-    Each entry is one ``write`` on a descriptor opened with ``O_APPEND``, so threads and
-    forked processes interleave whole lines. The day's descriptor stays open (opening
-    and closing a file per request cost more than the rest of a cheap request) and is
-    swapped under a lock when the day changes.
+    A request only queues its entry; a flusher thread writes what waits every
+    ``FLUSH_SECONDS`` (sooner when ``FLUSH_LINES`` wait, and at ``read``, ``close`` and
+    process exit), each day's batch in one ``write`` on a file opened with ``O_APPEND``,
+    so threads and processes interleave whole lines. Writing on the request's own thread
+    made every request give up the interpreter lock for a system call and queue to get it
+    back, which cost the status read a waiting browser polls a tenth of its speed
+    (tests/bench/bench_qrlogin.py).
     """
 
     def __init__(self, folder: Path, clock: Clock) -> None:
         self.folder = folder
         self.clock = clock
-        self._lock = threading.Lock()
-        self._day: date | None = None
-        self._fd: int | None = None
+        self._pending: deque[tuple[date, bytes]] = deque()  # appends and pops are atomic
+        self._lock = threading.Lock()  # one flush at a time, so batches stay in order
+        self._wake = threading.Event()
+        self._flusher_pid: int | None = None  # the process whose flusher runs (fork-safe)
+        _open_logs.add(self)
 
     def write(self, *, method: str, route: str, status: int, latency_ms: float,
               ip: str | None, network_type: str | None = None,
               network_quality: str | None = None) -> None:
+        """Queue one entry; it reaches the day's file within ``FLUSH_SECONDS``."""
         now = self.clock.now()
-        entry = {
+        line = _encode({
             "time": now.isoformat(timespec="milliseconds"), "method": method, "route": route,
             "status": status, "latency_ms": round(latency_ms, 2), "ip": _network_of(ip),
             "network_type": network_type, "network_quality": network_quality,
-        }
-        line = (json.dumps(entry, separators=(",", ":")) + "\n").encode("utf-8")
-        day = now.date()
-        with self._lock:  # held while writing, so no descriptor is closed under a writer
-            if day != self._day or self._fd is None:
-                self._open(day)
-            os.write(self._fd, line)
+        })
+        self._pending.append((now.date(), (line + "\n").encode("utf-8")))
+        if self._flusher_pid != os.getpid():
+            self._start_flusher()
+        if len(self._pending) >= FLUSH_LINES:
+            self._wake.set()
+
+    def flush(self) -> None:
+        """Write every queued entry to its day's file now."""
+        with self._lock:
+            batch = []
+            while True:
+                try:
+                    batch.append(self._pending.popleft())
+                except IndexError:
+                    break
+            for day, entries in groupby(batch, key=lambda entry: entry[0]):
+                self._append(day, b"".join(line for _, line in entries))
 
     def close(self) -> None:
-        """Close the day's descriptor (the next entry opens it again)."""
+        """Write what is queued (the flusher thread, a daemon, ends with the process)."""
+        self.flush()
+
+    def _start_flusher(self) -> None:
         with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd, self._day = None, None
+            if self._flusher_pid == os.getpid():
+                return  # another thread started it meanwhile
+            self._flusher_pid = os.getpid()
+        # The thread holds only a weak reference: an app that is gone takes its log along.
+        threading.Thread(target=_flush_forever, args=(weakref.ref(self), self._wake),
+                         name="access-log", daemon=True).start()
 
-    def __del__(self) -> None:
-        if getattr(self, "_fd", None) is not None:
-            os.close(self._fd)
-
-    def _open(self, day: date) -> None:
-        if not self.folder.exists():
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self._path(day), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        if self._fd is not None:
-            os.close(self._fd)
-        self._fd, self._day = fd, day
+    def _append(self, day: date, data: bytes) -> None:
+        try:
+            if not self.folder.exists():
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self._path(day), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+        except OSError as error:  # a full disk must not take the requests down with it
+            log.error("access log entries of %s not written: %s", day, error)
 
     def _path(self, day: date) -> Path:
         return self.folder / f"access-{day.isoformat()}.jsonl"
 
     def read(self, day: date) -> list[dict]:
         """The entries of one day (for tests and the export of the operator)."""
+        self.flush()
         path = self._path(day)
         if not path.exists():
             return []
@@ -86,6 +121,7 @@ class AccessLog:
 
     def purge(self, before: datetime, dry_run: bool = False) -> int:
         """Remove the files of days wholly before *before*; returns how many."""
+        self.flush()  # so no queued entry recreates a file just removed
         cutoff = before.date() - timedelta(days=1)
         removed = 0
         for path in sorted(self.folder.glob("access-*.jsonl")):
@@ -98,3 +134,19 @@ class AccessLog:
                 if not dry_run:
                     path.unlink(missing_ok=True)
         return removed
+
+
+def _flush_forever(ref: weakref.ref[AccessLog], wake: threading.Event) -> None:
+    while (access_log := ref()) is not None:
+        del access_log  # hold no strong reference while waiting
+        wake.wait(FLUSH_SECONDS)
+        wake.clear()
+        if (access_log := ref()) is not None:
+            access_log.flush()
+            del access_log
+
+
+@atexit.register
+def _flush_all() -> None:
+    for access_log in list(_open_logs):
+        access_log.flush()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 from flask_cors import CORS
 
-from gateway.web.context import services
 
 # No inline scripts or styles anywhere: pages load their code from /static.
 CSP = "; ".join(
@@ -35,20 +34,34 @@ _DEFAULTS = (
 _HSTS = (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
 
 
-def _secure(response: Response) -> Response:
-    # Each header only where the view did not set its own (a page may widen its CSP).
-    # One pass over the headers instead of one setdefault per header: this runs on every
-    # answer, including the status a waiting browser polls.
-    headers = response.headers
-    present = {name.lower() for name, _ in headers}
-    defaults = _DEFAULTS + _HSTS if services().settings.https else _DEFAULTS
-    headers.extend([(name, value) for name, value in defaults if name.lower() not in present])
-    return response
+class SecurityHeaders:
+    """WSGI middleware: each security header on every answer, where the view did not set
+    its own (a page may widen its CSP).
+
+    Added to the header list as the answer starts rather than in a Flask hook: the hook's
+    validation of every value through Werkzeug's ``Headers`` was a good part of the cost
+    of the status read a waiting browser polls (tests/bench/bench_qrlogin.py), and these
+    constant values need none.
+    """
+
+    def __init__(self, app, https: bool) -> None:
+        self.app = app
+        self.defaults = tuple((name.lower(), (name, value))
+                              for name, value in _DEFAULTS + (_HSTS if https else ()))
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend(header for lower, header in self.defaults if lower not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(_secure)
-    origins = app.extensions["gateway"].settings.cors_origins
+    settings = app.extensions["gateway"].settings
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, settings.https)
+    origins = settings.cors_origins
     if origins:
         # Agreement 1.7: no other system may call the gateway from a browser unless the
         # operator names it. Cookies never travel cross-origin; bearer tokens may.
