@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select
 
 from gateway.clock import Clock
 from gateway.netaddr import truncate_ip
+from gateway.store import hold_lock
 from gateway.store.audit_tables import operations
 
 GENESIS = "0" * 64
@@ -47,8 +48,7 @@ def record(
     details: dict[str, Any] | None = None, ip: str | None = None,
 ) -> None:
     """Append one operation inside an open write transaction."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    hold_lock(connection, _CHAIN_LOCK)
     prev = connection.execute(
         select(operations.c.hash).order_by(operations.c.seq.desc()).limit(1)
     ).scalar() or GENESIS

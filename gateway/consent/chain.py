@@ -14,9 +14,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, insert, select, update
 
 from gateway.clock import Clock
+from gateway.store import hold_lock
 from gateway.store.consent_tables import consent_chain_head, consent_events
 
 GENESIS = "0" * 64
@@ -69,9 +70,7 @@ def head(connection: Connection) -> ChainHead | None:
 def append(connection: Connection, clock: Clock, values: dict) -> int:
     """Insert one event at the end of the chain (inside an open write transaction) and
     move the checkpoint; returns the event's seq."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    # SQLite needs no lock: write transactions begin IMMEDIATE, so they queue already.
+    hold_lock(connection, _CHAIN_LOCK)
     current = head(connection)
     prev = current.last_hash if current else GENESIS
     digest = subject_digest(values["user_id"], values["device_id"])

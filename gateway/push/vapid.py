@@ -30,11 +30,12 @@ from gateway.clock import Clock, epoch
 from gateway.errors import Conflict, NotFound
 from gateway.keys import b64url, public_jwk
 from gateway.push.errors import NoVapidKey
-from gateway.store import Store
+from gateway.store import Store, hold_lock
 from gateway.store.push_tables import vapid_keys
 
 HEADER_LIFETIME = timedelta(hours=12)  # RFC 8292 allows 24 h; Apple and Mozilla want less
 RENEW_BEFORE = timedelta(hours=1)  # sign anew while the cached token has this much left
+_KEYS_LOCK = 0x76617069  # PostgreSQL advisory lock id: one change of the current key at a time
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def _generate(connection: Connection, clock: Clock, wrap: KeyWrap) -> VapidKey:
 def ensure_key(store: Store, clock: Clock, wrap: KeyWrap) -> tuple[VapidKey, bool]:
     """The current key, made now if there is none; returns it and whether it is new."""
     with store.write() as connection:
+        hold_lock(connection, _KEYS_LOCK)  # instances starting together make one key
         row = connection.execute(select(vapid_keys).where(vapid_keys.c.state == "current")).first()
         if row is not None:
             return _key(row), False
@@ -95,6 +97,7 @@ def ensure_key(store: Store, clock: Clock, wrap: KeyWrap) -> tuple[VapidKey, boo
 def rotate(store: Store, clock: Clock, wrap: KeyWrap, *, actor: str | None) -> VapidKey:
     """Make a new current key; the old one stays usable for its subscriptions."""
     with store.write() as connection:
+        hold_lock(connection, _KEYS_LOCK)
         connection.execute(update(vapid_keys).where(vapid_keys.c.state == "current")
                            .values(state="previous"))
         key = _generate(connection, clock, wrap)

@@ -21,6 +21,16 @@ from sqlalchemy.engine import make_url
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def hold_lock(connection: Connection, key: int) -> None:
+    """Take the cluster-wide lock *key* until the open write transaction ends.
+
+    On PostgreSQL an advisory lock, so that instances sharing the database queue; SQLite
+    needs none: its write transactions begin IMMEDIATE, so they queue already.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{path}"

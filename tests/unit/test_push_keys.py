@@ -4,6 +4,9 @@ check agrees with the consent domain's own one."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import jwt
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -34,6 +37,23 @@ def test_the_first_key_is_made_once_and_its_private_half_is_stored_wrapped(app, 
     assert key.public_key().public_numbers().curve.name == "secp256r1"
     with pytest.raises(InvalidTag):
         vapid.KeyWrap(b"another secret" * 3).unwrap(sealed, first.kid)
+
+
+def test_instances_starting_together_make_one_current_key(app, clock, wrap):
+    store = app.extensions["gateway"].store
+    starting = threading.Barrier(4)
+
+    def start(_):
+        starting.wait(timeout=30)
+        return vapid.ensure_key(store, clock, wrap)
+
+    with ThreadPoolExecutor(4) as pool:
+        started = list(pool.map(start, range(4)))
+    assert sum(created for _, created in started) == 1
+    assert len({key.kid for key, _ in started}) == 1
+    with store.read() as connection:
+        states = connection.execute(select(vapid_keys.c.state)).scalars().all()
+    assert states == ["current"]
 
 
 def test_rotation_makes_a_new_current_key_and_keeps_the_old_one_usable(app, clock, wrap):
