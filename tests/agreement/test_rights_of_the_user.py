@@ -1,7 +1,7 @@
 """The user's rights: export everything, delete the account, revoke devices."""
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select
 
 from gateway.store.schema import metadata
 

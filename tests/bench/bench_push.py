@@ -40,7 +40,7 @@ from gateway.settings import Settings  # noqa: E402
 from gateway.store.push_tables import deliveries, subscriptions  # noqa: E402
 from gateway.store.tables import devices, users  # noqa: E402
 from gateway.tokens import digest, new_id  # noqa: E402
-from tests.pushservice import Subscription, b64  # noqa: E402
+from tests.pushservice import Subscription  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FAN_OUT = 10_000

@@ -2,13 +2,19 @@
 
 1. The status read (``GET /api/v1/qr-logins/<id>`` with the browser's cookie) against a
    bare Flask endpoint returning a JSON body of the same size, both served by gunicorn with
-   the worker settings of ``gateway/gunicorn_conf.py`` (one process, gthread, 64 threads),
-   measured side by side in interleaved rounds by one asyncio client with keep-alive
-   connections. Target: the status read reaches >= 70 % of the bare endpoint's req/s.
-2. The time from a phone's confirm returning to the waiting desktop receiving the
-   ``confirmed`` event (SSE), while 1,000 other browsers hold event streams open on their
-   own logins. Each waiting browser holds a server thread, so this server gets 1,100
-   threads (``--threads``); p50 and p95 over 60 logins. Target: p95 <= 250 ms.
+   the worker settings of ``gateway/gunicorn_conf.py`` (one process, gthread), measured
+   side by side in interleaved rounds by one asyncio client with keep-alive connections.
+   The gateway runs with its defaults (rate limits on). Target: the status read reaches
+   >= 70 % of the bare endpoint's req/s.
+2. The embedded default exactly as the run command starts it (``flask init``, then
+   ``gunicorn --config python:gateway.gunicorn_conf``: push worker and housekeeping in the
+   process), rate limits off for this one address:
+   - memory: the RSS of its whole process tree idle after start (target < 150 MB), after
+     one browser's login (the code paths loaded), and with 1,000 other browsers holding
+     event streams open (target: they add < 50 MB);
+   - the time from a phone's confirm returning to the waiting desktop receiving the
+     ``confirmed`` event (SSE) while those 1,000 wait; p50 and p95 over 60 logins.
+     Target: p95 <= 250 ms.
 
 Run as ``python -m tests.bench bench_qrlogin`` from the project root. Uses only
 127.0.0.1; every loop is bounded in count and time.
@@ -35,6 +41,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 ROOT = Path(__file__).resolve().parents[2]
 READ_TARGET = 0.70
 LATENCY_TARGET_MS = 250.0
+IDLE_TARGET_MB = 150.0
+WAITING_TARGET_MB = 50.0
 ROUNDS = 5
 ROUND_SECONDS = 2.0
 CONNECTIONS = 8
@@ -92,9 +100,67 @@ def serve(target: str, env: dict, threads: int) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"gunicorn did not start for {target}")
 
 
-def gateway_env(instance: Path) -> dict:
-    return {"GATEWAY_INSTANCE_PATH": str(instance), "GATEWAY_RATE_LIMITS_ENABLED": "false",
-            "GATEWAY_PASSWORD_HASH": "scrypt:1024:8:1", "GATEWAY_LOG_LEVEL": "WARNING"}
+def serve_run_command(env: dict) -> tuple[subprocess.Popen, str]:
+    """Start the gateway as ``make run`` does: ``flask init``, then gunicorn with the run
+    command's settings file (only the address differs)."""
+    full_env = {**os.environ, **env}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "init"], cwd=ROOT,
+                   env=full_env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=full_env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):  # up to 30 s to boot
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                return process, base
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the run command's gunicorn did not start")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory of *pid* and all its descendants, in MB (from /proc; pages two
+    processes share are counted in each, so this is an upper bound)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            children.setdefault(parent, []).append(int(entry.name))
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, ()))
+        try:
+            status = (Path("/proc") / str(current) / "status").read_text()
+        except OSError:
+            continue
+        total_kb += next((int(line.split()[1]) for line in status.splitlines()
+                          if line.startswith("VmRSS:")), 0)
+    return total_kb / 1024
+
+
+def settled_rss_mb(pid: int, seconds: float = 3.0) -> float:
+    """The tree's RSS once it stops moving: the largest of several readings taken over
+    *seconds* (threads and the push worker start lazily after boot)."""
+    readings = []
+    for _ in range(int(seconds / 0.25)):
+        readings.append(tree_rss_mb(pid))
+        time.sleep(0.25)
+    return max(readings[len(readings) // 2:])
+
+
+def gateway_env(instance: Path, rate_limits: bool = True) -> dict:
+    """The gateway's environment: its defaults, except a cheap password hash and, for the
+    latency run (a thousand logins from one address), rate limits off."""
+    return {"GATEWAY_INSTANCE_PATH": str(instance), "GATEWAY_PASSWORD_HASH": "scrypt:1024:8:1",
+            "GATEWAY_LOG_LEVEL": "WARNING", "GATEWAY_RATE_LIMITS_ENABLED": str(rate_limits).lower()}
 
 
 def prepare_instance(instance: Path) -> None:
@@ -224,15 +290,20 @@ async def measure_one(session, base, phone_headers, key) -> tuple[float, float]:
     return max(0.0, seen - returned) * 1000, (seen - sent) * 1000
 
 
-async def latencies(base: str) -> tuple[list[float], list[float]]:
+async def latencies(base: str, pid: int, memory: dict[str, float]
+                    ) -> tuple[list[float], list[float]]:
+    """Confirm -> event latencies with OTHERS streams open; fills *memory* on the way."""
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         phone_headers, key = await sign_in_phone(session, base)
+        await measure_one(session, base, phone_headers, key)  # one whole login first
+        memory["after one login"] = await asyncio.to_thread(settled_rss_mb, pid)
         ready, stop, opened = asyncio.Event(), asyncio.Event(), []
         holders = [asyncio.ensure_future(hold_stream(session, base, ready, stop, opened))
                    for _ in range(OTHERS)]
         await asyncio.wait_for(ready.wait(), 120)
+        memory[f"{OTHERS} browsers waiting"] = await asyncio.to_thread(settled_rss_mb, pid)
         after_return, after_send = [], []
         for _ in range(MEASURED):
             returned, sent = await measure_one(session, base, phone_headers, key)
@@ -279,14 +350,25 @@ def main() -> int:
               f"{READ_TARGET:.0%}) and {in_app:.0%} of the gateway's /healthz")
         failed |= ratio < READ_TARGET
 
-        gateway_proc, base = serve("wsgi:app", env, OTHERS + 100)
+        gateway_proc, base = serve_run_command(gateway_env(instance, rate_limits=False))
         try:
-            after_return, after_send = asyncio.run(latencies(base))
+            memory = {"idle after start": settled_rss_mb(gateway_proc.pid)}
+            after_return, after_send = asyncio.run(latencies(base, gateway_proc.pid, memory))
         finally:
             gateway_proc.terminate()
             gateway_proc.wait(30)
+    print(f"memory of the run command's process tree (RSS, gunicorn gthread, up to "
+          f"{gunicorn_conf.threads} threads made as needed, push worker inside):")
+    for label, megabytes in memory.items():
+        print(f"  {label:<23} {megabytes:6.1f} MB")
+    idle = memory["idle after start"]
+    added = memory[f"{OTHERS} browsers waiting"] - memory["after one login"]
+    print(f"idle {idle:.1f} MB (target < {IDLE_TARGET_MB:g}); {OTHERS} waiting browsers add "
+          f"{added:.1f} MB (target < {WAITING_TARGET_MB:g}; "
+          f"{memory[f'{OTHERS} browsers waiting'] - idle:.1f} MB over idle)")
+    failed |= idle >= IDLE_TARGET_MB or added >= WAITING_TARGET_MB
     print(f"confirm -> desktop event with {OTHERS} other event streams open "
-          f"({MEASURED} logins, {OTHERS + 100} server threads):")
+          f"({MEASURED} logins):")
     for label, values in (("after confirm returned", after_return),
                           ("after confirm was sent", after_send)):
         print(f"  {label:<23} p50 {percentile(values, 50):6.1f} ms  "

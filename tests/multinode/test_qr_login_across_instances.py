@@ -187,3 +187,30 @@ def test_a_status_read_on_a_never_lags_a_scan_on_b_by_more_than_the_cache_ttl(ru
     while (state := status(desktop, a, login["id"])["state"]) == "pending":
         assert time.perf_counter() - answered < ttl + 0.5, "A's cache hid B's move"
     assert state == "scanned"
+
+
+def test_two_hundred_browsers_wait_on_one_instance_and_the_last_still_hears_its_phone(
+        running, alice):
+    # More browsers than the run command once had threads (64): each one waiting holds a
+    # thread, and the one that came last must be served like the first.
+    a, b = running.a.url, running.b.url
+    phone = browser()
+    sign_in_phone(phone, b, "alice")
+    streams, logins = [], []
+    try:
+        for _ in range(200):
+            desktop = browser()
+            logins.append(start_login(desktop, a))
+            streams.append(EventStream(desktop, f"{a}{logins[-1]['wait']['events']}"))
+        assert [stream.next()[0] for stream in streams] == ["pending"] * 200
+
+        token = logins[-1]["qr"].rsplit("/", 1)[1]
+        sent = time.perf_counter()
+        scanned = phone.post(f"{b}/api/v1/qr-logins/scan", json={"token": token}, timeout=WAIT)
+        assert scanned.status_code == 200, scanned.text
+        name, _, seen = streams[-1].next()
+        assert name == "scanned" and seen - sent < 2.0
+        assert browser().get(f"{a}/healthz", timeout=WAIT).status_code == 200
+    finally:
+        for stream in streams:
+            stream.close()
