@@ -16,7 +16,7 @@ from gateway.web.auth import (
     set_session_cookie,
 )
 from gateway.web.context import client_ip, services
-from gateway.web.limits import by_account, by_address, limit, sign_in_limit
+from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
 from gateway.web.schemas import UserOut
 
 bp = Blueprint("browser_auth", __name__, url_prefix="/api/v1/web")
@@ -61,8 +61,8 @@ def _session_out(session: web_sessions.WebSession) -> SessionOut:
 
 
 @bp.post("/sign-in")
-@limit(sign_in_limit, key_func=by_address)
-@limit(sign_in_limit, key_func=by_account)
+@limiter.limit(sign_in_limit, key_func=by_address)
+@limiter.limit(sign_in_limit, key_func=by_account)
 @operation(summary="Sign a browser in with a password", tag="browser sign-in", body=WebSignIn,
            response=SessionOut, errors=(401, 429))
 def sign_in(body: WebSignIn):

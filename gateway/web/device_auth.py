@@ -9,7 +9,7 @@ from gateway.devices import DeviceDescription
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
-from gateway.web.limits import by_account, by_address, limit, sign_in_limit
+from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
 from gateway.web.schemas import DeviceIn, DeviceList, DeviceOut, UserOut
 from pydantic import BaseModel, Field
 
@@ -57,8 +57,8 @@ def description_of(device: DeviceIn) -> DeviceDescription:
 
 
 @bp.post("/auth/sign-in")
-@limit(sign_in_limit, key_func=by_address)
-@limit(sign_in_limit, key_func=by_account)
+@limiter.limit(sign_in_limit, key_func=by_address)
+@limiter.limit(sign_in_limit, key_func=by_account)
 @operation(summary="Sign a device in with a password", tag="device sign-in", body=SignIn,
            response=Tokens, errors=(401, 429))
 def sign_in(body: SignIn):
@@ -72,7 +72,7 @@ def sign_in(body: SignIn):
 
 
 @bp.post("/auth/refresh")
-@limit("60 per minute", key_func=by_address)
+@limiter.limit("60 per minute", key_func=by_address)
 @operation(summary="Trade a refresh token for new tokens", tag="device sign-in", body=Refresh,
            response=Tokens, errors=(401, 429))
 def refresh(body: Refresh):

@@ -18,7 +18,7 @@ from gateway.web.api import json_response, operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import client_ip, services
 from gateway.web.device_auth import Tokens, description_of
-from gateway.web.limits import by_address, limit
+from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page
 from gateway.web.enrollment_schemas import (
     SECRET_HEADER, ClaimIn, ClaimOut, EmptyIn, NumberIn, OfferOut, OfferStatusOut,
@@ -63,7 +63,7 @@ def _desktop_reader(offer_id: str):
 
 
 @bp.post(API)
-@limit(qrflows.start_limit, key_func=by_address)
+@limiter.limit(qrflows.start_limit, key_func=by_address)
 @operation(summary="Offer to connect a phone (signed-in desktop)", tag="connect a phone",
            auth="web", body=EmptyIn, response=OfferOut, status=201, errors=(429,))
 def offer(body: EmptyIn):
@@ -184,8 +184,8 @@ def _typing_a_code() -> bool:
 
 
 @bp.post(f"{API}/claim")
-@limit(qrflows.scan_limit, key_func=by_address)
-@limit(qrflows.code_limit, key_func=by_address, exempt_when=lambda: not _typing_a_code())
+@limiter.limit(qrflows.scan_limit, key_func=by_address)
+@limiter.limit(qrflows.code_limit, key_func=by_address, exempt_when=lambda: not _typing_a_code())
 @operation(summary="Claim an offer with this phone (not signed in yet)",
            tag="connect a phone", body=ClaimIn, response=ClaimOut, status=201,
            errors=(403, 404, 409, 410, 429))

@@ -7,27 +7,13 @@ request names, so guessing one password from many addresses is limited as well.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Flask, request
 from flask_limiter import Limiter
+from flask_limiter.util import get_qualified_name
 
 from gateway.web.context import client_ip, services
 
 limiter = Limiter(key_func=lambda: f"ip:{client_ip()}", headers_enabled=True)
-
-
-def limit(value: str | Callable[[], str], **options):
-    """``limiter.limit`` for one view, marked on the view so that flask-limiter's hooks run
-    only for views that carry a limit (see ``init_app``)."""
-    decorate = limiter.limit(value, **options)
-
-    def apply(view):
-        limited = decorate(view)
-        limited.rate_limited = True  # functools.wraps carries it to the outer decorators
-        return limited
-
-    return apply
 
 
 def by_address() -> str:
@@ -61,17 +47,24 @@ def init_app(app: Flask) -> None:
 def _only_where_limited(app: Flask) -> None:
     # flask-limiter hooks into every request: a pass before it for application, default
     # and blueprint limits, and the rate-limit headers and request state after it. The
-    # gateway declares no limits of those kinds: each sits on its view (``limit``), whose
-    # decorator does the checking. So the pass before goes, and the hooks after run only
-    # for the views that carry a limit. On the status read a waiting browser polls, the
-    # hooks cost a fifth of the time (tests/bench/bench_qrlogin.py).
+    # gateway declares no limits of those kinds: each sits on its view, whose decorator
+    # does the checking. So the pass before goes, and the hooks after run only for views
+    # that carry a limit, told the way flask-limiter tells them (by qualified name). On
+    # the status read a waiting browser polls, the hooks cost a fifth of the time
+    # (tests/bench/bench_qrlogin.py).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    limited_endpoints: dict[str | None, bool] = {}
+
+    def limited() -> bool:
+        endpoint = request.endpoint
+        if endpoint not in limited_endpoints:
+            view = app.view_functions.get(endpoint)
+            limited_endpoints[endpoint] = view is not None and (
+                get_qualified_name(view) in limiter._marked_for_limiting)
+        return limited_endpoints[endpoint]
 
     def ours(hook) -> bool:
         return getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ())
-
-    def limited() -> bool:
-        return getattr(app.view_functions.get(request.endpoint), "rate_limited", False)
 
     def after(hook):
         return lambda response: hook(response) if limited() else response

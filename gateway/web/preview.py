@@ -26,7 +26,7 @@ from gateway.web.auth import (
     session_cookie_name,
 )
 from gateway.web.context import client_ip, services
-from gateway.web.limits import by_address, limit
+from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page
 from gateway.web.preview_schemas import (
     GrantIssued,
@@ -132,7 +132,7 @@ def report_snapshot(report_id: str):
 
 
 @bp.post("/api/v1/reports/<report_id>/preview-links")
-@limit("30 per minute", key_func=by_caller)
+@limiter.limit("30 per minute", key_func=by_caller)
 @operation(summary="A preview link and its QR code (PNG and SVG) for a report one may see",
            tag="reports", auth="web", response=PreviewLinkOut, status=201, errors=(404, 429))
 def create_preview_link(report_id: str):
@@ -182,8 +182,8 @@ def revoke_all_grants(report_id: str):
 # -- phones -------------------------------------------------------------------------------------
 
 @bp.post("/api/v1/previews/open")
-@limit("30 per minute", key_func=by_caller)
-@limit("600 per minute", key_func=by_address)
+@limiter.limit("30 per minute", key_func=by_caller)
+@limiter.limit("600 per minute", key_func=by_address)
 @operation(summary="Open a preview link on this device and get a preview grant",
            tag="previews", auth="device", body=OpenPreview, response=GrantIssued, status=201,
            errors=(400, 404, 410, 429))

@@ -19,7 +19,7 @@ from gateway.push.runtime import PushRuntime
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.context import services
-from gateway.web.limits import by_address, limit
+from gateway.web.limits import by_address, limiter
 from gateway.web.metrics import registry
 from gateway.web.pages import page
 from gateway.web.push_send import TOPIC_NAME
@@ -217,7 +217,7 @@ def delete_quiet_hours():
 
 
 @bp.post("/api/v1/push/receipts")
-@limit("600 per minute", key_func=by_address)
+@limiter.limit("600 per minute", key_func=by_address)
 @operation(summary="The service worker reports a notification it showed", tag="push",
            body=ReceiptIn, status=204, errors=(401, 429))
 def receipt(body: ReceiptIn):

@@ -23,7 +23,7 @@ from gateway.web.api import json_response, operation
 from gateway.web.auth import current_device, session_cookie_name, set_session_cookie
 from gateway.web.context import client_ip, services
 from gateway.web.headers import CSP
-from gateway.web.limits import by_address, limit
+from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page
 from gateway.web.schemas import UserOut
 from gateway.web.qrlogin_schemas import (
@@ -62,7 +62,7 @@ def _return_url(return_to: str | None) -> str | None:
 
 
 @bp.post(API)
-@limit(qrflows.start_limit, key_func=by_address)
+@limiter.limit(qrflows.start_limit, key_func=by_address)
 @operation(summary="Start a QR login (anonymous browser)", tag="qr login", body=StartIn,
            response=StartOut, status=201, errors=(400, 429))
 def start(body: StartIn):
@@ -217,8 +217,8 @@ def _scan_out(scanned: qrlogin_phone.Scanned) -> ScanOut:
 
 
 @bp.post(f"{API}/scan")
-@limit(qrflows.scan_limit, key_func=qrflows.by_device)
-@limit(qrflows.scan_limit, key_func=by_address)
+@limiter.limit(qrflows.scan_limit, key_func=qrflows.by_device)
+@limiter.limit(qrflows.scan_limit, key_func=by_address)
 @operation(summary="Scan a QR login's code (phone): who is asking, and three numbers",
            tag="qr login", auth="device", body=ScanIn, response=ScanOut,
            errors=(403, 404, 409, 410, 429))
@@ -230,8 +230,8 @@ def scan(body: ScanIn):
 
 
 @bp.post(f"{API}/code")
-@limit(qrflows.code_limit, key_func=qrflows.by_device)
-@limit(qrflows.code_limit, key_func=by_address)
+@limiter.limit(qrflows.code_limit, key_func=qrflows.by_device)
+@limiter.limit(qrflows.code_limit, key_func=by_address)
 @operation(summary="Type a QR login's code (phone): like a scan", tag="qr login",
            auth="device", body=CodeIn, response=ScanOut, errors=(403, 404, 409, 410, 429))
 def code(body: CodeIn):

@@ -249,9 +249,12 @@ def test_typed_codes_are_rate_limited_per_device(client, phone):
 
 
 def test_starting_is_rate_limited_per_address(client):
-    for _ in range(30):
-        client.post(API, json={})
-    problem(client.post(API, json={}), 429, "rate-limited")
+    remaining = [int(client.post(API, json={}).headers["X-RateLimit-Remaining"])
+                 for _ in range(30)]
+    assert remaining == list(range(29, -1, -1))  # the page can tell how many starts are left
+    limited = client.post(API, json={})
+    problem(limited, 429, "rate-limited")
+    assert int(limited.headers["Retry-After"]) > 0
 
 
 @pytest.mark.parametrize("path, body, status", [
