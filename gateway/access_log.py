@@ -25,7 +25,7 @@ from gateway.netaddr import truncate_ip
 
 log = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 0.5  # at most this much of the log is lost when the process is killed
+FLUSH_SECONDS = 0.5  # entries reach the file this soon; a SIGKILL loses this much at most
 FLUSH_LINES = 1000  # or sooner, when this many entries wait
 
 # Clients come back again and again: cut each address once, not on every request.
@@ -49,11 +49,16 @@ class AccessLog:
     def __init__(self, folder: Path, clock: Clock) -> None:
         self.folder = folder
         self.clock = clock
+        self._fresh()
+        _open_logs.add(self)
+
+    def _fresh(self) -> None:
+        # Also in a forked child: the parent writes what it had queued, and its lock and
+        # flusher thread did not come along.
         self._pending: deque[tuple[date, bytes]] = deque()  # appends and pops are atomic
         self._lock = threading.Lock()  # one flush at a time, so batches stay in order
         self._wake = threading.Event()
-        self._flusher_pid: int | None = None  # the process whose flusher runs (fork-safe)
-        _open_logs.add(self)
+        self._flushing = False  # this process's flusher thread runs
 
     def write(self, *, method: str, route: str, status: int, latency_ms: float,
               ip: str | None, network_type: str | None = None,
@@ -66,7 +71,7 @@ class AccessLog:
             "network_type": network_type, "network_quality": network_quality,
         })
         self._pending.append((now.date(), (line + "\n").encode("utf-8")))
-        if self._flusher_pid != os.getpid():
+        if not self._flushing:
             self._start_flusher()
         if len(self._pending) >= FLUSH_LINES:
             self._wake.set()
@@ -89,9 +94,9 @@ class AccessLog:
 
     def _start_flusher(self) -> None:
         with self._lock:
-            if self._flusher_pid == os.getpid():
+            if self._flushing:
                 return  # another thread started it meanwhile
-            self._flusher_pid = os.getpid()
+            self._flushing = True
         # The thread holds only a weak reference: an app that is gone takes its log along.
         threading.Thread(target=_flush_forever, args=(weakref.ref(self), self._wake),
                          name="access-log", daemon=True).start()
@@ -102,7 +107,9 @@ class AccessLog:
                 self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(self._path(day), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, data)
+                written = memoryview(data)
+                while written:  # a short write (a signal, a nearly full disk) goes on
+                    written = written[os.write(fd, written):]
             finally:
                 os.close(fd)
         except OSError as error:  # a full disk must not take the requests down with it
@@ -142,11 +149,23 @@ def _flush_forever(ref: weakref.ref[AccessLog], wake: threading.Event) -> None:
         wake.wait(FLUSH_SECONDS)
         wake.clear()
         if (access_log := ref()) is not None:
-            access_log.flush()
+            try:
+                access_log.flush()
+            except Exception:  # keep flushing: a dead flusher would let the queue grow
+                log.exception("access log flush failed")
             del access_log
 
 
 @atexit.register
-def _flush_all() -> None:
+def flush_all() -> None:
+    """Write what every access log of this process has queued (at exit, and for tests)."""
     for access_log in list(_open_logs):
         access_log.flush()
+
+
+def _after_fork_in_child() -> None:
+    for access_log in list(_open_logs):
+        access_log._fresh()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import request_finished
 
+from gateway.access_log import flush_all
 from gateway.logs import JsonFormatter
 
 SECRET_NAMES = re.compile(r"token|secret|key$|password|csrf|link|qr|code|grant|url", re.I)
@@ -77,6 +78,7 @@ class SecretsWatch:
             pass
 
     def leaks(self, folder: Path) -> list[str]:
+        flush_all()  # the access logs write in batches: look at every entry made so far
         text = "\n".join(self.capture.lines)
         for path in folder.rglob("access-*.jsonl"):
             text += path.read_text()

@@ -45,7 +45,12 @@ class AccessLogged:
                 route = rule.rule
             return start_response(line, headers, exc_info)
 
-        answer = self.app(environ, start)
+        try:
+            return self.app(environ, start)
+        finally:  # an error that got past Flask is logged too (as the 500 the server sends)
+            self._write(environ, status, route, started)
+
+    def _write(self, environ, status: str, route: str, started: float) -> None:
         self.log.write(
             method=environ.get("REQUEST_METHOD", ""),
             route=route,
@@ -55,7 +60,6 @@ class AccessLogged:
             network_type=environ.get("HTTP_X_NETWORK_TYPE", "")[:32] or None,
             network_quality=environ.get("HTTP_X_NETWORK_QUALITY", "")[:32] or None,
         )
-        return answer
 
 
 def init_app(app: Flask) -> None:

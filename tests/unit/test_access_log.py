@@ -4,6 +4,7 @@ whole, whichever thread or process wrote it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -54,6 +55,21 @@ def test_many_threads_lose_no_entry_and_break_no_line(tmp_path):
     assert len(entries) == 8 * 500
     for t in range(8):
         assert sum(e["route"] == f"/thread/{t}" for e in entries) == 500
+
+
+def test_a_forked_child_writes_its_own_entries_and_not_its_parents_again(tmp_path):
+    log = AccessLog(tmp_path, FakeClock())
+    log.write(**entry(1, route="/parent"))
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child process)
+        try:
+            log.write(**entry(2, route="/child"))
+            log.flush()
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    routes = sorted(e["route"] for e in log.read(FakeClock().now().date()))
+    assert routes == ["/child", "/parent"]
 
 
 def test_what_is_queued_is_written_when_the_process_exits(tmp_path):
