@@ -26,7 +26,7 @@ def on_starting(server) -> None:
     """Allow a descriptor per open connection: many systems start processes with a soft
     limit of 1,024 open files, which a thousand waiting browsers would exhaust."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = worker_connections + 1024  # the store, logs, the push worker's sockets
+    wanted = server.cfg.worker_connections + 1024  # the store, logs, the push worker's sockets
     if soft != resource.RLIM_INFINITY and soft < wanted:
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))

@@ -89,15 +89,19 @@ def serve(target: str, env: dict, threads: int) -> tuple[subprocess.Popen, str]:
                "--log-level", "warning", target]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
                                preexec_fn=_raise_fd_limit)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):  # up to 20 s to boot
+    return process, _listening(process, port, target)
+
+
+def _listening(process: subprocess.Popen, port: int, what: str) -> str:
+    """The base URL of *process* once it accepts connections on *port* (at most 30 s)."""
+    for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.1):
-                return process, base
+                return f"http://127.0.0.1:{port}"
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"gunicorn did not start for {target}")
+    raise RuntimeError(f"gunicorn did not start for {what}")
 
 
 def serve_run_command(env: dict) -> tuple[subprocess.Popen, str]:
@@ -111,15 +115,7 @@ def serve_run_command(env: dict) -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=full_env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):  # up to 30 s to boot
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
-                return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the run command's gunicorn did not start")
+    return process, _listening(process, port, "the run command")
 
 
 def tree_rss_mb(pid: int) -> float:
