@@ -37,6 +37,17 @@ class EventBus(Protocol):
         """Call *listener(channel, event)* for every event on a channel starting with
         *prefix*, before the subscribers get it (caches use this to drop stale entries)."""
 
+    def attach(self, channel: str, inbox: Inbox) -> None:
+        """Hand every event on *channel* to ``inbox.put`` until ``detach``."""
+
+    def detach(self, channel: str, inbox: Inbox) -> None:
+        """Stop handing events to *inbox* (nothing happens if it was not attached)."""
+
+
+class Inbox(Protocol):
+    def put(self, event: Event) -> None:
+        """Take one event; called on the publisher's thread, so it must not block."""
+
 
 class _Queue:
     """One subscriber's inbox."""
@@ -59,7 +70,7 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._channels: dict[str, set[_Queue]] = {}
+        self._channels: dict[str, set[Inbox]] = {}
         self._taps: list[tuple[str, Callable[[str, Event], None]]] = []
 
     def publish(self, channel: str, event: Event) -> None:
@@ -74,18 +85,24 @@ class InProcessBus:
     @contextmanager
     def subscribe(self, channel: str) -> Iterator[_Queue]:
         inbox = _Queue()
-        with self._lock:
-            self._channels.setdefault(channel, set()).add(inbox)
+        self.attach(channel, inbox)
         try:
             yield inbox
         finally:
-            with self._lock:
-                inboxes = self._channels.get(channel)
-                if inboxes is not None:
-                    inboxes.discard(inbox)
-                    if not inboxes:
-                        # Drop empty channels so finished logins leave nothing behind.
-                        del self._channels[channel]
+            self.detach(channel, inbox)
+
+    def attach(self, channel: str, inbox: Inbox) -> None:
+        with self._lock:
+            self._channels.setdefault(channel, set()).add(inbox)
+
+    def detach(self, channel: str, inbox: Inbox) -> None:
+        with self._lock:
+            inboxes = self._channels.get(channel)
+            if inboxes is not None:
+                inboxes.discard(inbox)
+                if not inboxes:
+                    # Drop empty channels so finished logins leave nothing behind.
+                    del self._channels[channel]
 
     def tap(self, prefix: str, listener: Callable[[str, Event], None]) -> None:
         self._taps.append((prefix, listener))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import redis
 
-from gateway.events import Event, InProcessBus
+from gateway.events import Event, Inbox, InProcessBus
 
 PREFIX = "gateway:events:"
 log = logging.getLogger("gateway.events")
@@ -63,6 +63,13 @@ class RedisBus:
 
     def tap(self, prefix: str, listener: Callable[[str, Event], None]) -> None:
         self._local.tap(prefix, listener)
+
+    def attach(self, channel: str, inbox: Inbox) -> None:
+        self._start()
+        self._local.attach(channel, inbox)
+
+    def detach(self, channel: str, inbox: Inbox) -> None:
+        self._local.detach(channel, inbox)
 
     def subscribers(self, channel: str) -> int:
         return self._local.subscribers(channel)
