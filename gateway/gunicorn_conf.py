@@ -1,19 +1,20 @@
-"""gunicorn settings for the embedded default: one process, many threads.
+"""gunicorn settings for the embedded default: one process, a pool of threads.
 
-One process keeps the in-process event bus and worker whole; threads serve the browsers
-that wait on a QR login, one thread each for as long as it waits. gunicorn starts threads
-only as requests need them, so the idle process holds a handful, and a thousand waiting
-browsers add some tens of MB (``python -m tests.bench bench_qrlogin`` measures both).
-Several processes or machines need GATEWAY_REDIS_URL (see README). Override any of these
-on the command line, e.g. ``--bind 0.0.0.0:8000``.
+One process keeps the in-process event bus and worker whole. Its worker
+(``gateway/serving.py``) is gunicorn's gthread, except that a browser waiting on a QR
+login's event stream holds no thread: its connection is parked, and one thread writes to
+every parked stream. So the threads serve requests being answered, and a thousand waiting
+browsers add under 20 MB (``python -m tests.bench bench_qrlogin`` measures it). Several
+processes or machines need GATEWAY_REDIS_URL (see README). Override any of these on the
+command line, e.g. ``--bind 0.0.0.0:8000``.
 """
 
 import resource
 
 bind = "127.0.0.1:8000"
 workers = 1
-worker_class = "gthread"
-threads = 1100  # 1,000 browsers waiting on a QR login, and room for everyone else
+worker_class = "gateway.serving.Worker"  # gthread, with waiting browsers parked (no thread each)
+threads = 64  # for requests being answered; a waiting browser holds none (serving.py)
 worker_connections = 2000  # open connections, waiting or idle between keep-alive requests
 timeout = 60
 graceful_timeout = 10

@@ -164,8 +164,8 @@ class Cluster:
 
     def gateway(self, name: str, *, port: int | None = None,
                 threads: int | None = None) -> Instance:
-        """Start a gateway instance with the run command's gunicorn settings (more threads
-        when asked: one per waiting browser); ``ready()`` waits for it."""
+        """Start a gateway instance with the run command's gunicorn settings (another number
+        of threads when asked); ``ready()`` waits for it."""
         port = port or free_port()
         command = [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
                    "--bind", f"127.0.0.1:{port}"]

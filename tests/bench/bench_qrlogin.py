@@ -2,7 +2,7 @@
 
 1. The status read (``GET /api/v1/qr-logins/<id>`` with the browser's cookie) against a
    bare Flask endpoint returning a JSON body of the same size, both served by gunicorn with
-   the worker settings of ``gateway/gunicorn_conf.py`` (one process, gthread), measured
+   the worker settings of ``gateway/gunicorn_conf.py`` (one process, its worker class), measured
    side by side in interleaved rounds by one asyncio client with keep-alive connections.
    The gateway runs with its defaults (rate limits on). Target: the status read reaches
    >= 70 % of the bare endpoint's req/s.
@@ -332,7 +332,8 @@ def main() -> int:
             for process in (gateway_proc, bare_proc):
                 process.terminate()
                 process.wait(20)
-        print(f"status read vs bare Flask: gunicorn gthread, {gunicorn_conf.threads} threads, "
+        print(f"status read vs bare Flask: gunicorn {gunicorn_conf.worker_class}, "
+              f"{gunicorn_conf.threads} threads, "
               f"{CONNECTIONS} keep-alive connections, {ROUNDS} interleaved rounds of "
               f"{ROUND_SECONDS:g} s")
         for name, values in speeds.items():
@@ -353,8 +354,8 @@ def main() -> int:
         finally:
             gateway_proc.terminate()
             gateway_proc.wait(30)
-    print(f"memory of the run command's process tree (RSS, gunicorn gthread, up to "
-          f"{gunicorn_conf.threads} threads made as needed, push worker inside):")
+    print(f"memory of the run command's process tree (RSS, {gunicorn_conf.worker_class}, "
+          f"{gunicorn_conf.threads} threads, push worker inside):")
     for label, megabytes in memory.items():
         print(f"  {label:<23} {megabytes:6.1f} MB")
     idle = memory["idle after start"]

@@ -8,7 +8,7 @@
    processes. The rate is measured between 10 % and 90 % of the requests (start-up and
    the last stragglers left out); the report gives the ratio two / one.
 2. Confirm -> desktop with OTHERS other browsers holding event streams open, half on each
-   of two gateway instances (gunicorn, one thread per waiting browser): MEASURED logins,
+   of two gateway instances (the run command's gunicorn settings): MEASURED logins,
    the desktop waiting on one instance and the phone confirming on the other (alternating),
    events through Redis. Target: p95 <= 250 ms after the confirm returned.
 
@@ -217,9 +217,8 @@ def main() -> int:
         app = None
         try:
             cluster.init()
-            threads = OTHERS // 2 + 100
-            a = cluster.gateway("gateway-a", port=cluster.public_port, threads=threads)
-            b = cluster.gateway("gateway-b", threads=threads)
+            a = cluster.gateway("gateway-a", port=cluster.public_port)
+            b = cluster.gateway("gateway-b")
             workers = [cluster.worker("worker-1"), cluster.worker("worker-2")]
             cluster.ready(a, b, *workers)
             app = create_app(Settings.from_environ(cluster.env))

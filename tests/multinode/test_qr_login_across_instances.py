@@ -5,87 +5,19 @@ instance the browser polls never hides a move made on the other one."""
 from __future__ import annotations
 
 import inspect
-import json
 import queue
 import threading
 import time
-import uuid
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway import accounts
-from gateway.keys import public_jwk
 from gateway.state_cache import StateCache
 from tests.multinode_support import browser, needs_cluster
+from tests.qr_client import PASSWORD, WAIT, EventStream, proof, sign_in_phone, start_login, status
 
 pytestmark = [pytest.mark.multinode, needs_cluster]
-PASSWORD = "correct horse battery"
-WAIT = 10  # seconds any single step may take at most
-
-
-class EventStream:
-    """A browser's Server-Sent Events connection, read in a thread: each event with the
-    moment (perf_counter) it arrived."""
-
-    def __init__(self, session, url: str) -> None:
-        self.events: queue.Queue = queue.Queue()
-        self._response = session.get(url, stream=True, timeout=(5, 30))
-        assert self._response.status_code == 200, self._response.text
-        assert self._response.headers["Content-Type"].startswith("text/event-stream")
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        name = None
-        try:
-            for line in self._response.iter_lines(decode_unicode=True):
-                if line.startswith("event: "):
-                    name = line[7:]
-                elif line.startswith("data: ") and name:
-                    self.events.put((name, json.loads(line[6:]), time.perf_counter()))
-                    name = None
-        except Exception as error:  # the connection ended: say so to whoever waits
-            self.events.put(("closed", {"error": type(error).__name__}, time.perf_counter()))
-        else:
-            self.events.put(("closed", {}, time.perf_counter()))
-
-    def next(self) -> tuple[str, dict, float]:
-        return self.events.get(timeout=WAIT)
-
-    def close(self) -> None:
-        self._response.close()
-
-
-def sign_in_phone(session, base: str, username: str):
-    key = ec.generate_private_key(ec.SECP256R1())
-    jwk = public_jwk(key.public_key())
-    response = session.post(f"{base}/api/v1/auth/sign-in", timeout=WAIT, json={
-        "username": username, "password": PASSWORD,
-        "device": {"device_id": f"phone-{uuid.uuid4().hex[:8]}", "model": "Pixel 9",
-                   "os": "Android", "os_version": "16", "app_version": "3.2.0",
-                   "public_key": {n: jwk[n] for n in ("kty", "crv", "x", "y")}}})
-    assert response.status_code == 200, response.text
-    session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-    return key
-
-
-def proof(key, login_id: str, number: int) -> str:
-    return jwt.encode({"aud": "qr-login", "rid": login_id, "num": number, "act": "confirm",
-                       "iat": int(time.time()), "jti": uuid.uuid4().hex}, key, algorithm="ES256")
-
-
-def start_login(desktop, base: str) -> dict:
-    response = desktop.post(f"{base}/api/v1/qr-logins", json={}, timeout=WAIT)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def status(desktop, base: str, login_id: str) -> dict:
-    response = desktop.get(f"{base}/api/v1/qr-logins/{login_id}", timeout=WAIT)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +123,8 @@ def test_a_status_read_on_a_never_lags_a_scan_on_b_by_more_than_the_cache_ttl(ru
 
 def test_two_hundred_browsers_wait_on_one_instance_and_the_last_still_hears_its_phone(
         running, alice):
-    # More browsers than the run command once had threads (64): each one waiting holds a
-    # thread, and the one that came last must be served like the first.
+    # More browsers than the run command has threads (64): waiting ones hold none, and the
+    # one that came last is served like the first.
     a, b = running.a.url, running.b.url
     phone = browser()
     sign_in_phone(phone, b, "alice")

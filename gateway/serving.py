@@ -1,0 +1,126 @@
+"""The run command's gunicorn worker: gthread, except that waiting browsers hold no thread.
+
+An answer that is a flow's event stream (``waiting.sse_response`` leaves it in the WSGI
+environ) gets its headers and first frames written by the request's thread as usual; then
+the connection goes to the process's ``StreamHub`` (``gateway/web/parking.py``) and the
+thread is free for the next request. Everything else is served exactly as by gunicorn's
+``gthread`` worker: ``handle_request`` below is its own, with that one branch added.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from gunicorn import util
+from gunicorn.http import wsgi
+from gunicorn.workers.gthread import ThreadWorker
+
+
+class Worker(ThreadWorker):
+    """``gunicorn -k gateway.serving.Worker``: gthread with parked event streams."""
+
+    hub = None
+    stream_key = None
+
+    def init_process(self) -> None:
+        # Imported in the worker, not at module level: gunicorn's master imports this
+        # module too, and must stay small (it never serves a request).
+        from gateway.web.parking import StreamHub
+        from gateway.web.waiting import STREAM_KEY
+
+        self.hub, self.stream_key = StreamHub(), STREAM_KEY
+        super().init_process()
+
+    def _park(self, req, resp, environ, respiter) -> bool:
+        """Write the stream's first frames and hand its connection to the hub; False if
+        this answer is not a stream that can be parked (it is then served as usual)."""
+        stream = environ.get(self.stream_key) if self.stream_key else None
+        if (stream is None or req.method != "GET" or resp.status_code != 200
+                or self.cfg.is_ssl or self.hub is None):
+            return False
+        if hasattr(respiter, "close"):
+            respiter.close()  # before the stream starts: closing it then would unsubscribe
+        try:
+            resp.write(stream.start().encode("utf-8"))
+        except BaseException:
+            stream.close()
+            raise
+        if stream.done:  # the flow was already final: nothing to wait for
+            resp.close()
+            return True
+        self.hub.park(resp.sock.dup(), stream, resp.chunked)
+        return True
+
+    def finish_request(self, conn, fs):
+        if getattr(conn, "parked", False):
+            # Not gunicorn's graceful close: its half-close would end the stream the hub
+            # now writes on a duplicate of this socket. Only this descriptor goes.
+            self.nr_conns -= 1
+            util.close(conn.sock)
+            return
+        super().finish_request(conn, fs)
+
+    def handle_request(self, req, conn):  # gunicorn 27's, with the _park branch
+        environ = {}
+        resp = None
+        try:
+            self.cfg.pre_request(self, req)
+            request_start = datetime.now()
+            resp, environ = wsgi.create(req, conn.sock, conn.client,
+                                        conn.server, self.cfg)
+            environ["wsgi.multithread"] = True
+            self.nr += 1
+            if self.nr >= self.max_requests:
+                if self.alive:
+                    self.log.info("Autorestarting worker after current request.")
+                    self.alive = False
+                resp.force_close()
+
+            if not self.alive or not self.cfg.keepalive:
+                resp.force_close()
+            elif len(self.keepalived_conns) >= self.max_keepalived:
+                resp.force_close()
+
+            respiter = self.wsgi(environ, resp.start_response)
+            parked = False
+            try:
+                if self._park(req, resp, environ, respiter):
+                    parked = True
+                elif isinstance(respiter, environ['wsgi.file_wrapper']):
+                    resp.write_file(respiter)
+                else:
+                    for item in respiter:
+                        resp.write(item)
+                if not parked:
+                    resp.close()
+            finally:
+                request_time = datetime.now() - request_start
+                self.log.access(resp, req, environ, request_time)
+                if not parked and hasattr(respiter, "close"):
+                    respiter.close()
+
+            if parked:
+                conn.parked = True  # the hub has it now (see finish_request)
+                return False
+            if resp.should_close():
+                self.log.debug("Closing connection.")
+                return False
+        except OSError:
+            # pass to next try-except level
+            util.reraise(*sys.exc_info())
+        except (Exception, SystemExit):
+            if resp and resp.headers_sent:
+                # Timeout abort is SystemExit. If we already started the
+                # response, writing a 500 on the same socket corrupts it.
+                self.log.exception("Error handling request")
+                util.close_graceful(conn.sock)
+                raise StopIteration()
+            raise
+        finally:
+            try:
+                self.cfg.post_request(self, req, environ, resp)
+            except Exception:
+                self.log.exception("Exception in post_request hook")
+
+        return True

@@ -1,0 +1,206 @@
+"""Parked event streams: browsers waiting on a QR flow, served by one thread between them.
+
+A browser waiting on its flow's Server-Sent Events mostly waits. Holding a server thread
+for each costs a thread's stacks and the request's objects (about 70 KB a browser under
+gunicorn's gthread worker); parked here, a stream costs its socket and its state.
+
+The gunicorn worker of the run command (``gateway/serving.py``) writes a stream's headers
+and first frames as for any answer, then hands the connection here. One thread watches all
+parked sockets and wakes a stream when its bus event arrives or its wait (heartbeat,
+expiry) runs out; the stream reads its flow's state again (``EventStream.step``) and the
+thread writes the frames, as HTTP/1.1 chunks when the answer is chunked. A stream that
+ends gets the closing chunk and its connection closed; a browser that goes away is
+noticed as its socket becomes readable with nothing to read.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.web.waiting import EventStream
+
+log = logging.getLogger(__name__)
+
+MAX_UNSENT = 256 * 1024  # a browser this far behind is not reading: drop it
+
+
+class _Parked:
+    """One parked stream and its connection."""
+
+    def __init__(self, sock: socket.socket, stream: EventStream, chunked: bool) -> None:
+        self.sock = sock
+        self.stream = stream
+        self.chunked = chunked
+        self.unsent = bytearray()
+        self.due = 0.0  # time.monotonic() at which the stream's wait runs out
+        self.gone = False
+
+    def queue(self, frames: str) -> None:
+        data = frames.encode("utf-8")
+        if self.chunked:
+            data = b"%x\r\n%s\r\n" % (len(data), data)
+        self.unsent += data
+
+
+class StreamHub:
+    """Drives parked event streams from one daemon thread, started on first use."""
+
+    def __init__(self) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._waker, self._woken_by = socket.socketpair()
+        for end in (self._waker, self._woken_by):
+            end.setblocking(False)
+        self._selector.register(self._woken_by, selectors.EVENT_READ, None)
+        self._arriving: deque[_Parked] = deque()
+        self._woken: deque[_Parked] = deque()
+        self._parked: set[_Parked] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closing = False
+
+    def park(self, sock: socket.socket, stream: EventStream, chunked: bool) -> None:
+        """Serve the rest of *stream* (already started) on *sock*, which the hub now owns."""
+        sock.setblocking(False)
+        self._arriving.append(_Parked(sock, stream, chunked))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="event-streams",
+                                                daemon=True)
+                self._thread.start()
+        self._poke()
+
+    def __len__(self) -> int:
+        return len(self._parked)
+
+    def close(self) -> None:
+        """Drop every parked stream and end the hub's thread (its browsers reconnect)."""
+        self._closing = True
+        self._poke()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        else:
+            self._shut()
+
+    def _shut(self) -> None:
+        for parked in list(self._parked) + list(self._arriving):
+            self._drop(parked)
+        self._selector.close()
+        self._waker.close()
+        self._woken_by.close()
+
+    def _poke(self) -> None:
+        try:
+            self._waker.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # a wake-up is pending already
+
+    def _run(self) -> None:
+        while not self._closing:
+            try:
+                self._turn()
+            except Exception:  # one bad turn must not stop every waiting browser
+                log.exception("event stream hub turn failed")
+        self._shut()
+
+    def _turn(self) -> None:
+        now = time.monotonic()
+        timeout = max(0.0, min((p.due for p in self._parked), default=now + 60) - now)
+        for key, mask in self._selector.select(timeout):
+            parked = key.data
+            if parked is None:
+                try:
+                    while self._woken_by.recv(4096):
+                        pass
+                except (BlockingIOError, OSError):
+                    pass
+            elif mask & selectors.EVENT_READ and not self._still_there(parked):
+                self._drop(parked)
+            elif mask & selectors.EVENT_WRITE:
+                self._flush(parked)
+        while self._arriving:
+            self._admit(self._arriving.popleft())
+        ready = set()
+        while self._woken:
+            ready.add(self._woken.popleft())
+        now = time.monotonic()
+        ready.update(parked for parked in self._parked if parked.due <= now)
+        for parked in ready:
+            if parked.gone:
+                continue
+            hint = parked.stream.take()
+            if hint is not None or parked.due <= now:  # an event, or the wait ran out
+                self._step(parked, hint)
+
+    def _admit(self, parked: _Parked) -> None:
+        def wake(parked: _Parked = parked) -> None:
+            self._woken.append(parked)
+            self._poke()
+
+        parked.stream.wake = wake
+        self._parked.add(parked)
+        self._selector.register(parked.sock, selectors.EVENT_READ, parked)
+        self._schedule(parked)
+        self._woken.append(parked)  # an event may have come before the wake-up was set
+
+    def _schedule(self, parked: _Parked) -> None:
+        parked.due = time.monotonic() + parked.stream.seconds_to_wait()
+
+    def _step(self, parked: _Parked, hint: dict | None) -> None:
+        try:
+            frames = parked.stream.step(hint)
+        except Exception:
+            log.exception("event stream failed; the browser will reconnect")
+            self._drop(parked)
+            return
+        if frames:
+            parked.queue(frames)
+        if parked.stream.done:
+            if parked.chunked:
+                parked.unsent += b"0\r\n\r\n"
+        else:
+            self._schedule(parked)
+        self._flush(parked)
+
+    def _flush(self, parked: _Parked) -> None:
+        try:
+            while parked.unsent:
+                sent = parked.sock.send(parked.unsent)
+                del parked.unsent[:sent]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self._drop(parked)
+            return
+        if len(parked.unsent) > MAX_UNSENT or (parked.stream.done and not parked.unsent):
+            self._drop(parked)
+            return
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if parked.unsent else 0)
+        self._selector.modify(parked.sock, events, parked)
+
+    @staticmethod
+    def _still_there(parked: _Parked) -> bool:
+        try:
+            return bool(parked.sock.recv(4096))  # a browser sends nothing more; b"" is gone
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+
+    def _drop(self, parked: _Parked) -> None:
+        if parked.gone:
+            return
+        parked.gone = True
+        parked.stream.close()
+        self._parked.discard(parked)
+        try:
+            self._selector.unregister(parked.sock)
+        except (KeyError, ValueError, RuntimeError):
+            pass  # never registered, or the selector is closed already
+        parked.sock.close()
