@@ -17,6 +17,9 @@ from gunicorn.http import wsgi
 from gunicorn.workers.gthread import ThreadWorker
 
 
+PARKED, ANSWERED = "parked", "answered"
+
+
 class Worker(ThreadWorker):
     """``gunicorn -k gateway.serving.Worker``: gthread with parked event streams."""
 
@@ -29,16 +32,30 @@ class Worker(ThreadWorker):
         from gateway.web.parking import StreamHub
         from gateway.web.waiting import STREAM_KEY
 
-        self.hub, self.stream_key = StreamHub(), STREAM_KEY
+        # A parked connection stays counted in nr_conns (so worker_connections bounds
+        # parked ones too) until the hub closes it and the main thread is told.
+        self.hub = StreamHub(released=lambda: self.method_queue.defer(self._parked_closed))
+        self.stream_key = STREAM_KEY
         super().init_process()
 
-    def _park(self, req, resp, environ, respiter) -> bool:
-        """Write the stream's first frames and hand its connection to the hub; False if
-        this answer is not a stream that can be parked (it is then served as usual)."""
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            self.hub.close()  # the browsers reconnect to the next worker
+
+    def _parked_closed(self) -> None:
+        self.nr_conns -= 1
+
+    def _park(self, req, resp, conn, environ, respiter) -> str | None:
+        """Write the stream's first frames and hand its connection to the hub (PARKED),
+        or answer a stream already final whole (ANSWERED); None if this answer is not a
+        stream that can be parked (it is served as usual: over TLS terminated by gunicorn
+        itself, for one, each waiting browser holds a thread)."""
         stream = environ.get(self.stream_key) if self.stream_key else None
         if (stream is None or req.method != "GET" or resp.status_code != 200
                 or self.cfg.is_ssl or self.hub is None):
-            return False
+            return None
         if hasattr(respiter, "close"):
             respiter.close()  # before the stream starts: closing it then would unsubscribe
         try:
@@ -47,16 +64,16 @@ class Worker(ThreadWorker):
             stream.close()
             raise
         if stream.done:  # the flow was already final: nothing to wait for
-            resp.close()
-            return True
+            return ANSWERED
+        conn.parked = True  # before anything else can fail: the socket is the hub's now
         self.hub.park(resp.sock.dup(), stream, resp.chunked)
-        return True
+        return PARKED
 
     def finish_request(self, conn, fs):
         if getattr(conn, "parked", False):
             # Not gunicorn's graceful close: its half-close would end the stream the hub
-            # now writes on a duplicate of this socket. Only this descriptor goes.
-            self.nr_conns -= 1
+            # now writes on a duplicate of this socket. Only this descriptor goes; the
+            # connection stays counted until the hub closes it (_parked_closed).
             util.close(conn.sock)
             return
         super().finish_request(conn, fs)
@@ -83,26 +100,25 @@ class Worker(ThreadWorker):
                 resp.force_close()
 
             respiter = self.wsgi(environ, resp.start_response)
-            parked = False
+            handled = None
             try:
-                if self._park(req, resp, environ, respiter):
-                    parked = True
-                elif isinstance(respiter, environ['wsgi.file_wrapper']):
-                    resp.write_file(respiter)
-                else:
-                    for item in respiter:
-                        resp.write(item)
-                if not parked:
+                handled = self._park(req, resp, conn, environ, respiter)
+                if handled is None:
+                    if isinstance(respiter, environ['wsgi.file_wrapper']):
+                        resp.write_file(respiter)
+                    else:
+                        for item in respiter:
+                            resp.write(item)
+                if handled is not PARKED:
                     resp.close()
             finally:
                 request_time = datetime.now() - request_start
                 self.log.access(resp, req, environ, request_time)
-                if not parked and hasattr(respiter, "close"):
+                if handled is None and hasattr(respiter, "close"):
                     respiter.close()
 
-            if parked:
-                conn.parked = True  # the hub has it now (see finish_request)
-                return False
+            if handled is PARKED:
+                return False  # the hub has the connection now (see finish_request)
             if resp.should_close():
                 self.log.debug("Closing connection.")
                 return False

@@ -21,6 +21,8 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_UNSENT = 256 * 1024  # a browser this far behind is not reading: drop it
+LONGEST_TURN = 60.0  # seconds the hub waits at most when no stream is due
 
 
 class _Parked:
@@ -50,9 +53,17 @@ class _Parked:
 
 
 class StreamHub:
-    """Drives parked event streams from one daemon thread, started on first use."""
+    """Drives parked event streams from one daemon thread, started on first use.
 
-    def __init__(self) -> None:
+    *released* is called (on the hub's thread) each time a parked connection closes, so
+    that the server can count it among its open connections until then. Recording an
+    expiry is a write that may wait on the store or Redis: it runs on two threads of its
+    own, so that no other waiting browser waits for it.
+    """
+
+    def __init__(self, released: Callable[[], None] = lambda: None) -> None:
+        self._released = released
+        self._writes = ThreadPoolExecutor(max_workers=2, thread_name_prefix="event-streams")
         self._selector = selectors.DefaultSelector()
         self._waker, self._woken_by = socket.socketpair()
         for end in (self._waker, self._woken_by):
@@ -68,6 +79,7 @@ class StreamHub:
     def park(self, sock: socket.socket, stream: EventStream, chunked: bool) -> None:
         """Serve the rest of *stream* (already started) on *sock*, which the hub now owns."""
         sock.setblocking(False)
+        stream.offload = self._writes.submit
         self._arriving.append(_Parked(sock, stream, chunked))
         with self._lock:
             if self._thread is None:
@@ -94,6 +106,7 @@ class StreamHub:
         self._selector.close()
         self._waker.close()
         self._woken_by.close()
+        self._writes.shutdown(wait=False)
 
     def _poke(self) -> None:
         try:
@@ -111,8 +124,8 @@ class StreamHub:
 
     def _turn(self) -> None:
         now = time.monotonic()
-        timeout = max(0.0, min((p.due for p in self._parked), default=now + 60) - now)
-        for key, mask in self._selector.select(timeout):
+        due = min((p.due for p in self._parked if not p.stream.done), default=now + LONGEST_TURN)
+        for key, mask in self._selector.select(min(max(0.0, due - now), LONGEST_TURN)):
             parked = key.data
             if parked is None:
                 try:
@@ -132,7 +145,7 @@ class StreamHub:
         now = time.monotonic()
         ready.update(parked for parked in self._parked if parked.due <= now)
         for parked in ready:
-            if parked.gone:
+            if parked.gone or parked.stream.done:  # a finished stream only sends its rest
                 continue
             hint = parked.stream.take()
             if hint is not None or parked.due <= now:  # an event, or the wait ran out
@@ -146,7 +159,12 @@ class StreamHub:
         parked.stream.wake = wake
         self._parked.add(parked)
         self._selector.register(parked.sock, selectors.EVENT_READ, parked)
-        self._schedule(parked)
+        try:
+            self._schedule(parked)
+        except Exception:
+            log.exception("event stream failed; the browser will reconnect")
+            self._drop(parked)
+            return
         self._woken.append(parked)  # an event may have come before the wake-up was set
 
     def _schedule(self, parked: _Parked) -> None:
@@ -155,17 +173,16 @@ class StreamHub:
     def _step(self, parked: _Parked, hint: dict | None) -> None:
         try:
             frames = parked.stream.step(hint)
-        except Exception:
+            if not parked.stream.done:
+                self._schedule(parked)
+        except Exception:  # this stream only: the others go on
             log.exception("event stream failed; the browser will reconnect")
             self._drop(parked)
             return
         if frames:
             parked.queue(frames)
-        if parked.stream.done:
-            if parked.chunked:
-                parked.unsent += b"0\r\n\r\n"
-        else:
-            self._schedule(parked)
+        if parked.stream.done and parked.chunked:
+            parked.unsent += b"0\r\n\r\n"
         self._flush(parked)
 
     def _flush(self, parked: _Parked) -> None:
@@ -204,3 +221,7 @@ class StreamHub:
         except (KeyError, ValueError, RuntimeError):
             pass  # never registered, or the selector is closed already
         parked.sock.close()
+        try:
+            self._released()
+        except Exception:  # the server is shutting down: nobody counts any more
+            pass

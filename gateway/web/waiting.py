@@ -60,6 +60,8 @@ class EventStream:
         self._clock, self._final, self._heartbeat = clock, final, heartbeat
         self._events: queue.SimpleQueue[dict] = queue.SimpleQueue()
         self.wake: Callable[[], None] | None = None  # told of each event, when driven
+        # Where the write that records an expiry runs: here, or elsewhere when driven.
+        self.offload: Callable[[Callable[[], object]], object] | None = None
         self.done = False
         self._status: Waitable | None = None
         self._last: dict | None = None
@@ -85,7 +87,7 @@ class EventStream:
         or the flow's expiry (a flow found past it is expired now)."""
         remaining = (self._status.expires_at - self._clock.now()).total_seconds()
         if remaining <= 0:
-            self._expire()
+            self._record_expiry()
         return min(self._heartbeat, max(remaining, 0))
 
     def take(self) -> dict | None:
@@ -121,7 +123,13 @@ class EventStream:
             self.done = True
             self.close()
             if self._status.state == "expired":
-                self._expire()  # persist it and tell the other waiters, if nobody did yet
+                self._record_expiry()  # and tell the other waiters, if nobody did yet
+
+    def _record_expiry(self) -> None:
+        if self.offload is None:
+            self._expire()
+        else:
+            self.offload(self._expire)
 
     def __iter__(self) -> EventStream:
         return self
