@@ -15,7 +15,7 @@ bind = "127.0.0.1:8000"
 workers = 1
 worker_class = "gateway.serving.Worker"  # gthread, with waiting browsers parked (no thread each)
 threads = 64  # for requests being answered; a waiting browser holds none (serving.py)
-worker_connections = 2000  # open connections, waiting or idle between keep-alive requests
+worker_connections = 2000  # open connections; as many waiting streams again (serving.py)
 timeout = 60
 graceful_timeout = 10
 keepalive = 5
@@ -27,7 +27,9 @@ def on_starting(server) -> None:
     """Allow a descriptor per open connection: many systems start processes with a soft
     limit of 1,024 open files, which a thousand waiting browsers would exhaust."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = server.cfg.worker_connections + 1024  # the store, logs, the push worker's sockets
+    # Connections gunicorn counts, as many parked streams (gateway/serving.py), and the
+    # store, the logs and the push worker's sockets.
+    wanted = 2 * server.cfg.worker_connections + 1024
     if soft != resource.RLIM_INFINITY and soft < wanted:
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))

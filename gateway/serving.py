@@ -32,10 +32,7 @@ class Worker(ThreadWorker):
         from gateway.web.parking import StreamHub
         from gateway.web.waiting import STREAM_KEY
 
-        # A parked connection stays counted in nr_conns (so worker_connections bounds
-        # parked ones too) until the hub closes it and the main thread is told.
-        self.hub = StreamHub(released=lambda: self.method_queue.defer(self._parked_closed))
-        self.stream_key = STREAM_KEY
+        self.hub, self.stream_key = StreamHub(), STREAM_KEY
         super().init_process()
 
     def run(self) -> None:
@@ -44,9 +41,6 @@ class Worker(ThreadWorker):
         finally:
             self.hub.close()  # the browsers reconnect to the next worker
 
-    def _parked_closed(self) -> None:
-        self.nr_conns -= 1
-
     def _park(self, req, resp, conn, environ, respiter) -> str | None:
         """Write the stream's first frames and hand its connection to the hub (PARKED),
         or answer a stream already final whole (ANSWERED); None if this answer is not a
@@ -54,7 +48,10 @@ class Worker(ThreadWorker):
         itself, for one, each waiting browser holds a thread)."""
         stream = environ.get(self.stream_key) if self.stream_key else None
         if (stream is None or req.method != "GET" or resp.status_code != 200
-                or self.cfg.is_ssl or self.hub is None):
+                or self.cfg.is_ssl or self.hub is None
+                # Parked connections leave gunicorn's count, so they have a bound of their
+                # own (the open-file limit is raised for both, see gunicorn_conf.py).
+                or len(self.hub) >= self.cfg.worker_connections):
             return None
         if hasattr(respiter, "close"):
             respiter.close()  # before the stream starts: closing it then would unsubscribe
@@ -72,8 +69,8 @@ class Worker(ThreadWorker):
     def finish_request(self, conn, fs):
         if getattr(conn, "parked", False):
             # Not gunicorn's graceful close: its half-close would end the stream the hub
-            # now writes on a duplicate of this socket. Only this descriptor goes; the
-            # connection stays counted until the hub closes it (_parked_closed).
+            # now writes on a duplicate of this socket. Only this descriptor goes.
+            self.nr_conns -= 1
             util.close(conn.sock)
             return
         super().finish_request(conn, fs)
