@@ -21,7 +21,6 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -55,14 +54,11 @@ class _Parked:
 class StreamHub:
     """Drives parked event streams from one daemon thread, started on first use.
 
-    *released* is called (on the hub's thread) each time a parked connection closes, so
-    that the server can count it among its open connections until then. Recording an
-    expiry is a write that may wait on the store or Redis: it runs on two threads of its
-    own, so that no other waiting browser waits for it.
+    Recording an expiry is a write that may wait on the store or Redis: it runs on two
+    threads of its own, so that no other waiting browser waits for it.
     """
 
-    def __init__(self, released: Callable[[], None] = lambda: None) -> None:
-        self._released = released
+    def __init__(self) -> None:
         self._writes = ThreadPoolExecutor(max_workers=2, thread_name_prefix="event-streams")
         self._selector = selectors.DefaultSelector()
         self._waker, self._woken_by = socket.socketpair()
@@ -221,7 +217,3 @@ class StreamHub:
         except (KeyError, ValueError, RuntimeError):
             pass  # never registered, or the selector is closed already
         parked.sock.close()
-        try:
-            self._released()
-        except Exception:  # the server is shutting down: nobody counts any more
-            pass
