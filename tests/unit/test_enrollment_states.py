@@ -33,25 +33,29 @@ def test_an_offer_is_offered_and_keeps_its_token_and_code_hashed(offer):
     assert len(hashes) == 1 and token not in hashes
 
 
-def test_a_claim_records_the_phones_consent_decisions_and_shows_a_number(offer):
+def test_a_claim_keeps_the_phones_decisions_with_the_offer_and_shows_a_number(offer):
     claimed = offer.claim()
     assert offer.state() == "claimed" and 10 <= claimed.offer.number <= 99
     assert claimed.offer.number in claimed.offer.choices
-    events = ledger(offer)
-    assert [(e.purpose, e.decision, e.method, e.device_id) for e in events] == [
-        ("camera", "granted", "enrollment", claimed.offer.device_id)]
-    assert devices.list_devices(offer.store, offer.user.id) == []  # not before approval
+    assert ledger(offer) == []  # nothing before approval
+    assert [(d["purpose"], d["decision"]) for d in claimed.offer.consents] == [
+        ("camera", "granted")]
+    assert claimed.offer.device_id is None  # a new phone gets its id at approval
+    assert devices.list_devices(offer.store, offer.user.id) == []
 
 
 def test_approving_with_the_phones_number_registers_it_and_the_phone_collects_tokens(offer):
     claimed = offer.claim()
-    assert offer.approve(claimed.offer.number).state == "approved"
+    approved = offer.approve(claimed.offer.number)
+    assert approved.state == "approved"
     listed = devices.list_devices(offer.store, offer.user.id)
-    assert [d.id for d in listed] == [claimed.offer.device_id]
+    assert [d.id for d in listed] == [approved.device_id]
     assert listed[0].public_key is not None
+    assert [(e.purpose, e.decision, e.method, e.device_id) for e in ledger(offer)] == [
+        ("camera", "granted", "enrollment", approved.device_id)]
     pair = offer.collect(claimed.claim_secret)
     principal = device_tokens.authenticate(offer.store, offer.svc.signer, pair.access_token)
-    assert principal.user_id == offer.user.id and principal.device_id == claimed.offer.device_id
+    assert principal.user_id == offer.user.id and principal.device_id == approved.device_id
     assert offer.state() == "collected"
     with pytest.raises(enrollment.WrongState):
         offer.collect(claimed.claim_secret)
@@ -96,8 +100,9 @@ def test_illegal_moves_are_refused(offer):
     with pytest.raises(ClaimSecretWrong):
         offer.collect("someone else's secret")
     with pytest.raises(enrollment.OtherSession):
-        enrollment.approve(offer.store, offer.clock, offer.bus, offer_id=offer.id,
-                           session_hash="x" * 64, number=claimed.offer.number)
+        enrollment.approve(offer.store, offer.clock, offer.bus, offer.svc.catalogue,
+                           offer_id=offer.id, session_hash="x" * 64,
+                           number=claimed.offer.number)
 
 
 def test_an_offer_expires_after_two_minutes(offer, clock):
