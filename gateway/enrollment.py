@@ -13,28 +13,28 @@ description and consent decisions wait in the offer's row. Approval registers th
 its key and those decisions in one transaction; a denied, expired or superseded offer
 leaves the devices and the consent ledger as they were. A claim never picks the device it
 becomes: a new phone gets a new id at approval, and a phone that is already one of the
-user's devices is that device only if it proved so with its own key (``enrollment_phone``).
+user's devices is that device only if it proved so with its own key.
 
-This module holds the desktop's side; the phone's side is ``gateway.enrollment_phone``.
+This module holds the desktop's side; the phone's side is ``gateway.enrollment_phone``, and
+which device an offer becomes is ``gateway.enrollment_devices``.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from gateway import audit, consent, devices, qrcodes
+from gateway import audit, enrollment_devices, qrcodes
 from gateway.clock import Clock
-from gateway.devices import DeviceDescription
+from gateway.enrollment_devices import DeviceKnown
 from gateway.errors import Conflict, Forbidden, Gone, NotFound
 from gateway.events import EventBus
 from gateway.purposes import Catalogue
 from gateway.store import Store
 from gateway.store.enrollment_tables import enrollment_tokens, enrollments
-from gateway.store.tables import devices as devices_table
 from gateway.tokens import new_id
 
 LIFETIME = timedelta(seconds=120)
@@ -67,11 +67,6 @@ class OtherSession(Forbidden):
 class WrongNumber(Conflict):
     slug = "enrollment-wrong-number"
     title = "That was not the number on the phone; the offer was ended"
-
-
-class DeviceKnown(Conflict):
-    slug = "enrollment-device-known"
-    title = "This phone is one of your devices already; only the phone itself can reconnect it"
 
 
 @dataclass(frozen=True)
@@ -214,7 +209,8 @@ def approve(store: Store, clock: Clock, events: EventBus, catalogue: Catalogue, 
         reason = "wrong-number" if number != found.number else None
         device_id = found.device_id
         if reason is None and found.state_at(now) == "claimed":
-            taken = _device_named(connection, found)
+            taken = enrollment_devices.named(connection, found.user_id,
+                                             found.device["app_device_id"])
             if taken != found.device_id:  # someone else's sign-in took the name, or it went
                 reason = "device-known"
             device_id = device_id or new_id()
@@ -229,7 +225,8 @@ def approve(store: Store, clock: Clock, events: EventBus, catalogue: Catalogue, 
         if not moved:
             raise explain(load(connection, offer_id), now, "claimed")
         if reason is None:
-            _register(connection, clock, found, device_id)
+            enrollment_devices.register(connection, clock, found.user_id, found.device,
+                                        device_id)
         # The operation log before the ledger: the order every such transaction takes locks.
         audit.record(connection, clock,
                      "enrollment.denied" if reason else "enrollment.approved",
@@ -239,7 +236,9 @@ def approve(store: Store, clock: Clock, events: EventBus, catalogue: Catalogue, 
                               "place": found.place, "via": found.via,
                               **({"reason": reason} if reason else {})})
         if reason is None:
-            _record_decisions(connection, clock, catalogue, found, device_id)
+            enrollment_devices.record_decisions(
+                connection, clock, catalogue, user_id=found.user_id, device_id=device_id,
+                app_version=found.device["app_version"], decisions=found.consents)
         result = load(connection, offer_id)
     events.publish(channel(offer_id), {"state": result.state})
     if reason == "wrong-number":
@@ -248,37 +247,6 @@ def approve(store: Store, clock: Clock, events: EventBus, catalogue: Catalogue, 
         raise DeviceKnown("a device with this phone's installation id was registered "
                           "meanwhile; the offer was ended")
     return result
-
-
-def _device_named(connection: Connection, found: Offer) -> str | None:
-    """The id of the user's device with the claiming phone's installation id, if any."""
-    return connection.execute(select(devices_table.c.id).where(
-        devices_table.c.user_id == found.user_id,
-        devices_table.c.app_device_id == found.device["app_device_id"])).scalar()
-
-
-def _register(connection: Connection, clock: Clock, found: Offer, device_id: str) -> None:
-    described = found.device
-    devices.register(connection, clock, found.user_id, DeviceDescription(
-        app_device_id=described["app_device_id"], model=described["model"],
-        os=described["os"], os_version=described["os_version"],
-        app_version=described["app_version"], public_key=described["public_key"],
-    ), None, device_id=device_id)
-
-
-def _record_decisions(connection: Connection, clock: Clock, catalogue: Catalogue,
-                      found: Offer, device_id: str) -> None:
-    for decided in found.consents:
-        client_time = decided.get("client_time")
-        consent.record(
-            connection, clock, catalogue, user_id=found.user_id, device_id=device_id,
-            purpose=decided["purpose"], decision=decided["decision"],
-            policy_version=decided["policy_version"], notice_hash=decided["notice_hash"],
-            language=decided["language"], method="enrollment",
-            os_permission=decided.get("os_permission"),
-            app_version=found.device["app_version"],
-            client_time=(datetime.fromisoformat(client_time).astimezone(UTC)
-                         if client_time else None))
 
 
 def deny(store: Store, clock: Clock, events: EventBus, *, offer_id: str, session_hash: str,

@@ -7,42 +7,34 @@ granted ``camera`` decision among those sent. The decisions are checked against 
 ledger's rules at once but only kept with the offer: the desktop's approval records them
 for the device, so a denied, expired or superseded claim records nothing.
 
-A claim is for a new device. A phone whose installation id (``device.device_id``) is
-already one of the user's devices is that device only with a proof signed by the key that
-device registered (audience ``enrollment``, ``act: "enroll"``, ``sub`` the installation
-id), and it keeps that key; without one the claim is refused and changes nothing, so no
-claim can take over an existing device's key, consents or subscription.
+A claim is for a new device; which device it becomes, and the proof an existing one
+needs, is ``gateway.enrollment_devices``: no claim can take over an existing device's key,
+consents or subscription.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
-
-import json
 
 from sqlalchemy import Connection, select, update
 
-from gateway import audit, consent, device_proofs, device_tokens, devices, qrcodes
+from gateway import audit, consent, device_tokens, devices, enrollment_devices, qrcodes
 from gateway.clock import Clock
 from gateway.device_tokens import Lifetimes, TokenPair
 from gateway.devices import DeviceDescription
-from gateway.enrollment import (
-    DeviceKnown, Offer, OfferNotFound, WrongState, channel, explain, load,
-)
+from gateway.enrollment import Offer, OfferNotFound, WrongState, channel, explain, load
+from gateway.enrollment_devices import Decision
 from gateway.errors import InvalidRequest, Unauthenticated
 from gateway.events import EventBus
 from gateway.purposes import Catalogue
 from gateway.store import Store
 from gateway.store.enrollment_tables import enrollment_tokens, enrollments
-from gateway.store.tables import devices as devices_table
 from gateway.store.tables import users
 from gateway.tokens import Signer, digest, new_token
 from gateway.useragent import Requester
 
 VIAS = ("link", "app_camera", "typed_code")
-PROOF_AUDIENCE = "enrollment"
 
 
 class ClaimedTwice(WrongState):
@@ -53,19 +45,6 @@ class ClaimedTwice(WrongState):
 class ClaimSecretWrong(Unauthenticated):
     slug = "enrollment-claim-unknown"
     title = "Only the phone that claimed this offer may do this"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One consent decision the user made on the phone before it was signed in."""
-
-    purpose: str
-    decision: str
-    policy_version: str
-    notice_hash: str
-    language: str = "en"
-    os_permission: str | None = None
-    client_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -121,14 +100,16 @@ def claim(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *,
         offer_id = qrcodes.match_code(store, enrollments, code, now, ("offered",))
     secret = new_token()
     with store.write() as connection:
-        pending = [_checked(connection, clock, catalogue, d) for d in decisions]
+        pending = [enrollment_devices.pending(connection, clock, catalogue, d)
+                   for d in decisions]
         if code is None:
             offer_id = qrcodes.find_token(connection, enrollment_tokens, token or "",
                                           _times(connection), now, period=None)
         found = load(connection, offer_id)
         moved = 0
         if found.state_at(now) == "offered":
-            known = _proven_device(connection, clock, found.user_id, device, key, proof)
+            known = enrollment_devices.proven(connection, clock, found.user_id, device, key,
+                                              proof)
             moved = _claim(connection, clock, found, via, device, known, pending, where,
                            secret)
     if not moved:
@@ -141,42 +122,6 @@ def claim(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *,
         result = load(connection, offer_id)
     events.publish(channel(offer_id), {"state": "claimed"})
     return Claimed(result, secret)
-
-
-def _checked(connection: Connection, clock: Clock, catalogue: Catalogue,
-             decided: Decision) -> dict:
-    """One decision checked as the ledger will check it, as the offer keeps it (JSON)."""
-    language, client_time = consent.check_decision(
-        connection, clock, catalogue, purpose=decided.purpose, decision=decided.decision,
-        policy_version=decided.policy_version, notice_hash=decided.notice_hash,
-        language=decided.language, method="enrollment", os_permission=decided.os_permission,
-        client_time=decided.client_time)
-    return {"purpose": decided.purpose, "decision": decided.decision,
-            "policy_version": decided.policy_version, "notice_hash": decided.notice_hash,
-            "language": language, "os_permission": decided.os_permission,
-            "client_time": client_time.isoformat() if client_time else None}
-
-
-def _proven_device(connection: Connection, clock: Clock, user_id: str,
-                   device: DeviceDescription, key: dict, proof: str | None) -> str | None:
-    """The id of the user's device this phone proved to be; None for a new device.
-    Raises ``DeviceKnown``, ``InvalidRequest``, ``ProofInvalid`` and ``ProofReplayed``."""
-    row = connection.execute(select(devices_table.c.id, devices_table.c.public_key).where(
-        devices_table.c.user_id == user_id,
-        devices_table.c.app_device_id == device.app_device_id)).first()
-    if row is None:
-        return None
-    if not proof or not row.public_key:
-        raise DeviceKnown("this phone is one of your devices already: send a proof signed "
-                          "with its key, or sign in on it with the password")
-    registered = json.loads(row.public_key)
-    device_proofs.check(connection, clock, device_id=row.id, public_jwk=registered,
-                        proof=proof, audience=PROOF_AUDIENCE,
-                        expect={"act": "enroll", "sub": device.app_device_id})
-    if (key["x"], key["y"]) != (registered["x"], registered["y"]):
-        raise InvalidRequest("a connected phone keeps the key it registered",
-                             field="device.public_key")
-    return row.id
 
 
 def _times(connection: Connection):
