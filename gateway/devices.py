@@ -104,8 +104,8 @@ def register(
 ) -> Device:
     """Record the device a user signs in from (new, or updated if the app knows it).
 
-    A new device gets *device_id* when given (an id its consent decisions already name,
-    as when a phone is connected by scanning), else a fresh one. Signing in again on a
+    A new device gets *device_id* when given (one the caller minted, as an approved
+    scan to connect a phone does), else a fresh one. Signing in again on a
     revoked device brings it back: the password was checked anew. Raises
     ``InvalidRequest`` for a malformed public key.
     """

@@ -8,7 +8,15 @@ published on the offer's channel; the QR token, typed code and number matching c
 ``gateway.qrcodes``. Here the phone shows the number and the desktop picks it among three,
 so a photographed QR code alone connects nobody.
 
-This module holds the desktop's side; the phone's side is ``gateway.enrollment_phone``.
+Nothing a claim carries has any effect before the desktop approves: the phone's
+description and consent decisions wait in the offer's row. Approval registers the device,
+its key and those decisions in one transaction; a denied, expired or superseded offer
+leaves the devices and the consent ledger as they were. A claim never picks the device it
+becomes: a new phone gets a new id at approval, and a phone that is already one of the
+user's devices is that device only if it proved so with its own key.
+
+This module holds the desktop's side; the phone's side is ``gateway.enrollment_phone``, and
+which device an offer becomes is ``gateway.enrollment_devices``.
 """
 
 from __future__ import annotations
@@ -19,11 +27,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from gateway import audit, devices, qrcodes
+from gateway import audit, enrollment_devices, qrcodes
 from gateway.clock import Clock
-from gateway.devices import DeviceDescription
+from gateway.enrollment_devices import DeviceKnown
 from gateway.errors import Conflict, Forbidden, Gone, NotFound
 from gateway.events import EventBus
+from gateway.purposes import Catalogue
 from gateway.store import Store
 from gateway.store.enrollment_tables import enrollment_tokens, enrollments
 from gateway.tokens import new_id
@@ -67,8 +76,9 @@ class Offer:
     created_at: datetime
     expires_at: datetime
     user_id: str
-    device_id: str | None
+    device_id: str | None  # the proven existing device, or the new one once approved
     device: dict | None  # what the claiming phone said about itself
+    consents: tuple[dict, ...]  # its consent decisions, recorded at approval
     network: str | None
     place: str | None
     via: str | None
@@ -113,7 +123,8 @@ def channel(offer_id: str) -> str:
 def _offer(row) -> Offer:
     return Offer(
         id=row.id, state=row.state, created_at=row.created_at, expires_at=row.expires_at,
-        user_id=row.user_id, device_id=row.device_id, device=row.device, network=row.network,
+        user_id=row.user_id, device_id=row.device_id, device=row.device,
+        consents=tuple(row.consents or ()), network=row.network,
         place=row.place, via=row.via, number=row.number, choices=tuple(row.choices or ()),
         claimed_at=row.claimed_at, deny_reason=row.deny_reason,
     )
@@ -179,18 +190,32 @@ def link_token(store: Store, clock: Clock, secret: bytes, offer_id: str,
     return qrcodes.token_for(secret, offer_id, 0)
 
 
-def approve(store: Store, clock: Clock, events: EventBus, *, offer_id: str,
-            session_hash: str, number: int, ip: str | None = None) -> Offer:
-    """Approve the claiming phone after the user picked the number it shows: the device is
-    registered for the offer's user. A wrong number ends the offer (committed) and raises
-    ``WrongNumber``. Raises ``OfferNotFound``, ``OtherSession``, ``OfferExpired`` and
-    ``WrongState``."""
+def approve(store: Store, clock: Clock, events: EventBus, catalogue: Catalogue, *,
+            offer_id: str, session_hash: str, number: int, ip: str | None = None) -> Offer:
+    """Approve the claiming phone after the user picked the number it shows: in one
+    transaction the device is registered for the offer's user (a new device with a new
+    id, or the existing device the phone proved to be) with its key, and the consent
+    decisions sent with the claim are recorded for it.
+
+    A wrong number ends the offer (committed) and raises ``WrongNumber``; so does a device
+    of the user registered meanwhile under the phone's installation id, raising
+    ``DeviceKnown``. Raises ``OfferNotFound``, ``OtherSession``, ``OfferExpired``,
+    ``WrongState``, and what ``consent.record`` raises (``PolicyNotCurrent`` when a new
+    policy version took effect since the claim), which leaves the offer claimed.
+    """
     now = clock.now()
     found = for_session(store, clock, offer_id, session_hash)
-    wrong = number != found.number
     with store.write() as connection:
-        values = (dict(state="denied", deny_reason="wrong-number") if wrong else
-                  dict(state="approved", expires_at=now + COLLECT_WINDOW))
+        reason = "wrong-number" if number != found.number else None
+        device_id = found.device_id
+        if reason is None and found.state_at(now) == "claimed":
+            taken = enrollment_devices.named(connection, found.user_id,
+                                             found.device["app_device_id"])
+            if taken != found.device_id:  # someone else's sign-in took the name, or it went
+                reason = "device-known"
+            device_id = device_id or new_id()
+        values = (dict(state="denied", deny_reason=reason) if reason else
+                  dict(state="approved", device_id=device_id, expires_at=now + COLLECT_WINDOW))
         moved = connection.execute(
             update(enrollments)
             .where(enrollments.c.id == offer_id, enrollments.c.state == "claimed",
@@ -199,23 +224,28 @@ def approve(store: Store, clock: Clock, events: EventBus, *, offer_id: str,
         ).rowcount
         if not moved:
             raise explain(load(connection, offer_id), now, "claimed")
-        if not wrong:
-            described = found.device
-            devices.register(connection, clock, found.user_id, DeviceDescription(
-                app_device_id=described["app_device_id"], model=described["model"],
-                os=described["os"], os_version=described["os_version"],
-                app_version=described["app_version"], public_key=described["public_key"],
-            ), None, device_id=found.device_id)
+        if reason is None:
+            enrollment_devices.register(connection, clock, found.user_id, found.device,
+                                        device_id)
+        # The operation log before the ledger: the order every such transaction takes locks.
         audit.record(connection, clock,
-                     "enrollment.denied" if wrong else "enrollment.approved",
-                     actor=found.user_id, device_id=found.device_id, subject=offer_id, ip=ip,
+                     "enrollment.denied" if reason else "enrollment.approved",
+                     actor=found.user_id, device_id=None if reason else device_id,
+                     subject=offer_id, ip=ip,
                      details={"model": found.device["model"], "os": found.device["os"],
                               "place": found.place, "via": found.via,
-                              **({"reason": "wrong-number"} if wrong else {})})
+                              **({"reason": reason} if reason else {})})
+        if reason is None:
+            enrollment_devices.record_decisions(
+                connection, clock, catalogue, user_id=found.user_id, device_id=device_id,
+                app_version=found.device["app_version"], decisions=found.consents)
         result = load(connection, offer_id)
     events.publish(channel(offer_id), {"state": result.state})
-    if wrong:
+    if reason == "wrong-number":
         raise WrongNumber()
+    if reason == "device-known":
+        raise DeviceKnown("a device with this phone's installation id was registered "
+                          "meanwhile; the offer was ended")
     return result
 
 

@@ -3,33 +3,35 @@ the consent decisions made before signing in, wait for the desktop, collect the 
 
 The phone is not signed in: what proves it is the one that claimed is a secret handed to
 it in the claim's answer only (stored hashed). A scan by the app's own camera needs a
-granted ``camera`` decision among those sent, which are recorded in the consent ledger
-for the new device in the claim's transaction, so a refused claim records nothing.
+granted ``camera`` decision among those sent. The decisions are checked against the
+ledger's rules at once but only kept with the offer: the desktop's approval records them
+for the device, so a denied, expired or superseded claim records nothing.
+
+A claim is for a new device; which device it becomes, and the proof an existing one
+needs, is ``gateway.enrollment_devices``: no claim can take over an existing device's key,
+consents or subscription.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
-from gateway import audit, consent, device_tokens, devices, qrcodes
+from gateway import audit, consent, device_tokens, devices, enrollment_devices, qrcodes
 from gateway.clock import Clock
 from gateway.device_tokens import Lifetimes, TokenPair
 from gateway.devices import DeviceDescription
-from gateway.enrollment import (
-    Offer, OfferNotFound, WrongState, channel, explain, load,
-)
+from gateway.enrollment import Offer, OfferNotFound, WrongState, channel, explain, load
+from gateway.enrollment_devices import Decision
 from gateway.errors import InvalidRequest, Unauthenticated
 from gateway.events import EventBus
 from gateway.purposes import Catalogue
 from gateway.store import Store
 from gateway.store.enrollment_tables import enrollment_tokens, enrollments
-from gateway.store.tables import devices as devices_table
 from gateway.store.tables import users
-from gateway.tokens import Signer, digest, new_id, new_token
+from gateway.tokens import Signer, digest, new_token
 from gateway.useragent import Requester
 
 VIAS = ("link", "app_camera", "typed_code")
@@ -43,19 +45,6 @@ class ClaimedTwice(WrongState):
 class ClaimSecretWrong(Unauthenticated):
     slug = "enrollment-claim-unknown"
     title = "Only the phone that claimed this offer may do this"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One consent decision the user made on the phone before it was signed in."""
-
-    purpose: str
-    decision: str
-    policy_version: str
-    notice_hash: str
-    language: str = "en"
-    os_permission: str | None = None
-    client_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -74,21 +63,32 @@ class _UserRef:
 
 def claim(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *,
           token: str | None, code: str | None, via: str, device: DeviceDescription,
-          decisions: list[Decision], where: Requester) -> Claimed:
-    """Claim the offer behind a QR *token* or a typed *code* for *device*.
+          decisions: list[Decision], where: Requester, proof: str | None = None) -> Claimed:
+    """Claim the offer behind a QR *token* or a typed *code* for *device*, keeping its
+    consent *decisions* with the offer until the desktop approves.
+
+    *proof* is needed only when the installation id names one of the user's devices: a
+    device proof signed with that device's registered key.
 
     Raises ``InvalidRequest`` (no or a malformed public key, a purpose decided twice, a
-    decision the ledger refuses), ``ConsentRequired`` (the app's camera without a granted
-    camera decision), ``TokenUnknown``, ``CodeNotFound``/``CodeLocked``, ``OfferExpired``,
-    ``WrongState``, and ``ClaimedTwice`` when the offer was claimed already, which ends it.
+    decision the ledger would refuse, a known device sending another key),
+    ``PolicyNotCurrent``/``UnknownPurpose``/``UnknownPolicyVersion``, ``ConsentRequired``
+    (the app's camera without a granted camera decision), ``TokenUnknown``,
+    ``CodeNotFound``/``CodeLocked``, ``OfferExpired``, ``WrongState``, ``DeviceKnown``
+    (an existing device without a proof), ``ProofInvalid``/``ProofReplayed``, and
+    ``ClaimedTwice`` when the offer was claimed already, which ends it. Only the last
+    changes anything.
     """
     if device.public_key is None:
         raise InvalidRequest("a phone connecting by scan must send its public key",
                              field="device.public_key")
-    devices.device_key_jwk(device.public_key)
+    key = devices.device_key_jwk(device.public_key)
     purposes = [d.purpose for d in decisions]
     if len(set(purposes)) != len(purposes):
         raise InvalidRequest("each purpose may be decided once", field="consents")
+    if any(d.decision not in ("granted", "refused") for d in decisions):
+        raise InvalidRequest("a phone not yet connected can only grant or refuse",
+                             field="consents")
     if via == "app_camera" and not any(d.purpose == "camera" and d.decision == "granted"
                                        for d in decisions):
         raise consent.ConsentRequired(
@@ -100,13 +100,17 @@ def claim(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *,
         offer_id = qrcodes.match_code(store, enrollments, code, now, ("offered",))
     secret = new_token()
     with store.write() as connection:
+        pending = [enrollment_devices.pending(connection, clock, catalogue, d)
+                   for d in decisions]
         if code is None:
             offer_id = qrcodes.find_token(connection, enrollment_tokens, token or "",
                                           _times(connection), now, period=None)
         found = load(connection, offer_id)
         moved = 0
         if found.state_at(now) == "offered":
-            moved = _claim(connection, clock, catalogue, found, via, device, decisions, where,
+            known = enrollment_devices.proven(connection, clock, found.user_id, device, key,
+                                              proof)
+            moved = _claim(connection, clock, found, via, device, known, pending, where,
                            secret)
     if not moved:
         # Claimed before (or a moment ago by a concurrent call): a second phone has the code.
@@ -127,14 +131,10 @@ def _times(connection: Connection):
     return times_of
 
 
-def _claim(connection: Connection, clock: Clock, catalogue: Catalogue, found: Offer, via: str,
-           device: DeviceDescription, decisions: list[Decision], where: Requester,
-           secret: str) -> int:
+def _claim(connection: Connection, clock: Clock, found: Offer, via: str,
+           device: DeviceDescription, known: str | None, pending: list[dict],
+           where: Requester, secret: str) -> int:
     now = clock.now()
-    existing = connection.execute(select(devices_table.c.id).where(
-        devices_table.c.user_id == found.user_id,
-        devices_table.c.app_device_id == device.app_device_id)).scalar()
-    device_id = existing or new_id()
     number, choices = qrcodes.number_choices()
     described = {"app_device_id": device.app_device_id, "model": device.model,
                  "os": device.os, "os_version": device.os_version,
@@ -143,24 +143,15 @@ def _claim(connection: Connection, clock: Clock, catalogue: Catalogue, found: Of
         update(enrollments)
         .where(enrollments.c.id == found.id, enrollments.c.state == "offered",
                enrollments.c.expires_at > now)
-        .values(state="claimed", device_id=device_id, device=described, via=via,
-                network=where.network, place=where.place, claim_hash=digest(secret),
-                number=number, choices=choices, claimed_at=now)
+        .values(state="claimed", device_id=known, device=described, consents=pending,
+                via=via, network=where.network, place=where.place,
+                claim_hash=digest(secret), number=number, choices=choices, claimed_at=now)
     ).rowcount
-    if not moved:
-        return 0
-    # The operation log before the ledger: the order every such transaction takes locks in.
-    audit.record(connection, clock, "enrollment.claimed", actor=found.user_id,
-                 device_id=device_id, subject=found.id,
-                 details={"model": device.model, "os": device.os, "place": where.place,
-                          "via": via})
-    for decided in decisions:
-        consent.record(connection, clock, catalogue, user_id=found.user_id,
-                       device_id=device_id, purpose=decided.purpose,
-                       decision=decided.decision, policy_version=decided.policy_version,
-                       notice_hash=decided.notice_hash, language=decided.language,
-                       method="enrollment", os_permission=decided.os_permission,
-                       app_version=device.app_version, client_time=decided.client_time)
+    if moved:
+        audit.record(connection, clock, "enrollment.claimed", actor=found.user_id,
+                     device_id=known, subject=found.id,
+                     details={"model": device.model, "os": device.os, "place": where.place,
+                              "via": via, "known_device": known is not None})
     return moved
 
 

@@ -141,7 +141,7 @@ class Enrollment:
         return Decision(purpose, decision, policy.version, notice_hash or consent.sha256(text))
 
     def claim(self, *, device_id="phone-0001", via="link", decisions=None, code=None,
-              key=True, public_key=None):
+              key=True, public_key=None, proof=None):
         from cryptography.hazmat.primitives.asymmetric import ec
 
         from gateway import enrollment_phone
@@ -156,13 +156,14 @@ class Enrollment:
             self.store, self.clock, self.svc.catalogue, self.bus,
             token=None if code else qrcodes.token_for(SECRET, self.id, 0), code=code, via=via,
             device=device, decisions=[self.decision()] if decisions is None else decisions,
-            where=Requester("unknown", "unknown", "198.51.100.0/24", None, None))
+            where=Requester("unknown", "unknown", "198.51.100.0/24", None, None), proof=proof)
 
     def approve(self, number):
         from gateway import enrollment
 
-        return enrollment.approve(self.store, self.clock, self.bus, offer_id=self.id,
-                                  session_hash=self.session_hash, number=number)
+        return enrollment.approve(self.store, self.clock, self.bus, self.svc.catalogue,
+                                  offer_id=self.id, session_hash=self.session_hash,
+                                  number=number)
 
     def deny(self):
         from gateway import enrollment

@@ -38,6 +38,7 @@ from gateway.consent.ledger import (
     OS_PERMISSIONS,
     ConsentEvent,
     count_events,
+    check as check_decision,
     get_event,
     history,
     on_withdrawal,
@@ -70,7 +71,7 @@ from gateway.consent.state import ConsentStatus, derive, is_granted, require, st
 __all__ = [
     "CLIENT_CLOCK_SKEW", "DECISIONS", "GENESIS", "METHODS", "OS_PERMISSIONS", "ChainHead",
     "ChainReport", "ConsentEvent", "ConsentRequired", "ConsentStatus", "NoSuchDevice",
-    "Notice", "NothingToWithdraw", "PolicyNotCurrent", "PolicyVersion",
+    "Notice", "check_decision", "NothingToWithdraw", "PolicyNotCurrent", "PolicyVersion",
     "UnknownPolicyVersion", "UnknownPurpose", "acknowledge_policy", "chain_head",
     "count_events", "current_policy", "derive", "event_hash", "get_event", "get_policy",
     "history", "is_granted", "list_policies", "notice", "notice_text", "on_publish",

@@ -76,19 +76,18 @@ def _last_decision(connection: Connection, user_id: str, device_id: str, purpose
         .order_by(consent_events.c.seq.desc()).limit(1)).first()
 
 
-def record(
-    connection: Connection, clock: Clock, catalogue: Catalogue, *, user_id: str,
-    device_id: str, purpose: str, decision: str, policy_version: str, notice_hash: str,
-    language: str = "en", method: str = "in_app_dialog", os_permission: str | None = None,
-    app_version: str | None = None, client_time: datetime | None = None,
-) -> ConsentEvent:
-    """Append one decision to the ledger inside an open write transaction.
+def check(
+    connection: Connection, clock: Clock, catalogue: Catalogue, *, purpose: str,
+    decision: str, policy_version: str, notice_hash: str, language: str = "en",
+    method: str = "in_app_dialog", os_permission: str | None = None,
+    client_time: datetime | None = None,
+) -> tuple[str, datetime | None]:
+    """Check one decision as ``record`` would, writing nothing; return its language and
+    client time as they would be recorded. Used to refuse at once a decision that will be
+    recorded later (as a phone's, when the desktop approves it).
 
-    Raises ``UnknownPurpose``, ``UnknownPolicyVersion``, ``PolicyNotCurrent`` (the
-    version is not in effect, or a newer one in effect changed the purpose),
-    ``NothingToWithdraw`` (a withdrawal without a grant), and ``InvalidRequest`` (an
-    unknown decision, method, language or OS permission state, a notice hash that is
-    not the one served, or a client time in the future).
+    Raises what ``record`` raises, except ``NothingToWithdraw`` (that depends on the
+    device's own history, checked when the decision is recorded).
     """
     purpose_ = catalogue.get(purpose)
     if decision not in DECISIONS:
@@ -116,6 +115,28 @@ def record(
     if notice_hash != notice(purpose_, policy, language).hash:
         raise InvalidRequest("notice_hash is not the hash of the notice served for this "
                              "purpose, policy version and language", field="notice_hash")
+    return language, client_time
+
+
+def record(
+    connection: Connection, clock: Clock, catalogue: Catalogue, *, user_id: str,
+    device_id: str, purpose: str, decision: str, policy_version: str, notice_hash: str,
+    language: str = "en", method: str = "in_app_dialog", os_permission: str | None = None,
+    app_version: str | None = None, client_time: datetime | None = None,
+) -> ConsentEvent:
+    """Append one decision to the ledger inside an open write transaction.
+
+    Raises ``UnknownPurpose``, ``UnknownPolicyVersion``, ``PolicyNotCurrent`` (the
+    version is not in effect, or a newer one in effect changed the purpose),
+    ``NothingToWithdraw`` (a withdrawal without a grant), and ``InvalidRequest`` (an
+    unknown decision, method, language or OS permission state, a notice hash that is
+    not the one served, or a client time in the future).
+    """
+    language, client_time = check(
+        connection, clock, catalogue, purpose=purpose, decision=decision,
+        policy_version=policy_version, notice_hash=notice_hash, language=language,
+        method=method, os_permission=os_permission, client_time=client_time)
+    now = clock.now()
     if decision == "withdrawn":
         last = _last_decision(connection, user_id, device_id, purpose)
         if last is None or last.decision != "granted":

@@ -21,8 +21,12 @@ enrollments = Table(
     Column("code_hash", String(64), nullable=False),
     Column("code_failures", Integer, nullable=False, default=0),
     # The claiming phone: what it says about itself, coarsely where it is, and its secret.
-    Column("device_id", String(32)),  # the id the device will have (its consents name it)
+    # The existing device the phone proved to be (its own key signed the claim), else
+    # empty until approval mints the new device's id: a claim never names a device.
+    Column("device_id", String(32)),
     Column("device", JSON),  # app_device_id, model, os, os_version, app_version, public_key
+    # The phone's consent decisions, pending: written to the ledger only at approval.
+    Column("consents", JSON),
     Column("network", String(64)),
     Column("place", String(128)),
     Column("via", String(16)),

@@ -141,8 +141,9 @@ def qr_png(offer_id: str):
            errors=(404, 409, 410))
 def approve(offer_id: str, body: NumberIn):
     svc = services()
-    found = enrollment.approve(svc.store, svc.clock, svc.events, offer_id=offer_id,
-                               session_hash=_session_hash(), number=body.number, ip=client_ip())
+    found = enrollment.approve(svc.store, svc.clock, svc.events, svc.catalogue,
+                               offer_id=offer_id, session_hash=_session_hash(),
+                               number=body.number, ip=client_ip())
     announcements.phone_connected(svc.store, svc.clock, user_id=found.user_id,
                                   model=(found.device or {}).get("model", "A phone"),
                                   notice_id=found.id)
@@ -195,8 +196,8 @@ def claim(body: ClaimIn):
     decisions = [enrollment_phone.Decision(**d.model_dump()) for d in body.consents]
     claimed = enrollment_phone.claim(
         svc.store, svc.clock, svc.catalogue, svc.events, token=body.token, code=body.code,
-        via=body.via,
-        device=description_of(body.device), decisions=decisions, where=where)
+        via=body.via, device=description_of(body.device), decisions=decisions, where=where,
+        proof=body.device_proof)
     found = claimed.offer
     out = ClaimOut(
         id=found.id, state=found.state, number=found.number, expires_at=found.expires_at,

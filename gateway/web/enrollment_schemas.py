@@ -75,7 +75,14 @@ class ClaimIn(Model):
     code: str | None = Field(default=None, min_length=1, max_length=16)
     via: Literal["link", "app_camera", "typed_code"] = "link"
     device: DeviceIn
-    consents: list[DecisionIn] = Field(default_factory=list, max_length=16)
+    consents: list[DecisionIn] = Field(
+        default_factory=list, max_length=16,
+        description="Kept with the offer; recorded for the device only when approved")
+    device_proof: str | None = Field(
+        default=None, max_length=4096,
+        description="Needed only when device.device_id is already one of the user's devices: "
+                    "an ES256 JWT signed with that device's registered key, with aud "
+                    "`enrollment`, act `enroll`, sub the device_id, iat and a unique jti")
 
     @model_validator(mode="after")
     def one_way_in(self):

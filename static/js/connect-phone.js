@@ -15,8 +15,15 @@
   const camera = catalogue.purposes.find((p) => p.name === "camera");
   let decisions = null;
 
+  const jti = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
   async function claim() {
-    const body = { device: await Companion.deviceDescription(), consents: decisions || [] };
+    const device = await Companion.deviceDescription();
+    // A phone that was connected before is that device again only with its own key's proof;
+    // for a new phone the gateway ignores it.
+    const device_proof = await Companion.signProof(
+      { act: "enroll", sub: device.device_id, iat: Math.floor(Date.now() / 1000), jti: jti() }, "enrollment");
+    const body = { device, device_proof, consents: decisions || [] };
     if (token) { body.token = token; body.via = "link"; } else { body.code = $("code").value; }
     say("Connecting…");
     const response = await fetch("/api/v1/enrollments/claim", {

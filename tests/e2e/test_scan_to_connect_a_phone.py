@@ -27,20 +27,26 @@ def gateway(settings):
         yield app, base_url
 
 
+def desktop_offers(browser, base_url):
+    """The signed-in desktop's connect page showing a fresh code; the page and its link."""
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desktop.goto(f"{base_url}/sign-in?next=/connect")
+    desktop.fill("#username", "alice")
+    desktop.fill("#password", "correct horse battery")
+    desktop.click("button[type=submit]")
+    desktop.wait_for_url(f"{base_url}/connect")
+    desktop.get_by_role("button", name="Connect a phone").click()
+    expect(desktop.locator("#code")).to_have_text(CODE)
+    expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+    link = decode_qr(desktop)
+    assert link.startswith(f"{base_url}/c/")
+    return desktop, link
+
+
 def test_a_signed_in_desktop_connects_a_phone_by_scanning(gateway):
     app, base_url = gateway
     with chromium() as browser:
-        desktop = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        desktop.goto(f"{base_url}/sign-in?next=/connect")
-        desktop.fill("#username", "alice")
-        desktop.fill("#password", "correct horse battery")
-        desktop.click("button[type=submit]")
-        desktop.wait_for_url(f"{base_url}/connect")
-        desktop.get_by_role("button", name="Connect a phone").click()
-        expect(desktop.locator("#code")).to_have_text(CODE)
-        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
-        link = decode_qr(desktop)
-        assert link.startswith(f"{base_url}/c/")
+        desktop, link = desktop_offers(browser, base_url)
 
         phone = browser.new_context(**PHONE).new_page()
         phone.goto(link)
@@ -62,6 +68,37 @@ def test_a_signed_in_desktop_connects_a_phone_by_scanning(gateway):
         decided = consent.history(connection, user_id=_alice(app))
     assert [(e.purpose, e.decision, e.method) for e in decided] == [
         ("camera", "granted", "enrollment")]
+
+
+def test_a_phone_that_was_connected_before_reconnects_as_the_same_device(gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        phone = browser.new_context(**PHONE).new_page()
+        phone.goto(f"{base_url}/app/sign-in")
+        phone.fill("#username", "alice")
+        phone.fill("#password", "correct horse battery")
+        phone.click("button[type=submit]")
+        phone.wait_for_url(f"{base_url}/app/")
+        before = _devices(app)
+
+        desktop, link = desktop_offers(browser, base_url)
+        phone.goto(link)
+        phone.get_by_role("button", name="Allow", exact=True).click()
+        number = phone.locator("#number")
+        expect(number).to_have_text(re.compile(r"^\d\d$"))
+        desktop.get_by_role("button", name=f"Number {number.text_content()}").click()
+        desktop.get_by_role("button", name="Approve").click()
+        expect(phone.locator("#status")).to_have_text("Connected. This phone is signed in.")
+
+    assert [(d.id, d.public_key) for d in _devices(app)] == [
+        (d.id, d.public_key) for d in before]
+    assert len(before) == 1
+
+
+def _devices(app):
+    from gateway import devices
+
+    return devices.list_devices(app.extensions["gateway"].store, _alice(app))
 
 
 def _alice(app) -> str:
