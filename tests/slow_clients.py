@@ -93,3 +93,66 @@ def close_all(held: list[socket.socket]) -> None:
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def hold(address: Address, idle_count: int, slow_count: int, seconds: float, ready, report
+         ) -> None:
+    """Keep *idle_count* silent and *slow_count* slowloris connections open for *seconds*,
+    as an attacker would: a slowloris one sends another header line every second, and
+    one the server closes (or refuses) is opened again at once. Sets *ready* once all are
+    open; puts (reopened, fewest held, most held) on *report* at the end. Meant to run in
+    a process of its own, so that it does not slow the measuring client down."""
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    kinds: dict[socket.socket, str] = {}
+
+    def open_one(kind: str) -> None:
+        try:
+            sock = (idle if kind == "idle" else slowloris)(address, 1)[0]
+        except OSError:
+            return  # tried again on the next turn
+        sock.setblocking(False)
+        kinds[sock] = kind
+        selector.register(sock, selectors.EVENT_READ)
+
+    def drop(sock: socket.socket) -> None:
+        selector.unregister(sock)
+        del kinds[sock]
+        sock.close()
+
+    wanted = {"idle": idle_count, "slow": slow_count}
+    for kind, count in wanted.items():
+        for _ in range(count):
+            open_one(kind)
+    ready.set()
+    reopened, fewest, most = 0, len(kinds), len(kinds)
+    deadline = time.monotonic() + seconds
+    next_drip = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        for key, _ in selector.select(0.1):
+            sock = key.fileobj
+            try:
+                sock.recv(65536)  # an answer (503) or the end: either way, it is closed
+            except BlockingIOError:
+                continue
+            except OSError:
+                pass
+            drop(sock)
+        if time.monotonic() >= next_drip:
+            next_drip += 1.0
+            for sock in [s for s, kind in kinds.items() if kind == "slow"]:
+                try:
+                    sock.send(b"X-Slow: 1\r\n")
+                except OSError:
+                    drop(sock)
+        fewest = min(fewest, len(kinds))
+        for kind, count in wanted.items():
+            missing = count - sum(1 for k in kinds.values() if k == kind)
+            for _ in range(missing):
+                open_one(kind)
+                reopened += 1
+        most = max(most, len(kinds))
+    for sock in list(kinds):
+        drop(sock)
+    report.put((reopened, fewest, most))

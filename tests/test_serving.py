@@ -19,7 +19,8 @@ from gateway import accounts, create_app
 from gateway.settings import Settings
 from tests.cluster import Cluster
 from tests import slow_clients
-from tests.qr_client import PASSWORD, WAIT, EventStream, proof, sign_in_phone, start_login
+from tests.qr_client import (PASSWORD, WAIT, EventStream, complete_login, proof, sign_in_phone,
+                             start_login)
 
 WAITING = 40
 THREADS = 2
@@ -88,30 +89,6 @@ def _address(url: str) -> tuple[str, int]:
     return parts.hostname, parts.port
 
 
-def _qr_login(base: str) -> None:
-    """A whole QR login: a desktop starts it and waits on its events, a phone scans and
-    confirms, the desktop hears it."""
-    phone, desktop = requests.Session(), requests.Session()
-    key = sign_in_phone(phone, base, "alice")
-    login = start_login(desktop, base)
-    stream = EventStream(desktop, f"{base}{login['wait']['events']}")
-    try:
-        assert stream.next()[0] == "pending"
-        token = login["qr"].rsplit("/", 1)[1]
-        scanned = phone.post(f"{base}/api/v1/qr-logins/scan", json={"token": token},
-                             timeout=WAIT)
-        assert scanned.status_code == 200, scanned.text
-        name, data, _ = stream.next()
-        assert name == "scanned"
-        confirmed = phone.post(f"{base}/api/v1/qr-logins/{login['id']}/confirm", timeout=WAIT,
-                               json={"number": data["number"],
-                                     "proof": proof(key, login["id"], data["number"])})
-        assert confirmed.status_code == 200, confirmed.text
-        assert stream.next()[0] == "confirmed"
-    finally:
-        stream.close()
-
-
 def test_browsers_waiting_hold_no_thread_and_each_hears_its_phone(gateway):
     phone = requests.Session()
     key = sign_in_phone(phone, gateway, "alice")
@@ -160,7 +137,7 @@ def test_silent_and_slow_clients_hold_no_thread(guarded):
                    for _ in range(HEALTH_CHECKS)]
         assert [status for status, _ in answers] == [200] * HEALTH_CHECKS
         assert max(ms for _, ms in answers) < FAST_MS, answers
-        _qr_login(guarded)
+        complete_login(guarded, "alice")
     finally:
         slow_clients.close_all(held)
 
