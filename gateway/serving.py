@@ -35,11 +35,16 @@ from gunicorn import util
 from gunicorn.http import wsgi
 from gunicorn.http.body import ChunkedReader, LengthReader
 from gunicorn.http.parser import _DRAIN_MAX_BYTES
+from gunicorn.http2 import negotiation
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 
 PARKED, ANSWERED = "parked", "answered"
 ACCEPTS_PER_TURN = 128  # connections taken from the listen queue per poller wake-up
+# The most a head may take while it is gathered: what nginx passes on by default (a line
+# of 8 KiB at most, 32 KiB in all), so that thousands of heads cost megabytes, not
+# gunicorn's own limit (800 KB each).
+HEAD_LIMIT = 32 * 1024
 _HEAD_ENDS = (b"\r\n\r\n", b"\n\n")  # gunicorn's parser accepts bare LF line ends too
 
 
@@ -94,9 +99,10 @@ class Worker(ThreadWorker):
         self.header_timeout = 5.0
         self.busy_answer = self.too_large_answer = b""
         # Past this a head is refused without a thread (gunicorn's own limits, as its
-        # parser counts them).
-        self.head_limit = (self.cfg.limit_request_line + self.cfg.limit_request_fields
-                           * (self.cfg.limit_request_field_size + 2) + 4)
+        # parser counts them, when they are lower).
+        self.head_limit = min(HEAD_LIMIT, self.cfg.limit_request_line
+                              + self.cfg.limit_request_fields
+                              * (self.cfg.limit_request_field_size + 2) + 4)
 
     def init_process(self) -> None:
         # Imported in the worker, not at module level: gunicorn's master imports this
@@ -135,7 +141,9 @@ class Worker(ThreadWorker):
                 continue
             self.nr_conns += 1
             conn = _Conn(self.cfg, client, address, listener.getsockname())
-            if self.cfg.is_ssl:  # bytes under TLS are not a head: gunicorn's own way
+            # Bytes under TLS are not a head, and HTTP/2 with prior knowledge reads its
+            # preface itself: those go gunicorn's own way.
+            if self.cfg.is_ssl or negotiation.prior_knowledge_allowed(self.cfg, address):
                 client.setblocking(True)
                 self.enqueue_req(conn)
             else:
@@ -152,7 +160,7 @@ class Worker(ThreadWorker):
             self._on_head_bytes(conn, conn.sock, read=False)
 
     def _on_head_bytes(self, conn: _Conn, _sock, read: bool = True) -> None:
-        start = len(conn.head)
+        start = len(conn.head) if read else 0  # not read: the bytes held are all new
         if read:
             try:
                 data = conn.sock.recv(65536)
@@ -192,9 +200,10 @@ class Worker(ThreadWorker):
         """Answer *client* at once and close: no thread, no waiting on it."""
         try:
             client.setblocking(False)
-            try:
-                while client.recv(65536):  # what it sent already: closing on unread
-                    pass                   # bytes would reset the answer away
+            try:  # what it sent already: closing on unread bytes would reset the answer away
+                for _ in range(4):
+                    if not client.recv(65536):
+                        break
             except (BlockingIOError, InterruptedError):
                 pass
             client.send(answer)
@@ -218,6 +227,9 @@ class Worker(ThreadWorker):
 
     def on_client_socket_readable(self, conn, client) -> None:
         """A kept-alive connection's next request is starting: gather its head too."""
+        if self.cfg.is_ssl:
+            super().on_client_socket_readable(conn, client)
+            return
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
         self._gather(conn)

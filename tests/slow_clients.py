@@ -50,12 +50,14 @@ def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     """Read one HTTP/1.1 answer with a Content-Length: status, headers (lower-case
     names), body. Raises ConnectionError if the connection ends first."""
     data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
+    while not data.endswith(b"\r\n\r\n"):
+        # Peeked first, so that no byte of the answer after this one is taken.
+        seen = sock.recv(65536, socket.MSG_PEEK)
+        if not seen:
             raise ConnectionError(f"connection closed after {data!r}")
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
+        end = (data[-3:] + seen).find(b"\r\n\r\n")
+        data += sock.recv(len(seen) if end == -1 else end + 4 - len(data[-3:]))
+    head, body = data[:-4], b""
     lines = head.decode("latin-1").split("\r\n")
     headers = {}
     for line in lines[1:]:
@@ -63,7 +65,7 @@ def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
         headers[name.strip().lower()] = value.strip()
     length = int(headers.get("content-length", "0"))
     while len(body) < length:
-        chunk = sock.recv(65536)
+        chunk = sock.recv(length - len(body))
         if not chunk:
             raise ConnectionError("connection closed inside the body")
         body += chunk
