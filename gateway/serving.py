@@ -54,16 +54,17 @@ def _head_complete(data: bytearray, start: int) -> bool:
     return any(data.find(end, since) != -1 for end in _HEAD_ENDS)
 
 
-def plain_answer(status: int, reason: str, slug: str, title: str) -> bytes:
+def plain_answer(status: int, reason: str, slug: str, title: str, *extra: str) -> bytes:
     """A whole HTTP/1.1 problem answer (RFC 9457, the gateway's one error shape) that
-    closes its connection, for the worker to send where no request reaches the app."""
+    closes its connection, for the worker to send where no request reaches the app;
+    *extra* are more header lines."""
     from gateway.web.problems import MEDIA_TYPE, problem_type
 
     body = json.dumps({"type": problem_type(slug), "title": title, "status": status,
                        "detail": title}).encode("utf-8")
     head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {MEDIA_TYPE}\r\n"
             f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n"
-            f"Retry-After: 1\r\nConnection: close\r\n\r\n")
+            + "".join(f"{line}\r\n" for line in extra) + "Connection: close\r\n\r\n")
     return head.encode("ascii") + body
 
 
@@ -114,7 +115,8 @@ class Worker(ThreadWorker):
         self.hub, self.stream_key = StreamHub(), STREAM_KEY
         self.header_timeout = Settings.header_timeout_seconds  # until the app is loaded
         self.busy_answer = plain_answer(503, "Service Unavailable", "server-busy",
-                                        "The server holds all the connections it can")
+                                        "The server holds all the connections it can",
+                                        "Retry-After: 1")
         self.too_large_answer = plain_answer(431, "Request Header Fields Too Large",
                                              "headers-too-large",
                                              "The request line and headers are too large")
