@@ -135,6 +135,11 @@ class Settings:
     max_body_bytes: int = _setting(
         1_048_576, _positive_int, "Largest request body accepted, in bytes."
     )
+    header_timeout_seconds: float = _setting(
+        5.0, _positive_float,
+        "Longest the run command's server waits for a request's head (line and headers); "
+        "a connection still incomplete then is closed.",
+    )
     sign_in_limit: str = _setting(
         "10 per minute", _text, "Rate limit on sign-in per account and per client address."
     )

@@ -162,15 +162,17 @@ class Cluster:
         if done.returncode != 0:
             raise RuntimeError(f"flask init failed:\n{done.stderr[-3000:]}")
 
-    def gateway(self, name: str, *, port: int | None = None,
-                threads: int | None = None) -> Instance:
+    def gateway(self, name: str, *, port: int | None = None, threads: int | None = None,
+                connections: int | None = None) -> Instance:
         """Start a gateway instance with the run command's gunicorn settings (another number
-        of threads when asked); ``ready()`` waits for it."""
+        of threads, or of connections held, when asked); ``ready()`` waits for it."""
         port = port or free_port()
         command = [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
                    "--bind", f"127.0.0.1:{port}"]
         if threads:
-            command += ["--threads", str(threads), "--worker-connections", str(threads + 100)]
+            command += ["--threads", str(threads)]
+        if threads or connections:
+            command += ["--worker-connections", str(connections or threads + 100)]
         return Instance(self.start(name, command + ["wsgi:app"]), f"http://127.0.0.1:{port}")
 
     def worker(self, name: str) -> Process:

@@ -11,6 +11,7 @@ import time
 import uuid
 
 import jwt
+import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway.keys import public_jwk
@@ -89,3 +90,27 @@ def status(desktop, base: str, login_id: str) -> dict:
     response = desktop.get(f"{base}/api/v1/qr-logins/{login_id}", timeout=WAIT)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def complete_login(base: str, username: str) -> None:
+    """A whole QR login: a desktop starts it and waits on its events, a phone scans and
+    confirms, the desktop hears it."""
+    phone, desktop = requests.Session(), requests.Session()
+    key = sign_in_phone(phone, base, username)
+    login = start_login(desktop, base)
+    stream = EventStream(desktop, f"{base}{login['wait']['events']}")
+    try:
+        assert stream.next()[0] == "pending"
+        token = login["qr"].rsplit("/", 1)[1]
+        scanned = phone.post(f"{base}/api/v1/qr-logins/scan", json={"token": token},
+                             timeout=WAIT)
+        assert scanned.status_code == 200, scanned.text
+        name, data, _ = stream.next()
+        assert name == "scanned"
+        confirmed = phone.post(f"{base}/api/v1/qr-logins/{login['id']}/confirm", timeout=WAIT,
+                               json={"number": data["number"],
+                                     "proof": proof(key, login["id"], data["number"])})
+        assert confirmed.status_code == 200, confirmed.text
+        assert stream.next()[0] == "confirmed"
+    finally:
+        stream.close()

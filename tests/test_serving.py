@@ -1,11 +1,16 @@
 """The run command's gunicorn worker (gateway/serving.py) on the embedded default, SQLite
 and no Redis: a browser waiting on its QR login holds no server thread, so a gateway with
 two threads keeps forty browsers waiting, answers everyone else, and each waiting browser
-still hears its phone."""
+still hears its phone. Nor does a client that sends nothing or half a request: with two
+threads, hundreds of them leave /healthz and a QR login as fast as ever, a head still
+incomplete after the header timeout is closed, and past the bound on connections held a
+new one is refused at once (503) instead of waiting."""
 
 from __future__ import annotations
 
+import socket
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -13,14 +18,21 @@ import requests
 from gateway import accounts, create_app
 from gateway.settings import Settings
 from tests.cluster import Cluster
-from tests.qr_client import PASSWORD, WAIT, EventStream, proof, sign_in_phone, start_login
+from tests import slow_clients
+from tests.qr_client import (PASSWORD, WAIT, EventStream, complete_login, proof, sign_in_phone,
+                             start_login)
 
 WAITING = 40
 THREADS = 2
+IDLE, SLOWLORIS, SLOW_SECOND = 200, 90, 10  # clients holding connections, each kind
+HEALTH_CHECKS = 20
+FAST_MS = 1000.0  # loose on a shared machine: without the fix /healthz never answers
+STRICT_BOUND = 20  # connections held by the strict instance
+STRICT_TIMEOUT = 1.0  # its header timeout, seconds
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
+def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("serving")
     cluster = Cluster(folder, f"sqlite:///{folder / 'gateway.sqlite3'}", "",
                       GATEWAY_RATE_LIMITS_ENABLED="false")
@@ -31,13 +43,50 @@ def gateway(tmp_path_factory):
         svc = app.extensions["gateway"]
         accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
                              password=PASSWORD)
-        instance = cluster.gateway("gateway", port=cluster.public_port, threads=THREADS)
-        cluster.ready(instance)
-        yield instance.url
+        yield cluster
     finally:
         cluster.close()
         if app is not None:
             app.extensions["gateway"].store.dispose()
+
+
+@pytest.fixture(scope="module")
+def gateway(cluster):
+    instance = cluster.gateway("gateway", port=cluster.public_port, threads=THREADS)
+    cluster.ready(instance)
+    return instance.url
+
+
+@pytest.fixture(scope="module")
+def guarded(cluster):
+    """An instance as the run command starts it (push worker inside), with two threads
+    and room for the slow clients; their heads would time out only after the test."""
+    cluster.env.update(GATEWAY_HEADER_TIMEOUT_SECONDS="60", GATEWAY_PUSH_WORKER="embedded")
+    try:
+        instance = cluster.gateway("guarded", threads=THREADS,
+                                   connections=IDLE + SLOWLORIS + SLOW_SECOND + 100)
+    finally:
+        cluster.env.update(GATEWAY_PUSH_WORKER="external")
+        del cluster.env["GATEWAY_HEADER_TIMEOUT_SECONDS"]
+    cluster.ready(instance)
+    return instance.url
+
+
+@pytest.fixture(scope="module")
+def strict(cluster):
+    """An instance holding few connections, with a short header timeout."""
+    cluster.env["GATEWAY_HEADER_TIMEOUT_SECONDS"] = str(STRICT_TIMEOUT)
+    try:
+        instance = cluster.gateway("strict", threads=THREADS, connections=STRICT_BOUND)
+    finally:
+        del cluster.env["GATEWAY_HEADER_TIMEOUT_SECONDS"]
+    cluster.ready(instance)
+    return instance.url
+
+
+def _address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname, parts.port
 
 
 def test_browsers_waiting_hold_no_thread_and_each_hears_its_phone(gateway):
@@ -74,3 +123,104 @@ def test_browsers_waiting_hold_no_thread_and_each_hears_its_phone(gateway):
     finally:
         for stream in streams:
             stream.close()
+
+
+def test_silent_and_slow_clients_hold_no_thread(guarded):
+    address = _address(guarded)
+    held = []
+    try:
+        held += slow_clients.idle(address, IDLE)
+        held += slow_clients.slowloris(address, SLOWLORIS)
+        held += slow_clients.slow_second_request(address, SLOW_SECOND)
+        # A hundred and fifty times the threads, and every one of them still open.
+        answers = [slow_clients.timed_get(address, "/healthz", timeout=5)
+                   for _ in range(HEALTH_CHECKS)]
+        assert [status for status, _ in answers] == [200] * HEALTH_CHECKS
+        assert max(ms for _, ms in answers) < FAST_MS, answers
+        complete_login(guarded, "alice")
+    finally:
+        slow_clients.close_all(held)
+
+
+def _closed_by_server(sock: socket.socket, deadline: float) -> bool:
+    sock.settimeout(max(0.01, deadline - time.monotonic()))
+    try:
+        return sock.recv(1) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_past_the_bound_a_new_connection_is_refused_at_once(strict):
+    address = _address(strict)
+    held = []
+    try:
+        held += slow_clients.idle(address, STRICT_BOUND - 4)
+        # The listen queue is first come, first served: these are held before the next.
+        held += slow_clients.slowloris(address, 4)
+        status, ms = slow_clients.timed_get(address, "/healthz", timeout=5)
+        assert status == 503 and ms < FAST_MS, (status, ms)
+    finally:
+        slow_clients.close_all(held)
+
+
+def _served_again(address, seconds: float = 10) -> bool:
+    """Whether /healthz answers 200 within *seconds*: connections a test closed on its side
+    leave the server's count once it notices."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if slow_clients.timed_get(address, "/healthz", timeout=5)[0] == 200:
+            return True
+    return False
+
+
+def test_a_head_still_incomplete_after_the_header_timeout_is_closed(strict):
+    address = _address(strict)
+    assert _served_again(address)
+    held = []
+    try:
+        held += slow_clients.idle(address, 5)
+        held += slow_clients.slowloris(address, 5)
+        opened = time.monotonic()
+        # The poller looks once a second; the rest is room for a busy machine. Without a
+        # header timeout, gunicorn closes a silent one after 10 s, a slow one never.
+        deadline = opened + STRICT_TIMEOUT + 5
+        assert all(_closed_by_server(sock, deadline) for sock in held)
+        # The connections are free again for everyone else.
+        assert slow_clients.timed_get(address, "/healthz", timeout=5)[0] == 200
+    finally:
+        slow_clients.close_all(held)
+
+
+def test_a_refused_body_closes_the_connection_and_says_so(gateway):
+    """A 413 leaves the body unread; the connection cannot carry another request, and the
+    answer says so instead of announcing keep-alive."""
+    with socket.create_connection(_address(gateway), timeout=WAIT) as sock:
+        sock.sendall(b"POST /api/v1/qr-logins HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n")
+        status, headers, body = slow_clients.read_answer(sock)
+        assert status == 413 and headers["content-type"] == "application/problem+json"
+        assert headers["connection"] == "close"
+        assert _closed_by_server(sock, time.monotonic() + 3)
+
+
+def test_a_head_too_large_is_refused_without_a_thread(strict):
+    assert _served_again(_address(strict))
+    with socket.create_connection(_address(strict), timeout=WAIT) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"a" * 40_000)
+        status, headers, body = slow_clients.read_answer(sock)
+        assert status == 431 and headers["content-type"] == "application/problem+json"
+        assert b"headers-too-large" in body and headers["connection"] == "close"
+
+
+def test_pipelined_and_kept_alive_requests_are_all_answered(gateway):
+    """Heads read ahead with an earlier request, or arriving in pieces on a kept-alive
+    connection, reach the app whole."""
+    with socket.create_connection(_address(gateway), timeout=WAIT) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 2 + b"GET /healthz HT")
+        assert slow_clients.read_answer(sock)[0] == 200
+        assert slow_clients.read_answer(sock)[0] == 200
+        sock.sendall(b"TP/1.1\r\nHost: x\r\n")
+        sock.sendall(b"\r\n")
+        assert slow_clients.read_answer(sock)[0] == 200
