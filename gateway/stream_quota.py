@@ -101,6 +101,11 @@ class StreamQuota:
             self._addresses[bucket] += 1
             return Slot(self, flow, bucket)
 
+    def lower_total(self, most: int) -> None:
+        """Keep the bound in all at *most* if it was higher (the server holds no more)."""
+        with self._lock:
+            self.total = max(1, min(self.total, most))
+
     def _release(self, slot: Slot) -> None:
         with self._lock:
             if not slot._held:

@@ -28,6 +28,15 @@ def quota(app: Flask) -> StreamQuota:
     return app.extensions[QUOTA]
 
 
+def fit_to_server(app: Flask, *, parks: bool, connections: int, threads: int) -> int:
+    """Lower the application's bound in all to what its server holds without starving the
+    other requests: its bound on parked streams (*connections*) when it parks them, else
+    half its *threads*, since each stream then holds one. Returns the bound in force."""
+    found = quota(app)
+    found.lower_total(connections if parks else threads // 2)
+    return found.total
+
+
 def init_app(app: Flask) -> None:
     settings = app.extensions["gateway"].settings
     app.extensions[QUOTA] = StreamQuota(per_flow=settings.streams_per_flow,

@@ -213,7 +213,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as folder, \
             fresh_schema(database) as url, \
             PushService(delay=0.05, verify_every=VERIFY_EVERY) as service:
-        cluster = Cluster(Path(folder), url, redis_url, GATEWAY_RATE_LIMITS_ENABLED="false")
+        # Every browser comes from 127.0.0.1: its streams per address raised to them all.
+        cluster = Cluster(Path(folder), url, redis_url, GATEWAY_RATE_LIMITS_ENABLED="false",
+                          GATEWAY_STREAMS_PER_ADDRESS=str(OTHERS + 10))
         app = None
         try:
             cluster.init()
