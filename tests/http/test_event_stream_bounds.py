@@ -179,3 +179,21 @@ def test_the_offer_streams_of_both_sides_are_bounded(bounded):
     open_stream(phone, claimed["wait"]["events"])  # the phone's side is a flow of its own
     refused(phone.get(claimed["wait"]["events"]), 429, "too-many-streams")
     assert len(quota(app)) == 2
+
+
+def test_the_total_is_lowered_to_what_the_server_holds(bounded):
+    from gateway.web.streams import fit_to_server
+
+    parking = bounded(streams_total=1500)
+    assert fit_to_server(parking, parks=True, connections=102, threads=2) == 102
+    threaded = bounded(streams_total=1500)  # each stream holds a thread: half of them
+    assert fit_to_server(threaded, parks=False, connections=2000, threads=64) == 32
+    small = bounded(streams_total=10)  # a bound set lower stays
+    assert fit_to_server(small, parks=True, connections=2000, threads=64) == 10
+    one = bounded(streams_total=10)
+    assert fit_to_server(one, parks=False, connections=2000, threads=1) == 1
+    desktop = browser(threaded)
+    for number in range(32):
+        other = browser(threaded, f"198.51.100.{number + 1}")
+        open_stream(other, start(other)["wait"]["events"])
+    refused(desktop.get(start(desktop)["wait"]["events"]), 503, "streams-full")
