@@ -165,8 +165,9 @@ class Settings:
     )
     streams_total: int = _setting(
         1500, _positive_int, "Most event streams one gateway process keeps open (each instance "
-        "counts its own); past it, 503. Keep it below gunicorn's worker_connections (2000), "
-        "or below its threads where streams hold a thread (TLS terminated by gunicorn)."
+        "counts its own); past it, 503. The run command's worker lowers it to the streams it "
+        "parks, or to half its threads where each stream holds one; under another WSGI "
+        "server keep it below that server's threads."
     )
     geoip_database: str = _setting(
         "", _text, "Path of a MaxMind GeoIP2/GeoLite2 City database for coarse places; empty: none."

@@ -264,8 +264,11 @@ async def hold_stream(session, base, ready: asyncio.Event, stop: asyncio.Event, 
 async def measure_one(session, base, phone_headers, key) -> tuple[float, float]:
     login, secret = await start_login(session, base)
     token = login["qr"].rsplit("/", 1)[1]
+    # A stream's connection ends with the stream (the hub closes it), as a browser's
+    # EventSource connection does: not put back in the pool for the next request.
     async with session.get(f"{base}{login['wait']['events']}",
-                           headers={"Cookie": f"gw_qr={secret}"}) as stream:
+                           headers={"Cookie": f"gw_qr={secret}", "Connection": "close"}
+                           ) as stream:
         assert await next_event(stream.content) == "pending"
         async with session.post(f"{base}/api/v1/qr-logins/scan", headers=phone_headers,
                                 json={"token": token}) as response:

@@ -147,7 +147,10 @@ async def measure_one(session, waits_on: str, acts_on: str, phone: dict, key) ->
     """Desktop waiting on *waits_on*, phone on *acts_on*: ms from the confirm's answer (and
     from its sending) to the desktop's ``confirmed`` event."""
     login, cookie = await start_login(session, waits_on)
-    async with session.get(f"{waits_on}{login['wait']['events']}", headers=cookie) as stream:
+    # A stream's connection ends with the stream (the hub closes it), as a browser's
+    # EventSource connection does: not put back in the pool for the next request.
+    async with session.get(f"{waits_on}{login['wait']['events']}",
+                           headers={**cookie, "Connection": "close"}) as stream:
         assert await next_event(stream.content) == "pending"
         async with session.post(f"{acts_on}/api/v1/qr-logins/scan", headers=phone,
                                 json={"token": login["qr"].rsplit("/", 1)[1]}) as response:
