@@ -10,11 +10,13 @@ from typing import Any
 
 
 class GatewayError(Exception):
-    """Base of every error a client can cause. Subclasses set status, slug and title."""
+    """Base of every error a client can cause. Subclasses set status, slug and title, and
+    ``retry_after`` (seconds) when trying again later may succeed."""
 
     status = 400
     slug = "bad-request"
     title = "Bad request"
+    retry_after: int | None = None
 
     def __init__(self, detail: str | None = None, **extensions: Any) -> None:
         super().__init__(detail or self.title)

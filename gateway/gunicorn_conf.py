@@ -41,9 +41,16 @@ def on_starting(server) -> None:
 
 def post_worker_init(worker) -> None:
     """Start the push delivery worker and the daily retention purge beside the web server,
-    in this one process."""
+    in this one process; keep its event streams within what this worker serves."""
     from gateway.housekeeping import Housekeeper
     from gateway.cli.push import start_embedded
+    from gateway.web.streams import fit_to_server
+
+    # Past its bound on parked streams, or over TLS it terminates itself, each stream would
+    # hold one of the worker's threads: GATEWAY_STREAMS_TOTAL is lowered to fit.
+    fit_to_server(worker.wsgi, threads=worker.cfg.threads,
+                  parks=getattr(worker, "hub", None) is not None and not worker.cfg.is_ssl,
+                  connections=worker.cfg.worker_connections)
 
     start_embedded(worker.wsgi)
     Housekeeper(worker.wsgi).start()

@@ -159,6 +159,21 @@ class Settings:
     qr_code_limit: str = _setting(
         "10 per minute", _text, "Rate limit on typed-code attempts, per device and per address."
     )
+    streams_per_flow: int = _setting(
+        4, _positive_int, "Most event streams open at once on one QR login or offer (per side); "
+        "past it the stream is refused with 429 and the page waits with the long poll."
+    )
+    streams_per_address: int = _setting(
+        50, _positive_int, "Most event streams open at once from one client address (IPv6: its "
+        "/64), seen through GATEWAY_TRUSTED_PROXIES; past it, 429. Raise it when many "
+        "browsers share one address (an office behind one NAT, a benchmark)."
+    )
+    streams_total: int = _setting(
+        1500, _positive_int, "Most event streams one gateway process keeps open (each instance "
+        "counts its own); past it, 503. The run command's worker lowers it to the streams it "
+        "parks, or to half its threads where each stream holds one; under another WSGI "
+        "server keep it below that server's threads."
+    )
     geoip_database: str = _setting(
         "", _text, "Path of a MaxMind GeoIP2/GeoLite2 City database for coarse places; empty: none."
     )

@@ -4,7 +4,8 @@ two threads keeps forty browsers waiting, answers everyone else, and each waitin
 still hears its phone. Nor does a client that sends nothing or half a request: with two
 threads, hundreds of them leave /healthz and a QR login as fast as ever, a head still
 incomplete after the header timeout is closed, and past the bound on connections held a
-new one is refused at once (503) instead of waiting."""
+new one is refused at once (503) instead of waiting. Streams have bounds (per login, and
+in all no more than the worker parks), so no number of them takes the server down."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ STRICT_TIMEOUT = 1.0  # its header timeout, seconds
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("serving")
+    # Every browser here comes from 127.0.0.1: the streams per address are raised past the
+    # bound in all, which the worker lowers to its parked streams (THREADS + 100).
     cluster = Cluster(folder, f"sqlite:///{folder / 'gateway.sqlite3'}", "",
-                      GATEWAY_RATE_LIMITS_ENABLED="false")
+                      GATEWAY_RATE_LIMITS_ENABLED="false", GATEWAY_STREAMS_PER_ADDRESS="1000")
     app = None
     try:
         cluster.init()
@@ -224,3 +227,51 @@ def test_pipelined_and_kept_alive_requests_are_all_answered(gateway):
         sock.sendall(b"TP/1.1\r\nHost: x\r\n")
         sock.sendall(b"\r\n")
         assert slow_clients.read_answer(sock)[0] == 200
+
+
+def refused(response, status: int, slug: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith(slug)
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def healthy(gateway) -> list[int]:
+    return [requests.get(f"{gateway}/healthz", timeout=WAIT).status_code for _ in range(10)]
+
+
+def test_one_login_gets_a_handful_of_streams_and_the_server_stays_responsive(gateway):
+    desktop = requests.Session()
+    url = f"{gateway}{start_login(desktop, gateway)['wait']['events']}"
+    streams = [EventStream(desktop, url) for _ in range(4)]
+    try:
+        assert [stream.next()[0] for stream in streams] == ["pending"] * 4
+        for _ in range(200):  # the finding: thousands of streams on one anonymous login
+            refused(desktop.get(url, timeout=WAIT), 429, "too-many-streams")
+        assert healthy(gateway) == [200] * 10
+        start_login(requests.Session(), gateway)  # new logins still start
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+def test_past_the_bound_in_all_streams_are_refused_and_the_server_stays_responsive(gateway):
+    held, answer = [], None
+    try:
+        for _ in range(THREADS + 150):  # more than the worker parks (THREADS + 100)
+            desktop = requests.Session()
+            url = f"{gateway}{start_login(desktop, gateway)['wait']['events']}"
+            answer = desktop.get(url, timeout=(5, 30), stream=True)
+            if answer.status_code != 200:
+                break
+            held.append(answer)  # a browser that keeps its stream open
+        refused(answer, 503, "streams-full")
+        assert len(held) <= THREADS + 100
+        assert healthy(gateway) == [200] * 10
+        assert all(b"event: pending" in next(answer.iter_content(None)) for answer in held)
+    finally:
+        for answer in held:  # (reading the first frames closed most of them already)
+            sock = getattr(getattr(answer.raw, "_connection", None), "sock", None)
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)  # as a browser closing its tab
+            answer.close()

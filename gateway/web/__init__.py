@@ -27,6 +27,7 @@ from gateway.web import (
     push_admin,
     push_send,
     qrlogin,
+    streams,
 )
 
 
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     observe.init_app(app)
     limits.init_app(app)
+    streams.init_app(app)
     for module in (meta, device_auth, browser_auth, admin_users, integrations, pages, privacy,
                    preview, qrlogin, consent, metrics, push, push_send, push_admin, partners,
                    enrollment):

@@ -245,6 +245,7 @@ _STATUS_TEXT = {
     400: "Malformed request", 401: "Not signed in or token not valid", 403: "Not allowed",
     404: "Not found", 409: "Conflict", 410: "Gone", 413: "Body too large",
     415: "Wrong content type", 422: "Fields do not match the schema", 429: "Rate limited",
+    503: "Too busy: try again after Retry-After",
 }
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import Blueprint, request
 
 from gateway import announcements, enrollment, enrollment_phone, useragent
-from gateway.web import qrflows, waiting
+from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import client_ip, services
@@ -91,7 +91,7 @@ def status(offer_id: str):
 
 @bp.get(f"{API}/<offer_id>/events")
 @operation(summary="Server-Sent Events of an offer's state (desktop)", tag="connect a phone",
-           auth="web", produces="text/event-stream", errors=(404,))
+           auth="web", produces="text/event-stream", errors=(404, 429, 503))
 def events(offer_id: str):
     svc = services()
     read = _desktop_reader(offer_id)
@@ -99,7 +99,7 @@ def events(offer_id: str):
     return waiting.sse_response(waiting.stream(
         svc.events, enrollment.channel(offer_id), read,
         lambda: enrollment.expire(svc.store, svc.clock, svc.events, offer_id), svc.clock,
-        DESKTOP_FINAL))
+        DESKTOP_FINAL, slot=streams.claim()))
 
 
 @bp.get(f"{API}/<offer_id>/wait")
@@ -220,7 +220,7 @@ def phone_status(offer_id: str):
 
 @bp.get(f"{API}/<offer_id>/phone/events")
 @operation(summary="Server-Sent Events of a claimed offer (the claiming phone)",
-           tag="connect a phone", produces="text/event-stream", errors=(401, 404))
+           tag="connect a phone", produces="text/event-stream", errors=(401, 404, 429, 503))
 def phone_events(offer_id: str):
     svc = services()
     read = _phone_reader(offer_id)
@@ -228,7 +228,7 @@ def phone_events(offer_id: str):
     return waiting.sse_response(waiting.stream(
         svc.events, enrollment.channel(offer_id), read,
         lambda: enrollment.expire(svc.store, svc.clock, svc.events, offer_id), svc.clock,
-        PHONE_FINAL))
+        PHONE_FINAL, slot=streams.claim()))
 
 
 @bp.get(f"{API}/<offer_id>/phone/wait")

@@ -57,7 +57,10 @@ def problem(status: int, slug: str, title: str, detail: str | None = None, **ext
 
 
 def _from_gateway_error(error: GatewayError) -> Response:
-    return problem(error.status, error.slug, error.title, error.detail, **error.extensions)
+    response = problem(error.status, error.slug, error.title, error.detail, **error.extensions)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _from_http_exception(error: HTTPException) -> Response:

@@ -18,7 +18,7 @@ from gateway import (
 )
 from gateway.errors import InvalidRequest
 from gateway.state_cache import StateCache
-from gateway.web import qrflows, waiting
+from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_device, session_cookie_name, set_session_cookie
 from gateway.web.context import client_ip, services
@@ -136,14 +136,15 @@ def wait(login_id: str, query: WaitQuery):
 
 @bp.get(f"{API}/<login_id>/events")
 @operation(summary="Server-Sent Events of a QR login's state", tag="qr login",
-           produces="text/event-stream", errors=(401, 403, 404))
+           produces="text/event-stream", errors=(401, 403, 404, 429, 503))
 def events(login_id: str):
     svc = services()
     read = _reader(login_id)
     read()  # refuse another browser before the stream starts
     frames = waiting.stream(
         svc.events, qrlogin.channel(login_id), read,
-        lambda: qrlogin.expire(svc.store, svc.clock, svc.events, login_id), svc.clock, FINAL)
+        lambda: qrlogin.expire(svc.store, svc.clock, svc.events, login_id), svc.clock, FINAL,
+        slot=streams.claim())
     return waiting.sse_response(frames)
 
 

@@ -6,6 +6,11 @@ wake-up: an event is only a hint to look again. Only state fields travel (the st
 ``event()``), never a token. A stream sends a heartbeat comment while nothing happens,
 and ends once the flow reaches a final state or runs out of time.
 
+Each stream holds a slot of the process's ``StreamQuota`` (``gateway/stream_quota.py``,
+taken by ``gateway.web.streams.claim`` before it is made) and gives it back as it ends:
+at its final state, when the browser goes (``close`` once started, by the WSGI server or
+the hub), or, for a stream never started, when it is collected.
+
 Under the run command a waiting browser's stream holds no server thread: the request's
 thread writes its first frames and parks it (``gateway/serving.py``, ``parking.py``).
 Served by any other WSGI server, the stream is an iterator that waits on the thread that
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import queue
+import weakref
 from collections.abc import Callable
 from typing import Protocol
 
@@ -23,6 +29,7 @@ from flask import Response, request
 
 from gateway.clock import Clock
 from gateway.events import EventBus
+from gateway.stream_quota import Slot
 
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 1000  # how soon EventSource reconnects after a dropped connection
@@ -55,7 +62,7 @@ class EventStream:
 
     def __init__(self, bus: EventBus, channel: str, read: Callable[[], Waitable],
                  expire: Callable[[], object], clock: Clock, final: tuple[str, ...],
-                 heartbeat: float = HEARTBEAT_SECONDS) -> None:
+                 heartbeat: float = HEARTBEAT_SECONDS, slot: Slot | None = None) -> None:
         self._bus, self._channel, self._read, self._expire = bus, channel, read, expire
         self._clock, self._final, self._heartbeat = clock, final, heartbeat
         self._events: queue.SimpleQueue[dict] = queue.SimpleQueue()
@@ -66,6 +73,9 @@ class EventStream:
         self._status: Waitable | None = None
         self._last: dict | None = None
         self._attached = False
+        # The slot goes back at the end (close), or when the stream is collected: a stream
+        # a server let go of without starting it is never closed after its start.
+        self._release = weakref.finalize(self, slot.release) if slot is not None else None
 
     def put(self, event: dict) -> None:
         """Take an event from the bus (a hint to read the state again)."""
@@ -113,10 +123,14 @@ class EventStream:
         return frames
 
     def close(self) -> None:
-        """Stop listening (the browser went, or the stream ended)."""
+        """Stop listening (the browser went, or the stream ended) and give the stream's
+        slot back. Before ``start`` it does neither: the run command's worker lets go of
+        the response iterator, then starts and parks the stream itself."""
         if self._attached:
             self._attached = False
             self._bus.detach(self._channel, self)
+        if self._status is not None and self._release is not None:
+            self._release()
 
     def _check_done(self) -> None:
         if self._status.state in self._final and not self.done:
@@ -150,9 +164,9 @@ class EventStream:
 
 def stream(bus: EventBus, channel: str, read: Callable[[], Waitable],
            expire: Callable[[], object], clock: Clock, final: tuple[str, ...],
-           heartbeat: float = HEARTBEAT_SECONDS) -> EventStream:
-    """The event stream of one flow (see ``EventStream``)."""
-    return EventStream(bus, channel, read, expire, clock, final, heartbeat)
+           heartbeat: float = HEARTBEAT_SECONDS, slot: Slot | None = None) -> EventStream:
+    """The event stream of one flow (see ``EventStream``), holding *slot* until it ends."""
+    return EventStream(bus, channel, read, expire, clock, final, heartbeat, slot)
 
 
 def sse_response(frames: EventStream) -> Response:

@@ -147,7 +147,10 @@ async def measure_one(session, waits_on: str, acts_on: str, phone: dict, key) ->
     """Desktop waiting on *waits_on*, phone on *acts_on*: ms from the confirm's answer (and
     from its sending) to the desktop's ``confirmed`` event."""
     login, cookie = await start_login(session, waits_on)
-    async with session.get(f"{waits_on}{login['wait']['events']}", headers=cookie) as stream:
+    # A stream's connection ends with the stream (the hub closes it), as a browser's
+    # EventSource connection does: not put back in the pool for the next request.
+    async with session.get(f"{waits_on}{login['wait']['events']}",
+                           headers={**cookie, "Connection": "close"}) as stream:
         assert await next_event(stream.content) == "pending"
         async with session.post(f"{acts_on}/api/v1/qr-logins/scan", headers=phone,
                                 json={"token": login["qr"].rsplit("/", 1)[1]}) as response:
@@ -213,7 +216,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as folder, \
             fresh_schema(database) as url, \
             PushService(delay=0.05, verify_every=VERIFY_EVERY) as service:
-        cluster = Cluster(Path(folder), url, redis_url, GATEWAY_RATE_LIMITS_ENABLED="false")
+        # Every browser comes from 127.0.0.1: its streams per address raised to them all.
+        cluster = Cluster(Path(folder), url, redis_url, GATEWAY_RATE_LIMITS_ENABLED="false",
+                          GATEWAY_STREAMS_PER_ADDRESS=str(OTHERS + 10))
         app = None
         try:
             cluster.init()
