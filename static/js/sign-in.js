@@ -24,7 +24,8 @@ document.getElementById("sign-in").addEventListener("submit", async (event) => {
   const next = new URLSearchParams(location.search).get("next");
   if (body.user.must_change_password) {
     // A one-time password is good for one thing: choosing a real one (then on to `next`).
-    location.assign(`/change-password${next ? `?next=${encodeURIComponent(next)}` : ""}`);
+    const onward = next && new URL(SameOrigin.target(next, location.href)).pathname !== "/change-password";
+    location.assign(`/change-password${onward ? `?next=${encodeURIComponent(next)}` : ""}`);
     return;
   }
   const target = SameOrigin.target(next, null);

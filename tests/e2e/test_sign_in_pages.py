@@ -163,3 +163,33 @@ def test_the_change_password_page_sends_a_signed_out_browser_to_sign_in_and_back
         page.wait_for_url(f"{base_url}/change-password")
         expect(page.locator("#one-time")).to_be_hidden()
         expect(page.locator("#change-password")).to_be_visible()
+
+
+def test_the_companion_sends_a_one_time_password_to_change_it_first(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(f"{base_url}/app/sign-in?next=/app/consents")
+        sign_in(page, "root", ONE_TIME)
+        expect(page.locator("#status")).to_contain_text("still has its one-time password")
+        assert page.evaluate("Companion.signedIn()") is False  # the restricted sign-in ended
+        page.get_by_role("link", name="Choose your own password").click()
+        sign_in(page, "root", ONE_TIME)
+        page.wait_for_url(f"{base_url}/change-password")
+        expect(page.locator("#one-time")).to_be_visible()
+
+
+def test_after_the_change_the_page_follows_next_only_to_the_same_origin(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base_url}/sign-in?next=/%09/other.example/x")
+        sign_in(page, "root", ONE_TIME)
+        page.wait_for_url(f"{base_url}/change-password?next=*")
+        page.evaluate(HOLD_NAVIGATIONS)
+        page.fill("#current", ONE_TIME)
+        page.fill("#new", "my very own password")
+        page.fill("#repeat", "my very own password")
+        page.click("button[type=submit]")
+        expect(page.locator("#status")).to_have_text("Password changed.")
+        assert went(page) == [f"{base_url}/"]
