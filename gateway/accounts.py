@@ -189,10 +189,14 @@ def set_groups(store: Store, clock: Clock, user_id: str, names: tuple[str, ...])
 
 def change_password(
     store: Store, passwords: Passwords, user_id: str, current: str, new: str
-) -> None:
-    """Replace the password after checking the current one. Raises ``InvalidCredentials``
-    when *current* is wrong and ``InvalidRequest`` when *new* is too weak."""
+) -> bool:
+    """Replace the password after checking the current one; returns whether the password
+    replaced was a one-time one. Raises ``InvalidCredentials`` when *current* is wrong and
+    ``InvalidRequest`` when *new* is too weak or the same as *current*."""
     check_strength(new)
+    if new == current:
+        raise InvalidRequest("the new password must differ from the current one",
+                             field="new_password")
     with store.write() as connection:
         row = connection.execute(select(users).where(users.c.id == user_id)).one()
         if not passwords.check(row.password_hash, current):
@@ -202,6 +206,7 @@ def change_password(
             .where(users.c.id == user_id)
             .values(password_hash=passwords.hash(new), must_change_password=False)
         )
+        return row.must_change_password
 
 
 def update_profile(store: Store, user_id: str, **changes: str | None) -> User:

@@ -59,6 +59,7 @@ class DevicePrincipal:
     device_id: str
     family_id: str
     role: str
+    must_change_password: bool = False  # the user still has a one-time password
 
 
 def _issue(
@@ -177,13 +178,16 @@ def authenticate(store: Store, signer: Signer, access_token: str) -> DevicePrinc
     claims = signer.verify(access_token, audience=ACCESS_AUDIENCE, typ=ACCESS_TYPE)
     with store.read() as connection:
         row = connection.execute(
-            select(token_families.c.revoked_at, devices_table.c.revoked_at.label("device_revoked"))
+            select(token_families.c.revoked_at, devices_table.c.revoked_at.label("device_revoked"),
+                   users.c.must_change_password)
             .join(devices_table, devices_table.c.id == token_families.c.device_id)
+            .join(users, users.c.id == devices_table.c.user_id)
             .where(token_families.c.id == claims.get("sid"), devices_table.c.id == claims.get("did"))
         ).first()
     if row is None or row.revoked_at or row.device_revoked:
         raise TokenInvalid("the device or its sign-in was revoked")
-    return DevicePrincipal(claims["sub"], claims["did"], claims["sid"], claims.get("role", "user"))
+    return DevicePrincipal(claims["sub"], claims["did"], claims["sid"], claims.get("role", "user"),
+                           row.must_change_password)
 
 
 def sign_out(store: Store, clock: Clock, family_id: str) -> None:

@@ -79,6 +79,14 @@ class CsrfFailed(Forbidden):
     title = "Missing or wrong CSRF token"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The account still has its one-time password: it may change it and sign out, nothing
+    else, so whoever else saw that password gains nothing by using it."""
+
+    slug = "password-change-required"
+    title = "Change the one-time password first"
+
+
 class NotFound(GatewayError):
     status = 404
     slug = "not-found"

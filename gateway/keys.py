@@ -41,7 +41,7 @@ def public_jwk(public_key: ec.EllipticCurvePublicKey) -> dict:
     return {**jwk, "kid": jwk_thumbprint(jwk), "use": "sig", "alg": "ES256"}
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write *data* as a new 0600 file *path*; raises ``FileExistsError`` if it exists.
 
     The file is written whole under a temporary name and then linked into place, so
@@ -68,7 +68,7 @@ def load_secret(folder: Path, name: str, size: int = 32) -> bytes:
     path = ensure_folder(folder) / f"{name}.key"
     if not path.exists():
         try:
-            _write_private(path, secrets.token_bytes(size))
+            write_private(path, secrets.token_bytes(size))
         except FileExistsError:
             pass
     return path.read_bytes()
@@ -123,7 +123,7 @@ class Keyring:
         )
         # Names sort by creation so the newest key is last.
         path = folder / (name or f"signing-{time.time_ns():020d}.pem")
-        _write_private(path, pem)
+        write_private(path, pem)
         return path
 
     @property

@@ -26,6 +26,7 @@ class WebSession:
     method: str
     expires_at: datetime
     id_hash: str
+    must_change_password: bool = False  # its user still has a one-time password
 
     def csrf_matches(self, presented: str | None) -> bool:
         return bool(presented) and hmac.compare_digest(self.csrf_token, presented)
@@ -60,13 +61,14 @@ def find(store: Store, clock: Clock, session_id: str) -> WebSession | None:
     """The live session with this id, or None (unknown, ended, expired, user disabled)."""
     with store.read() as connection:
         row = connection.execute(
-            select(web_sessions, users.c.role, users.c.disabled_at)
+            select(web_sessions, users.c.role, users.c.disabled_at, users.c.must_change_password)
             .join(users, users.c.id == web_sessions.c.user_id)
             .where(web_sessions.c.id_hash == digest(session_id))
         ).first()
     if row is None or row.revoked_at or row.disabled_at or row.expires_at <= clock.now():
         return None
-    return WebSession(row.user_id, row.role, row.csrf_token, row.method, row.expires_at, row.id_hash)
+    return WebSession(row.user_id, row.role, row.csrf_token, row.method, row.expires_at, row.id_hash,
+                      row.must_change_password)
 
 
 def _end(connection: Connection, now: datetime, session_id: str) -> None:
@@ -81,3 +83,14 @@ def end(store: Store, clock: Clock, session_id: str) -> None:
     """Sign a browser out."""
     with store.write() as connection:
         _end(connection, clock.now(), session_id)
+
+
+def end_others(connection: Connection, clock: Clock, user_id: str, keep_id_hash: str | None) -> int:
+    """End every live session of *user_id* but the one whose id hashes to *keep_id_hash*,
+    inside an open transaction; returns how many ended."""
+    return connection.execute(
+        update(web_sessions)
+        .where(web_sessions.c.user_id == user_id, web_sessions.c.revoked_at.is_(None),
+               web_sessions.c.id_hash != (keep_id_hash or ""))
+        .values(revoked_at=clock.now())
+    ).rowcount

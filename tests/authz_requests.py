@@ -63,6 +63,8 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         json={"model": "Pixel 9", "os": "Android", "os_version": "16", "app_version": "3.2.0"}),
     "POST /api/v1/web/sign-in": lambda w, who: Req("/api/v1/web/sign-in", json={
         "username": w.username("alice"), "password": PASSWORD}),
+    "POST /api/v1/web/password": lambda w, who: Req("/api/v1/web/password", json={
+        "current_password": PASSWORD, "new_password": "another long password"}),
     # -- admin ----------------------------------------------------------------------------------
     "POST /api/v1/admin/users": lambda w, who: Req("/api/v1/admin/users", json={
         "username": w.username("carol"), "password": PASSWORD}),

@@ -11,6 +11,8 @@ tests use), so a row builds only what its endpoint needs.
   QR login and phone enrolment where those matter);
 - ``noconsent``: another phone of Alice's on which she refused every consent;
 - ``admin``: an administrator's browser and phone;
+- ``mustchange``: Dave, whose account still has its one-time password, with the browser
+  and phone he signed in with it (no consent decided: he may not, yet);
 - ``integration``: an integration key with the scope the endpoint needs (every scope where
   it needs no key); ``wrong_scope``: one with every scope but that.
 
@@ -37,7 +39,8 @@ from tests.preview_support import image_bytes, snapshot
 from tests.qrlogin_support import DESKTOP_UA, proof
 from tests.support import Actions, SignedInDevice, device_description
 
-SUBJECTS = ("anonymous", "user", "other", "noconsent", "admin", "integration", "wrong_scope")
+SUBJECTS = ("anonymous", "user", "other", "noconsent", "admin", "mustchange", "integration",
+            "wrong_scope")
 PURPOSES = ("camera", "push", "location")
 PARTNER = "crm"
 PERSON = {"user": "alice", "other": "bob", "admin": "root"}  # the subjects with a browser
@@ -92,6 +95,15 @@ class World:
     def alice(self):
         return self.users["alice"]
 
+    @cached_property
+    def must_change(self) -> tuple[Any, str, SignedInDevice]:
+        """Dave, who has not yet replaced his one-time password: (browser, CSRF, phone)."""
+        name = self._name("dave")
+        self.actions.create_user(name, must_change_password=True)
+        client = self.app.test_client()
+        csrf = self.actions.web_sign_in(name, client=client)["X-CSRF-Token"]
+        return client, csrf, self.actions.device_sign_in(name, device_id=f"dave-{self.n}-phone")
+
     def phone(self, who: str, decision: str = "granted") -> SignedInDevice:
         """*who*'s phone with every consent decided as *decision*."""
         key = f"{who}-{decision}"
@@ -134,6 +146,9 @@ class World:
             client, csrf = self.browser(person)
             return client, {"Authorization": f"Bearer {self.phone(person).access_token}",
                             "X-CSRF-Token": csrf}
+        if who == "mustchange":
+            client, csrf, phone = self.must_change
+            return client, {"Authorization": f"Bearer {phone.access_token}", "X-CSRF-Token": csrf}
         client = self.app.test_client()
         if who == "noconsent":
             return client, self.phone("alice", "refused").headers
@@ -150,6 +165,8 @@ class World:
         """The phone subject *who* calls from, if it has one."""
         if who == "noconsent":
             return self.phone("alice", "refused")
+        if who == "mustchange":
+            return self.must_change[2]
         return self.phone(PERSON[who]) if who in PERSON else None
 
     # -- Alice's report, preview link and grant -------------------------------------------------

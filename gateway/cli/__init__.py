@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from gateway import accounts
+from gateway import accounts, keys
 from gateway.cli import push as push_commands
 from gateway.errors import Conflict
 from gateway.settings import describe, markdown_table
@@ -36,22 +37,57 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database migrated to {revision}")
 
 
+PASSWORD_FILE = "one-time-password-{}.txt"  # in the keys folder, 0600
+
+
+def _interactive() -> bool:
+    """Whether a person reads the output (a terminal), rather than a journal or a log."""
+    return sys.stdout.isatty()
+
+
+def _password_file(username: str) -> Path:
+    return Path(current_app.config["GATEWAY_KEYS_DIR"]) / PASSWORD_FILE.format(username)
+
+
 def _create_admin(username: str) -> None:
+    """Make the admin and hand its one-time password over: on a terminal, printed once;
+    otherwise (systemd, a pipe, a log) into a 0600 file in the keys folder whose path is
+    printed, so the secret never lands in a journal."""
     svc = _services()
     password = accounts.one_time_password()
     accounts.create_user(
         svc.store, svc.clock, svc.passwords, username=username, password=password,
         display_name="Administrator", role="admin", must_change_password=True,
     )
-    click.echo(f"created admin {username!r} with one-time password: {password}")
-    click.echo("sign in at /sign-in and change it; it is not shown again.")
+    if _interactive():
+        click.echo(f"created admin {username!r} with one-time password: {password}")
+        click.echo("sign in at /sign-in and change it; it is not shown again.")
+        return
+    path = _password_file(username)
+    path.unlink(missing_ok=True)  # a leftover from an earlier install: this one replaces it
+    keys.write_private(keys.ensure_folder(path.parent) / path.name, f"{password}\n".encode())
+    click.echo(f"created admin {username!r}; its one-time password is in {path} "
+               "(readable by this user only)")
+    click.echo("sign in at /sign-in and change it; the file goes at the next init.")
+
+
+def _remove_spent_password_files() -> None:
+    """Delete the one-time password files whose admin has chosen a password since."""
+    folder = Path(current_app.config["GATEWAY_KEYS_DIR"])
+    for path in sorted(folder.glob(PASSWORD_FILE.format("*"))):
+        username = path.name.removeprefix("one-time-password-").removesuffix(".txt")
+        user = accounts.find_user(_services().store, username)
+        if user is None or not user.must_change_password:
+            path.unlink(missing_ok=True)
+            click.echo(f"removed {path}: the password in it no longer works")
 
 
 @click.command("create-admin")
 @with_appcontext
 @click.option("--username", default="admin", show_default=True)
 def create_admin(username: str) -> None:
-    """Create an administrator with a one-time password, printed once."""
+    """Create an administrator with a one-time password, printed once on a terminal
+    (written to a 0600 file in the keys folder otherwise)."""
     try:
         _create_admin(username)
     except Conflict as error:
@@ -61,7 +97,8 @@ def create_admin(username: str) -> None:
 @click.command("init")
 @with_appcontext
 def init() -> None:
-    """First-start set-up, safe to repeat: migrate, make keys, make an admin if none."""
+    """First-start set-up, safe to repeat (systemd runs it at every start): migrate, make
+    keys, make an admin if none. It never prints a secret unless run on a terminal."""
     svc = _services()
     svc.store.upgrade()
     database = svc.store.engine.url.database
@@ -69,6 +106,7 @@ def init() -> None:
         Path(database).chmod(0o600)  # personal data: readable by the gateway's user only
     click.echo(f"signing key {svc.keyring.active.kid} ready")
     click.echo(push_commands.ensure_vapid_key(current_app))
+    _remove_spent_password_files()
     if not any(user.is_admin for user in accounts.list_users(svc.store)):
         _create_admin("admin")
 

@@ -59,6 +59,8 @@ class Operation:
     auth: Auth = None
     scope: str | None = None  # the integration key scope, with auth="integration"
     errors: tuple[int, ...] = ()
+    # Open to a user who must still change a one-time password (see gateway.web.auth).
+    before_password_change: bool = False
     produces: str = "application/json"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -182,6 +184,7 @@ def operation(**declaration: Any):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            auth.allow_before_password_change(op.before_password_change)
             _authenticate(op)
             if op.body is not None:
                 kwargs["body"] = parse_body(op.body)

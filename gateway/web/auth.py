@@ -2,6 +2,12 @@
 
 Browser calls that change state must also carry the session's CSRF token in the
 ``X-CSRF-Token`` header; the cookie alone is never enough.
+
+A user who still has a one-time password (``must_change_password``) gets
+``PasswordChangeRequired`` from every endpoint, whether it is called from a browser or a
+device, except those declared ``before_password_change=True`` (changing the password,
+signing out, who am I): enforced here, where every caller is identified, so no view can
+forget it.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from flask import g, request
 
 from gateway import device_tokens, integrations, web_sessions
 from gateway.device_tokens import DevicePrincipal
-from gateway.errors import CsrfFailed, Forbidden, Unauthenticated
+from gateway.errors import CsrfFailed, Forbidden, PasswordChangeRequired, Unauthenticated
 from gateway.integrations import Integration
 from gateway.web.context import services
 from gateway.web_sessions import WebSession
@@ -44,15 +50,30 @@ def clear_session_cookie(response) -> None:
     )
 
 
+def allow_before_password_change(allowed: bool) -> None:
+    """Let this request's endpoint serve a user who must still change a one-time password
+    (the operation wrapper says so for the few endpoints declared that way)."""
+    g.before_password_change = allowed
+
+
+def _check_password_changed(must_change_password: bool) -> None:
+    if must_change_password and not g.get("before_password_change", False):
+        raise PasswordChangeRequired(
+            "this account still has its one-time password: change it first "
+            "(POST /api/v1/web/password or /api/v1/me/password)")
+
+
 def current_device() -> DevicePrincipal:
     """The device behind the request's bearer token. Raises ``Unauthenticated`` when there
-    is none and ``TokenInvalid``/``TokenExpired`` when it does not check out."""
+    is none, ``TokenInvalid``/``TokenExpired`` when it does not check out and
+    ``PasswordChangeRequired`` while its user must change a one-time password."""
     if "device" not in g:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("send the device's access token as 'Authorization: Bearer ...'")
         svc = services()
         g.device = device_tokens.authenticate(svc.store, svc.signer, token.strip())
+    _check_password_changed(g.device.must_change_password)
     return g.device
 
 
@@ -81,7 +102,8 @@ def current_web_session(*, admin: bool = False) -> WebSession:
     """The browser's session, its CSRF token checked on state-changing methods.
 
     Raises ``Unauthenticated`` without a live session, ``CsrfFailed`` without the right
-    token, and ``Forbidden`` when *admin* is asked for and the user is not one.
+    token, ``PasswordChangeRequired`` while the user must change a one-time password, and
+    ``Forbidden`` when *admin* is asked for and the user is not one.
     """
     session = optional_web_session()
     if session is None:
@@ -90,6 +112,7 @@ def current_web_session(*, admin: bool = False) -> WebSession:
         request.headers.get(CSRF_HEADER)
     ):
         raise CsrfFailed(f"send the session's CSRF token in the {CSRF_HEADER} header")
+    _check_password_changed(session.must_change_password)
     if admin and session.role != "admin":
         raise Forbidden("this needs an administrator")
     return session

@@ -1,4 +1,5 @@
-"""Browser sign-in for the desktop pages and the admin console (a cookie session)."""
+"""Browser sign-in for the desktop pages and the admin console (a cookie session), and
+changing the password from a browser (the first thing a one-time password is good for)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 
-from gateway import accounts, audit, web_sessions
+from gateway import accounts, audit, device_tokens, web_sessions
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import (
     clear_session_cookie,
@@ -17,7 +18,7 @@ from gateway.web.auth import (
 )
 from gateway.web.context import client_ip, services
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
-from gateway.web.schemas import UserOut
+from gateway.web.schemas import PasswordChange, UserOut
 
 bp = Blueprint("browser_auth", __name__, url_prefix="/api/v1/web")
 
@@ -73,16 +74,40 @@ def sign_in(body: WebSignIn):
 
 @bp.get("/session")
 @operation(summary="The browser's session and its CSRF token", tag="browser sign-in",
-           auth="web", response=SessionOut)
+           auth="web", response=SessionOut, before_password_change=True)
 def session():
     return _session_out(current_web_session())
 
 
 @bp.post("/sign-out")
-@operation(summary="Sign the browser out", tag="browser sign-in", auth="web", status=204)
+@operation(summary="Sign the browser out", tag="browser sign-in", auth="web", status=204,
+           before_password_change=True)
 def sign_out():
     svc = services()
     web_sessions.end(svc.store, svc.clock, request.cookies[session_cookie_name()])
     response = Response(status=204)
     clear_session_cookie(response)
     return response
+
+
+@bp.post("/password")
+@operation(summary="Change the signed-in user's password", tag="browser sign-in", auth="web",
+           body=PasswordChange, response=SessionOut, errors=(400, 401),
+           before_password_change=True)
+def change_password(body: PasswordChange):
+    svc = services()
+    session = current_web_session()
+    one_time = accounts.change_password(
+        svc.store, svc.passwords, session.user_id, body.current_password, body.new_password
+    )
+    # Whoever else saw a one-time password may have signed in with it: those sign-ins end.
+    others = body.sign_out_other_devices or one_time
+    with svc.store.write() as connection:
+        if others:
+            web_sessions.end_others(connection, svc.clock, session.user_id, session.id_hash)
+        audit.record(connection, svc.clock, "account.password-changed", actor=session.user_id,
+                     details={"signed_out_others": others, "one_time": one_time}, ip=client_ip())
+    if others:
+        device_tokens.sign_out_others(svc.store, svc.clock, session.user_id, "")
+    return _session_out(web_sessions.find(svc.store, svc.clock,
+                                          request.cookies[session_cookie_name()]))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from gateway import accounts, audit, device_tokens, devices
+from gateway import accounts, audit, device_tokens, devices, web_sessions
 from gateway.devices import DeviceDescription
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
-from gateway.web.schemas import DeviceIn, DeviceList, DeviceOut, UserOut
+from gateway.web.schemas import DeviceIn, DeviceList, DeviceOut, PasswordChange, UserOut
 from pydantic import BaseModel, Field
 
 bp = Blueprint("device_auth", __name__, url_prefix="/api/v1")
@@ -40,12 +40,6 @@ class Tokens(BaseModel):
             access_token=pair.access_token, expires_in=pair.expires_in,
             refresh_token=pair.refresh_token, device_id=pair.device_id, user_id=pair.user_id,
         )
-
-
-class PasswordChange(Model):
-    current_password: str = Field(min_length=1, max_length=1024)
-    new_password: str = Field(min_length=10, max_length=1024)
-    sign_out_other_devices: bool = False
 
 
 def description_of(device: DeviceIn) -> DeviceDescription:
@@ -85,7 +79,7 @@ def refresh(body: Refresh):
 
 @bp.post("/auth/sign-out")
 @operation(summary="Sign this device's session out", tag="device sign-in", auth="device",
-           status=204)
+           status=204, before_password_change=True)
 def sign_out():
     svc = services()
     device_tokens.sign_out(svc.store, svc.clock, current_device().family_id)
@@ -93,26 +87,31 @@ def sign_out():
 
 
 @bp.get("/me")
-@operation(summary="The signed-in user", tag="account", auth="device", response=UserOut)
+@operation(summary="The signed-in user", tag="account", auth="device", response=UserOut,
+           before_password_change=True)
 def me():
     return UserOut.of(accounts.get_user(services().store, current_device().user_id))
 
 
 @bp.post("/me/password")
 @operation(summary="Change the password", tag="account", auth="device", body=PasswordChange,
-           status=204, errors=(400,))
+           status=204, errors=(400,), before_password_change=True)
 def change_password(body: PasswordChange):
     svc = services()
     principal = current_device()
-    accounts.change_password(
+    one_time = accounts.change_password(
         svc.store, svc.passwords, principal.user_id, body.current_password, body.new_password
     )
-    if body.sign_out_other_devices:
+    # Whoever else saw a one-time password may have signed in with it: those sign-ins end.
+    others = body.sign_out_other_devices or one_time
+    if others:
         device_tokens.sign_out_others(svc.store, svc.clock, principal.user_id, principal.family_id)
     with svc.store.write() as connection:
+        if one_time:
+            web_sessions.end_others(connection, svc.clock, principal.user_id, None)
         audit.record(connection, svc.clock, "account.password-changed", actor=principal.user_id,
                      device_id=principal.device_id,
-                     details={"signed_out_others": body.sign_out_other_devices})
+                     details={"signed_out_others": others, "one_time": one_time})
     return Response(status=204)
 
 

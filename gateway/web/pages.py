@@ -33,6 +33,13 @@ def sign_in():
     return page("sign-in.html")
 
 
+@bp.get("/change-password")
+@operation(summary="Change the browser user's password (where a one-time password leads)",
+           tag="pages", produces="text/html")
+def change_password():
+    return page("change-password.html")
+
+
 @bp.get("/app/")
 @operation(summary="The mobile companion's home page", tag="pages", produces="text/html")
 def companion_home():

@@ -40,6 +40,12 @@ class DeviceIn(Model):
     public_key: DeviceKey | None = None
 
 
+class PasswordChange(Model):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
+    sign_out_other_devices: bool = False
+
+
 class UserOut(BaseModel):
     id: str
     username: str

@@ -134,10 +134,9 @@
     try { await api("/api/v1/auth/sign-out", { method: "POST" }); } finally { signOutLocally(); }
   }
 
+  // Where `?next=` leads, if it stays on this origin (the check is same-origin.js's).
   function safeNext(fallback = "/app/") {
-    const next = new URLSearchParams(location.search).get("next");
-    // Same-site paths only: never an open redirect.
-    return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : fallback;
+    return SameOrigin.next(fallback);
   }
 
   window.Companion = {

@@ -22,6 +22,12 @@ document.getElementById("sign-in").addEventListener("submit", async (event) => {
   status.className = "status ok";
   status.textContent = `Signed in as ${body.user.display_name}.`;
   const next = new URLSearchParams(location.search).get("next");
-  // Only same-site paths: never an open redirect.
-  if (next && next.startsWith("/") && !next.startsWith("//")) location.assign(next);
+  if (body.user.must_change_password) {
+    // A one-time password is good for one thing: choosing a real one (then on to `next`).
+    const onward = next && new URL(SameOrigin.target(next, location.href)).pathname !== "/change-password";
+    location.assign(`/change-password${onward ? `?next=${encodeURIComponent(next)}` : ""}`);
+    return;
+  }
+  const target = SameOrigin.target(next, null);
+  if (target) location.assign(target);
 });

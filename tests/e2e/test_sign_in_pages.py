@@ -1,0 +1,195 @@
+"""The sign-in pages in headless Chromium: where they go afterwards.
+
+A sign-in page follows its ``?next=`` only when the browser would stay on this origin
+(``static/js/same-origin.js``, shared by every page). Browsers drop tabs and newlines from
+URLs and read ``\\`` as ``/``, so ``/%09/other.example`` is ``//other.example``: another
+origin, which a prefix test on the raw text let through. A page's navigations are recorded
+(and held back) with the Navigation API's ``navigate`` event, which fires as the page calls
+``location.assign``, so nothing here waits for a navigation that should not happen.
+
+A one-time password leads from the desktop sign-in to the change-password page, and only
+after the change on to ``next``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from gateway import accounts
+from tests.live_server import chromium, live_gateway
+from tests.support import Actions
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+ONE_TIME = "one-time-secret"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
+                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
+# `next` values (as they stand in the query string) that lead to another origin.
+ELSEWHERE = ("/%09/other.example/x", "/%0A/other.example/x", "/%0D/other.example/x",
+             "/%5Cother.example/x", "/%5C/other.example/x", "//other.example/x",
+             "https://other.example/x", "javascript:alert(1)", "/%09%09/other.example/x")
+# Record each navigation the page starts, and keep it from leaving.
+HOLD_NAVIGATIONS = """
+window.__went = [];
+navigation.addEventListener("navigate", (event) => {
+  window.__went.push(event.destination.url);
+  event.preventDefault();
+});
+"""
+
+
+@pytest.fixture
+def gateway(settings):
+    with live_gateway(settings) as (app, base_url):
+        actions = Actions(app, app.test_client())
+        actions.create_user("alice", display_name="Alice Example")
+        actions.create_user("root", password=ONE_TIME, role="admin", must_change_password=True)
+        yield app, base_url
+
+
+def went(page) -> list[str]:
+    return page.evaluate("window.__went")
+
+
+def origins(urls: list[str]) -> set[str]:
+    return {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in urls}
+
+
+def sign_in(page, username: str = "alice", password: str = PASSWORD) -> None:
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def test_the_desktop_sign_in_never_leaves_the_origin(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        context = browser.new_context()
+        context.add_init_script(HOLD_NAVIGATIONS)
+        page = context.new_page()
+        for next_ in ELSEWHERE:
+            page.goto(f"{base_url}/sign-in?next={next_}")
+            sign_in(page)
+            expect(page.locator("#status")).to_have_text("Signed in as Alice Example.")
+            assert went(page) == [], f"next={next_} led to {went(page)}"
+        page.goto(f"{base_url}/sign-in?next=/reports%3Fq%3D1")
+        sign_in(page)
+        expect(page.locator("#status")).to_have_text("Signed in as Alice Example.")
+        assert went(page) == [f"{base_url}/reports?q=1"]
+
+
+def test_the_companion_sign_in_never_leaves_the_origin(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        context = browser.new_context(**PHONE)
+        context.add_init_script(HOLD_NAVIGATIONS)
+        page = context.new_page()
+        for next_ in ELSEWHERE:
+            page.goto(f"{base_url}/app/sign-in?next={next_}")
+            sign_in(page)
+            expect(page.locator("#status")).to_have_text("Signed in.")
+            assert went(page) == [f"{base_url}/app/"], f"next={next_} led to {went(page)}"
+        page.goto(f"{base_url}/app/sign-in?next=/app/consents")
+        sign_in(page)
+        expect(page.locator("#status")).to_have_text("Signed in.")
+        assert went(page) == [f"{base_url}/app/consents"]
+
+
+def test_the_shared_check_follows_the_browser_s_own_reading_of_the_address(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base_url}/sign-in")
+        target = "next => SameOrigin.target(next, 'fallback')"
+        for raw in ("/\t/other.example", "/\n/other.example", "/\\other.example", "\t//x.example",
+                    " //other.example", "//other.example@127.0.0.1", "data:text/html,hi"):
+            assert page.evaluate(target, raw) == "fallback", repr(raw)
+        assert page.evaluate(target, "/a/..//other.example/x") == f"{base_url}//other.example/x"
+        assert page.evaluate(target, "/connect#here") == f"{base_url}/connect#here"
+
+
+def test_a_one_time_password_leads_to_the_change_password_page_first(gateway, tmp_path):
+    app, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page.goto(f"{base_url}/sign-in?next=/admin/push")
+        sign_in(page, "root", ONE_TIME)
+        page.wait_for_url(f"{base_url}/change-password?next=%2Fadmin%2Fpush")
+        expect(page.locator("#one-time")).to_be_visible()
+        refused = page.evaluate("fetch('/api/v1/admin/users').then(r => r.status)")
+        assert refused == 403
+        page.screenshot(path=str(tmp_path / "change-password-desktop.png"), full_page=True)
+
+        page.fill("#current", ONE_TIME)
+        page.fill("#new", "my very own password")
+        page.fill("#repeat", "my very own passwrod")
+        page.click("button[type=submit]")
+        expect(page.locator("#status")).to_have_text("The two new passwords differ.")
+        page.fill("#repeat", "my very own password")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base_url}/admin/push")
+        assert page.evaluate("fetch('/api/v1/admin/users').then(r => r.status)") == 200
+        svc = app.extensions["gateway"]
+        assert not accounts.find_user(svc.store, "root").must_change_password
+        assert accounts.authenticate(svc.store, svc.passwords, "root", "my very own password")
+
+
+def test_the_change_password_page_fits_a_phone(gateway, tmp_path):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(f"{base_url}/sign-in")
+        sign_in(page, "root", ONE_TIME)
+        page.wait_for_url(f"{base_url}/change-password")
+        expect(page.locator("#change-password")).to_be_visible()
+        page.screenshot(path=str(tmp_path / "change-password-phone.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_change_password_page_sends_a_signed_out_browser_to_sign_in_and_back(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base_url}/change-password")
+        link = page.get_by_role("link", name="sign in with a password")
+        expect(link).to_have_attribute("href", "/sign-in?next=%2Fchange-password")
+        link.click()
+        sign_in(page)
+        page.wait_for_url(f"{base_url}/change-password")
+        expect(page.locator("#one-time")).to_be_hidden()
+        expect(page.locator("#change-password")).to_be_visible()
+
+
+def test_the_companion_sends_a_one_time_password_to_change_it_first(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(f"{base_url}/app/sign-in?next=/app/consents")
+        sign_in(page, "root", ONE_TIME)
+        expect(page.locator("#status")).to_contain_text("still has its one-time password")
+        assert page.evaluate("Companion.signedIn()") is False  # the restricted sign-in ended
+        page.get_by_role("link", name="Choose your own password").click()
+        sign_in(page, "root", ONE_TIME)
+        page.wait_for_url(f"{base_url}/change-password")
+        expect(page.locator("#one-time")).to_be_visible()
+
+
+def test_after_the_change_the_page_follows_next_only_to_the_same_origin(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base_url}/sign-in?next=/%09/other.example/x")
+        sign_in(page, "root", ONE_TIME)
+        page.wait_for_url(f"{base_url}/change-password?next=*")
+        page.evaluate(HOLD_NAVIGATIONS)
+        page.fill("#current", ONE_TIME)
+        page.fill("#new", "my very own password")
+        page.fill("#repeat", "my very own password")
+        page.click("button[type=submit]")
+        expect(page.locator("#status")).to_have_text("Password changed.")
+        assert went(page) == [f"{base_url}/"]
