@@ -11,6 +11,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name
 
+from gateway.web.bodies import peek_json
 from gateway.web.context import client_ip, services
 
 limiter = Limiter(key_func=lambda: f"ip:{client_ip()}", headers_enabled=True)
@@ -22,7 +23,7 @@ def by_address() -> str:
 
 def by_account() -> str:
     """The username a sign-in names (read before validation; junk shares one bucket)."""
-    body = request.get_json(silent=True)
+    body = peek_json()
     username = body.get("username") if isinstance(body, dict) else None
     return f"account:{str(username).strip().lower()[:64]}" if username else "account:?"
 
