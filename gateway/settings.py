@@ -138,6 +138,11 @@ class Settings:
     sign_in_limit: str = _setting(
         "10 per minute", _text, "Rate limit on sign-in per account and per client address."
     )
+    auth_failure_limit: str = _setting(
+        "60 per minute", _text, "Rate limit on failed authentication (401 answers) per client "
+        "address, across every endpoint that takes credentials; past it, each of them answers "
+        "429 before looking at the credentials."
+    )
     rate_limits_enabled: bool = _setting(True, _bool, "Turn rate limiting on or off.")
     bi_client_id: str = _setting(
         "bi-server", _text, "Audience of the login assertions handed to the BI server."

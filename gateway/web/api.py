@@ -1,7 +1,8 @@
 """Declared endpoints: each view states its schemas once, and both validation and the
 OpenAPI document come from that statement.
 
-``@operation(...)`` checks who is calling, parses and validates the JSON body and the
+``@operation(...)`` checks who is calling (after the limit on failed authentication
+from that address), parses and validates the JSON body and the
 query string with pydantic, and renders a returned model as JSON. ``openapi_document``
 walks the app's routes and describes every one of them.
 """
@@ -20,7 +21,7 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from gateway.errors import ValidationFailed as _ValidationFailed
-from gateway.web import auth
+from gateway.web import auth, limits
 from gateway.web.bodies import UnsupportedMediaType, json_body  # noqa: F401 (re-exported)
 
 Auth = Literal["device", "web", "admin", "integration"] | None
@@ -170,6 +171,8 @@ def operation(**declaration: Any):
                 return json_response(result.model_dump(mode="json"), op.status)
             return result
 
+        if op.auth:
+            wrapper = limits.before_authentication(wrapper)
         wrapper.operation = op
         return wrapper
 
@@ -296,7 +299,7 @@ def _describe(op: Operation, endpoint: str, params: list[dict], refs: dict) -> d
     responses: dict[str, dict] = {str(op.status): {"description": op.summary}}
     if content:
         responses[str(op.status)]["content"] = content
-    errors = set(op.errors) | ({401, 403} if op.auth else set())
+    errors = set(op.errors) | ({401, 403, 429} if op.auth else set())
     if op.body is not None:
         errors |= {400, 413, 415, 422}
     if op.query is not None:
