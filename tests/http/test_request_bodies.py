@@ -5,6 +5,7 @@ parser (or rate-limit key that looks into the body) can recurse into it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,12 @@ def test_brackets_inside_strings_do_not_count():
     assert nesting_depth('{"a": "[[[[{{{{", "b": ["\\"[[["]}') == 2
     assert nesting_depth('"just text"') == 0
     assert nesting_depth("[" * DEEP) == DEEP
+
+
+def test_no_view_reads_a_body_but_through_the_one_parser():
+    web = Path(__file__).parents[2] / "gateway" / "web"
+    readers = re.compile(r"get_json\(|request\.json\b|json\.loads\(|request\.get_data\(")
+    found = [f"{path.name}: {line.strip()}" for path in sorted(web.glob("*.py"))
+             if path.name != "bodies.py"
+             for line in path.read_text().splitlines() if readers.search(line)]
+    assert found == []
