@@ -25,7 +25,10 @@ from gateway.errors import GatewayError, InvalidRequest
 # nest further, but not this far.
 MAX_DEPTH = 32
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# A string, or an unterminated one up to the end: the closing quote being optional, no match
+# ever fails and is tried again from a later quote, so this stays linear on any text (with
+# the quote required, a body of one quote and then thousands of \" took quadratic time).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 # An opening bracket counts +1, a closing one -1 (as byte value minus 1).
 _STEPS = str.maketrans({"[": "\x02", "{": "\x02", "]": "\x00", "}": "\x00"})

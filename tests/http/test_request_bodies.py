@@ -5,6 +5,7 @@ parser (or rate-limit key that looks into the body) can recurse into it."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,16 @@ def test_brackets_inside_strings_do_not_count():
     assert nesting_depth('{"a": "[[[[{{{{", "b": ["\\"[[["]}') == 2
     assert nesting_depth('"just text"') == 0
     assert nesting_depth("[" * DEEP) == DEEP
+    assert nesting_depth('["unterminated [[[') == 1
+
+
+def test_measuring_the_depth_takes_linear_time_on_any_text():
+    # One quote, then escaped quotes: each of them looked like the start of a string that
+    # never ends, and measuring these 60 kB took half a minute.
+    started = time.perf_counter()
+    assert nesting_depth('"' + '\\"' * 30_000) == 0
+    assert nesting_depth('[' * 50 + '"' + '\\"' * 30_000) == 50
+    assert time.perf_counter() - started < 2
 
 
 def test_no_view_reads_a_body_but_through_the_one_parser():
