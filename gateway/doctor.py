@@ -43,6 +43,10 @@ def inspect(settings: Settings, *, database_url: str, keys_dir: Path, now: datet
     add(settings.trusted_proxies > 0 or not settings.https, "trusted proxies set",
         "behind a reverse proxy set GATEWAY_TRUSTED_PROXIES=1 so rate limits see real clients",
         level="warn")
+    add(not settings.metrics_open or bool(settings.metrics_token), "/metrics needs a scrape token",
+        "GATEWAY_METRICS_OPEN serves /metrics to anyone who reaches it: set "
+        "GATEWAY_METRICS_TOKEN and send it from Prometheus (authorization: credentials), or "
+        "keep /metrics from outside at the proxy", level="warn")
     loose = [p.name for p in keys_dir.glob("*") if p.is_file() and _mode(p) & 0o077]
     add(not loose, "key files are 0600", f"chmod 600 {', '.join(loose)} in {keys_dir}")
     add(_mode(keys_dir) & 0o077 == 0, "keys folder is 0700", f"chmod 700 {keys_dir}")

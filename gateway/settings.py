@@ -100,6 +100,13 @@ def _push_hosts(text: str) -> tuple[str, ...]:
     return host_patterns(text)
 
 
+def _scrape_token(text: str) -> str:
+    text = text.strip()
+    if text and len(text) < 32:
+        raise ValueError("expected at least 32 characters, e.g. from `openssl rand -hex 32`")
+    return text
+
+
 def _setting(default: Any, cast, help: str):
     return dataclasses.field(default=default, metadata={"cast": cast, "help": help})
 
@@ -142,6 +149,11 @@ class Settings:
     )
     sign_in_limit: str = _setting(
         "10 per minute", _text, "Rate limit on sign-in per account and per client address."
+    )
+    auth_failure_limit: str = _setting(
+        "60 per minute", _text, "Rate limit on failed authentication (401 answers) per client "
+        "address, across every endpoint that takes credentials; past it, each of them answers "
+        "429 before looking at the credentials."
     )
     rate_limits_enabled: bool = _setting(True, _bool, "Turn rate limiting on or off.")
     bi_client_id: str = _setting(
@@ -219,6 +231,14 @@ class Settings:
     preview_snapshot_max_pixels: int = _setting(
         16_777_216, _positive_int, "Most pixels (width x height) a report snapshot may have; "
         "checked before decoding, against decompression bombs."
+    )
+    metrics_token: str = _setting(
+        "", _scrape_token, "Bearer token (32 characters or more) a scrape of /metrics must send "
+        "as 'Authorization: Bearer ...'; empty: /metrics is off unless GATEWAY_METRICS_OPEN is on."
+    )
+    metrics_open: bool = _setting(
+        False, _bool, "Serve /metrics without a token, to anyone who reaches it; only where a "
+        "proxy keeps it from outside. The doctor warns while it is on."
     )
     log_level: str = _setting("INFO", _text, "Level of the service log written to stdout.")
     push_subject: str = _setting(

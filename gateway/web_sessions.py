@@ -1,11 +1,15 @@
-"""Browser sessions: a random id in a cookie, its hash and a CSRF token in the store.
+"""Browser sessions: a random id in a cookie; the store keeps only its hash and the hash
+of its CSRF token.
 
 A sign-in always makes a brand-new session (a new id), so an id planted before sign-in
-is worth nothing afterwards.
+is worth nothing afterwards. The CSRF token is derived from the session id (a keyed hash
+of it), so the page can ask for it again after a reload while the store holds neither.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,14 +26,24 @@ from gateway.tokens import digest, new_token
 class WebSession:
     user_id: str
     role: str
-    csrf_token: str
+    csrf_token: str  # derived from the session id the browser sent, never read from the store
     method: str
     expires_at: datetime
     id_hash: str
+    csrf_hash: str
     must_change_password: bool = False  # its user still has a one-time password
 
     def csrf_matches(self, presented: str | None) -> bool:
-        return bool(presented) and hmac.compare_digest(self.csrf_token, presented)
+        """Whether *presented* is this session's CSRF token (checked against its hash)."""
+        return bool(presented) and hmac.compare_digest(self.csrf_hash, digest(presented))
+
+
+def csrf_token_of(session_id: str) -> str:
+    """The CSRF token of the session *session_id*: 192 bits of HMAC-SHA256 keyed with the
+    id. Only the browser holding the (HttpOnly) cookie can ask for it, and it tells nothing
+    of the id."""
+    mac = hmac.new(session_id.encode("utf-8"), b"companion-gateway csrf", hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:24]).decode("ascii")
 
 
 def open_session(
@@ -48,7 +62,7 @@ def open_session(
         insert(web_sessions).values(
             id_hash=digest(session_id),
             user_id=user_id,
-            csrf_token=new_token(24),
+            csrf_hash=digest(csrf_token_of(session_id)),
             method=method,
             created_at=now,
             expires_at=now + lifetime,
@@ -67,7 +81,8 @@ def find(store: Store, clock: Clock, session_id: str) -> WebSession | None:
         ).first()
     if row is None or row.revoked_at or row.disabled_at or row.expires_at <= clock.now():
         return None
-    return WebSession(row.user_id, row.role, row.csrf_token, row.method, row.expires_at, row.id_hash,
+    return WebSession(row.user_id, row.role, csrf_token_of(session_id), row.method,
+                      row.expires_at, row.id_hash, row.csrf_hash,
                       row.must_change_password)
 
 

@@ -85,7 +85,7 @@ web_sessions = Table(
     metadata,
     Column("id_hash", String(64), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("csrf_token", String(64), nullable=False),
+    Column("csrf_hash", String(64), nullable=False),
     Column("method", String(16), nullable=False),  # password, qr
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),

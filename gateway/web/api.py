@@ -1,7 +1,8 @@
 """Declared endpoints: each view states its schemas once, and both validation and the
 OpenAPI document come from that statement.
 
-``@operation(...)`` checks who is calling, parses and validates the JSON body and the
+``@operation(...)`` checks who is calling (after the limit on failed authentication
+from that address), parses and validates the JSON body and the
 query string with pydantic, and renders a returned model as JSON. ``openapi_document``
 walks the app's routes and describes every one of them.
 """
@@ -19,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from gateway.errors import GatewayError, InvalidRequest
 from gateway.errors import ValidationFailed as _ValidationFailed
-from gateway.web import auth
+from gateway.web import auth, limits
+from gateway.web.bodies import UnsupportedMediaType, json_body  # noqa: F401 (re-exported)
 
 Auth = Literal["device", "web", "admin", "integration"] | None
 
@@ -40,12 +41,6 @@ class Problem(BaseModel):
     status: int
     detail: str
     instance: str | None = None
-
-
-class UnsupportedMediaType(GatewayError):
-    status = 415
-    slug = "unsupported-media-type"
-    title = "Send the body as application/json"
 
 
 @dataclass(frozen=True)
@@ -76,16 +71,6 @@ def _field_errors(error: ValidationError) -> list[dict[str, str]]:
     ]
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _number(text: str) -> int | float:
-    """A JSON number with a fractional part of zero is an integer, as in JSON Schema."""
-    value = float(text)
-    return int(value) if value.is_integer() else value
-
-
 def _nul_fields(value: Any, where: str = "") -> list[str]:
     """Where in *value* a string (or a key) holds U+0000."""
     if isinstance(value, str):
@@ -108,21 +93,15 @@ def _refuse_nul(fields: list[str]) -> None:
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
-    """The request's JSON body as *model*. Raises ``UnsupportedMediaType``,
+    """The request's JSON body as *model*, read by the one strict parser
+    (``gateway.web.bodies``). Raises ``UnsupportedMediaType``, ``BodyTooDeep``,
     ``InvalidRequest`` (malformed JSON) or ``ValidationFailed`` (naming the fields)."""
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType()
-    try:
-        data = json.loads(request.get_data(cache=True), parse_constant=_reject_constant,
-                          parse_float=_number)
-        normalised, nul = json.dumps(data), _nul_fields(data)
-    except (ValueError, RecursionError):
-        raise InvalidRequest("the body is not well-formed JSON") from None
-    _refuse_nul(nul)
+    data = json_body()
+    _refuse_nul(_nul_fields(data))
     try:
         # Strict, as the OpenAPI document promises: no `false` for a number, no number for
         # a date-time, no "5" for an integer (JSON mode still reads date-time strings).
-        return model.model_validate_json(normalised, strict=True)
+        return model.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as error:
         raise _ValidationFailed(errors=_field_errors(error)) from None
 
@@ -195,6 +174,8 @@ def operation(**declaration: Any):
                 return json_response(result.model_dump(mode="json"), op.status)
             return result
 
+        if op.auth:
+            wrapper = limits.before_authentication(wrapper)
         wrapper.operation = op
         return wrapper
 
@@ -322,7 +303,7 @@ def _describe(op: Operation, endpoint: str, params: list[dict], refs: dict) -> d
     responses: dict[str, dict] = {str(op.status): {"description": op.summary}}
     if content:
         responses[str(op.status)]["content"] = content
-    errors = set(op.errors) | ({401, 403} if op.auth else set())
+    errors = set(op.errors) | ({401, 403, 429} if op.auth else set())
     if op.body is not None:
         errors |= {400, 413, 415, 422}
     if op.query is not None:

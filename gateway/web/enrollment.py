@@ -16,6 +16,7 @@ from gateway import announcements, enrollment, enrollment_phone, useragent
 from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_web_session
+from gateway.web.bodies import peek_json
 from gateway.web.context import client_ip, services
 from gateway.web.device_auth import Tokens, description_of
 from gateway.web.limits import by_address, limiter
@@ -180,7 +181,7 @@ def _phone_reader(offer_id: str):
 
 
 def _typing_a_code() -> bool:
-    body = request.get_json(silent=True)
+    body = peek_json()
     return isinstance(body, dict) and body.get("code") is not None
 
 

@@ -2,7 +2,9 @@
 limit reached on one instance holds on all of them).
 
 Limits are keyed by the client address (after the trusted proxies) or by the account a
-request names, so guessing one password from many addresses is limited as well.
+request names, so guessing one password from many addresses is limited as well. Failed
+authentication is limited per address on every endpoint that takes credentials, checked
+before the credentials are.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name
 
+from gateway.web.bodies import peek_json
 from gateway.web.context import client_ip, services
 
 limiter = Limiter(key_func=lambda: f"ip:{client_ip()}", headers_enabled=True)
@@ -22,13 +25,30 @@ def by_address() -> str:
 
 def by_account() -> str:
     """The username a sign-in names (read before validation; junk shares one bucket)."""
-    body = request.get_json(silent=True)
+    body = peek_json()
     username = body.get("username") if isinstance(body, dict) else None
     return f"account:{str(username).strip().lower()[:64]}" if username else "account:?"
 
 
 def sign_in_limit() -> str:
     return services().settings.sign_in_limit
+
+
+def failed_authentication_limit() -> str:
+    return services().settings.auth_failure_limit
+
+
+def _refused_credentials(response) -> bool:
+    return response.status_code == 401
+
+
+# ``operation`` puts this on every view that declares credentials. The limit is tested
+# before the credentials are, so a caller who keeps failing gets 429, not 401, whatever it
+# sends next (the right credentials too, until the window passes); only a 401 counts. One
+# bucket per address across all those views: guessing on many endpoints is guessing too.
+before_authentication = limiter.shared_limit(
+    failed_authentication_limit, scope="failed-authentication", key_func=by_address,
+    deduct_when=_refused_credentials)
 
 
 def init_app(app: Flask) -> None:

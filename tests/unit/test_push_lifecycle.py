@@ -17,9 +17,12 @@ from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService, Reply
 
 
+SCRAPE_TOKEN = "s" * 32
+
+
 @pytest.fixture
 def settings(settings):
-    return push_settings(settings)
+    return push_settings(settings, metrics_token=SCRAPE_TOKEN)
 
 
 @pytest.fixture
@@ -231,7 +234,8 @@ def test_metrics_count_outcomes_by_origin_and_time_sends(kit, service):
     kit.device("bob", script=(Reply(410),))
     kit.send("alice", "bob")
     kit.drain()
-    text = kit.client.get("/metrics").get_data(as_text=True)
+    text = kit.client.get("/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+                          ).get_data(as_text=True)
     origin = service.origin
     assert f'gateway_push_deliveries_total{{origin="{origin}",outcome="delivered"}} 1.0' in text
     assert f'gateway_push_deliveries_total{{origin="{origin}",outcome="pruned"}} 1.0' in text
