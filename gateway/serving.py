@@ -258,6 +258,9 @@ class Worker(ThreadWorker):
             return None
         if hasattr(respiter, "close"):
             respiter.close()  # before the stream starts: closing it then would unsubscribe
+        # The hub closes the connection after the stream's last chunk: the answer says so,
+        # or a client reusing the connection would send its next request into a reset.
+        resp.force_close()
         try:
             resp.write(stream.start().encode("utf-8"))
         except BaseException:

@@ -229,6 +229,19 @@ def test_pipelined_and_kept_alive_requests_are_all_answered(gateway):
         assert slow_clients.read_answer(sock)[0] == 200
 
 
+def test_a_parked_stream_says_its_connection_closes_after_it(gateway):
+    """The hub closes the connection after the closing chunk; an answer announcing
+    keep-alive would send the client's next request on that connection into a reset."""
+    desktop = requests.Session()
+    url = f"{gateway}{start_login(desktop, gateway)['wait']['events']}"
+    answer = desktop.get(url, timeout=(5, 30), stream=True)
+    try:
+        assert answer.status_code == 200
+        assert answer.headers["Connection"].lower() == "close"
+    finally:
+        answer.close()
+
+
 def refused(response, status: int, slug: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"] == "application/problem+json"
