@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from gateway import create_app
 from gateway.push import alerts, history, notifications, vapid
 from gateway.push.errors import IdempotencyConflict
 from gateway.push.notifications import Audience, Draft
@@ -64,11 +65,12 @@ def test_withdrawing_consent_mid_fan_out_suppresses_the_rest(kit, service):
                           headers=alice.headers).status_code in (401, 403, 404)
 
 
-def _withdraw_after_encrypting(kit, worker, phones, *, batch: int, only=None) -> dict:
+def _withdraw_after_encrypting(kit, worker, phones, *, batch: int, only=None,
+                               client=None) -> dict:
     """Make the *batch*-th encryption of *worker* end with a withdrawal of push consent
-    (``DELETE /api/v1/consents/push``, answered 200) by each of *phones* with a message in
-    that batch (or by *only*): its messages are claimed (``sending``) and encrypted, not
-    yet sent.
+    (``DELETE /api/v1/consents/push`` through *client*, answered 200) by each of *phones*
+    with a message in that batch (or by *only*): its messages are claimed (``sending``)
+    and encrypted, not yet sent.
     Returns what is known once it answered: the devices and the requests each had had."""
     encrypt, seen, known = worker.encrypt, [0], {}
 
@@ -78,7 +80,8 @@ def _withdraw_after_encrypting(kit, worker, phones, *, batch: int, only=None) ->
         if seen[0] == batch:
             mine = {m.job.device_id for m in messages}
             for device, sub in only or [p for p in phones if p[0].device_id in mine]:
-                response = kit.client.delete("/api/v1/consents/push", headers=device.headers)
+                response = (client or kit.client).delete("/api/v1/consents/push",
+                                                       headers=device.headers)
                 assert response.status_code == 200 and response.get_json()["withdrawn"]
                 known[device.device_id] = (sub, sub.requests)
         return bodies
@@ -87,11 +90,17 @@ def _withdraw_after_encrypting(kit, worker, phones, *, batch: int, only=None) ->
     return known
 
 
-def test_no_push_leaves_after_the_withdrawal_answered_even_if_already_claimed(kit, service):
+@pytest.mark.parametrize("instance", ["the worker's", "another"])
+def test_no_push_leaves_after_the_withdrawal_answered_even_if_already_claimed(
+        kit, service, settings, clock, instance):
     (alice, alice_sub), (bob, bob_sub) = phones = [kit.device(n) for n in ("alice", "bob")]
     notification = kit.send("alice", "bob")
     worker = kit.worker()
-    answered = _withdraw_after_encrypting(kit, worker, phones, batch=1, only=phones[:1])
+    # Another instance on the same store and keys: nothing in the worker's process hears
+    # of the withdrawal, only the store knows.
+    other = create_app(settings, clock=clock) if instance == "another" else kit.app
+    answered = _withdraw_after_encrypting(kit, worker, phones, batch=1, only=phones[:1],
+                                          client=other.test_client())
 
     async def run():
         async with worker.session():
@@ -108,6 +117,8 @@ def test_no_push_leaves_after_the_withdrawal_answered_even_if_already_claimed(ki
     assert rows[alice.device_id].state == "suppressed"
     assert rows[alice.device_id].reason == "push consent withdrawn before sending"
     assert rows[bob.device_id].state == "delivered"
+    if other is not kit.app:
+        other.extensions["gateway"].store.dispose()
 
 
 def test_withdrawing_mid_fan_out_lets_no_claimed_push_arrive_late(kit, service):
