@@ -127,6 +127,11 @@ class PushService:
         with self._arrived:
             return self._arrived.wait_for(lambda: self.counts["requests"] >= count, timeout)
 
+    def wait_for_messages(self, sub: Subscription, count: int, timeout: float = 30) -> bool:
+        """Block until *sub* holds *count* checked messages (False if *timeout* passes first)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(sub.messages) >= count, timeout)
+
     def duplicates(self) -> int:
         """Deliveries received more than once (how many extra copies in all)."""
         return sum(n - 1 for n in self.deliveries_seen.values() if n > 1)
@@ -213,6 +218,7 @@ class PushService:
                 sub.messages.append(message)
                 sub.headers.append(dict(request.headers))
                 self.deliveries_seen[message.get("delivery")] += 1
+                self._arrived.notify_all()
         if self.delay:
             await asyncio.sleep(self.delay)
         if reply.hang:

@@ -16,10 +16,15 @@ from sqlalchemy import Connection, func, select
 
 from gateway import consent
 from gateway.clock import Clock
-from gateway.consent.policies import change_seqs, version_seqs
+from gateway.consent.policies import LAST_CHANGE, change_seqs, version_seqs
 from gateway.store.consent_tables import consent_events
 
 PURPOSE = "push"
+# What push consent depends on besides each device's own events, in one statement built
+# once (the memo reads it before every batch is sent): the ledger's newest seq (appends
+# are serialised by the chain's lock, so it grows in commit order on every instance) and
+# the seq of the newest version in effect that changed push.
+_KEY = select(select(func.max(consent_events.c.seq)).scalar_subquery(), LAST_CHANGE)
 
 
 def _query(connection: Connection, versions: dict, changes: dict,
@@ -55,7 +60,8 @@ def granted_devices(connection: Connection, clock: Clock,
 
 class ConsentMemo:
     """Remembered answers of ``granted_devices``, valid while the ledger and the policy
-    changes in effect stay as they were (checked with two small queries each time)."""
+    changes to push in effect stay as they were (checked with one small query each
+    time, so the answers never outlive a change made by any instance)."""
 
     def __init__(self) -> None:
         self._key: tuple | None = None
@@ -68,9 +74,9 @@ class ConsentMemo:
         pairs = set(pairs)
         if not pairs:
             return set()
-        changes = change_seqs(connection, clock)
-        newest = connection.execute(select(func.max(consent_events.c.seq))).scalar()
-        key = (newest, tuple(sorted(changes.items())))
+        key = tuple(connection.execute(_KEY, {"purpose": PURPOSE, "now": clock.now()}).one())
+        # derive() reads only the push entry of the changes.
+        changes = {PURPOSE: key[1]} if key[1] is not None else {}
         if key != self._key or len(self._answers) > 200_000:
             self._key, self._answers = key, {}
         unknown = pairs - self._answers.keys()

@@ -16,7 +16,8 @@ from email.utils import parsedate_to_datetime
 FIRST_BACKOFF = timedelta(seconds=5)
 LONGEST_BACKOFF = timedelta(hours=1)
 LONGEST_RETRY_AFTER = timedelta(days=1)
-KINDS = ("delivered", "retry", "prune", "failed", "too_large", "expired")
+KINDS = ("delivered", "retry", "prune", "failed", "too_large", "expired",
+         "suppressed")  # suppressed: never sent, push consent went before the request
 
 
 @dataclass(frozen=True)

@@ -226,12 +226,36 @@ class Worker:
     async def _send_all(self, messages: list[Message]) -> None:
         try:
             bodies = await self.encrypt(messages)  # one hand-over per claim, not per message
-        except Exception:  # e.g. a helper process died: retried after the lease, not lost
-            log.exception("encrypting %d messages failed", len(messages))
+            # Encrypting (in a helper process) may take a while, and a withdrawal answered
+            # meanwhile must stop these messages too: consent is read again from the store
+            # now, with no await between this read and the requests going out.
+            allowed = self.still_consented(messages)
+        except Exception:  # a helper process died, the store was away: retried after the
+            # lease (when consent is checked again), never sent unchecked and never lost
+            log.exception("encrypting or checking consent for %d messages failed", len(messages))
             for message in messages:
                 self._release(message)
             return
-        await asyncio.gather(*(self.send(m, b) for m, b in zip(messages, bodies, strict=True)))
+        await asyncio.gather(*(self.send(m, b) for m, b in zip(messages, bodies, strict=True)
+                               if m.job.delivery_id in allowed))
+
+    def still_consented(self, messages: list[Message]) -> set[int]:
+        """The delivery ids among *messages* whose device has push consent now; the others
+        are settled as ``suppressed`` (with the next batch of results) and their slots
+        freed. One read of the shared store, nearly free while the ledger stands still
+        (``ConsentMemo``). Raises what the store raises."""
+        with self.store.read() as connection:
+            granted = self.consent.granted(connection, self.clock,
+                                           [(m.job.user_id, m.job.device_id) for m in messages])
+        allowed = set()
+        for message in messages:
+            if (message.job.user_id, message.job.device_id) in granted:
+                allowed.add(message.job.delivery_id)
+                continue
+            self._results.append(Result(message.job, Outcome(
+                "suppressed", None, reason="push consent withdrawn before sending")))
+            self._release(message)
+        return allowed
 
     async def _step(self) -> bool:
         """One round: expand, claim, wait a little for answers, flush. Whether any work

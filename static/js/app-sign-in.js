@@ -10,13 +10,14 @@ document.getElementById("sign-in").addEventListener("submit", async (event) => {
     await Companion.signIn(event.target.username.value, event.target.password.value);
     const me = await Companion.json("/api/v1/me");
     if (me.must_change_password) {
-      // The gateway refuses everything else until the one-time password is replaced.
+      // The gateway refuses everything else until the one-time password is replaced, so the
+      // restricted sign-in ends before the page says what to do instead.
+      await Companion.signOut();
       const link = Object.assign(document.createElement("a"), {
         href: "/sign-in?next=%2Fchange-password", textContent: "Choose your own password",
       });
       status.className = "status bad";
       status.replaceChildren("This account still has its one-time password. ", link, " first, then sign in here again.");
-      await Companion.signOut();
       return;
     }
     status.className = "status ok";

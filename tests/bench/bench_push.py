@@ -5,8 +5,9 @@ Targets: at least 1,500 messages per second, and at least 50x a sequential
 ``pywebpush.webpush()`` loop (timed on a sample of SAMPLE subscriptions in the same run,
 against the same service). The service checks the VAPID JWT and decrypts one message in
 VERIFY_EVERY (so that it is not the bottleneck on a 2-core machine); none may fail. The
-report splits the worker's time: encryption, database (expand, claim, record), and the
-rest (HTTP client and event loop). Run: ``python -m tests.bench bench_push``.
+report splits the worker's time: encryption, database (expand, claim, check, record), and the
+rest (HTTP client and event loop); ``still_consented`` is the consent check after
+encryption, just before the requests. Run: ``python -m tests.bench bench_push``.
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ def fan_out(app, service_pid: int, number: int) -> dict:
     last delivery is recorded."""
     svc = app.extensions["gateway"]
     worker = make_worker(app)
-    timers = {name: Timed(worker, name) for name in ("expand_due", "claim", "flush")}
+    timers = {name: Timed(worker, name)
+              for name in ("expand_due", "claim", "still_consented", "flush")}
 
     async def run() -> dict:
         async with worker.session():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from gateway import consent
 from gateway.errors import Conflict
 from gateway.push import vapid
-from gateway.push.consent_check import granted_devices
+from gateway.push.consent_check import ConsentMemo, granted_devices
 from gateway.cli.push import ensure_vapid_key
 from gateway.store.push_tables import vapid_keys
 
@@ -123,3 +124,29 @@ def test_the_batch_consent_check_agrees_with_is_granted(app, actions, clock):
             actions.publish_policy(version="2.0", changes=["push"], summary="Push changed")
             actions.grant(devices[4], "push")
     assert batch == {pairs[4]}
+
+
+def test_the_remembered_consent_check_forgets_at_every_change_that_matters(app, actions, clock):
+    svc = app.extensions["gateway"]
+    actions.create_user("alice")
+    devices = [actions.device_sign_in("alice", device_id=f"phone-{n:04d}") for n in range(3)]
+    for device in devices:
+        actions.grant(device, "push")
+    pairs = [(d.user_id, d.device_id) for d in devices]
+    memo = ConsentMemo()
+
+    def answers():
+        with svc.store.read() as connection:
+            return memo.granted(connection, clock, pairs)
+
+    assert answers() == set(pairs)
+    actions.grant(devices[0], "push", "withdrawn")  # a new event in the ledger
+    assert answers() == set(pairs[1:])
+    # Published for later: nothing changes in the store when it comes into effect.
+    actions.publish_policy(version="2.0", changes=["push"], summary="Push changed",
+                           effective_at=clock.now() + timedelta(minutes=1))
+    assert answers() == set(pairs[1:])
+    clock.advance(minutes=1)
+    assert answers() == set()
+    actions.grant(devices[1], "push")
+    assert answers() == {pairs[1]}

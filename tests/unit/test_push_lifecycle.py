@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from gateway import create_app
 from gateway.push import alerts, history, notifications, vapid
 from gateway.push.errors import IdempotencyConflict
 from gateway.push.notifications import Audience, Draft
@@ -65,6 +66,80 @@ def test_withdrawing_consent_mid_fan_out_suppresses_the_rest(kit, service):
     assert all(row.reason == "push consent withdrawn" for row in suppressed)
     assert kit.client.get("/api/v1/push/subscription",
                           headers=alice.headers).status_code in (401, 403, 404)
+
+
+def _withdraw_after_encrypting(kit, worker, phones, *, batch: int, only=None,
+                               client=None) -> dict:
+    """Make the *batch*-th encryption of *worker* end with a withdrawal of push consent
+    (``DELETE /api/v1/consents/push`` through *client*, answered 200) by each of *phones*
+    with a message in that batch (or by *only*): its messages are claimed (``sending``)
+    and encrypted, not yet sent.
+    Returns what is known once it answered: the devices and the requests each had had."""
+    encrypt, seen, known = worker.encrypt, [0], {}
+
+    async def encrypt_then_withdraw(messages):
+        bodies = await encrypt(messages)
+        seen[0] += 1
+        if seen[0] == batch:
+            mine = {m.job.device_id for m in messages}
+            for device, sub in only or [p for p in phones if p[0].device_id in mine]:
+                response = (client or kit.client).delete("/api/v1/consents/push",
+                                                       headers=device.headers)
+                assert response.status_code == 200 and response.get_json()["withdrawn"]
+                known[device.device_id] = (sub, sub.requests)
+        return bodies
+
+    worker.encrypt = encrypt_then_withdraw
+    return known
+
+
+@pytest.mark.parametrize("instance", ["the worker's", "another"])
+def test_no_push_leaves_after_the_withdrawal_answered_even_if_already_claimed(
+        kit, service, settings, clock, instance):
+    (alice, alice_sub), (bob, bob_sub) = phones = [kit.device(n) for n in ("alice", "bob")]
+    notification = kit.send("alice", "bob")
+    worker = kit.worker()
+    # Another instance on the same store and keys: nothing in the worker's process hears
+    # of the withdrawal, only the store knows.
+    other = create_app(settings, clock=clock) if instance == "another" else kit.app
+    answered = _withdraw_after_encrypting(kit, worker, phones, batch=1, only=phones[:1],
+                                          client=other.test_client())
+
+    async def run():
+        async with worker.session():
+            worker.expand_due()
+            messages = worker.claim()
+            assert {m.job.device_id for m in messages} == {alice.device_id, bob.device_id}
+            await worker.deliver(messages)
+            worker.flush()
+    asyncio.run(run())
+
+    assert answered[alice.device_id] == (alice_sub, 0)
+    assert alice_sub.requests == 0 and bob_sub.requests == 1
+    rows = {row.device_id: row for row in kit.deliveries(notification)}
+    assert rows[alice.device_id].state == "suppressed"
+    assert rows[alice.device_id].reason == "push consent withdrawn before sending"
+    assert rows[bob.device_id].state == "delivered"
+    if other is not kit.app:
+        other.extensions["gateway"].store.dispose()
+
+
+def test_withdrawing_mid_fan_out_lets_no_claimed_push_arrive_late(kit, service):
+    phones = [kit.device(f"user{n}") for n in range(8)]
+    sent = [kit.send(*(f"user{n}" for n in range(8)), title=f"Update {n}") for n in range(3)]
+    worker = kit.worker(options=replace(kit.worker().options, concurrency=4))
+    # The third batch: the fan-out is under way, earlier messages are delivered or in flight.
+    answered = _withdraw_after_encrypting(kit, worker, phones, batch=3)
+    kit.drain()
+
+    assert answered, "no withdrawal happened mid-fan-out"
+    late = {device_id: sub.requests - before for device_id, (sub, before) in answered.items()}
+    assert late == dict.fromkeys(answered, 0)
+    rows = [row for n in sent for row in kit.deliveries(n)]
+    assert not [row for row in rows if row.state in ("queued", "sending", "retrying")]
+    withdrawn = [row for row in rows if row.device_id in answered and row.state != "delivered"]
+    assert withdrawn and all(row.state == "suppressed" for row in withdrawn)
+    assert service.total_requests == sum(row.state == "delivered" for row in rows)
 
 
 def test_revoking_the_device_removes_its_subscription_and_queue(kit, service):
