@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
-    from gateway.clock import Clock
-    from gateway.settings import Settings
+    from gateway.core.clock import Clock
+    from gateway.core.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:

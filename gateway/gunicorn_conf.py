@@ -42,8 +42,8 @@ def on_starting(server) -> None:
 def post_worker_init(worker) -> None:
     """Start the push delivery worker and the daily retention purge beside the web server,
     in this one process; keep its event streams within what this worker serves."""
-    from gateway.housekeeping import Housekeeper
     from gateway.cli.push import start_embedded
+    from gateway.privacy.housekeeping import Housekeeper
     from gateway.web.streams import fit_to_server
 
     # Past its bound on parked streams, or over TLS it terminates itself, each stream would

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gateway.accounts import Passwords
-from gateway.clock import Clock
-from gateway.device_tokens import Lifetimes
-from gateway.events import EventBus, InProcessBus
-from gateway.keys import Keyring
-from gateway.purposes import Catalogue
-from gateway.settings import Settings
-from gateway.store import Store
-from gateway.tokens import Signer
+from gateway.consent.purposes import Catalogue
+from gateway.core.clock import Clock
+from gateway.core.events import EventBus, InProcessBus
+from gateway.core.keys import Keyring
+from gateway.core.settings import Settings
+from gateway.core.store import Store
+from gateway.core.tokens import Signer
+from gateway.identity.accounts import Passwords
+from gateway.identity.device_tokens import Lifetimes
 
 
 @dataclass

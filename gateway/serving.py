@@ -38,7 +38,6 @@ from gunicorn.http.parser import _DRAIN_MAX_BYTES
 from gunicorn.http2 import negotiation
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-
 PARKED, ANSWERED = "parked", "answered"
 ACCEPTS_PER_TURN = 128  # connections taken from the listen queue per poller wake-up
 # The most a head may take while it is gathered: what nginx passes on by default (a line
@@ -108,7 +107,7 @@ class Worker(ThreadWorker):
     def init_process(self) -> None:
         # Imported in the worker, not at module level: gunicorn's master imports this
         # module too, and must stay small (it never serves a request).
-        from gateway.settings import Settings
+        from gateway.core.settings import Settings
         from gateway.web.parking import StreamHub
         from gateway.web.waiting import STREAM_KEY
 

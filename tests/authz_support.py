@@ -31,10 +31,12 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gateway import consent, integrations, partners
-from gateway.purposes import PARTNER_PREFIX
-from gateway.push import alerts
+from gateway import consent
 from gateway.cli.push import ensure_vapid_key
+from gateway.consent.purposes import PARTNER_PREFIX
+from gateway.identity import integrations
+from gateway.privacy import partners
+from gateway.push import alerts
 from tests.preview_support import image_bytes, snapshot
 from tests.qrlogin_support import DESKTOP_UA, proof
 from tests.support import Actions, SignedInDevice, device_description

@@ -25,7 +25,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import text
 
-from gateway.store import make_engine
+from gateway.core.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_HASH = "scrypt:1024:8:1"

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from gateway import create_app
-from gateway.settings import Settings
-from gateway.store import Store, sqlite_url
-from gateway.store.schema import metadata
+from gateway.core.settings import Settings
+from gateway.core.store import Store, sqlite_url
+from gateway.schema import metadata
 from tests.secrets_watch import SecretsWatch
 from tests.support import Actions, FakeClock
 

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from gateway import create_app
-from gateway.clock import Clock
-from gateway.settings import Settings
+from gateway.core.clock import Clock
+from gateway.core.settings import Settings
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
-from gateway import consent, devices
-from gateway.devices import DeviceDescription
+from gateway import consent
+from gateway.core.tokens import digest, new_id
+from gateway.identity import devices
+from gateway.identity.devices import DeviceDescription
+from gateway.identity.tables import users
 from gateway.push import vapid
-from gateway.store.push_tables import subscriptions
-from gateway.store.tables import users
-from gateway.tokens import digest, new_id
+from gateway.push.tables import subscriptions
 from tests.pushservice import PushService, Subscription
 
 

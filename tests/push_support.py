@@ -10,11 +10,11 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from gateway import accounts
+from gateway.cli.push import ensure_vapid_key, make_worker
+from gateway.identity import accounts
 from gateway.push import notifications, vapid
 from gateway.push.notifications import Audience, Draft
-from gateway.cli.push import ensure_vapid_key, make_worker
-from gateway.store.push_tables import deliveries
+from gateway.push.tables import deliveries
 from tests.pushservice import PushService, Reply
 from tests.support import Actions, FakeClock, SignedInDevice
 

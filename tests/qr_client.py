@@ -14,7 +14,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gateway.keys import public_jwk
+from gateway.core.keys import public_jwk
 
 PASSWORD = "correct horse battery"
 WAIT = 10  # seconds any single step may take at most

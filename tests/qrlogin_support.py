@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import jwt
 
-from datetime import timedelta
-
-from gateway import consent, devices, qrcodes, qrlogin, qrlogin_phone
-from gateway.clock import epoch
-from gateway.events import InProcessBus
-from gateway.useragent import Requester
+from gateway import consent
+from gateway.core import qrcodes
+from gateway.core.clock import epoch
+from gateway.core.events import InProcessBus
+from gateway.core.useragent import Requester
+from gateway.identity import devices
+from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import phone as qrlogin_phone
 
 DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/131.0.0.0 Safari/537.36")
@@ -113,7 +116,7 @@ class Enrollment:
     """One offer by alice's browser session and a phone that is not signed in yet."""
 
     def __init__(self, app, actions, clock):
-        from gateway import enrollment
+        from gateway.enrollment import offers as enrollment
 
         self.app, self.clock = app, clock
         self.svc = app.extensions["gateway"]
@@ -134,7 +137,7 @@ class Enrollment:
             changes=[p.name for p in self.svc.catalogue])
 
     def decision(self, purpose="camera", decision="granted", notice_hash=None):
-        from gateway.enrollment_phone import Decision
+        from gateway.enrollment.phone import Decision
 
         policy = self.policy()
         text = consent.notice_text(self.svc.catalogue.get(purpose), policy)
@@ -144,9 +147,9 @@ class Enrollment:
               key=True, public_key=None, proof=None):
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        from gateway import enrollment_phone
-        from gateway.devices import DeviceDescription
-        from gateway.keys import public_jwk
+        from gateway.core.keys import public_jwk
+        from gateway.enrollment import phone as enrollment_phone
+        from gateway.identity.devices import DeviceDescription
 
         if public_key is None and key:
             jwk = public_jwk(ec.generate_private_key(ec.SECP256R1()).public_key())
@@ -159,27 +162,27 @@ class Enrollment:
             where=Requester("unknown", "unknown", "198.51.100.0/24", None, None), proof=proof)
 
     def approve(self, number):
-        from gateway import enrollment
+        from gateway.enrollment import offers as enrollment
 
         return enrollment.approve(self.store, self.clock, self.bus, self.svc.catalogue,
                                   offer_id=self.id, session_hash=self.session_hash,
                                   number=number)
 
     def deny(self):
-        from gateway import enrollment
+        from gateway.enrollment import offers as enrollment
 
         return enrollment.deny(self.store, self.clock, self.bus, offer_id=self.id,
                                session_hash=self.session_hash)
 
     def collect(self, secret):
-        from gateway import enrollment_phone
+        from gateway.enrollment import phone as enrollment_phone
 
         return enrollment_phone.collect(self.store, self.clock, self.svc.signer,
                                         self.svc.lifetimes, self.bus, offer_id=self.id,
                                         claim_secret=secret)
 
     def state(self):
-        from gateway import enrollment
+        from gateway.enrollment import offers as enrollment
 
         return enrollment.for_session(self.store, self.clock, self.id,
                                       self.session_hash).state_at(self.clock.now())

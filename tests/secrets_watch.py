@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from flask import request_finished
 
-from gateway.access_log import flush_all
-from gateway.logs import JsonFormatter
+from gateway.core.logs import JsonFormatter
+from gateway.privacy.access_log import flush_all
 
 SECRET_NAMES = re.compile(r"token|secret|key$|password|csrf|link|qr|code|grant|url", re.I)
 KNOWN_PASSWORDS = ("correct horse battery",)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gateway.keys import public_jwk
+from gateway.core.keys import public_jwk
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -62,7 +62,7 @@ class Actions:
 
     def create_user(self, username: str = "alice", password: str = "correct horse battery",
                     **fields):
-        from gateway import accounts
+        from gateway.identity import accounts
 
         return accounts.create_user(
             self.svc.store, self.svc.clock, self.svc.passwords,

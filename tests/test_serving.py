@@ -16,12 +16,20 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from gateway import accounts, create_app
-from gateway.settings import Settings
-from tests.cluster import Cluster
+from gateway import create_app
+from gateway.core.settings import Settings
+from gateway.identity import accounts
 from tests import slow_clients
-from tests.qr_client import (PASSWORD, WAIT, EventStream, complete_login, proof, sign_in_phone,
-                             start_login)
+from tests.cluster import Cluster
+from tests.qr_client import (
+    PASSWORD,
+    WAIT,
+    EventStream,
+    complete_login,
+    proof,
+    sign_in_phone,
+    start_login,
+)
 
 WAITING = 40
 THREADS = 2

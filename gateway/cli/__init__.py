@@ -9,10 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from gateway import accounts, keys
 from gateway.cli import push as push_commands
-from gateway.errors import Conflict
-from gateway.settings import describe, markdown_table
+from gateway.core import keys
+from gateway.core.errors import Conflict
+from gateway.core.settings import describe, markdown_table
+from gateway.identity import accounts
 
 
 def _services():

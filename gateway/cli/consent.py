@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway import consent
-from gateway.errors import GatewayError
+from gateway.core.errors import GatewayError
 
 
 def _services():

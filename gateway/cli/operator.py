@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
-from gateway import audit, doctor, retention
+from gateway.core import audit, doctor
+from gateway.privacy import retention
 
 
 def _services():

@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from gateway.errors import GatewayError
+from gateway.core.errors import GatewayError
 from gateway.push import vapid
 from gateway.push.runtime import EmbeddedWorker, PushRuntime
 from gateway.push.worker import Worker

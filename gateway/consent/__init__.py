@@ -14,13 +14,13 @@ How other domains use it, inside their own transaction, where the action happens
 
 Endpoints use ``gateway.web.consent.requires_consent("camera")`` instead.
 
-Modules: ``purposes`` (the catalogue, in gateway/purposes.py), ``policies`` (versions and
+Modules: ``purposes`` (the catalogue, in gateway/consent/purposes.py), ``policies`` (versions and
 what they change), ``notices`` (texts per language, what was shown), ``ledger``
 (decisions), ``chain`` (the hash chain and its checkpoint), ``state`` (derivation and the
 check), ``receipts`` (signed Kantara-style receipts), ``selfservice`` (what a device does).
 """
 
-from gateway.consent.chain import ChainHead, ChainReport, GENESIS, event_hash, subject_digest
+from gateway.consent.chain import GENESIS, ChainHead, ChainReport, event_hash, subject_digest
 from gateway.consent.chain import head as chain_head
 from gateway.consent.chain import verify as verify_chain
 from gateway.consent.errors import (
@@ -38,13 +38,15 @@ from gateway.consent.ledger import (
     OS_PERMISSIONS,
     ConsentEvent,
     count_events,
-    check as check_decision,
     get_event,
     history,
     on_withdrawal,
     record,
     redact_user,
     withdraw,
+)
+from gateway.consent.ledger import (
+    check as check_decision,
 )
 from gateway.consent.notices import (
     Notice,

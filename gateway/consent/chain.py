@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from gateway.clock import Clock
-from gateway.store import hold_lock
-from gateway.store.consent_tables import consent_chain_head, consent_events
+from gateway.consent.tables import consent_chain_head, consent_events
+from gateway.core.clock import Clock
+from gateway.core.store import hold_lock
 
 GENESIS = "0" * 64
 HEAD_ID = 1

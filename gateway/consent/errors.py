@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.errors import Conflict, Forbidden, NotFound
-from gateway.purposes import UnknownPurpose
+from gateway.consent.purposes import UnknownPurpose
+from gateway.core.errors import Conflict, Forbidden, NotFound
 
 __all__ = ["ConsentRequired", "NoSuchDevice", "NothingToWithdraw", "PolicyNotCurrent",
            "UnknownPolicyVersion", "UnknownPurpose"]

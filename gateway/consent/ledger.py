@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
-from gateway import audit
-from gateway.clock import Clock
 from gateway.consent import chain
 from gateway.consent.errors import NothingToWithdraw, PolicyNotCurrent
 from gateway.consent.notices import notice, require_language
 from gateway.consent.policies import current_policy, get_policy, last_change_seq
-from gateway.errors import InvalidRequest, NotFound
-from gateway.purposes import Catalogue
-from gateway.store.consent_tables import consent_events
-from gateway.tokens import new_id
+from gateway.consent.purposes import Catalogue
+from gateway.consent.tables import consent_events
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import InvalidRequest, NotFound
+from gateway.core.tokens import new_id
 
 DECISIONS = ("granted", "refused", "withdrawn")
 METHODS = ("in_app_dialog", "settings_toggle", "os_permission_sync", "admin", "enrollment")

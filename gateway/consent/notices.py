@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, exists, insert, select
 
-from gateway.clock import Clock
 from gateway.consent.policies import PolicyVersion, sha256
-from gateway.errors import InvalidRequest
-from gateway.purposes import DEFAULT_LANGUAGE, LANGUAGES, Purpose
-from gateway.store.consent_tables import notices_served, policy_acknowledgements
+from gateway.consent.purposes import DEFAULT_LANGUAGE, LANGUAGES, Purpose
+from gateway.consent.tables import notices_served, policy_acknowledgements
+from gateway.core.clock import Clock
+from gateway.core.errors import InvalidRequest
 
 _TEMPLATES = {
     "en": ("{title}. {why} Needed for: {function}. Data: {data}. {sensitive}"

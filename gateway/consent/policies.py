@@ -15,14 +15,14 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select
 
-from gateway import audit
-from gateway.clock import Clock
 from gateway.consent.errors import UnknownPolicyVersion
-from gateway.errors import Conflict, InvalidRequest
-from gateway.purposes import Catalogue
-from gateway.store import Store
-from gateway.store.consent_tables import policy_changes, policy_versions
-from gateway.store.types import UTCDateTime
+from gateway.consent.purposes import Catalogue
+from gateway.consent.tables import policy_changes, policy_versions
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import Conflict, InvalidRequest
+from gateway.core.store import Store
+from gateway.core.store.types import UTCDateTime
 
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 MAX_TEXT = 200_000

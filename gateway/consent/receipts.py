@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import jwt
 
-from gateway.clock import Clock, epoch
 from gateway.consent.ledger import ConsentEvent
-from gateway.keys import Keyring
-from gateway.purposes import PARTNER_PREFIX, Purpose
-from gateway.tokens import ALGORITHMS
+from gateway.consent.purposes import PARTNER_PREFIX, Purpose
+from gateway.core.clock import Clock, epoch
+from gateway.core.keys import Keyring
+from gateway.core.tokens import ALGORITHMS
 
 RECEIPT_TYPE = "consent-receipt+jwt"
 KANTARA_VERSION = "KI-CR-v1.1.0"

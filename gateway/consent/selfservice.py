@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway import devices
-from gateway.clock import Clock
 from gateway.consent.errors import NoSuchDevice, PolicyNotCurrent
 from gateway.consent.ledger import ConsentEvent, get_event, history, record, withdraw
 from gateway.consent.notices import (
@@ -19,11 +17,13 @@ from gateway.consent.notices import (
     serve_notice,
 )
 from gateway.consent.policies import PolicyVersion, current_policy, get_policy
+from gateway.consent.purposes import Catalogue, Purpose
 from gateway.consent.receipts import ReceiptIssuer
 from gateway.consent.state import ConsentStatus, status, statuses
-from gateway.errors import Forbidden, NotFound
-from gateway.purposes import Catalogue, Purpose
-from gateway.store import Store
+from gateway.core.clock import Clock
+from gateway.core.errors import Forbidden, NotFound
+from gateway.core.store import Store
+from gateway.identity import devices
 
 
 @dataclass(frozen=True)

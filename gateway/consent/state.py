@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from gateway.clock import Clock
 from gateway.consent.errors import ConsentRequired
 from gateway.consent.ledger import ConsentEvent, event_of
 from gateway.consent.policies import LAST_CHANGE, change_seqs, version_seqs
-from gateway.purposes import Catalogue
-from gateway.store.consent_tables import consent_events, policy_versions
+from gateway.consent.purposes import Catalogue
+from gateway.consent.tables import consent_events, policy_versions
+from gateway.core.clock import Clock
 
 GRANT_AT = "/api/v1/consents"
 SETTINGS_PAGE = "/app/consents"

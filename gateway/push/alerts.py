@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from gateway import audit
-from gateway.clock import Clock
-from gateway.errors import NotFound
-from gateway.store import Store
-from gateway.store.push_tables import alerts, origins
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import NotFound
+from gateway.core.store import Store
+from gateway.push.tables import alerts, origins
 
 log = logging.getLogger("gateway.push")
 KINDS = ("our-fault", "mass-prune", "unsafe-endpoint", "no-subject")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from gateway.store.push_tables import topic_opt_outs
-from gateway.store.tables import groups, memberships, users
+from gateway.identity.tables import groups, memberships, users
+from gateway.push.tables import topic_opt_outs
 
 
 def unknown_names(connection: Connection, usernames, group_names) -> dict[str, list[str]]:

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from gateway import audit
-from gateway.clock import Clock
-from gateway.errors import InvalidRequest
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import InvalidRequest
+from gateway.core.settings import Settings
+from gateway.core.store import Store
 from gateway.push.allowlist import DEFAULT_HOSTS, check_host_pattern
 from gateway.push.subject import check_subject
-from gateway.settings import Settings
-from gateway.store import Store
-from gateway.store.push_tables import config
+from gateway.push.tables import config
 
 MAX_EXTRA_HOSTS = 50
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, func, select
 
 from gateway import consent
-from gateway.clock import Clock
 from gateway.consent.policies import LAST_CHANGE, change_seqs, version_seqs
-from gateway.store.consent_tables import consent_events
+from gateway.consent.tables import consent_events
+from gateway.core.clock import Clock
 
 PURPOSE = "push"
 # What push consent depends on besides each device's own events, in one statement built

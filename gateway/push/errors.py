@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.errors import Conflict, GatewayError, InvalidRequest
+from gateway.core.errors import Conflict, GatewayError, InvalidRequest
 
 
 class EndpointRefused(InvalidRequest):

@@ -16,13 +16,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from gateway.push.consent_check import ConsentMemo, granted_devices
-from gateway.clock import Clock
+from gateway.core.clock import Clock
+from gateway.core.store import Store
+from gateway.identity.tables import devices
 from gateway.push import audience, preferences, stats
+from gateway.push.consent_check import ConsentMemo, granted_devices
 from gateway.push.notifications import Notification, get
-from gateway.store import Store
-from gateway.store.push_tables import deliveries, notifications, subscriptions
-from gateway.store.tables import devices
+from gateway.push.tables import deliveries, notifications, subscriptions
 
 CHUNK = 1000
 

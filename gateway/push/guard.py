@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
-from gateway.store.push_tables import origins
+from gateway.push.tables import origins
 
 WINDOW = timedelta(minutes=5)
 MIN_ANSWERS = 20  # fewer answers than this say nothing about a whole push service

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, select
 
 from gateway.push import outbox, stats
 from gateway.push.notifications import Notification, from_row
-from gateway.store.push_tables import deliveries, notifications
+from gateway.push.tables import deliveries, notifications
 
 
 def progress(connection: Connection, ids: list[str]) -> dict[str, dict]:

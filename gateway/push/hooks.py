@@ -9,11 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select
 
-from gateway import consent, device_tokens, devices, retention, rights
-from gateway.clock import Clock
+from gateway import consent
+from gateway.core.clock import Clock
+from gateway.identity import device_tokens, devices
+from gateway.privacy import retention, rights
 from gateway.push import outbox, subscriptions
-from gateway.store.push_tables import deliveries, notifications, quiet_hours, topic_opt_outs
-from gateway.store.push_tables import subscriptions as subscriptions_table
+from gateway.push.tables import deliveries, notifications, quiet_hours, topic_opt_outs
+from gateway.push.tables import subscriptions as subscriptions_table
 
 
 def on_push_withdrawn(connection: Connection, clock: Clock, user_id: str, device_id: str) -> None:

@@ -10,9 +10,9 @@ from prometheus_client.core import (
 )
 from sqlalchemy import func, select
 
+from gateway.core.store import Store
 from gateway.push import outbox, stats
-from gateway.store import Store
-from gateway.store.push_tables import deliveries, notifications
+from gateway.push.tables import deliveries, notifications
 
 
 class PushCollector:

@@ -17,15 +17,15 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from gateway import audit
-from gateway.clock import Clock
-from gateway.errors import InvalidRequest, NotFound
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import InvalidRequest, NotFound
+from gateway.core.store import Store
+from gateway.core.tokens import new_id
 from gateway.push import payload, topics
-from gateway.push.errors import AudienceInvalid, IdempotencyConflict, PayloadTooLarge
-from gateway.store import Store
 from gateway.push.audience import unknown_names
-from gateway.store.push_tables import notifications
-from gateway.tokens import new_id
+from gateway.push.errors import AudienceInvalid, IdempotencyConflict, PayloadTooLarge
+from gateway.push.tables import notifications
 
 AUDIENCES = ("users", "groups", "topic", "everyone")
 DEFAULT_TTL = 24 * 3600

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, select, update
 
-from gateway.clock import Clock
+from gateway.core.clock import Clock
+from gateway.core.store import Store
+from gateway.identity.tables import devices, token_families
 from gateway.push import stats
 from gateway.push.consent_check import ConsentMemo, granted_devices
-from gateway.store import Store
-from gateway.store.push_tables import deliveries, subscriptions, vapid_keys
-from gateway.store.tables import devices, token_families
+from gateway.push.tables import deliveries, subscriptions, vapid_keys
 
 PENDING = ("queued", "retrying")
 CLAIMABLE = PENDING + ("sending",)  # a `sending` row is claimable again once its lease ends

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, delete, insert, select
 
-from gateway.clock import Clock
-from gateway.errors import InvalidRequest
-from gateway.store import Store
-from gateway.store.push_tables import quiet_hours
+from gateway.core.clock import Clock
+from gateway.core.errors import InvalidRequest
+from gateway.core.store import Store
+from gateway.push.tables import quiet_hours
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import update
 
-from gateway.clock import Clock
-from gateway.errors import TokenInvalid
-from gateway.keys import b64url
-from gateway.store import Store
-from gateway.store.push_tables import deliveries
+from gateway.core.clock import Clock
+from gateway.core.errors import TokenInvalid
+from gateway.core.keys import b64url
+from gateway.core.store import Store
+from gateway.push.tables import deliveries
 
 
 class ReceiptKey:

@@ -11,12 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from gateway.clock import Clock
+from gateway.core.clock import Clock
+from gateway.core.store import Store
 from gateway.push import alerts, guard, outbox, outcomes, stats
 from gateway.push.outbox import Change, Job
 from gateway.push.outcomes import Outcome
-from gateway.store import Store
-from gateway.store.push_tables import subscriptions
+from gateway.push.tables import subscriptions
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateway.keys import load_secret
+from gateway.core.keys import load_secret
+from gateway.core.settings import Settings
 from gateway.push.config import PushOptions
 from gateway.push.endpoints import Resolver, system_resolver
 from gateway.push.receipts import ReceiptKey
 from gateway.push.vapid import KeyWrap
 from gateway.push.worker import Worker
-from gateway.settings import Settings
 
 log = logging.getLogger("gateway.push")
 

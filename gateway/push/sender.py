@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from gateway.clock import Clock
+from gateway.core.clock import Clock
 from gateway.push import outcomes, payload
 from gateway.push.endpoints import is_local, is_public
 from gateway.push.outbox import Job

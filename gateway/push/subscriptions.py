@@ -11,17 +11,18 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from gateway import audit, consent
-from gateway.clock import Clock
-from gateway.errors import Conflict
-from gateway.purposes import Catalogue
+from gateway import consent
+from gateway.consent.purposes import Catalogue
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import Conflict
+from gateway.core.store import Store
+from gateway.core.tokens import digest, new_id
 from gateway.push import config as push_config
 from gateway.push import vapid
 from gateway.push.config import PushOptions
 from gateway.push.endpoints import Resolver, check_endpoint, check_keys, system_resolver
-from gateway.store import Store
-from gateway.store.push_tables import subscriptions, vapid_keys
-from gateway.tokens import digest, new_id
+from gateway.push.tables import subscriptions, vapid_keys
 
 
 @dataclass(frozen=True)

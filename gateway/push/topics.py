@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from gateway import audit
-from gateway.clock import Clock
-from gateway.errors import NotFound
-from gateway.store import Store
-from gateway.store.push_tables import topic_opt_outs, topics
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import NotFound
+from gateway.core.store import Store
+from gateway.push.tables import topic_opt_outs, topics
 
 URGENCIES = ("very-low", "low", "normal", "high")  # RFC 8030 section 5.3
 MAX_TTL = 28 * 24 * 3600  # the longest push services keep a message (FCM: 4 weeks)

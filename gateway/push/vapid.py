@@ -25,13 +25,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, insert, select, update
 
-from gateway import audit
-from gateway.clock import Clock, epoch
-from gateway.errors import Conflict, NotFound
-from gateway.keys import b64url, public_jwk
+from gateway.core import audit
+from gateway.core.clock import Clock, epoch
+from gateway.core.errors import Conflict, NotFound
+from gateway.core.keys import b64url, public_jwk
+from gateway.core.store import Store, hold_lock
 from gateway.push.errors import NoVapidKey
-from gateway.store import Store, hold_lock
-from gateway.store.push_tables import vapid_keys
+from gateway.push.tables import vapid_keys
 
 HEADER_LIFETIME = timedelta(hours=12)  # RFC 8292 allows 24 h; Apple and Mozilla want less
 RENEW_BEFORE = timedelta(hours=1)  # sign anew while the cached token has this much left

@@ -21,9 +21,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from gateway.clock import Clock
-from gateway.push import expansion, outbox, recorder, vapid
+from gateway.core.clock import Clock
+from gateway.core.store import Store
 from gateway.push import config as push_config
+from gateway.push import expansion, outbox, recorder, vapid
 from gateway.push.config import PushOptions
 from gateway.push.consent_check import ConsentMemo
 from gateway.push.encryption import Encryptor
@@ -33,7 +34,6 @@ from gateway.push.outcomes import Outcome
 from gateway.push.receipts import ReceiptKey
 from gateway.push.recorder import Result
 from gateway.push.sender import Message, Sender, Signing
-from gateway.store import Store
 
 log = logging.getLogger("gateway.push")
 POLL = 1.0  # longest idle wait, in case another process queued work

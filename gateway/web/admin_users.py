@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from pydantic import BaseModel, EmailStr, Field
 
-from gateway import accounts
+from gateway.identity import accounts
 from gateway.web.api import Model, operation
 from gateway.web.context import services
 from gateway.web.schemas import UserOut

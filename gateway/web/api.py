@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from gateway.errors import ValidationFailed as _ValidationFailed
+from gateway.core.errors import ValidationFailed as _ValidationFailed
 from gateway.web import auth, limits
 from gateway.web.bodies import UnsupportedMediaType, json_body  # noqa: F401 (re-exported)
 

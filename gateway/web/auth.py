@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from flask import g, request
 
-from gateway import device_tokens, integrations, web_sessions
-from gateway.device_tokens import DevicePrincipal
-from gateway.errors import CsrfFailed, Forbidden, PasswordChangeRequired, Unauthenticated
-from gateway.integrations import Integration
+from gateway.core.errors import CsrfFailed, Forbidden, PasswordChangeRequired, Unauthenticated
+from gateway.identity import device_tokens, integrations, web_sessions
+from gateway.identity.device_tokens import DevicePrincipal
+from gateway.identity.integrations import Integration
+from gateway.identity.web_sessions import WebSession
 from gateway.web.context import services
-from gateway.web_sessions import WebSession
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import g, request
 
-from gateway.errors import GatewayError, InvalidRequest
+from gateway.core.errors import GatewayError, InvalidRequest
 
 # No request body the gateway describes nests past 4; push data an integration sends may
 # nest further, but not this far.

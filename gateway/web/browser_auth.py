@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 
-from gateway import accounts, audit, device_tokens, web_sessions
+from gateway.core import audit
+from gateway.identity import accounts, device_tokens, web_sessions
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import (
     clear_session_cookie,

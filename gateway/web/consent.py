@@ -9,11 +9,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 
-from gateway import announcements, consent
+from gateway import consent
 from gateway.consent import selfservice
+from gateway.consent.purposes import REQUIRED_PERMISSIONS
 from gateway.consent.receipts import Controller, ReceiptIssuer
-from gateway.keys import load_secret
-from gateway.purposes import REQUIRED_PERMISSIONS
+from gateway.core.keys import load_secret
+from gateway.push import announcements
 from gateway.web.api import operation
 from gateway.web.auth import current_device, current_web_session
 from gateway.web.consent_schemas import (

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway import consent
+from gateway.consent.purposes import Purpose, Wording
 from gateway.consent.selfservice import DeviceHistory, PurposeState
-from gateway.purposes import Purpose, Wording
 from gateway.web.api import Model
 
 LANGUAGE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$"

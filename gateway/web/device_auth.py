@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from pydantic import BaseModel, Field
 
-from gateway import accounts, audit, device_tokens, devices, web_sessions
-from gateway.devices import DeviceDescription
+from gateway.core import audit
+from gateway.identity import accounts, device_tokens, devices, web_sessions
+from gateway.identity.devices import DeviceDescription
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
 from gateway.web.schemas import DeviceIn, DeviceList, DeviceOut, PasswordChange, UserOut
-from pydantic import BaseModel, Field
 
 bp = Blueprint("device_auth", __name__, url_prefix="/api/v1")
 

@@ -12,19 +12,30 @@ from datetime import datetime
 
 from flask import Blueprint, request
 
-from gateway import announcements, enrollment, enrollment_phone, useragent
+from gateway.core import useragent
+from gateway.enrollment import offers as enrollment
+from gateway.enrollment import phone as enrollment_phone
+from gateway.push import announcements
 from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_web_session
 from gateway.web.bodies import peek_json
 from gateway.web.context import client_ip, services
 from gateway.web.device_auth import Tokens, description_of
+from gateway.web.enrollment_schemas import (
+    SECRET_HEADER,
+    ClaimIn,
+    ClaimOut,
+    EmptyIn,
+    NumberIn,
+    OfferOut,
+    OfferStatusOut,
+    PhoneStatusOut,
+    Wait,
+    WaitQuery,
+)
 from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page
-from gateway.web.enrollment_schemas import (
-    SECRET_HEADER, ClaimIn, ClaimOut, EmptyIn, NumberIn, OfferOut, OfferStatusOut,
-    PhoneStatusOut, Wait, WaitQuery,
-)
 
 bp = Blueprint("enrollment", __name__)
 API = "/api/v1/enrollments"

@@ -9,19 +9,19 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import logs
-from gateway.access_log import AccessLog
-from gateway.accounts import Passwords
-from gateway.clock import Clock, SystemClock
-from gateway.device_tokens import Lifetimes
-from gateway.events import InProcessBus
-from gateway.keys import Keyring, ensure_folder, load_secret
-from gateway.purposes import Catalogue
-from gateway.redis_events import RedisBus
+from gateway.consent.purposes import Catalogue
+from gateway.core import logs
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.events import InProcessBus
+from gateway.core.keys import Keyring, ensure_folder, load_secret
+from gateway.core.redis_events import RedisBus
+from gateway.core.settings import Settings
+from gateway.core.store import Store, sqlite_url
+from gateway.core.tokens import Signer
+from gateway.identity.accounts import Passwords
+from gateway.identity.device_tokens import Lifetimes
+from gateway.privacy.access_log import AccessLog
 from gateway.services import Services
-from gateway.settings import Settings
-from gateway.store import Store, sqlite_url
-from gateway.tokens import Signer
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: static/ and instance/ live here
 

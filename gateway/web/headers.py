@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 from flask_cors import CORS
 
-
 # No inline scripts or styles anywhere: pages load their code from /static.
 CSP = "; ".join(
     [

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Blueprint
 from pydantic import BaseModel, Field
 
-from gateway import integrations
+from gateway.identity import integrations
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import services

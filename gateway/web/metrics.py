@@ -16,7 +16,7 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from gateway.errors import NotFound, Unauthenticated
+from gateway.core.errors import NotFound, Unauthenticated
 from gateway.web.api import operation
 from gateway.web.context import services
 from gateway.web.limits import before_authentication

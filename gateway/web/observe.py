@@ -12,7 +12,7 @@ import time
 
 from flask import Flask
 
-from gateway.access_log import AccessLog
+from gateway.privacy.access_log import AccessLog
 
 NETWORK_TYPE = "X-Network-Type"  # reported by the app: wifi, cellular, ethernet, ...
 NETWORK_QUALITY = "X-Network-Quality"  # reported by the app: e.g. good, poor, 4g

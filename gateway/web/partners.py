@@ -8,8 +8,9 @@ from datetime import datetime
 from flask import Blueprint
 from pydantic import BaseModel, Field
 
-from gateway import accounts, partners
-from gateway.errors import NotFound
+from gateway.core.errors import NotFound
+from gateway.identity import accounts
+from gateway.privacy import partners
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device, current_web_session
 from gateway.web.context import services

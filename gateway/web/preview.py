@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from gateway import preview, preview_control, qrimage, reports, snapshots
-from gateway.tokens import digest
+from gateway.core import qrimage
+from gateway.core.tokens import digest
+from gateway.reports import library as reports
+from gateway.reports import preview, preview_control, snapshots
 from gateway.web.api import json_response, operation
 from gateway.web.auth import (
     current_device,

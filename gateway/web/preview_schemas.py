@@ -9,10 +9,10 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
-from gateway.preview import IssuedGrant, PreviewLink
-from gateway.preview_control import ActiveGrant
-from gateway.report_summary import Summary
-from gateway.reports import Report
+from gateway.reports.library import Report
+from gateway.reports.preview import IssuedGrant, PreviewLink
+from gateway.reports.preview_control import ActiveGrant
+from gateway.reports.summary import Summary
 from gateway.web.api import Model
 
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._-]+$"

@@ -8,10 +8,12 @@ from typing import Any, Literal
 from flask import Blueprint, current_app
 from pydantic import BaseModel, EmailStr, Field
 
-from gateway import accounts, audit, device_reports, rights
 from gateway.consent import selfservice
-from gateway.device_reports import AccessPoint, Position
-from gateway.errors import InvalidCredentials
+from gateway.core import audit
+from gateway.core.errors import InvalidCredentials
+from gateway.identity import accounts
+from gateway.privacy import device_reports, rights
+from gateway.privacy.device_reports import AccessPoint, Position
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services

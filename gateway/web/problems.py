@@ -13,11 +13,11 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.errors import GatewayError
+from gateway.core.errors import GatewayError
 
 PROBLEM_TYPE = "urn:problem-type:companion-gateway:"
 MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger("gateway.errors")
+log = logging.getLogger("gateway.core.errors")
 
 # Stable slugs for the HTTP errors Flask and Werkzeug raise themselves.
 _HTTP_SLUGS = {

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, send_from_directory
 from pydantic import BaseModel, Field
 
 import gateway.push.hooks  # noqa: F401  (registers the consent, device and sign-out hooks)
-from gateway.errors import NotFound
+from gateway.core.errors import NotFound
 from gateway.push import preferences, receipts, subscriptions, topics, vapid
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime

@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 from flask import Blueprint, current_app
 from pydantic import AwareDatetime, BaseModel, Field
 
-from gateway import accounts
-from gateway.errors import InvalidRequest, NotFound
+from gateway.core.errors import InvalidRequest, NotFound
+from gateway.identity import accounts
 from gateway.push import alerts, history, notifications, subscriptions, topics, vapid
 from gateway.push import config as push_config
 from gateway.push.notifications import Audience, Draft

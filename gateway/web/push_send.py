@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from flask import Blueprint, current_app
 from pydantic import AwareDatetime, BaseModel, Field
 
-from gateway.errors import NotFound
+from gateway.core.errors import NotFound
 from gateway.push import history, notifications, topics
 from gateway.push.notifications import Audience, Draft, Notification
 from gateway.web.api import Model, json_response, operation

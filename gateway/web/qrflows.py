@@ -8,8 +8,8 @@ import hmac
 
 from flask import Response, current_app, request
 
-from gateway import qrimage
-from gateway.errors import GatewayError
+from gateway.core import qrimage
+from gateway.core.errors import GatewayError
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
 

@@ -7,17 +7,13 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, current_app, request
 
-from gateway import (
-    accounts,
-    announcements,
-    devices,
-    qrlogin,
-    qrlogin_phone,
-    useragent,
-    web_sessions,
-)
-from gateway.errors import InvalidRequest
-from gateway.state_cache import StateCache
+from gateway.core import useragent
+from gateway.core.errors import InvalidRequest
+from gateway.identity import accounts, devices, web_sessions
+from gateway.push import announcements
+from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import phone as qrlogin_phone
+from gateway.qrlogin.state_cache import StateCache
 from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_device, session_cookie_name, set_session_cookie
@@ -25,11 +21,22 @@ from gateway.web.context import client_ip, services
 from gateway.web.headers import CSP
 from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page
-from gateway.web.schemas import UserOut
 from gateway.web.qrlogin_schemas import (
-    CodeIn, ConfirmIn, DecisionOut, DenyIn, RedeemOut, RequesterOut, ScanIn, ScanOut, StartIn,
-    StartOut, StatusOut, Wait, WaitQuery,
+    CodeIn,
+    ConfirmIn,
+    DecisionOut,
+    DenyIn,
+    RedeemOut,
+    RequesterOut,
+    ScanIn,
+    ScanOut,
+    StartIn,
+    StartOut,
+    StatusOut,
+    Wait,
+    WaitQuery,
 )
+from gateway.web.schemas import UserOut
 
 bp = Blueprint("qrlogin", __name__)
 API = "/api/v1/qr-logins"

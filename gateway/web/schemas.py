@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from gateway.accounts import User
-from gateway.devices import Device
+from gateway.identity.accounts import User
+from gateway.identity.devices import Device
 from gateway.web.api import Model
 
 Text64 = Field(min_length=1, max_length=64)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from gateway.stream_quota import Slot, StreamQuota
 from gateway.web.context import client_ip
+from gateway.web.stream_quota import Slot, StreamQuota
 
-QUOTA = "gateway.stream_quota"
+QUOTA = "gateway.web.stream_quota"
 
 
 def claim() -> Slot:

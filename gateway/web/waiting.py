@@ -6,7 +6,7 @@ wake-up: an event is only a hint to look again. Only state fields travel (the st
 ``event()``), never a token. A stream sends a heartbeat comment while nothing happens,
 and ends once the flow reaches a final state or runs out of time.
 
-Each stream holds a slot of the process's ``StreamQuota`` (``gateway/stream_quota.py``,
+Each stream holds a slot of the process's ``StreamQuota`` (``gateway/web/stream_quota.py``,
 taken by ``gateway.web.streams.claim`` before it is made) and gives it back as it ends:
 at its final state, when the browser goes (``close`` once started, by the WSGI server or
 the hub), or, for a stream never started, when it is collected.
@@ -27,9 +27,9 @@ from typing import Protocol
 
 from flask import Response, request
 
-from gateway.clock import Clock
-from gateway.events import EventBus
-from gateway.stream_quota import Slot
+from gateway.core.clock import Clock
+from gateway.core.events import EventBus
+from gateway.web.stream_quota import Slot
 
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 1000  # how soon EventSource reconnects after a dropped connection

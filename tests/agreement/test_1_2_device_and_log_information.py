@@ -5,8 +5,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from gateway.store.privacy_tables import device_locations
-from gateway.store.tables import devices
+from gateway.identity.tables import devices
+from gateway.privacy.tables import device_locations
 
 REPORT = {"model": "Pixel 9", "os": "Android", "os_version": "16.1", "app_version": "3.3.0",
           "position": {"latitude": 31.230416, "longitude": 121.473701, "accuracy_m": 8,
@@ -84,7 +84,7 @@ def test_1_2_2_the_access_log_keeps_route_templates_not_urls(app, client, alice,
 
 
 def test_1_2_2_the_operation_log_records_who_did_what(app, client, actions, alice):
-    from gateway import audit
+    from gateway.core import audit
 
     client.patch("/api/v1/me", headers=alice.headers, json={"display_name": "A"})
     with app.extensions["gateway"].store.read() as connection:

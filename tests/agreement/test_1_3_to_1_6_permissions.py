@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateway import consent
-from gateway.purposes import Purpose
+from gateway.consent.purposes import Purpose
 from tests.qrlogin_support import proof, start, token_of
 
 

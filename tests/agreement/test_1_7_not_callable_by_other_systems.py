@@ -34,8 +34,8 @@ def test_1_7_pages_cannot_be_framed_by_other_sites(client, path):
 
 
 def test_1_7_server_to_server_calls_need_a_named_scoped_key(app, client, actions):
-    from gateway import integrations
-    from gateway.errors import TokenInvalid
+    from gateway.core.errors import TokenInvalid
+    from gateway.identity import integrations
 
     svc = app.extensions["gateway"]
     with pytest.raises(TokenInvalid):

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from gateway import retention
-from gateway.store.audit_tables import operations
-from gateway.store.privacy_tables import device_locations
-from gateway.store.tables import devices, web_sessions
+from gateway.core.audit_tables import operations
+from gateway.identity.tables import devices, web_sessions
+from gateway.privacy import retention
+from gateway.privacy.tables import device_locations
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -105,7 +105,7 @@ def test_2_2_ended_sessions_and_old_operations_go(app, client, actions, clock):
     assert result["sessions"] >= 1 and result["operation_log"] >= 1
     assert count(app, web_sessions) == 0
     # The purge logs its own result, and the chain still verifies afterwards.
-    from gateway import audit
+    from gateway.core import audit
 
     with app.extensions["gateway"].store.read() as connection:
         assert [op.action for op in audit.recent(connection)] == ["retention.purged"]
@@ -131,8 +131,9 @@ def test_2_2_the_purge_command_reports_and_dry_runs(app, runner):
 
 def test_2_2_consent_evidence_outlives_the_account_for_its_period_then_names_no_one(
         app, client, actions, clock):
-    from gateway import consent, rights
-    from gateway.store.consent_tables import consent_events
+    from gateway import consent
+    from gateway.consent.tables import consent_events
+    from gateway.privacy import rights
 
     actions.create_user("alice")
     device = actions.device_sign_in()
@@ -152,7 +153,7 @@ def test_2_2_consent_evidence_outlives_the_account_for_its_period_then_names_no_
 
 
 def test_2_2_the_embedded_housekeeper_purges_on_its_schedule(app, client, actions, clock):
-    from gateway.housekeeping import Housekeeper
+    from gateway.privacy.housekeeping import Housekeeper
 
     actions.create_user("alice")
     actions.web_sign_in()

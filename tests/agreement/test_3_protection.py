@@ -5,10 +5,10 @@ import os
 import pytest
 from sqlalchemy import select, update
 
-from gateway import audit
-from gateway.logs import Pseudonyms
-from gateway.netaddr import truncate_ip
-from gateway.store.audit_tables import operations
+from gateway.core import audit
+from gateway.core.audit_tables import operations
+from gateway.core.logs import Pseudonyms
+from gateway.core.netaddr import truncate_ip
 
 
 @pytest.mark.parametrize("address, network", [

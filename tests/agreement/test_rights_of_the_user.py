@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import inspect, select
 
-from gateway.store.schema import metadata
+from gateway.schema import metadata
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_rights_deletion_leaves_no_personal_data_in_any_table(app, client, actio
 
 
 def test_rights_deletion_is_idempotent(app, alice):
-    from gateway import rights
+    from gateway.privacy import rights
 
     svc = app.extensions["gateway"]
     assert rights.delete_account(svc.store, svc.clock, alice.user_id)["account"] == 1

@@ -22,9 +22,9 @@ if __package__ in (None, ""):  # run as a script: make `gateway` importable
 from sqlalchemy import bindparam, select  # noqa: E402
 
 from gateway import consent  # noqa: E402
-from gateway.purposes import Catalogue  # noqa: E402
-from gateway.store import Store, sqlite_url  # noqa: E402
-from gateway.store.consent_tables import consent_events  # noqa: E402
+from gateway.consent.purposes import Catalogue  # noqa: E402
+from gateway.consent.tables import consent_events  # noqa: E402
+from gateway.core.store import Store, sqlite_url  # noqa: E402
 from tests.support import FakeClock  # noqa: E402
 
 VERSIONS = 100

@@ -34,13 +34,13 @@ from pywebpush import webpush  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from gateway import consent, create_app  # noqa: E402
+from gateway.cli.push import ensure_vapid_key, make_worker  # noqa: E402
+from gateway.core.settings import Settings  # noqa: E402
+from gateway.core.tokens import digest, new_id  # noqa: E402
+from gateway.identity.tables import devices, users  # noqa: E402
 from gateway.push import notifications, vapid  # noqa: E402
 from gateway.push.notifications import Audience, Draft  # noqa: E402
-from gateway.cli.push import ensure_vapid_key, make_worker  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
-from gateway.store.push_tables import deliveries, subscriptions  # noqa: E402
-from gateway.store.tables import devices, users  # noqa: E402
-from gateway.tokens import digest, new_id  # noqa: E402
+from gateway.push.tables import deliveries, subscriptions  # noqa: E402
 from tests.pushservice import Subscription  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Benchmark: gateway.qrimage.render_png vs qrcode.make(url) + PNG save.
+"""Benchmark: gateway.core.qrimage.render_png vs qrcode.make(url) + PNG save.
 
 Run as ``python -m tests.bench.bench_qrimage`` or ``python tests/bench/bench_qrimage.py``
 from the project root.  Rounds are interleaved (the order alternates every
@@ -23,7 +23,7 @@ import qrcode  # noqa: E402
 import zxingcpp  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from gateway import qrimage  # noqa: E402
+from gateway.core import qrimage  # noqa: E402
 
 URL = "https://gateway.example.com/q/" + "Ab3dEf_-9xYz" * 3 + "Qw0_"  # 70 chars
 TARGET = 5.0

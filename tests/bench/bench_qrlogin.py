@@ -165,10 +165,10 @@ def gateway_env(instance: Path, rate_limits: bool = True) -> dict:
 
 def prepare_instance(instance: Path) -> None:
     """Migrate the store and make a user, as ``flask init`` would."""
-    from gateway import accounts
-    from gateway.accounts import Passwords
-    from gateway.clock import SystemClock
-    from gateway.store import Store, sqlite_url
+    from gateway.core.clock import SystemClock
+    from gateway.core.store import Store, sqlite_url
+    from gateway.identity import accounts
+    from gateway.identity.accounts import Passwords
 
     store = Store.from_url(sqlite_url(instance / "gateway.sqlite3"))
     store.upgrade()
@@ -235,7 +235,7 @@ async def next_event(content: aiohttp.StreamReader) -> str:
 
 
 async def sign_in_phone(session, base) -> tuple[dict, ec.EllipticCurvePrivateKey]:
-    from gateway.keys import public_jwk
+    from gateway.core.keys import public_jwk
 
     key = ec.generate_private_key(ec.SECP256R1())
     jwk = public_jwk(key.public_key())

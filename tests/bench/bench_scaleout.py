@@ -35,12 +35,13 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
-from gateway import accounts, create_app
-from gateway.keys import public_jwk
+from gateway import create_app
+from gateway.core.keys import public_jwk
+from gateway.core.settings import Settings
+from gateway.identity import accounts
 from gateway.push import notifications
 from gateway.push.notifications import Audience, Draft
-from gateway.settings import Settings
-from gateway.store.push_tables import deliveries
+from gateway.push.tables import deliveries
 from tests.cluster import Cluster, fresh_schema
 from tests.push_population import populate
 from tests.pushservice import PushService

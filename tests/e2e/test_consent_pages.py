@@ -36,7 +36,7 @@ def states(app) -> dict:
 
 
 def _alice(app) -> str:
-    from gateway import accounts
+    from gateway.identity import accounts
 
     return accounts.find_user(app.extensions["gateway"].store, "alice").id
 

@@ -10,8 +10,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from gateway.clock import SystemClock
 from gateway.cli.push import start_embedded, stop_embedded
+from gateway.core.clock import SystemClock
 from tests.live_server import chromium, live_gateway
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService, Reply

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gateway.clock import SystemClock
-from gateway.settings import Settings
-from gateway.store.push_tables import deliveries
+from gateway.core.clock import SystemClock
+from gateway.core.settings import Settings
+from gateway.push.tables import deliveries
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService
 

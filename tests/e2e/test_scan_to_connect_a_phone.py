@@ -96,13 +96,13 @@ def test_a_phone_that_was_connected_before_reconnects_as_the_same_device(gateway
 
 
 def _devices(app):
-    from gateway import devices
+    from gateway.identity import devices
 
     return devices.list_devices(app.extensions["gateway"].store, _alice(app))
 
 
 def _alice(app) -> str:
-    from gateway import accounts
+    from gateway.identity import accounts
 
     return next(u.id for u in accounts.list_users(app.extensions["gateway"].store)
                 if u.username == "alice")

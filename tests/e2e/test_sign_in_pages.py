@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from gateway import accounts
+from gateway.identity import accounts
 from tests.live_server import chromium, live_gateway
 from tests.support import Actions
 

@@ -22,7 +22,7 @@ import schemathesis
 from schemathesis.engine import events, from_schema
 from schemathesis.engine.statistic import Statistic
 
-from gateway import integrations
+from gateway.identity import integrations
 from tests.support import Actions
 
 # What the gateway must never do whatever it is sent: answer 5xx, answer with a status its

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import create_app
-from gateway.settings import Settings
+from gateway.core.settings import Settings
 from tests.cluster import Cluster, fresh_schema
 from tests.multinode_support import POSTGRES_URL, QR_START_LIMIT, REDIS_URL, Running
 

@@ -19,9 +19,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from gateway import integrations
+from gateway.identity import integrations
 from gateway.push import outbox
-from gateway.store.push_tables import deliveries, notifications
+from gateway.push.tables import deliveries, notifications
 from tests.multinode_support import needs_cluster
 from tests.push_population import populate
 from tests.pushservice import PushService

@@ -12,8 +12,8 @@ import time
 import jwt
 import pytest
 
-from gateway import accounts
-from gateway.state_cache import StateCache
+from gateway.identity import accounts
+from gateway.qrlogin.state_cache import StateCache
 from tests.multinode_support import browser, needs_cluster
 from tests.qr_client import PASSWORD, WAIT, EventStream, proof, sign_in_phone, start_login, status
 

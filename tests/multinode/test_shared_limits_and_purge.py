@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from gateway.store.audit_tables import operations
+from gateway.core.audit_tables import operations
 from tests.cluster import ROOT
 from tests.multinode_support import QR_START_LIMIT, browser, client_address, needs_cluster
 

@@ -1,0 +1,151 @@
+"""The purpose catalogue: every permission the app may ask for, and why.
+
+A purpose not in the catalogue cannot be consented to or checked. ``partner_sharing``
+exists once per partner system the operator configures, as ``partner_sharing:<name>``.
+Each purpose says what it is for in every language the notices are written in
+(``LANGUAGES``); English is the fallback. ``REQUIRED_PERMISSIONS`` are the two the app
+cannot work without (agreement 1.3): they are explained, not consented to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gateway.core.errors import NotFound
+
+LANGUAGES = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+
+
+class UnknownPurpose(NotFound):
+    slug = "unknown-purpose"
+    title = "No such purpose in this gateway's catalogue"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a purpose (or a required permission) is for, in one language."""
+
+    title: str
+    why: str
+    function: str
+    data: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    title: str
+    why: str
+    function: str
+    data: tuple[str, ...]
+    sensitive: bool = False
+    # (language, wording) pairs beyond English; a tuple keeps the dataclass hashable.
+    translations: tuple[tuple[str, Wording], ...] = field(default=(), compare=False)
+
+    def wording(self, language: str = DEFAULT_LANGUAGE) -> Wording:
+        """The purpose's texts in *language*, English when there is no translation."""
+        for code, wording in self.translations:
+            if code == language:
+                return wording
+        return Wording(self.title, self.why, self.function, self.data)
+
+
+BASE_PURPOSES = (
+    Purpose(
+        "camera", "Camera",
+        "Scan QR codes with the app's own scanner.",
+        "Scan to log in to the server and scan to preview a report (agreement 1.4)",
+        ("camera frames, read on the phone only; never uploaded",),
+        translations=(("zh", Wording(
+            "相机", "使用应用内扫描器扫描二维码。",
+            "扫码登录服务器和扫码预览报表（协议第 1.4 条）",
+            ("相机画面仅在手机上识别，从不上传",))),),
+    ),
+    Purpose(
+        "push", "Notifications",
+        "Receive notifications about sign-ins, reports and announcements.",
+        "Push notifications (agreement 1.5)",
+        ("push subscription endpoint and keys", "delivery and display receipts"),
+        translations=(("zh", Wording(
+            "通知", "接收有关登录、报表和公告的通知。", "推送通知（协议第 1.5 条）",
+            ("推送订阅地址和密钥", "送达和展示回执"))),),
+    ),
+    Purpose(
+        "location", "Precise location",
+        "Record the phone's GPS position or Wi-Fi access point with device reports.",
+        "Device information (agreement 1.2.1)",
+        ("GPS position", "Wi-Fi access point"),
+        sensitive=True,
+        translations=(("zh", Wording(
+            "精确位置", "在设备报告中记录手机的 GPS 位置或 Wi-Fi 接入点。",
+            "设备信息（协议第 1.2.1 条）", ("GPS 位置", "Wi-Fi 接入点"))),),
+    ),
+)
+
+# Agreement 1.3: without these the app cannot run at all, so they are explained up front
+# rather than asked for one by one; they are not purposes and cannot be refused here.
+REQUIRED_PERMISSIONS = (
+    ("storage", {
+        "en": Wording("Phone storage", "Keep the app's sign-in and settings on the phone.",
+                      "Every function of the app (agreement 1.3)",
+                      ("sign-in tokens", "the app's settings")),
+        "zh": Wording("手机存储", "在手机上保存应用的登录状态和设置。",
+                      "应用的全部功能（协议第 1.3 条）", ("登录令牌", "应用设置")),
+    }),
+    ("network", {
+        "en": Wording("Network access", "Reach this gateway on your organisation's server.",
+                      "Every function of the app (agreement 1.3)",
+                      ("the requests the app makes to this gateway",)),
+        "zh": Wording("网络访问", "连接到贵单位服务器上的本网关。",
+                      "应用的全部功能（协议第 1.3 条）", ("应用发往本网关的请求",)),
+    }),
+)
+
+PARTNER_PREFIX = "partner_sharing:"
+
+
+def partner_purpose(partner: str) -> Purpose:
+    """The purpose of sharing data with the partner system *partner* (agreement 5)."""
+    return Purpose(
+        f"{PARTNER_PREFIX}{partner}", f"Sharing with {partner}",
+        f"Send the data the operator configured to the partner system {partner!r}.",
+        "Information sharing with partner systems (agreement 5)",
+        ("the fields the operator configured for this partner",),
+        translations=(("zh", Wording(
+            f"与 {partner} 共享", f"将运营方配置的数据发送到合作系统“{partner}”。",
+            "与合作系统共享信息（协议第 5 条）", ("运营方为该合作方配置的字段",))),),
+    )
+
+
+class Catalogue:
+    """The purposes of one gateway: the base ones plus one per configured partner."""
+
+    def __init__(self, purposes: tuple[Purpose, ...]) -> None:
+        self._purposes = {purpose.name: purpose for purpose in purposes}
+
+    @classmethod
+    def for_partners(cls, partners: tuple[str, ...] = ()) -> Catalogue:
+        return cls(BASE_PURPOSES + tuple(partner_purpose(p) for p in partners))
+
+    def with_purpose(self, purpose: Purpose) -> Catalogue:
+        """A catalogue with one more purpose (a new function, agreement 1.6)."""
+        return Catalogue(tuple(self._purposes.values()) + (purpose,))
+
+    def get(self, name: str) -> Purpose:
+        """The purpose called *name*. Raises ``UnknownPurpose`` (a ``NotFound``) when the
+        catalogue has none."""
+        try:
+            return self._purposes[name]
+        except KeyError:
+            raise UnknownPurpose(f"{name!r} is not a purpose of this gateway",
+                                 purpose=name) from None
+
+    def __iter__(self):
+        return iter(self._purposes.values())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._purposes
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._purposes)

@@ -1,0 +1,3 @@
+"""Scan to connect a phone: the offers a signed-in desktop makes (``offers``), the moves
+of the phone that claims one (``phone``), and which device an approved offer becomes
+(``devices``)."""

@@ -1,0 +1,235 @@
+"""Accounts: users, their roles and groups, and their passwords.
+
+Passwords are hashed with scrypt (memory-hard). Checking a password for a user who does
+not exist still spends one hash, so response times do not tell which usernames exist.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, insert, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gateway.core.clock import Clock
+from gateway.core.errors import Conflict, InvalidCredentials, InvalidRequest, NotFound
+from gateway.core.store import Store
+from gateway.core.tokens import new_id
+from gateway.identity.tables import groups, memberships, users
+
+ROLES = ("admin", "user")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    display_name: str
+    email: str | None
+    phone: str | None
+    role: str
+    groups: tuple[str, ...]
+    must_change_password: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class Passwords:
+    """Hashes and checks passwords with one scrypt cost for the whole gateway."""
+
+    def __init__(self, method: str = "scrypt:32768:8:1") -> None:
+        self.method = method
+        # A real hash to check against when the user is unknown (equal work either way).
+        self._decoy = generate_password_hash(secrets.token_hex(8), method=method)
+
+    def hash(self, password: str) -> str:
+        return generate_password_hash(password, method=self.method)
+
+    def check(self, stored_hash: str | None, password: str) -> bool:
+        return check_password_hash(stored_hash or self._decoy, password) and bool(stored_hash)
+
+
+def get_groups(connection: Connection, user_id: str) -> tuple[str, ...]:
+    """The names of the user's groups, sorted."""
+    return tuple(connection.execute(
+        select(memberships.c.group_name)
+        .where(memberships.c.user_id == user_id)
+        .order_by(memberships.c.group_name)
+    ).scalars())
+
+
+def _user(connection: Connection, row) -> User:
+    names = get_groups(connection, row.id)
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        email=row.email,
+        phone=row.phone,
+        role=row.role,
+        groups=tuple(names),
+        must_change_password=row.must_change_password,
+    )
+
+
+def _set_groups(connection: Connection, clock: Clock, user_id: str, names) -> None:
+    names = sorted(set(names))
+    for name in names:
+        if not GROUP_NAME.match(name):
+            raise InvalidRequest(f"{name!r} is not a valid group name")
+    known = set(connection.execute(select(groups.c.name).where(groups.c.name.in_(names))).scalars())
+    for name in names:
+        if name not in known:
+            connection.execute(insert(groups).values(name=name, created_at=clock.now()))
+    connection.execute(delete(memberships).where(memberships.c.user_id == user_id))
+    if names:
+        connection.execute(
+            insert(memberships), [{"user_id": user_id, "group_name": n} for n in names]
+        )
+
+
+def create_user(
+    store: Store,
+    clock: Clock,
+    passwords: Passwords,
+    *,
+    username: str,
+    password: str,
+    display_name: str | None = None,
+    role: str = "user",
+    email: str | None = None,
+    phone: str | None = None,
+    groups: tuple[str, ...] = (),
+    must_change_password: bool = False,
+) -> User:
+    """Create a user. Raises ``InvalidRequest`` for a bad username or role and
+    ``Conflict`` when the username is taken."""
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise InvalidRequest("a username is 2-64 characters: a-z, 0-9, '.', '_' or '-'")
+    if role not in ROLES:
+        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
+    with store.write() as connection:
+        taken = connection.execute(select(users.c.id).where(users.c.username == username)).first()
+        if taken:
+            raise Conflict(f"the username {username!r} is taken")
+        user_id = new_id()
+        connection.execute(
+            insert(users).values(
+                id=user_id,
+                username=username,
+                display_name=display_name or username,
+                email=email,
+                phone=phone,
+                role=role,
+                password_hash=passwords.hash(password),
+                must_change_password=must_change_password,
+                created_at=clock.now(),
+            )
+        )
+        _set_groups(connection, clock, user_id, groups)
+        return _user(connection, connection.execute(select(users).where(users.c.id == user_id)).one())
+
+
+def authenticate(store: Store, passwords: Passwords, username: str, password: str) -> User:
+    """The user whose credentials these are. Raises ``InvalidCredentials`` otherwise
+    (unknown user, wrong password or a disabled account alike)."""
+    with store.read() as connection:
+        row = connection.execute(
+            select(users).where(users.c.username == username.strip().lower())
+        ).first()
+        valid = passwords.check(row.password_hash if row else None, password)
+        if not valid or row.disabled_at is not None:
+            raise InvalidCredentials()
+        return _user(connection, row)
+
+
+def get_user(store: Store, user_id: str) -> User:
+    """The user with this id. Raises ``NotFound``."""
+    with store.read() as connection:
+        row = connection.execute(select(users).where(users.c.id == user_id)).first()
+        if row is None or row.disabled_at is not None:
+            raise NotFound("no such user")
+        return _user(connection, row)
+
+
+def find_user(store: Store, username: str) -> User | None:
+    """The user with this username, or None."""
+    with store.read() as connection:
+        row = connection.execute(
+            select(users).where(users.c.username == username.strip().lower())
+        ).first()
+        return _user(connection, row) if row else None
+
+
+def list_users(store: Store) -> list[User]:
+    """Every active user, by username."""
+    with store.read() as connection:
+        rows = connection.execute(
+            select(users).where(users.c.disabled_at.is_(None)).order_by(users.c.username)
+        ).all()
+        return [_user(connection, row) for row in rows]
+
+
+def set_groups(store: Store, clock: Clock, user_id: str, names: tuple[str, ...]) -> User:
+    """Replace the user's groups with *names*. Raises ``NotFound`` or ``InvalidRequest``."""
+    with store.write() as connection:
+        row = connection.execute(select(users).where(users.c.id == user_id)).first()
+        if row is None:
+            raise NotFound("no such user")
+        _set_groups(connection, clock, user_id, names)
+        return _user(connection, row)
+
+
+def change_password(
+    store: Store, passwords: Passwords, user_id: str, current: str, new: str
+) -> bool:
+    """Replace the password after checking the current one; returns whether the password
+    replaced was a one-time one. Raises ``InvalidCredentials`` when *current* is wrong and
+    ``InvalidRequest`` when *new* is too weak or the same as *current*."""
+    check_strength(new)
+    if new == current:
+        raise InvalidRequest("the new password must differ from the current one",
+                             field="new_password")
+    with store.write() as connection:
+        row = connection.execute(select(users).where(users.c.id == user_id)).one()
+        if not passwords.check(row.password_hash, current):
+            raise InvalidCredentials("the current password is wrong")
+        connection.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(password_hash=passwords.hash(new), must_change_password=False)
+        )
+        return row.must_change_password
+
+
+def update_profile(store: Store, user_id: str, **changes: str | None) -> User:
+    """Change the user's display name, email or phone (the fields given). Raises
+    ``NotFound`` and, for an empty display name, ``InvalidRequest``."""
+    allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
+    if "display_name" in allowed and not allowed["display_name"]:
+        raise InvalidRequest("a display name cannot be empty", field="display_name")
+    with store.write() as connection:
+        if allowed:
+            connection.execute(update(users).where(users.c.id == user_id).values(**allowed))
+        row = connection.execute(select(users).where(users.c.id == user_id)).first()
+        if row is None:
+            raise NotFound("no such user")
+        return _user(connection, row)
+
+
+def check_strength(password: str) -> None:
+    """Raise ``InvalidRequest`` for a password too short to be worth hashing."""
+    if len(password) < 10:
+        raise InvalidRequest("a password needs at least 10 characters")
+
+
+def one_time_password() -> str:
+    """A random password to hand out once (the first admin's), easy to type."""
+    return secrets.token_urlsafe(12)

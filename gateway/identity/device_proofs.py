@@ -1,0 +1,84 @@
+"""Device proofs: short ES256 JWTs a phone signs with the key it registered at sign-in, so
+an approval provably comes from that phone and not only from someone holding its token.
+
+A proof names what it approves (e.g. a login request id and the number tapped), when it
+was made (``iat``, checked against the injected clock, not the system time) and a unique
+``jti``. Each ``jti`` is accepted once per device: the used ones are kept for a while.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from jwt.algorithms import ECAlgorithm
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from gateway.core.clock import Clock, epoch
+from gateway.core.errors import Forbidden
+from gateway.qrlogin.tables import used_device_proofs
+
+ALGORITHMS = ["ES256"]
+MAX_AGE = timedelta(seconds=60)
+KEEP_USED = timedelta(minutes=10)  # well past MAX_AGE: an older proof is refused as stale
+
+
+class ProofInvalid(Forbidden):
+    slug = "device-proof-invalid"
+    title = "The device proof does not check out"
+
+
+class ProofRequired(ProofInvalid):
+    slug = "device-proof-required"
+    title = "This device registered a key; send a proof signed with it"
+
+
+class ProofReplayed(ProofInvalid):
+    slug = "device-proof-replayed"
+    title = "This device proof was used already"
+
+
+def check(connection: Connection, clock: Clock, *, device_id: str, public_jwk: dict,
+          proof: str, audience: str, expect: dict[str, Any]) -> dict[str, Any]:
+    """Verify *proof* against the device's *public_jwk* and record its ``jti`` as used,
+    inside an open write transaction; return its claims.
+
+    Raises ``ProofInvalid`` (not ES256, bad signature, wrong audience, a claim differing
+    from *expect*, ``iat`` more than a minute away from now, no ``jti``) and
+    ``ProofReplayed`` when the device used this ``jti`` before.
+    """
+    try:
+        key = ECAlgorithm.from_jwk(json.dumps(public_jwk))
+        claims = jwt.decode(
+            proof, key, algorithms=ALGORITHMS, audience=audience,
+            # Time is checked below against the injected clock.
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                     "require": ["aud", "iat", "jti"]},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise ProofInvalid("the proof's signature or claims do not check out") from None
+    for name, value in expect.items():
+        if claims.get(name) != value:
+            raise ProofInvalid(f"the proof is not about this approval ({name} differs)")
+    iat, jti = claims["iat"], claims["jti"]
+    if not isinstance(iat, int) or isinstance(iat, bool) or abs(
+            epoch(clock.now()) - iat) > MAX_AGE.total_seconds():
+        raise ProofInvalid("the proof is stale or from the future; make a new one")
+    if not isinstance(jti, str) or not 8 <= len(jti) <= 128:
+        raise ProofInvalid("the proof needs a unique jti of 8 to 128 characters")
+    now = clock.now()
+    connection.execute(delete(used_device_proofs).where(used_device_proofs.c.used_at
+                                                        < now - KEEP_USED))
+    seen = connection.execute(select(used_device_proofs.c.jti).where(
+        used_device_proofs.c.device_id == device_id, used_device_proofs.c.jti == jti)).first()
+    if seen:
+        raise ProofReplayed()
+    try:
+        connection.execute(insert(used_device_proofs).values(device_id=device_id, jti=jti,
+                                                             used_at=now))
+    except IntegrityError:  # a concurrent call with the same proof committed first
+        raise ProofReplayed() from None
+    return claims

@@ -1,0 +1,105 @@
+"""Integration keys (agreement 1.7): server-to-server access only with a named, scoped,
+revocable key. The key is shown once at creation; only its hash is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.errors import Conflict, Forbidden, InvalidRequest, NotFound, TokenInvalid
+from gateway.core.store import Store
+from gateway.core.tokens import digest, new_id, new_token
+from gateway.identity.integration_tables import integration_keys
+
+SCOPES = {
+    "reports:write": "register and update reports and their previews",
+    "push:send": "send push notifications",
+    "partners:share": "hand a user's data to a partner system (only with their consent)",
+}
+PREFIX = "gwk_"
+
+
+@dataclass(frozen=True)
+class Integration:
+    id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _integration(row) -> Integration:
+    return Integration(row.id, row.name, tuple(row.scopes), row.created_at, row.last_used_at,
+                       row.revoked_at)
+
+
+def create(store: Store, clock: Clock, *, name: str, scopes: list[str],
+           created_by: str | None) -> tuple[Integration, str]:
+    """A new key for the system *name*; returns it with the key, shown only now.
+
+    Raises ``InvalidRequest`` for an unknown scope and ``Conflict`` for a taken name.
+    """
+    unknown = sorted(set(scopes) - SCOPES.keys())
+    if unknown or not scopes:
+        raise InvalidRequest(f"scopes must be some of {', '.join(SCOPES)}", field="scopes")
+    key = PREFIX + new_token()
+    with store.write() as connection:
+        if connection.execute(select(integration_keys.c.id)
+                              .where(integration_keys.c.name == name)).first():
+            raise Conflict(f"an integration called {name!r} exists")
+        integration_id = new_id()
+        connection.execute(insert(integration_keys).values(
+            id=integration_id, name=name, key_hash=digest(key), scopes=sorted(set(scopes)),
+            created_at=clock.now(), created_by=created_by))
+        audit.record(connection, clock, "integration.created", actor=created_by,
+                     subject=integration_id, details={"name": name, "scopes": sorted(scopes)})
+        row = connection.execute(select(integration_keys)
+                                 .where(integration_keys.c.id == integration_id)).one()
+    return _integration(row), key
+
+
+def authenticate(store: Store, clock: Clock, key: str, scope: str) -> Integration:
+    """The integration holding *key*, if it is live and has *scope*.
+
+    Raises ``TokenInvalid`` for an unknown or revoked key and ``Forbidden`` for a key
+    without the scope.
+    """
+    if not key.startswith(PREFIX):
+        raise TokenInvalid("not an integration key")
+    with store.read() as connection:
+        row = connection.execute(select(integration_keys)
+                                 .where(integration_keys.c.key_hash == digest(key))).first()
+    if row is None or row.revoked_at is not None:
+        raise TokenInvalid("the integration key is unknown or revoked")
+    if scope not in row.scopes:
+        raise Forbidden(f"this integration key lacks the scope {scope!r}")
+    with store.write() as connection:
+        connection.execute(update(integration_keys).where(integration_keys.c.id == row.id)
+                           .values(last_used_at=clock.now()))
+    return _integration(row)
+
+
+def list_all(store: Store) -> list[Integration]:
+    with store.read() as connection:
+        rows = connection.execute(select(integration_keys).order_by(integration_keys.c.name))
+        return [_integration(row) for row in rows]
+
+
+def revoke(store: Store, clock: Clock, integration_id: str, by: str | None) -> Integration:
+    """Stop a key working at once. Raises ``NotFound``."""
+    with store.write() as connection:
+        found = connection.execute(update(integration_keys)
+                                   .where(integration_keys.c.id == integration_id)
+                                   .values(revoked_at=clock.now())).rowcount
+        if not found:
+            raise NotFound("no such integration")
+        audit.record(connection, clock, "integration.revoked", actor=by, subject=integration_id)
+        row = connection.execute(select(integration_keys)
+                                 .where(integration_keys.c.id == integration_id)).one()
+    return _integration(row)

@@ -1,0 +1,3 @@
+"""Scan to preview a report: the reports the BI server registers and who may view them
+(``library``), their content (``snapshots``, ``summary``), the preview links and grants
+(``preview``) and control over them (``preview_control``)."""

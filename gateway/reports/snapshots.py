@@ -1,0 +1,119 @@
+"""Snapshot images of reports: what the BI server sends is decoded before anything is stored.
+
+The type is what Pillow finds when it decodes the bytes (PNG or JPEG only), never what the
+sender declares; a declared type that differs is refused as a lie. The pixel count is
+checked from the image header *before* the pixels are decoded, so a small file that claims
+a huge canvas (a decompression bomb) costs nothing. The image is then decoded in full (a
+truncated or corrupt file fails here, not on a phone) and written out again: the stored
+copy carries no EXIF or text chunks (a phone photo's GPS position, say) and no trailing
+bytes, only the pixels and the colour profile.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import dataclass
+
+from PIL import Image
+
+from gateway.core.errors import GatewayError
+
+MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+# Pillow names a JPEG with a second picture in its APP2 segment (many cameras) "MPO".
+_FOUND = {**MEDIA_TYPES, "MPO": "image/jpeg"}
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # how PNG and JPEG files begin
+
+
+class SnapshotTooLarge(GatewayError):
+    status = 413
+    slug = "snapshot-too-large"
+    title = "The snapshot image is too large"
+
+
+class SnapshotUnsupported(GatewayError):
+    status = 415
+    slug = "snapshot-unsupported"
+    title = "The snapshot must be a PNG or JPEG image"
+
+
+class SnapshotTypeMismatch(GatewayError):
+    status = 422
+    slug = "snapshot-type-mismatch"
+    title = "The snapshot is not of the type it was declared as"
+
+
+class SnapshotUnreadable(GatewayError):
+    status = 422
+    slug = "snapshot-unreadable"
+    title = "The snapshot image cannot be decoded"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    media_type: str
+    width: int
+    height: int
+    data: bytes
+
+
+def validate(data: bytes, *, declared: str | None, max_bytes: int, max_pixels: int) -> Snapshot:
+    """The snapshot *data* decoded, checked and re-encoded without metadata.
+
+    Raises ``SnapshotTooLarge`` (more than *max_bytes* bytes or *max_pixels* pixels),
+    ``SnapshotUnsupported`` (not a PNG or JPEG), ``SnapshotTypeMismatch`` (*declared*, when
+    given, is not the type found) and ``SnapshotUnreadable`` (truncated or corrupt).
+    """
+    if len(data) > max_bytes:
+        raise SnapshotTooLarge(f"the snapshot has {len(data)} bytes; the limit is {max_bytes}",
+                               limit=max_bytes)
+    try:
+        image = Image.open(io.BytesIO(data), formats=tuple(MEDIA_TYPES))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own ceiling (far above ours) tripped while reading the header.
+        raise SnapshotTooLarge(f"the image has more than {max_pixels} pixels",
+                               limit=max_pixels) from None
+    except Exception:
+        # Image.open raises UnidentifiedImageError, but malformed headers also surface as
+        # SyntaxError, ValueError or struct.error from the format plugins.
+        if data.startswith(_SIGNATURES):
+            raise SnapshotUnreadable("the image is truncated or corrupt") from None
+        raise SnapshotUnsupported("the snapshot is not a PNG or JPEG image") from None
+    with image:
+        media_type = _FOUND.get(image.format or "")
+        if media_type is None:
+            raise SnapshotUnsupported("the snapshot is not a PNG or JPEG image")
+        if declared is not None and declared.strip().lower() != media_type:
+            raise SnapshotTypeMismatch(f"the snapshot was declared as {declared!r} but is "
+                                       f"{media_type}", found=media_type)
+        width, height = image.size
+        if width < 1 or height < 1 or width * height > max_pixels:
+            raise SnapshotTooLarge(f"the image is {width}x{height} pixels; the limit is "
+                                   f"{max_pixels} pixels", limit=max_pixels)
+        return Snapshot(media_type, width, height, _reencode(image))
+
+
+def _reencode(image: Image.Image) -> bytes:
+    """Decode every pixel and write a clean copy in the same format."""
+    out = io.BytesIO()
+    try:
+        image.load()
+        options = {}
+        if image.info.get("icc_profile"):
+            options["icc_profile"] = image.info["icc_profile"]
+        if image.format in ("JPEG", "MPO"):
+            # Same quantisation tables and subsampling: no second round of quality loss.
+            image.save(out, "JPEG", quality="keep", subsampling="keep", **options)
+        else:
+            image.save(out, "PNG", **options)
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error,
+            Image.DecompressionBombError) as error:
+        raise SnapshotUnreadable(f"the image cannot be decoded: {_reason(error)}") from None
+    return out.getvalue()
+
+
+def _reason(error: Exception) -> str:
+    """A short, safe description of why decoding failed (no bytes of the input)."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:120]
