@@ -42,7 +42,6 @@ def on_starting(server) -> None:
 def post_worker_init(worker) -> None:
     """Start the push delivery worker and the daily retention purge beside the web server,
     in this one process; keep its event streams within what this worker serves."""
-    from gateway.cli.push import start_embedded
     from gateway.privacy.housekeeping import Housekeeper
     from gateway.web.streams import fit_to_server
 
@@ -52,13 +51,12 @@ def post_worker_init(worker) -> None:
                   parks=getattr(worker, "hub", None) is not None and not worker.cfg.is_ssl,
                   connections=worker.cfg.worker_connections)
 
-    start_embedded(worker.wsgi)
-    Housekeeper(worker.wsgi).start()
+    gateway = worker.wsgi.extensions["gateway"]  # what the composition root built
+    gateway.push.start_embedded()
+    Housekeeper(gateway).start()
 
 
 def worker_exit(server, worker) -> None:
     """Let the push worker finish what is in flight before the process goes."""
-    from gateway.cli.push import stop_embedded
-
     if getattr(worker, "wsgi", None) is not None:
-        stop_embedded(worker.wsgi)
+        worker.wsgi.extensions["gateway"].push.stop_embedded()

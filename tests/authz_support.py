@@ -32,7 +32,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway import consent
-from gateway.cli.push import ensure_vapid_key
 from gateway.consent.purposes import PARTNER_PREFIX
 from gateway.identity import integrations
 from gateway.privacy import partners
@@ -306,7 +305,7 @@ class World:
 
     @cached_property
     def vapid(self) -> None:
-        ensure_vapid_key(self.app)
+        self.app.extensions["gateway"].push.ensure_vapid_key()
 
     def subscription(self) -> dict:
         self.vapid  # noqa: B018
@@ -366,7 +365,7 @@ class World:
         self.vapid  # noqa: B018
         with self.svc.store.read() as connection:
             kid = vapid.current_key(connection).kid
-        vapid.rotate(self.svc.store, self.clock, self.app.extensions["push"].wrap, actor=None)
+        vapid.rotate(self.svc.store, self.clock, self.app.extensions["gateway"].push.wrap, actor=None)
         return kid
 
     @cached_property
@@ -403,4 +402,4 @@ class World:
 
     @property
     def receipt(self) -> str:
-        return self.app.extensions["push"].receipts.token(1)
+        return self.app.extensions["gateway"].push.receipts.token(1)

@@ -10,7 +10,6 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from gateway.cli.push import ensure_vapid_key, make_worker
 from gateway.identity import accounts
 from gateway.push import notifications, vapid
 from gateway.push.notifications import Audience, Draft
@@ -36,7 +35,7 @@ class PushKit:
         self.app, self.client, self.service, self.clock = app, client, service, clock
         self.svc = app.extensions["gateway"]
         self.actions = Actions(app, client)
-        ensure_vapid_key(app)
+        app.extensions["gateway"].push.ensure_vapid_key()
         self._worker = None
 
     @property
@@ -77,7 +76,7 @@ class PushKit:
         if self._worker is None or overrides:
             overrides.setdefault("rng", random.Random(7))
             overrides.setdefault("sleeper", self._advance)
-            self._worker = make_worker(self.app, **overrides)
+            self._worker = self.app.extensions["gateway"].push.make_worker(**overrides)
         return self._worker
 
     async def _advance(self, seconds: float) -> None:

@@ -47,7 +47,7 @@ def _interactive() -> bool:
 
 
 def _password_file(username: str) -> Path:
-    return Path(current_app.config["GATEWAY_KEYS_DIR"]) / PASSWORD_FILE.format(username)
+    return _services().keys_dir / PASSWORD_FILE.format(username)
 
 
 def _create_admin(username: str) -> None:
@@ -74,7 +74,7 @@ def _create_admin(username: str) -> None:
 
 def _remove_spent_password_files() -> None:
     """Delete the one-time password files whose admin has chosen a password since."""
-    folder = Path(current_app.config["GATEWAY_KEYS_DIR"])
+    folder = _services().keys_dir
     for path in sorted(folder.glob(PASSWORD_FILE.format("*"))):
         username = path.name.removeprefix("one-time-password-").removesuffix(".txt")
         user = accounts.find_user(_services().store, username)
@@ -106,7 +106,7 @@ def init() -> None:
     if svc.store.dialect == "sqlite" and database:
         Path(database).chmod(0o600)  # personal data: readable by the gateway's user only
     click.echo(f"signing key {svc.keyring.active.kid} ready")
-    click.echo(push_commands.ensure_vapid_key(current_app))
+    click.echo(svc.push.ensure_vapid_key())
     _remove_spent_password_files()
     if not any(user.is_admin for user in accounts.list_users(svc.store)):
         _create_admin("admin")

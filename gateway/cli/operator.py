@@ -25,8 +25,8 @@ def _services():
 def purge(dry_run: bool) -> None:
     """Apply the retention periods now (the worker also does this daily)."""
     svc = _services()
-    result = retention.purge(svc.store, svc.clock, svc.settings,
-                             access_log=current_app.extensions["access_log"], dry_run=dry_run)
+    result = retention.purge(svc.store, svc.clock, svc.settings, svc.reactions.retention,
+                             access_log=svc.access_log, dry_run=dry_run)
     click.echo(json.dumps({"dry_run": dry_run, "removed": result}, indent=2))
 
 
@@ -48,7 +48,7 @@ def doctor_command() -> None:
     svc = _services()
     findings = doctor.inspect(
         svc.settings, database_url=str(svc.store.engine.url),
-        keys_dir=Path(current_app.config["GATEWAY_KEYS_DIR"]), now=svc.clock.now())
+        keys_dir=svc.keys_dir, now=svc.clock.now())
     for finding in findings:
         line = f"[{finding.level:4}] {finding.check}"
         click.echo(line + (f": {finding.advice}" if finding.advice else ""))

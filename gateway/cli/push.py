@@ -1,5 +1,4 @@
-"""``flask gateway`` commands of Web Push (VAPID keys, the delivery worker) and the
-embedded worker that runs beside the web server (started from gunicorn's hooks)."""
+"""``flask gateway`` commands of Web Push: VAPID keys and the delivery worker."""
 
 from __future__ import annotations
 
@@ -8,58 +7,20 @@ import gc
 import signal
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway.core.errors import GatewayError
 from gateway.push import vapid
-from gateway.push.runtime import EmbeddedWorker, PushRuntime
-from gateway.push.worker import Worker
-
-
-def _runtime(app: Flask | None = None) -> PushRuntime:
-    return (app or current_app).extensions["push"]
-
-
-def make_worker(app: Flask, **overrides) -> Worker:
-    """A delivery worker for *app* (tests override the sleeper, the random source...)."""
-    svc, push = app.extensions["gateway"], _runtime(app)
-    overrides.setdefault("options", push.options)
-    return Worker(store=svc.store, clock=svc.clock, wrap=push.wrap, receipts=push.receipts,
-                  **overrides)
-
-
-def ensure_vapid_key(app: Flask) -> str:
-    """Make the first VAPID key if there is none; a line saying which key is in use."""
-    svc = app.extensions["gateway"]
-    key, created = vapid.ensure_key(svc.store, svc.clock, _runtime(app).wrap)
-    return f"VAPID key {key.kid} {'created' if created else 'ready'}: {key.public_key}"
-
-
-def start_embedded(app: Flask) -> EmbeddedWorker | None:
-    """Start the delivery worker in a thread of this process, unless the operator runs it
-    separately (GATEWAY_PUSH_WORKER=external)."""
-    push = _runtime(app)
-    if app.extensions["gateway"].settings.push_worker != "embedded":
-        return None
-    if push.embedded is None:
-        push.embedded = EmbeddedWorker(lambda: make_worker(app))
-    push.embedded.start()
-    return push.embedded
-
-
-def stop_embedded(app: Flask) -> None:
-    push = _runtime(app)
-    if push.embedded is not None:
-        push.embedded.stop()
 
 
 @click.command("vapid")
 @with_appcontext
 def vapid_show() -> None:
     """Make the VAPID key if missing, and list the keys (the current one subscribes)."""
-    click.echo(ensure_vapid_key(current_app))
-    with current_app.extensions["gateway"].store.read() as connection:
+    svc = current_app.extensions["gateway"]
+    click.echo(svc.push.ensure_vapid_key())
+    with svc.store.read() as connection:
         for key in vapid.list_keys(connection):
             click.echo(f"  {key.state:8} {key.kid} created {key.created_at:%Y-%m-%d %H:%M}")
 
@@ -69,7 +30,7 @@ def vapid_show() -> None:
 def vapid_rotate() -> None:
     """Make a new current VAPID key; older ones keep signing for their subscriptions."""
     svc = current_app.extensions["gateway"]
-    key = vapid.rotate(svc.store, svc.clock, _runtime().wrap, actor=None)
+    key = vapid.rotate(svc.store, svc.clock, svc.push.wrap, actor=None)
     click.echo(f"VAPID key {key.kid} is now current: {key.public_key}")
 
 
@@ -93,12 +54,12 @@ def vapid_retire(kid: str) -> None:
 def worker_command(until_idle: bool) -> None:
     """Run the push delivery worker in this process until SIGTERM or Ctrl-C (use with
     GATEWAY_PUSH_WORKER=external on the web server)."""
-    app = current_app._get_current_object()
-    click.echo(ensure_vapid_key(app))
+    push = current_app.extensions["gateway"].push
+    click.echo(push.ensure_vapid_key())
 
     async def main() -> None:
         stop = asyncio.Event()
-        worker = make_worker(app)
+        worker = push.make_worker()
         # What start-up allocated lives as long as the process: keep it out of the cyclic
         # collector's full passes, which a fan-out would otherwise trigger again and again.
         gc.freeze()

@@ -9,8 +9,10 @@ How other domains use it, inside their own transaction, where the action happens
                     purpose="push")        # raises ConsentRequired (403 consent-required)
     if consent.is_granted(connection, clock, user_id=..., device_id=..., purpose="location"):
         ...                                # store the field; otherwise drop it
-    consent.on_withdrawal("push", hook)    # hook(connection, clock, user_id, device_id)
-    consent.on_publish(hook)               # hook(connection, clock, policy) on a new version
+
+What withdrawing a purpose undoes in another domain (push consent withdrawn: the device's
+subscription goes) is declared by the composition root (``gateway.build.reactions``) and
+carried by the catalogue (``Catalogue.withdrawn``).
 
 Endpoints use ``gateway.web.consent.requires_consent("camera")`` instead.
 
@@ -40,7 +42,6 @@ from gateway.consent.ledger import (
     count_events,
     get_event,
     history,
-    on_withdrawal,
     record,
     redact_user,
     withdraw,
@@ -63,7 +64,6 @@ from gateway.consent.policies import (
     current_policy,
     get_policy,
     list_policies,
-    on_publish,
     publish_policy,
     sha256,
     verify_texts,
@@ -76,8 +76,8 @@ __all__ = [
     "Notice", "check_decision", "NothingToWithdraw", "PolicyNotCurrent", "PolicyVersion",
     "UnknownPolicyVersion", "UnknownPurpose", "acknowledge_policy", "chain_head",
     "count_events", "current_policy", "derive", "event_hash", "get_event", "get_policy",
-    "history", "is_granted", "list_policies", "notice", "notice_text", "on_publish",
-    "on_withdrawal", "pick_language", "policy_seen", "publish_policy", "record", "redact_user",
+    "history", "is_granted", "list_policies", "notice", "notice_text",
+    "pick_language", "policy_seen", "publish_policy", "record", "redact_user",
     "require", "require_language", "serve_notice", "sha256", "status", "statuses",
     "subject_digest", "verify_chain", "verify_texts", "withdraw",
 ]

@@ -1,14 +1,14 @@
 """The ledger: append-only consent decisions per user x device x purpose.
 
 ``record`` checks a decision against the catalogue, the policy versions and the notice
-served, appends it to the hash chain and logs it; a refusal or withdrawal runs the
-purpose's ``on_withdrawal`` hooks in the same transaction, so what the purpose allowed
-(a push subscription, say) is undone at once.
+served, appends it to the hash chain and logs it; a refusal or withdrawal runs what the
+catalogue says withdrawing the purpose undoes (``Catalogue.withdrawn``, declared by the
+composition root) in the same transaction, so what the purpose allowed (a push
+subscription, say) is undone at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -34,8 +34,6 @@ OS_PERMISSIONS = ("authorized", "denied", "provisional", "ephemeral", "not_deter
                   "restricted", "limited", "precise", "approximate")
 CLIENT_CLOCK_SKEW = timedelta(minutes=5)
 
-WithdrawalHook = Callable[[Connection, Clock, str, str], None]
-_withdrawal_hooks: dict[str, list[WithdrawalHook]] = {}
 
 
 @dataclass(frozen=True)
@@ -56,12 +54,6 @@ class ConsentEvent:
     server_time: datetime
     prev_hash: str
     hash: str
-
-
-def on_withdrawal(purpose: str, hook: WithdrawalHook) -> None:
-    """Call *hook(connection, clock, user_id, device_id)* whenever *purpose* is withdrawn
-    or refused, inside the transaction that records it."""
-    _withdrawal_hooks.setdefault(purpose, []).append(hook)
 
 
 def event_of(row) -> ConsentEvent:
@@ -154,8 +146,8 @@ def record(
                  subject=purpose, details={"policy_version": policy_version, "method": method})
     seq = chain.append(connection, clock, values)
     if decision != "granted":
-        for hook in _withdrawal_hooks.get(purpose, []):
-            hook(connection, clock, user_id, device_id)
+        for undo in catalogue.withdrawn(purpose):
+            undo(connection, clock, user_id, device_id)
     return event_of(connection.execute(select(consent_events)
                                        .where(consent_events.c.seq == seq)).one())
 

@@ -1,15 +1,16 @@
 """Policy versions: the published texts of the agreement, immutable once published.
 
 A version names the purposes it *changes*; once it is in effect, decisions about those
-purposes taken under older versions stop counting (re-consent). ``on_publish`` hooks run
-in the publishing transaction, e.g. to announce the new version.
+purposes taken under older versions stop counting (re-consent). The announcement of a
+new version (clause 6) is sent after the publishing transaction has committed
+(``gateway.push.announcements``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,9 +28,6 @@ from gateway.core.store.types import UTCDateTime
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 MAX_TEXT = 200_000
 
-PublishHook = Callable[[Connection, Clock, "PolicyVersion"], None]
-_publish_hooks: list[PublishHook] = []
-
 
 @dataclass(frozen=True)
 class PolicyVersion:
@@ -45,12 +43,6 @@ class PolicyVersion:
 
 def sha256(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def on_publish(hook: PublishHook) -> None:
-    """Call *hook(connection, clock, policy)* inside the transaction that publishes a
-    version (e.g. to push the announcement of clause 6)."""
-    _publish_hooks.append(hook)
 
 
 def _changes_of(connection: Connection, seqs: Iterable[int]) -> dict[int, tuple[str, ...]]:
@@ -116,8 +108,6 @@ def publish_policy(
         audit.record(connection, clock, "policy.published", actor=published_by,
                      subject=version, details={"changes": list(changes),
                                                "effective_at": effective_at.isoformat()})
-        for hook in _publish_hooks:
-            hook(connection, clock, policy)
         return policy
 
 

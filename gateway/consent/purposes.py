@@ -9,8 +9,12 @@ cannot work without (agreement 1.3): they are explained, not consented to.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from sqlalchemy import Connection
+
+from gateway.core.clock import Clock
 from gateway.core.errors import NotFound
 
 LANGUAGES = ("en", "zh")
@@ -118,19 +122,33 @@ def partner_purpose(partner: str) -> Purpose:
     )
 
 
-class Catalogue:
-    """The purposes of one gateway: the base ones plus one per configured partner."""
+# undo(connection, clock, user_id, device_id): what withdrawing or refusing a purpose on a
+# device undoes, run in the transaction that records the decision.
+WithdrawalHook = Callable[[Connection, Clock, str, str], None]
 
-    def __init__(self, purposes: tuple[Purpose, ...]) -> None:
+
+class Catalogue:
+    """The purposes of one gateway (the base ones plus one per configured partner), and
+    what withdrawing each undoes elsewhere (agreement 1.4, 1.5: only its own function)."""
+
+    def __init__(self, purposes: tuple[Purpose, ...],
+                 withdrawn: Mapping[str, tuple[WithdrawalHook, ...]] | None = None) -> None:
         self._purposes = {purpose.name: purpose for purpose in purposes}
+        self._withdrawn = dict(withdrawn or {})
 
     @classmethod
-    def for_partners(cls, partners: tuple[str, ...] = ()) -> Catalogue:
-        return cls(BASE_PURPOSES + tuple(partner_purpose(p) for p in partners))
+    def for_partners(cls, partners: tuple[str, ...] = (),
+                     withdrawn: Mapping[str, tuple[WithdrawalHook, ...]] | None = None,
+                     ) -> Catalogue:
+        return cls(BASE_PURPOSES + tuple(partner_purpose(p) for p in partners), withdrawn)
 
     def with_purpose(self, purpose: Purpose) -> Catalogue:
         """A catalogue with one more purpose (a new function, agreement 1.6)."""
-        return Catalogue(tuple(self._purposes.values()) + (purpose,))
+        return Catalogue(tuple(self._purposes.values()) + (purpose,), self._withdrawn)
+
+    def withdrawn(self, purpose: str) -> tuple[WithdrawalHook, ...]:
+        """What withdrawing or refusing *purpose* undoes (nothing for most purposes)."""
+        return self._withdrawn.get(purpose, ())
 
     def get(self, name: str) -> Purpose:
         """The purpose called *name*. Raises ``UnknownPurpose`` (a ``NotFound``) when the

@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.core.clock import Clock
 from gateway.core.errors import Conflict, InvalidCredentials, InvalidRequest, NotFound
 from gateway.core.store import Store
 from gateway.core.tokens import new_id
+from gateway.identity.passwords import Passwords
 from gateway.identity.tables import groups, memberships, users
 
 ROLES = ("admin", "user")
@@ -38,21 +38,6 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-class Passwords:
-    """Hashes and checks passwords with one scrypt cost for the whole gateway."""
-
-    def __init__(self, method: str = "scrypt:32768:8:1") -> None:
-        self.method = method
-        # A real hash to check against when the user is unknown (equal work either way).
-        self._decoy = generate_password_hash(secrets.token_hex(8), method=method)
-
-    def hash(self, password: str) -> str:
-        return generate_password_hash(password, method=self.method)
-
-    def check(self, stored_hash: str | None, password: str) -> bool:
-        return check_password_hash(stored_hash or self._decoy, password) and bool(stored_hash)
 
 
 def get_groups(connection: Connection, user_id: str) -> tuple[str, ...]:

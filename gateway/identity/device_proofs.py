@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.core.clock import Clock, epoch
 from gateway.core.errors import Forbidden
-from gateway.qrlogin.tables import used_device_proofs
+from gateway.identity.tables import used_device_proofs
 
 ALGORITHMS = ["ES256"]
 MAX_AGE = timedelta(seconds=60)

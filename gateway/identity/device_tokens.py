@@ -7,7 +7,7 @@ means it was copied, so the whole family is revoked (RFC 9700, section 4.14.2).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,22 +19,17 @@ from gateway.core.errors import TokenExpired, TokenInvalid, TokenReused
 from gateway.core.store import Store
 from gateway.core.tokens import Signer, digest, new_id, new_token
 from gateway.identity import accounts, devices
-from gateway.identity.accounts import Passwords
 from gateway.identity.devices import DeviceDescription
+from gateway.identity.passwords import Passwords
 from gateway.identity.tables import devices as devices_table
 from gateway.identity.tables import refresh_tokens, token_families, users
 
 ACCESS_AUDIENCE = "gateway"
 ACCESS_TYPE = "at+jwt"  # RFC 9068
 
+# hook(connection, clock, family_id): what a device's sign-out ends elsewhere (the push
+# subscription made under that sign-in), run in the signing-out transaction.
 SignOutHook = Callable[[Connection, Clock, str], None]
-_sign_out_hooks: list[SignOutHook] = []
-
-
-def on_sign_out(hook: SignOutHook) -> None:
-    """Call *hook(connection, clock, family_id)* when a device signs out, inside the same
-    transaction (e.g. to drop the push subscription made under that sign-in)."""
-    _sign_out_hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -191,16 +186,18 @@ def authenticate(store: Store, signer: Signer, access_token: str) -> DevicePrinc
                            row.must_change_password)
 
 
-def sign_out(store: Store, clock: Clock, family_id: str) -> None:
-    """End one sign-in: its refresh tokens stop working and its access tokens too."""
+def sign_out(store: Store, clock: Clock, family_id: str,
+             on_signed_out: Sequence[SignOutHook]) -> None:
+    """End one sign-in: its refresh tokens stop working and its access tokens too; then
+    each of *on_signed_out* ends what the sign-in held elsewhere, in the same transaction."""
     with store.write() as connection:
         connection.execute(
             update(token_families)
             .where(token_families.c.id == family_id, token_families.c.revoked_at.is_(None))
             .values(revoked_at=clock.now(), revoked_reason="signed-out")
         )
-        for hook in _sign_out_hooks:
-            hook(connection, clock, family_id)
+        for end in on_signed_out:
+            end(connection, clock, family_id)
 
 
 def sign_out_others(store: Store, clock: Clock, user_id: str, keep_family_id: str) -> int:

@@ -8,7 +8,7 @@ ES256 public key so that later approvals can be proven to come from it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,14 +23,9 @@ from gateway.core.store import Store
 from gateway.core.tokens import new_id
 from gateway.identity.tables import devices, token_families
 
+# hook(connection, clock, user_id, device_id): what revoking a device ends elsewhere (its
+# push subscription, its report previews), run in the revoking transaction.
 RevocationHook = Callable[[Connection, Clock, str, str], None]
-_revocation_hooks: list[RevocationHook] = []
-
-
-def on_revocation(hook: RevocationHook) -> None:
-    """Call *hook(connection, clock, user_id, device_id)* when a device is revoked, inside
-    the same transaction (e.g. to drop its push subscription)."""
-    _revocation_hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -163,8 +158,10 @@ def list_devices(store: Store, user_id: str) -> list[Device]:
     return [_device(row) for row in rows]
 
 
-def revoke(store: Store, clock: Clock, user_id: str, device_id: str) -> Device:
-    """Sign a device out for good: it and every token family it holds are revoked.
+def revoke(store: Store, clock: Clock, user_id: str, device_id: str,
+           on_revoked: Sequence[RevocationHook]) -> Device:
+    """Sign a device out for good: it and every token family it holds are revoked, and
+    each of *on_revoked* ends what the device held elsewhere, in the same transaction.
 
     Raises ``NotFound`` when the device is not this user's (another user's device is
     indistinguishable from a missing one).
@@ -183,6 +180,6 @@ def revoke(store: Store, clock: Clock, user_id: str, device_id: str) -> Device:
             .where(token_families.c.device_id == device_id, token_families.c.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason="device-revoked")
         )
-        for hook in _revocation_hooks:
-            hook(connection, clock, user_id, device_id)
+        for end in on_revoked:
+            end(connection, clock, user_id, device_id)
         return _device(connection.execute(select(devices).where(devices.c.id == device_id)).one())

@@ -91,3 +91,12 @@ web_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
 )
+
+# The jti of each device proof already accepted, so that none is accepted twice.
+used_device_proofs = Table(
+    "used_device_proofs",
+    metadata,
+    Column("device_id", String(32), primary_key=True),
+    Column("jti", String(128), primary_key=True),
+    Column("used_at", UTCDateTime, nullable=False, index=True),
+)

@@ -11,8 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from gateway.privacy import retention
+
+if TYPE_CHECKING:
+    from gateway.build import Gateway
 
 PERIOD_SECONDS = 24 * 3600
 log = logging.getLogger("gateway.privacy.housekeeping")
@@ -21,18 +25,17 @@ log = logging.getLogger("gateway.privacy.housekeeping")
 class Housekeeper:
     """Purges on a schedule until stopped."""
 
-    def __init__(self, app, period: float = PERIOD_SECONDS) -> None:
-        # *app* is the gateway's WSGI app (a Flask app): its extensions hold the services.
-        self.app = app
+    def __init__(self, gateway: Gateway, period: float = PERIOD_SECONDS) -> None:
+        self.gateway = gateway
         self.period = period
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def purge_once(self) -> dict[str, int]:
-        svc = self.app.extensions["gateway"]
+        svc = self.gateway
         # A little under the period: clocks of different machines may differ a bit.
-        result = retention.purge(svc.store, svc.clock, svc.settings,
-                                 access_log=self.app.extensions["access_log"],
+        result = retention.purge(svc.store, svc.clock, svc.settings, svc.reactions.retention,
+                                 access_log=svc.access_log,
                                  every=timedelta(seconds=self.period * 0.9))
         log.info("retention purge done", extra={"removed": result})
         return result

@@ -1,13 +1,14 @@
 """Retention (agreement 2.2): personal data is kept only as long as its purpose needs.
 
 Each data category has a retention period in the settings and a purger that removes (or
-anonymises) what is older. Domains register their purgers here; ``purge`` runs them all,
-from the worker on a schedule and from ``flask gateway purge [--dry-run]``.
+anonymises) what is older. ``CATEGORIES`` are the ones kept here; the composition root
+adds the other domains' (``gateway.build.reactions``), and ``purge`` runs them all, from
+the worker on a schedule and from ``flask gateway purge [--dry-run]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -37,18 +38,6 @@ class Category:
     setting: str  # the Settings field holding its retention in days
     purger: Purger
     what: str
-
-
-_categories: dict[str, Category] = {}
-
-
-def register(name: str, setting: str, purger: Purger, what: str) -> None:
-    """Declare a data category with its retention setting and its purger."""
-    _categories[name] = Category(name, setting, purger, what)
-
-
-def categories() -> list[Category]:
-    return sorted(_categories.values(), key=lambda c: c.name)
 
 
 def _count_or_delete(connection, table, condition, dry_run: bool) -> int:
@@ -108,23 +97,27 @@ def _purge_previews(connection: Connection, clock: Clock, cutoff: datetime, dry_
                                dry_run))
 
 
-register("previews", "retain_session_days", _purge_previews,
-         "ended preview links and preview grants")
-register("consent_evidence", "retain_consent_after_account_days", _purge_consent_evidence,
-         "who the consent decisions of deleted accounts were about")
-register("precise_location", "retain_location_days", _purge_locations,
-         "GPS positions and Wi-Fi access points reported by devices")
-register("full_ip_address", "retain_full_ip_days", _truncate_device_ips,
-         "full client addresses of devices (cut to /24 or /48)")
-register("sessions", "retain_session_days", _purge_sessions,
-         "ended browser sessions, expired refresh tokens and revoked sign-ins")
-register("operation_log", "retain_operation_log_days", _purge_operations,
-         "the operation log: who did what")
+CATEGORIES = (
+    Category("previews", "retain_session_days", _purge_previews,
+             "ended preview links and preview grants"),
+    Category("consent_evidence", "retain_consent_after_account_days", _purge_consent_evidence,
+             "who the consent decisions of deleted accounts were about"),
+    Category("precise_location", "retain_location_days", _purge_locations,
+             "GPS positions and Wi-Fi access points reported by devices"),
+    Category("full_ip_address", "retain_full_ip_days", _truncate_device_ips,
+             "full client addresses of devices (cut to /24 or /48)"),
+    Category("sessions", "retain_session_days", _purge_sessions,
+             "ended browser sessions, expired refresh tokens and revoked sign-ins"),
+    Category("operation_log", "retain_operation_log_days", _purge_operations,
+             "the operation log: who did what"),
+)
 
 
-def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
-          dry_run: bool = False, every: timedelta | None = None) -> dict[str, int]:
-    """Apply every category's retention; returns what was (or would be) removed per category.
+def purge(store: Store, clock: Clock, settings: Settings, categories: Iterable[Category], *,
+          access_log=None, dry_run: bool = False,
+          every: timedelta | None = None) -> dict[str, int]:
+    """Apply the retention of each of *categories* (in name order); returns what was (or
+    would be) removed per category.
 
     The result is itself recorded in the operation log unless *dry_run*. On PostgreSQL an
     advisory lock makes one instance of a cluster purge the shared store at a time; the
@@ -143,7 +136,7 @@ def purge(store: Store, clock: Clock, settings: Settings, *, access_log=None,
             return _purge_files(access_log, now, settings, dry_run)
         if every is not None and _last_purge(connection) > now - every:
             return _purge_files(access_log, now, settings, dry_run)
-        for category in categories():
+        for category in sorted(categories, key=lambda c: c.name):
             cutoff = now - timedelta(days=getattr(settings, category.setting))
             result[category.name] = category.purger(connection, clock, cutoff, dry_run)
         result.update(_purge_files(access_log, now, settings, dry_run))

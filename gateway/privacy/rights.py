@@ -1,8 +1,9 @@
 """The user's rights: export all my data as one document, and delete my account.
 
-Each domain contributes a section to the export and a part to the deletion by
-registering functions here, so a new domain cannot hold personal data that the export
-forgets or the deletion leaves behind (a test checks every table).
+``EXPORTS`` are the sections kept here; the composition root adds the other domains'
+sections and deletion parts (``gateway.build.reactions``), so a new domain cannot hold
+personal data that the export forgets or the deletion leaves behind (a test checks every
+table).
 
 Deletion removes the account row, and with it (by foreign keys) devices, tokens,
 sessions, group memberships and locations. What must stay as evidence (consent events,
@@ -12,7 +13,7 @@ a person once the account row is gone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -32,20 +33,9 @@ from gateway.privacy.tables import deleted_accounts, device_locations
 Exporter = Callable[[Connection, str], Any]
 Eraser = Callable[[Connection, Clock, str], dict[str, int]]
 
-_exporters: dict[str, Exporter] = {}
-_erasers: dict[str, Eraser] = {}
-
-
-def register_export(section: str, exporter: Exporter) -> None:
-    """Add *section* to every export: ``exporter(connection, user_id)`` returns its data."""
-    _exporters[section] = exporter
-
-
-def register_erasure(part: str, eraser: Eraser) -> None:
-    """Run ``eraser(connection, clock, user_id)`` when an account is deleted, before the
-    account row goes; it returns counts of what it removed or anonymised."""
-    _erasers[part] = eraser
-
+# exporter(connection, user_id) -> the data of one section of the user's export.
+# eraser(connection, clock, user_id) -> counts of what it removed or anonymised, run when
+# the account is deleted, before the account row goes.
 
 def _rows(connection: Connection, query) -> list[dict]:
     return [
@@ -110,18 +100,22 @@ def _disclosures(connection: Connection, user_id: str) -> list[dict]:
             for d in partners.disclosures_of(connection, user_id)]
 
 
-register_export("account", _account)
-register_export("disclosures", _disclosures)
-register_export("devices", _devices)
-register_export("locations", _locations)
-register_export("consents", _consents)
-register_export("activity", _operations)
-register_export("sign_ins", _sign_ins)
-register_export("previews", _previews)
+EXPORTS: Mapping[str, Exporter] = {
+    "account": _account,
+    "disclosures": _disclosures,
+    "devices": _devices,
+    "locations": _locations,
+    "consents": _consents,
+    "activity": _operations,
+    "sign_ins": _sign_ins,
+    "previews": _previews,
+}
 
 
-def export(store: Store, clock: Clock, user_id: str) -> dict[str, Any]:
-    """Everything the gateway holds about the user, as one JSON-ready document.
+def export(store: Store, clock: Clock, user_id: str,
+           sections: Mapping[str, Exporter]) -> dict[str, Any]:
+    """Everything the gateway holds about the user, as one JSON-ready document with one
+    entry per section of *sections*.
 
     Raises ``NotFound`` for an unknown (or deleted) account.
     """
@@ -129,13 +123,15 @@ def export(store: Store, clock: Clock, user_id: str) -> dict[str, Any]:
         if connection.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
             raise NotFound("no such account")
         document = {"generated_at": clock.now().isoformat(), "user_id": user_id}
-        for section, exporter in sorted(_exporters.items()):
+        for section, exporter in sorted(sections.items()):
             document[section] = exporter(connection, user_id)
     return document
 
 
-def delete_account(store: Store, clock: Clock, user_id: str) -> dict[str, int]:
-    """Delete the account and the personal data hanging off it; idempotent.
+def delete_account(store: Store, clock: Clock, user_id: str,
+                   erasures: Mapping[str, Eraser]) -> dict[str, int]:
+    """Delete the account and the personal data hanging off it (each of *erasures* first,
+    then what this domain keeps); idempotent.
 
     Returns per part how many rows were removed or anonymised (all zero when the account
     was already gone).
@@ -146,7 +142,7 @@ def delete_account(store: Store, clock: Clock, user_id: str) -> dict[str, int]:
         exists = connection.execute(select(users.c.id).where(users.c.id == user_id)).first()
         if exists is None:
             return {"account": 0}
-        for part, eraser in sorted(_erasers.items()):
+        for part, eraser in sorted(erasures.items()):
             report.update({f"{part}.{k}": v for k, v in eraser(connection, clock, user_id).items()})
         device_ids = select(devices.c.id).where(devices.c.user_id == user_id)
         report["tokens.revoked"] = connection.execute(

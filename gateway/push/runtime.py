@@ -1,6 +1,7 @@
-"""Push's running parts, built once per app: the settings, the key-wrapping and receipt
-keys (from one secret in the keys folder), the resolver, and, in the embedded default,
-the delivery worker on its own event loop in a thread beside the web server."""
+"""Push's running parts, built once by the composition root and bound to the store and
+clock: the settings, the key-wrapping and receipt keys (from one secret in the keys
+folder), the resolver, delivery workers, and, in the embedded default, the delivery
+worker on its own event loop in a thread beside the web server."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.core.clock import Clock
 from gateway.core.keys import load_secret
 from gateway.core.settings import Settings
+from gateway.core.store import Store
+from gateway.push import vapid
 from gateway.push.config import PushOptions
 from gateway.push.endpoints import Resolver, system_resolver
 from gateway.push.receipts import ReceiptKey
@@ -74,6 +78,9 @@ class EmbeddedWorker:
 
 @dataclass
 class PushRuntime:
+    store: Store
+    clock: Clock
+    worker_mode: str  # "embedded": a worker runs in each web process; "external": apart
     options: PushOptions
     wrap: KeyWrap
     receipts: ReceiptKey
@@ -81,9 +88,37 @@ class PushRuntime:
     embedded: EmbeddedWorker | None = field(default=None)
 
     @classmethod
-    def build(cls, settings: Settings, keys_dir: Path) -> PushRuntime:
+    def build(cls, settings: Settings, keys_dir: Path, store: Store, clock: Clock) -> PushRuntime:
         secret = load_secret(keys_dir, "push")
-        return cls(PushOptions.from_settings(settings), KeyWrap(secret), ReceiptKey(secret))
+        return cls(store, clock, settings.push_worker, PushOptions.from_settings(settings),
+                   KeyWrap(secret), ReceiptKey(secret))
+
+    def make_worker(self, **overrides) -> Worker:
+        """A delivery worker on this gateway's store (tests override the sleeper, the
+        random source, the options...)."""
+        overrides.setdefault("options", self.options)
+        return Worker(store=self.store, clock=self.clock, wrap=self.wrap,
+                      receipts=self.receipts, **overrides)
+
+    def ensure_vapid_key(self) -> str:
+        """Make the first VAPID key if there is none; a line saying which key is in use."""
+        key, created = vapid.ensure_key(self.store, self.clock, self.wrap)
+        return f"VAPID key {key.kid} {'created' if created else 'ready'}: {key.public_key}"
+
+    def start_embedded(self) -> EmbeddedWorker | None:
+        """Start the delivery worker in a thread of this process, unless the operator runs
+        it separately (GATEWAY_PUSH_WORKER=external)."""
+        if self.worker_mode != "embedded":
+            return None
+        if self.embedded is None:
+            self.embedded = EmbeddedWorker(self.make_worker)
+        self.embedded.start()
+        return self.embedded
+
+    def stop_embedded(self) -> None:
+        """Let the embedded worker finish what is in flight, and stop it."""
+        if self.embedded is not None:
+            self.embedded.stop()
 
     def wake(self) -> None:
         if self.embedded is not None:

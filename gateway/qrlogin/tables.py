@@ -1,5 +1,5 @@
-"""Tables of scan to log in: the login requests, the hashes of their rotating QR tokens,
-and the device proofs already used (so none is accepted twice)."""
+"""Tables of scan to log in: the login requests and the hashes of their rotating QR
+tokens."""
 
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
@@ -53,12 +53,4 @@ qr_login_tokens = Table(
     Column("flow_id", ForeignKey("qr_logins.id", ondelete="CASCADE"), nullable=False,
            index=True),
     Column("rotation", Integer, nullable=False),
-)
-
-used_device_proofs = Table(
-    "used_device_proofs",
-    metadata,
-    Column("device_id", String(32), primary_key=True),
-    Column("jti", String(128), primary_key=True),
-    Column("used_at", UTCDateTime, nullable=False, index=True),
 )

@@ -18,7 +18,6 @@ from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.errors import Forbidden
 from gateway.core.store import Store
-from gateway.identity import devices
 from gateway.identity.tables import devices as devices_table
 from gateway.identity.tables import users
 from gateway.reports import library as reports
@@ -135,11 +134,9 @@ def purge(store: Store, clock: Clock, *, keep: timedelta = PURGE_AFTER) -> int:
     return links + grants
 
 
-def _end_device_grants(connection: Connection, clock: Clock, user_id: str,
-                       device_id: str) -> None:
+def end_device_grants(connection: Connection, clock: Clock, user_id: str,
+                      device_id: str) -> None:
     """A revoked device's previews end with it (runs inside the device's revocation)."""
     end_grants(connection, clock, preview_grants.c.device_id == device_id, by=user_id,
                reason="device-revoked")
 
-
-devices.on_revocation(_end_device_grants)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from gateway import consent
 from gateway.consent import selfservice
 from gateway.consent.purposes import REQUIRED_PERMISSIONS
-from gateway.consent.receipts import Controller, ReceiptIssuer
-from gateway.core.keys import load_secret
 from gateway.push import announcements
 from gateway.web.api import operation
 from gateway.web.auth import current_device, current_web_session
@@ -45,20 +42,6 @@ from gateway.web.pages import page
 
 bp = Blueprint("consent", __name__)
 TAG = "consent"
-
-
-@bp.record_once
-def _make_receipt_issuer(state) -> None:
-    app = state.app
-    svc = app.extensions["gateway"]
-    settings = svc.settings
-    app.extensions["consent_receipts"] = ReceiptIssuer(
-        svc.keyring, settings.public_url, svc.clock,
-        load_secret(Path(app.config["GATEWAY_KEYS_DIR"]), "consent-pseudonym"),
-        Controller(settings.controller_name or settings.public_url,
-                   settings.controller_contact, settings.jurisdiction,
-                   f"{settings.public_url}/policies"),
-    )
 
 
 def requires_consent(purpose: str):
@@ -190,7 +173,7 @@ def history(query: HistoryQuery):
 def receipt(event_id: str):
     svc = services()
     event, token = selfservice.receipt(
-        svc.store, current_app.extensions["consent_receipts"], svc.catalogue,
+        svc.store, svc.receipts, svc.catalogue,
         user_id=current_device().user_id, event_id=event_id)
     return ReceiptOut(event_id=event.id, receipt=token,
                       jwks_uri=f"{svc.settings.public_url}/.well-known/jwks.json")

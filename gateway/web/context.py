@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from gateway.services import Services
+from gateway.build import Gateway
 
 
-def services() -> Services:
+def services() -> Gateway:
+    """The gateway this app serves (built by ``gateway.build.build_gateway``)."""
     return current_app.extensions["gateway"]
 
 

@@ -83,7 +83,8 @@ def refresh(body: Refresh):
            status=204, before_password_change=True)
 def sign_out():
     svc = services()
-    device_tokens.sign_out(svc.store, svc.clock, current_device().family_id)
+    device_tokens.sign_out(svc.store, svc.clock, current_device().family_id,
+                           svc.reactions.signed_out)
     return Response(status=204)
 
 
@@ -130,5 +131,6 @@ def list_devices():
 def revoke_device(device_id: str):
     svc = services()
     principal = current_device()
-    device = devices.revoke(svc.store, svc.clock, principal.user_id, device_id)
+    device = devices.revoke(svc.store, svc.clock, principal.user_id, device_id,
+                            svc.reactions.device_revoked)
     return DeviceOut.of(device, principal.device_id)

@@ -1,7 +1,7 @@
 """``/metrics`` in the Prometheus text format (prometheus-client).
 
-Each domain adds a collector to the app's registry (``registry(app).register(...)``);
-collectors read the store when scraped, so the numbers are the same whichever process
+The composition root registers each domain's collector (``Gateway.metrics``); collectors
+read the store when scraped, so the numbers are the same whichever process
 (web server, separate worker, another instance) did the work.
 
 The numbers tell how the gateway is used, so ``/metrics`` is off by default: a scrape sends
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Flask, Response, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from flask import Blueprint, Response, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.core.errors import NotFound, Unauthenticated
 from gateway.web.api import operation
@@ -22,11 +22,6 @@ from gateway.web.context import services
 from gateway.web.limits import before_authentication
 
 bp = Blueprint("metrics", __name__)
-
-
-def registry(app: Flask) -> CollectorRegistry:
-    """The app's metrics registry, made on first use."""
-    return app.extensions.setdefault("metrics", CollectorRegistry(auto_describe=True))
 
 
 def _check_scraper() -> None:
@@ -47,4 +42,4 @@ def _check_scraper() -> None:
            tag="meta", produces="text/plain", errors=(401, 404, 429))
 def metrics():
     _check_scraper()
-    return Response(generate_latest(registry(current_app)), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(services().metrics), mimetype=CONTENT_TYPE_LATEST)

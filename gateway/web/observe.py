@@ -63,4 +63,4 @@ class AccessLogged:
 
 
 def init_app(app: Flask) -> None:
-    app.wsgi_app = AccessLogged(app.wsgi_app, app.extensions["access_log"])
+    app.wsgi_app = AccessLogged(app.wsgi_app, app.extensions["gateway"].access_log)

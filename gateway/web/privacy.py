@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from pydantic import BaseModel, EmailStr, Field
 
 from gateway.consent import selfservice
@@ -106,8 +106,9 @@ def report_device(body: DeviceReport):
 def export_my_data():
     svc = services()
     user_id = current_device().user_id
-    document: dict[str, Any] = rights.export(svc.store, svc.clock, user_id)
-    issuer = current_app.extensions["consent_receipts"]
+    document: dict[str, Any] = rights.export(svc.store, svc.clock, user_id,
+                                             svc.reactions.exports)
+    issuer = svc.receipts
     for decision in document["consents"]:
         # Each decision with its signed receipt, verifiable with the JWKS.
         decision["receipt"] = selfservice.receipt(svc.store, issuer, svc.catalogue,
@@ -128,7 +129,8 @@ def delete_my_account(body: DeleteAccount):
         accounts.authenticate(svc.store, svc.passwords, user.username, body.password)
     except InvalidCredentials:
         raise InvalidCredentials("the password is wrong; nothing was deleted") from None
-    parts = rights.delete_account(svc.store, svc.clock, principal.user_id)
+    parts = rights.delete_account(svc.store, svc.clock, principal.user_id,
+                                  svc.reactions.erasures)
     return DeletionOut(deleted=True, parts=parts)
 
 

@@ -1,42 +1,30 @@
 """Web Push for the companion: the VAPID public key, the device's subscription (push
 consent required), topic opt-outs, quiet hours, display receipts, the service worker and
-the notifications page. Registering this blueprint sets up push's running parts."""
+the notifications page."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 
 from flask import Blueprint, current_app, send_from_directory
 from pydantic import BaseModel, Field
 
-import gateway.push.hooks  # noqa: F401  (registers the consent, device and sign-out hooks)
 from gateway.core.errors import NotFound
 from gateway.push import preferences, receipts, subscriptions, topics, vapid
-from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.context import services
 from gateway.web.limits import by_address, limiter
-from gateway.web.metrics import registry
 from gateway.web.pages import page
 from gateway.web.push_send import TOPIC_NAME
 
 bp = Blueprint("push", __name__)
 
 
-@bp.record_once
-def _set_up(state) -> None:
-    app = state.app
-    svc = app.extensions["gateway"]
-    app.extensions["push"] = PushRuntime.build(svc.settings, Path(app.config["GATEWAY_KEYS_DIR"]))
-    registry(app).register(PushCollector(svc.store))
-
-
 def runtime() -> PushRuntime:
-    return current_app.extensions["push"]
+    return services().push
 
 
 class VapidKeyOut(BaseModel):

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.core.errors import InvalidRequest, NotFound
@@ -147,7 +147,7 @@ class TestIn(Model):
 
 def _settings_out() -> SettingsOut:
     svc = services()
-    push = current_app.extensions["push"]
+    push = svc.push
     with svc.store.read() as connection:
         current = push_config.current(connection, push.options)
         counts = subscriptions.count_by_key(connection)
@@ -179,7 +179,7 @@ def get_settings():
            auth="admin", body=SettingsIn, response=SettingsOut, errors=(400,))
 def put_settings(body: SettingsIn):
     svc = services()
-    push_config.change(svc.store, svc.clock, current_app.extensions["push"].options,
+    push_config.change(svc.store, svc.clock, svc.push.options,
                        subject=body.subject, hosts=body.hosts,
                        actor=current_web_session().user_id)
     return _settings_out()
@@ -190,7 +190,7 @@ def put_settings(body: SettingsIn):
            auth="admin", response=SettingsOut, status=201)
 def rotate_key():
     svc = services()
-    vapid.rotate(svc.store, svc.clock, current_app.extensions["push"].wrap,
+    vapid.rotate(svc.store, svc.clock, svc.push.wrap,
                  actor=current_web_session().user_id)
     return _settings_out()
 

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.core.errors import NotFound
@@ -119,7 +119,7 @@ def accepted(draft: Draft, *, sender_kind: str, sender_id: str):
     svc = services()
     notification, replayed = notifications.accept(svc.store, svc.clock, draft,
                                                   sender_kind=sender_kind, sender_id=sender_id)
-    current_app.extensions["push"].wake()
+    services().push.wake()
     out = notification_out(notification.id, replayed)
     response = json_response(out.model_dump(mode="json"), 202)
     response.headers["Location"] = f"/api/v1/push/notifications/{notification.id}"

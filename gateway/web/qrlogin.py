@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from gateway.core import useragent
 from gateway.core.errors import InvalidRequest
@@ -13,7 +13,6 @@ from gateway.identity import accounts, devices, web_sessions
 from gateway.push import announcements
 from gateway.qrlogin import flow as qrlogin
 from gateway.qrlogin import phone as qrlogin_phone
-from gateway.qrlogin.state_cache import StateCache
 from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_device, session_cookie_name, set_session_cookie
@@ -94,19 +93,9 @@ def start(body: StartIn):
     return response
 
 
-@bp.record_once
-def _cache_states(state) -> None:
-    # Browsers poll their login's state often: serve it from memory until the login moves.
-    svc = state.app.extensions["gateway"]
-    cache = StateCache(svc.clock)
-    svc.events.tap(qrlogin.CHANNEL_PREFIX, cache.listener(qrlogin.CHANNEL_PREFIX))
-    state.app.extensions[CACHE] = cache
-
-
 def _reader(login_id: str):
     svc, secret = services(), qrflows.cookie(COOKIE)
-    cache = current_app.extensions[CACHE]
-    return lambda: qrlogin.status(svc.store, svc.clock, login_id, secret, cache)
+    return lambda: qrlogin.status(svc.store, svc.clock, login_id, secret, svc.states)
 
 
 def _status_json(status: qrlogin.Status, now: datetime) -> dict:
@@ -127,7 +116,7 @@ def _status_json(status: qrlogin.Status, now: datetime) -> dict:
 def status(login_id: str):
     svc = services()
     found = qrlogin.status(svc.store, svc.clock, login_id, qrflows.cookie(COOKIE),
-                           current_app.extensions[CACHE])
+                           svc.states)
     return json_response(_status_json(found, svc.clock.now()))
 
 

@@ -74,7 +74,7 @@ def test_1_2_1_sign_in_records_model_os_app_version_and_address(app, client, ali
 def test_1_2_2_the_access_log_keeps_route_templates_not_urls(app, client, alice, clock):
     client.delete("/api/v1/devices/some-secret-looking-id", headers={
         **alice.headers, "X-Network-Type": "wifi", "X-Network-Quality": "good"})
-    entries = app.extensions["access_log"].read(clock.now().date())
+    entries = app.extensions["gateway"].access_log.read(clock.now().date())
     entry = entries[-1]
     assert entry["route"] == "/api/v1/devices/<device_id>"
     assert (entry["method"], entry["status"]) == ("DELETE", 404)

@@ -67,8 +67,8 @@ def count(app, table, condition=None):
 
 def purge(app, dry_run=False):
     svc = app.extensions["gateway"]
-    return retention.purge(svc.store, svc.clock, svc.settings, dry_run=dry_run,
-                           access_log=app.extensions["access_log"])
+    return retention.purge(svc.store, svc.clock, svc.settings, svc.reactions.retention,
+                           dry_run=dry_run, access_log=svc.access_log)
 
 
 def test_2_2_precise_locations_go_after_their_retention_period(app, client, actions, clock):
@@ -117,8 +117,8 @@ def test_2_2_old_access_log_files_go(app, client, clock):
     clock.advance(days=31)
     client.get("/healthz")
     assert purge(app)["access_log_files"] == 1
-    assert app.extensions["access_log"].read((clock.now() - timedelta(days=31)).date()) == []
-    assert app.extensions["access_log"].read(clock.now().date())
+    assert app.extensions["gateway"].access_log.read((clock.now() - timedelta(days=31)).date()) == []
+    assert app.extensions["gateway"].access_log.read(clock.now().date())
 
 
 def test_2_2_the_purge_command_reports_and_dry_runs(app, runner):
@@ -139,7 +139,7 @@ def test_2_2_consent_evidence_outlives_the_account_for_its_period_then_names_no_
     device = actions.device_sign_in()
     actions.grant(device, "camera")
     svc = app.extensions["gateway"]
-    rights.delete_account(svc.store, svc.clock, device.user_id)
+    rights.delete_account(svc.store, svc.clock, device.user_id, svc.reactions.erasures)
     subject = consent_events.c.user_id == device.user_id
     clock.advance(days=1094)
     assert purge(app)["consent_evidence"] == 0
@@ -158,5 +158,5 @@ def test_2_2_the_embedded_housekeeper_purges_on_its_schedule(app, client, action
     actions.create_user("alice")
     actions.web_sign_in()
     clock.advance(days=31)
-    assert Housekeeper(app).purge_once()["sessions"] >= 1
+    assert Housekeeper(app.extensions["gateway"]).purge_once()["sessions"] >= 1
     assert count(app, web_sessions) == 0

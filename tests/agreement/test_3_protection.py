@@ -71,7 +71,7 @@ def test_3_3_the_doctor_names_what_to_fix(app, runner, settings):
     result = runner.invoke(args=["gateway", "doctor"])
     assert "[ok  ] public URL uses https" in result.output
     assert "a backup from the last two days" in result.output
-    keys = app.config["GATEWAY_KEYS_DIR"]
+    keys = app.extensions["gateway"].keys_dir
     loose = os.path.join(keys, "loose.key")
     with open(loose, "w") as handle:
         handle.write("x")

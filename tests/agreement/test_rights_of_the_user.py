@@ -69,8 +69,9 @@ def test_rights_deletion_is_idempotent(app, alice):
     from gateway.privacy import rights
 
     svc = app.extensions["gateway"]
-    assert rights.delete_account(svc.store, svc.clock, alice.user_id)["account"] == 1
-    assert rights.delete_account(svc.store, svc.clock, alice.user_id) == {"account": 0}
+    erasures = svc.reactions.erasures
+    assert rights.delete_account(svc.store, svc.clock, alice.user_id, erasures)["account"] == 1
+    assert rights.delete_account(svc.store, svc.clock, alice.user_id, erasures) == {"account": 0}
 
 
 def test_rights_every_table_is_covered_by_the_schema(app):

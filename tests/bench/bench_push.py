@@ -34,7 +34,6 @@ from pywebpush import webpush  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from gateway import consent, create_app  # noqa: E402
-from gateway.cli.push import ensure_vapid_key, make_worker  # noqa: E402
 from gateway.core.settings import Settings  # noqa: E402
 from gateway.core.tokens import digest, new_id  # noqa: E402
 from gateway.identity.tables import devices, users  # noqa: E402
@@ -62,7 +61,7 @@ def build(folder: Path):
         push_origin_concurrency=256, push_encrypt_processes=1, log_level="WARNING")
     app = create_app(settings)
     app.extensions["gateway"].store.upgrade()
-    ensure_vapid_key(app)
+    app.extensions["gateway"].push.ensure_vapid_key()
     return app
 
 
@@ -135,7 +134,7 @@ def sequential(app, subs: list[Subscription], origin: str) -> float:
     svc = app.extensions["gateway"]
     with svc.store.read() as connection:
         key = vapid.current_key(connection)
-        private = vapid.load_private_key(connection, app.extensions["push"].wrap, key.kid)
+        private = vapid.load_private_key(connection, app.extensions["gateway"].push.wrap, key.kid)
     signer = Vapid(private)
     data = json.dumps({"title": TITLE, "body": BODY})
     started = time.perf_counter()
@@ -170,7 +169,7 @@ def fan_out(app, service_pid: int, number: int) -> dict:
     """One notification to every device, timed from the accepting commit until the
     last delivery is recorded."""
     svc = app.extensions["gateway"]
-    worker = make_worker(app)
+    worker = app.extensions["gateway"].push.make_worker()
     timers = {name: Timed(worker, name)
               for name in ("expand_due", "claim", "still_consented", "flush")}
 

@@ -168,7 +168,7 @@ def prepare_instance(instance: Path) -> None:
     from gateway.core.clock import SystemClock
     from gateway.core.store import Store, sqlite_url
     from gateway.identity import accounts
-    from gateway.identity.accounts import Passwords
+    from gateway.identity.passwords import Passwords
 
     store = Store.from_url(sqlite_url(instance / "gateway.sqlite3"))
     store.upgrade()

@@ -6,7 +6,7 @@ from gateway.identity import accounts
 
 
 def _password_file(app) -> Path:
-    return Path(app.config["GATEWAY_KEYS_DIR"]) / "one-time-password-admin.txt"
+    return Path(app.extensions["gateway"].keys_dir) / "one-time-password-admin.txt"
 
 
 def test_init_migrates_and_makes_one_admin_whose_one_time_password_goes_to_a_private_file(

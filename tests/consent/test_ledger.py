@@ -8,8 +8,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from gateway import consent
-from gateway.consent import ledger
-from gateway.consent.purposes import Purpose
+from gateway.consent.purposes import Catalogue, Purpose
 from gateway.consent.tables import consent_events, notices_served
 from gateway.core.audit_tables import operations
 from gateway.core.errors import Conflict, InvalidRequest
@@ -170,8 +169,8 @@ def test_notices_exist_in_english_and_chinese_and_name_the_version(svc):
 def test_withdrawal_hooks_run_in_the_same_transaction_on_refusal_and_withdrawal(
         svc, monkeypatch):
     calls = []
-    monkeypatch.setitem(ledger._withdrawal_hooks, "push",
-                        [lambda connection, clock, user, device: calls.append((user, device))])
+    undo = {"push": (lambda connection, clock, user, device: calls.append((user, device)),)}
+    monkeypatch.setattr(svc, "catalogue", Catalogue(tuple(svc.catalogue), undo))
     publish(svc)
     decide(svc, "push")
     assert calls == []
@@ -186,7 +185,7 @@ def test_a_failing_withdrawal_hook_undoes_the_withdrawal(svc, monkeypatch):
 
     publish(svc)
     decide(svc, "push")
-    monkeypatch.setitem(ledger._withdrawal_hooks, "push", [broken])
+    monkeypatch.setattr(svc, "catalogue", Catalogue(tuple(svc.catalogue), {"push": (broken,)}))
     with pytest.raises(RuntimeError):
         decide(svc, "push", "withdrawn")
     assert status(svc, "push").granted and events(svc) == 1
@@ -236,16 +235,6 @@ def test_publishing_is_immutable_and_checks_what_it_changes(svc, clock):
     with svc.store.read() as connection:
         assert [p.version for p in consent.list_policies(connection)] == ["2.0", "1.0"]
         assert consent.current_policy(connection, svc.clock).version == "1.0"
-
-
-def test_publish_hooks_see_the_new_version_inside_its_transaction(svc, monkeypatch):
-    from gateway.consent import policies
-
-    seen = []
-    monkeypatch.setattr(policies, "_publish_hooks",
-                        [lambda connection, clock, policy: seen.append(policy.version)])
-    publish(svc)
-    assert seen == ["1.0"]
 
 
 def test_serving_a_notice_is_recorded_once_as_evidence(svc):

@@ -10,7 +10,6 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from gateway.cli.push import start_embedded, stop_embedded
 from gateway.core.clock import SystemClock
 from tests.live_server import chromium, live_gateway
 from tests.push_support import PushKit, push_settings
@@ -24,11 +23,11 @@ def gateway(settings):
     with PushService(delay=0.2) as service, \
             live_gateway(push_settings(settings, push_worker="embedded")) as (app, base_url):
         kit = PushKit(app, app.test_client(), service, SystemClock())
-        start_embedded(app)
+        app.extensions["gateway"].push.start_embedded()
         try:
             yield kit, base_url
         finally:
-            stop_embedded(app)
+            app.extensions["gateway"].push.stop_embedded()
 
 
 def sign_in_as_admin(page, base_url: str, kit: PushKit) -> None:

@@ -16,7 +16,7 @@ def purges(app) -> int:
 
 
 def test_a_second_instance_on_the_same_schedule_leaves_the_store_to_the_first(app, clock):
-    first, second = Housekeeper(app), Housekeeper(app)  # two instances, one store
+    first, second = Housekeeper(app.extensions["gateway"]), Housekeeper(app.extensions["gateway"])  # two instances, one store
     assert "sessions" in first.purge_once()
     clock.advance(hours=1)  # the second one started an hour later
     assert second.purge_once() == {"access_log_files": 0}
@@ -28,6 +28,6 @@ def test_a_second_instance_on_the_same_schedule_leaves_the_store_to_the_first(ap
 
 
 def test_a_purge_asked_for_by_hand_runs_whenever_it_is_asked(app, runner):
-    Housekeeper(app).purge_once()
+    Housekeeper(app.extensions["gateway"]).purge_once()
     assert runner.invoke(args=["gateway", "purge"]).exit_code == 0
     assert purges(app) == 2

@@ -14,7 +14,6 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
 from gateway import consent
-from gateway.cli.push import ensure_vapid_key
 from gateway.core.errors import Conflict
 from gateway.push import vapid
 from gateway.push.consent_check import ConsentMemo, granted_devices
@@ -23,7 +22,7 @@ from gateway.push.tables import vapid_keys
 
 @pytest.fixture
 def wrap(app):
-    return app.extensions["push"].wrap
+    return app.extensions["gateway"].push.wrap
 
 
 def test_the_first_key_is_made_once_and_its_private_half_is_stored_wrapped(app, clock, wrap):
@@ -75,7 +74,7 @@ def test_init_and_the_vapid_command_make_and_show_the_key(app, runner):
     assert result.exit_code == 0 and "VAPID key" in result.output and "current" in result.output
     rotated = runner.invoke(args=["gateway", "vapid-rotate"])
     assert rotated.exit_code == 0 and "is now current" in rotated.output
-    assert "ready" in ensure_vapid_key(app)
+    assert "ready" in app.extensions["gateway"].push.ensure_vapid_key()
 
 
 def test_signed_headers_are_reused_per_key_audience_and_subject_and_renewed_in_time(

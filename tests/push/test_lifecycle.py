@@ -202,7 +202,7 @@ def test_rotation_keeps_old_subscriptions_working_and_retiring_asks_them_to_resu
         kit, service):
     old_key = kit.key
     alice, alice_sub = kit.device("alice")
-    wrap = kit.app.extensions["push"].wrap
+    wrap = kit.app.extensions["gateway"].push.wrap
     vapid.rotate(kit.svc.store, kit.clock, wrap, actor=None)
     new_key = kit.key
     _, bob_sub = kit.device("bob")

@@ -22,10 +22,10 @@ from gateway.enrollment.tables import enrollments
 from gateway.identity.tables import devices
 from gateway.privacy.tables import device_locations
 from gateway.push.tables import subscriptions
-from tests.web.test_enrollment_api import API, offer, problem
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService
 from tests.support import device_description
+from tests.web.test_enrollment_api import API, offer, problem
 
 REPORT = {"model": "Pixel 9", "os": "Android", "os_version": "16", "app_version": "3.2.0",
           "position": {"latitude": 31.230416, "longitude": 121.473701, "accuracy_m": 8,

@@ -14,8 +14,8 @@ from gateway.core import audit
 from gateway.core.tokens import digest
 from gateway.identity import accounts
 from gateway.reports.tables import preview_grants, preview_links
-from tests.preview_support import image_bytes, integration_key, register, snapshot
 from tests.core.test_qrimage import rasterise_svg
+from tests.preview_support import image_bytes, integration_key, register, snapshot
 
 TITLE = "Sales Q3 (secret)"
 

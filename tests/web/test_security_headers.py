@@ -9,8 +9,8 @@ import pytest
 
 from tests.authz_requests import request_for
 from tests.authz_support import World
-from tests.web.test_authorization_matrix import ROWS, SAFE, scope_of
 from tests.push_support import push_settings
+from tests.web.test_authorization_matrix import ROWS, SAFE, scope_of
 
 HSTS = "Strict-Transport-Security"
 

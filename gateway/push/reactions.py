@@ -1,7 +1,8 @@
-"""What happens to push when something else changes, registered once on import:
-withdrawing or refusing push consent, revoking the device or signing it out removes its
-subscription and settles what is still queued for it, in the same transaction. Push data
-also joins the retention purge and the user's export."""
+"""What push does when something changes elsewhere: withdrawing or refusing push consent,
+revoking the device or signing it out removes its subscription and settles what is still
+queued for it, in the same transaction. And push's part of the retention purge, the
+user's export and an account's deletion. The composition root (``gateway.build``) wires
+each of them; nothing here registers itself."""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select
 
-from gateway import consent
 from gateway.core.clock import Clock
-from gateway.identity import device_tokens, devices
-from gateway.privacy import retention, rights
 from gateway.push import outbox, subscriptions
 from gateway.push.tables import deliveries, notifications, quiet_hours, topic_opt_outs
 from gateway.push.tables import subscriptions as subscriptions_table
@@ -87,12 +85,3 @@ def erase(connection: Connection, clock: Clock, user_id: str) -> dict[str, int]:
         "subscriptions": connection.execute(delete(subscriptions_table).where(
             subscriptions_table.c.user_id == user_id)).rowcount,
     }
-
-
-consent.on_withdrawal("push", on_push_withdrawn)
-devices.on_revocation(on_device_revoked)
-device_tokens.on_sign_out(on_signed_out)
-retention.register("push_deliveries", "retain_push_delivery_days", purge_deliveries,
-                   "sent notifications and their per-device delivery rows")
-rights.register_export("push", export)
-rights.register_erasure("push", erase)

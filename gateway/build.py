@@ -1,0 +1,144 @@
+"""The composition root: ``build_gateway(settings, clock)`` makes every service the gateway
+runs on, and ``reactions()`` declares, in one list, everything a domain does when
+something happens in another.
+
+Flask-free. ``create_app``, the CLI commands, the push worker and gunicorn's hooks all
+start from here, so a domain imported alone is complete (nothing registers itself at
+import) and a test can build the whole gateway without the web layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from gateway.consent.purposes import Catalogue, WithdrawalHook
+from gateway.consent.receipts import Controller, ReceiptIssuer
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.events import EventBus, InProcessBus
+from gateway.core.keys import Keyring, ensure_folder, load_secret
+from gateway.core.redis_events import RedisBus
+from gateway.core.settings import Settings
+from gateway.core.store import Store, sqlite_url
+from gateway.core.tokens import Signer
+from gateway.identity.device_tokens import Lifetimes, SignOutHook
+from gateway.identity.devices import RevocationHook
+from gateway.identity.passwords import Passwords
+from gateway.privacy import retention, rights
+from gateway.privacy.access_log import AccessLog
+from gateway.privacy.retention import Category
+from gateway.privacy.rights import Eraser, Exporter
+from gateway.push import reactions as push
+from gateway.push.metrics import PushCollector
+from gateway.push.runtime import PushRuntime
+from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin.state_cache import StateCache
+from gateway.reports import preview_control
+
+CHECKOUT = Path(__file__).resolve().parents[1]  # instance/ lives here unless set
+
+
+@dataclass(frozen=True)
+class Reactions:
+    """What one domain does when something happens in another, each run inside the
+    transaction of the change it reacts to (so both happen, or neither)."""
+
+    withdrawn: Mapping[str, tuple[WithdrawalHook, ...]]  # purpose -> on withdrawal/refusal
+    device_revoked: tuple[RevocationHook, ...]
+    signed_out: tuple[SignOutHook, ...]
+    retention: tuple[Category, ...]  # every data category the purge applies
+    exports: Mapping[str, Exporter]  # section of the user's export -> what fills it
+    erasures: Mapping[str, Eraser]  # part of an account's deletion -> what it removes
+
+
+def reactions() -> Reactions:
+    """Every cross-domain reaction of the gateway, in one list."""
+    return Reactions(
+        withdrawn={
+            # Push consent withdrawn or refused: no subscription, nothing more sent.
+            "push": (push.on_push_withdrawn,),
+        },
+        device_revoked=(
+            push.on_device_revoked,  # its subscription and queue go
+            preview_control.end_device_grants,  # its open report previews end
+        ),
+        signed_out=(push.on_signed_out,),  # the subscription made under that sign-in goes
+        retention=(*retention.CATEGORIES, Category(
+            "push_deliveries", "retain_push_delivery_days", push.purge_deliveries,
+            "sent notifications and their per-device delivery rows")),
+        exports={**rights.EXPORTS, "push": push.export},
+        erasures={"push": push.erase},
+    )
+
+
+@dataclass
+class Gateway:
+    """Everything the running gateway is made of, built once by ``build_gateway``."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    instance: Path
+    keys_dir: Path
+    keyring: Keyring
+    signer: Signer
+    passwords: Passwords
+    lifetimes: Lifetimes
+    catalogue: Catalogue
+    reactions: Reactions
+    receipts: ReceiptIssuer  # signs consent receipts
+    push: PushRuntime
+    access_log: AccessLog
+    # Who waits on what (QR logins): in this process unless a shared bus is given.
+    events: EventBus
+    states: StateCache  # QR logins' current states, for the browsers polling them
+    metrics: CollectorRegistry  # read from the store when /metrics is scraped
+
+
+def build_gateway(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
+    """Build the gateway from *settings* (``GATEWAY_*`` when none are given) and *clock*
+    (the system's by default). Connects to nothing; makes the instance and keys folders
+    and the keys in it when missing. Raises ``SettingsError`` on a bad setting."""
+    settings = settings or Settings.from_environ()
+    clock = clock or SystemClock()
+    instance = Path(settings.instance_path or CHECKOUT / "instance").resolve()
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    keys_dir = ensure_folder(Path(settings.keys_dir or instance / "keys"))
+    keyring = Keyring.load(keys_dir)
+    declared = reactions()
+    store = Store.from_url(settings.database_url or sqlite_url(instance / "gateway.sqlite3"))
+    events = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
+    # A waiting browser polls its login often: its state is served from memory until a
+    # move published on the bus drops it.
+    states = StateCache(clock)
+    events.tap(qrlogin.CHANNEL_PREFIX, states.listener(qrlogin.CHANNEL_PREFIX))
+    metrics = CollectorRegistry(auto_describe=True)
+    metrics.register(PushCollector(store))
+    return Gateway(
+        settings=settings,
+        store=store,
+        clock=clock,
+        instance=instance,
+        keys_dir=keys_dir,
+        keyring=keyring,
+        signer=Signer(keyring, settings.public_url, clock),
+        passwords=Passwords(settings.password_hash),
+        lifetimes=Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
+                            refresh=timedelta(days=settings.refresh_token_days)),
+        catalogue=Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn),
+        reactions=declared,
+        receipts=ReceiptIssuer(
+            keyring, settings.public_url, clock, load_secret(keys_dir, "consent-pseudonym"),
+            Controller(settings.controller_name or settings.public_url,
+                       settings.controller_contact, settings.jurisdiction,
+                       f"{settings.public_url}/policies")),
+        push=PushRuntime.build(settings, keys_dir, store, clock),
+        access_log=AccessLog(instance / "logs", clock),
+        events=events,
+        states=states,
+        metrics=metrics,
+    )
