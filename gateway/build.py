@@ -35,7 +35,7 @@ from gateway.privacy.rights import Eraser, Exporter
 from gateway.push import reactions as push
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
-from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import logins
 from gateway.qrlogin.state_cache import StateCache
 from gateway.reports import preview_control
 
@@ -115,7 +115,7 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     # A waiting browser polls its login often: its state is served from memory until a
     # move published on the bus drops it.
     states = StateCache(clock)
-    events.tap(qrlogin.CHANNEL_PREFIX, states.listener(qrlogin.CHANNEL_PREFIX))
+    events.tap(logins.CHANNEL_PREFIX, states.listener(logins.CHANNEL_PREFIX))
     metrics = CollectorRegistry(auto_describe=True)
     metrics.register(PushCollector(store))
     return Gateway(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.errors import Conflict, InvalidCredentials, InvalidRequest, NotFound
 from gateway.core.store import Store
@@ -172,31 +173,33 @@ def set_groups(store: Store, clock: Clock, user_id: str, names: tuple[str, ...])
         return _user(connection, row)
 
 
-def change_password(
-    store: Store, passwords: Passwords, user_id: str, current: str, new: str
-) -> bool:
-    """Replace the password after checking the current one; returns whether the password
-    replaced was a one-time one. Raises ``InvalidCredentials`` when *current* is wrong and
-    ``InvalidRequest`` when *new* is too weak or the same as *current*."""
+def replace_password(connection: Connection, passwords: Passwords, user_id: str,
+                     current: str, new: str) -> bool:
+    """Replace the password after checking the current one, inside an open transaction;
+    returns whether the password replaced was a one-time one. Raises
+    ``InvalidCredentials`` when *current* is wrong and ``InvalidRequest`` when *new* is
+    too weak or the same as *current*. (``password_change.change_password`` is the whole
+    change: the sign-ins it ends and its audit row.)"""
     check_strength(new)
     if new == current:
         raise InvalidRequest("the new password must differ from the current one",
                              field="new_password")
-    with store.write() as connection:
-        row = connection.execute(select(users).where(users.c.id == user_id)).one()
-        if not passwords.check(row.password_hash, current):
-            raise InvalidCredentials("the current password is wrong")
-        connection.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(password_hash=passwords.hash(new), must_change_password=False)
-        )
-        return row.must_change_password
+    row = connection.execute(select(users).where(users.c.id == user_id)).one()
+    if not passwords.check(row.password_hash, current):
+        raise InvalidCredentials("the current password is wrong")
+    connection.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(password_hash=passwords.hash(new), must_change_password=False)
+    )
+    return row.must_change_password
 
 
-def update_profile(store: Store, user_id: str, **changes: str | None) -> User:
-    """Change the user's display name, email or phone (the fields given). Raises
-    ``NotFound`` and, for an empty display name, ``InvalidRequest``."""
+def update_profile(store: Store, clock: Clock, user_id: str, *, device_id: str | None = None,
+                   **changes: str | None) -> User:
+    """Change the user's display name, email or phone (the fields given), with its audit
+    row (made from *device_id*) in the same transaction. Raises ``NotFound`` and, for an
+    empty display name, ``InvalidRequest``."""
     allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
     if "display_name" in allowed and not allowed["display_name"]:
         raise InvalidRequest("a display name cannot be empty", field="display_name")
@@ -206,6 +209,8 @@ def update_profile(store: Store, user_id: str, **changes: str | None) -> User:
         row = connection.execute(select(users).where(users.c.id == user_id)).first()
         if row is None:
             raise NotFound("no such user")
+        audit.record(connection, clock, "account.profile-changed", actor=user_id,
+                     device_id=device_id, details={"fields": sorted(changes)})
         return _user(connection, row)
 
 

@@ -200,14 +200,15 @@ def sign_out(store: Store, clock: Clock, family_id: str,
             end(connection, clock, family_id)
 
 
-def sign_out_others(store: Store, clock: Clock, user_id: str, keep_family_id: str) -> int:
-    """End every sign-in of the user but *keep_family_id*; returns how many ended."""
-    with store.write() as connection:
-        device_ids = select(devices_table.c.id).where(devices_table.c.user_id == user_id)
-        return connection.execute(
-            update(token_families)
-            .where(token_families.c.device_id.in_(device_ids),
-                   token_families.c.id != keep_family_id,
-                   token_families.c.revoked_at.is_(None))
-            .values(revoked_at=clock.now(), revoked_reason="password-changed")
-        ).rowcount
+def end_other_sign_ins(connection: Connection, clock: Clock, user_id: str,
+                       keep_family_id: str) -> int:
+    """End every device sign-in of the user but *keep_family_id* ("" keeps none) after a
+    password change, inside an open transaction; returns how many ended."""
+    device_ids = select(devices_table.c.id).where(devices_table.c.user_id == user_id)
+    return connection.execute(
+        update(token_families)
+        .where(token_families.c.device_id.in_(device_ids),
+               token_families.c.id != keep_family_id,
+               token_families.c.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), revoked_reason="password-changed")
+    ).rowcount

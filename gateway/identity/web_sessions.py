@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
+from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.store import Store
 from gateway.core.tokens import digest, new_token
@@ -98,6 +99,17 @@ def end(store: Store, clock: Clock, session_id: str) -> None:
     """Sign a browser out."""
     with store.write() as connection:
         _end(connection, clock.now(), session_id)
+
+
+def sign_in(store: Store, clock: Clock, user_id: str, method: str, lifetime: timedelta, *,
+            replaces: str | None = None, ip: str | None = None) -> str:
+    """Sign a browser in: a new session (ending *replaces*, the one it had) and the audit
+    row of the sign-in, in one transaction. Returns the new session's id."""
+    with store.write() as connection:
+        session_id = open_session(connection, clock, user_id, method, lifetime, replaces)
+        audit.record(connection, clock, "browser.signed-in", actor=user_id,
+                     details={"method": method}, ip=ip)
+    return session_id
 
 
 def end_others(connection: Connection, clock: Clock, user_id: str, keep_id_hash: str | None) -> int:

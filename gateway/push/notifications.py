@@ -96,6 +96,15 @@ def get(connection: Connection, notification_id: str) -> Notification:
     return from_row(row)
 
 
+def get_sent_by(connection: Connection, notification_id: str, sender_id: str) -> Notification:
+    """One notification, only for the sender that sent it: to any other it is as good as
+    missing. Raises ``NotFound``."""
+    found = get(connection, notification_id)
+    if found.sender_id != sender_id:
+        raise NotFound("no such notification")
+    return found
+
+
 def _request_hash(draft: Draft) -> str:
     data = asdict(draft)
     data.pop("idempotency_key")

@@ -9,154 +9,73 @@ move is published on the login's channel of the event bus for the waiting browse
 The browser that started a login holds its secret in a cookie; only that browser can
 watch, draw or redeem it. The phone learns who is asking (browser, OS, coarse place) and
 picks, of three numbers, the one the browser shows. The phone-side moves live in
-``gateway.qrlogin.phone``.
+``gateway.qrlogin.phone``; the login as stored, its states and errors, in
+``gateway.qrlogin.logins``.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from gateway.core import audit, qrcodes
 from gateway.core.clock import Clock, epoch
-from gateway.core.errors import Conflict, CsrfFailed, Forbidden, Gone, NotFound, Unauthenticated
+from gateway.core.errors import CsrfFailed, Forbidden, InvalidRequest
 from gateway.core.events import EventBus
 from gateway.core.store import Store
 from gateway.core.tokens import Signer, digest, new_id, new_token
 from gateway.core.useragent import Requester
 from gateway.identity import web_sessions
 from gateway.identity.tables import users
+from gateway.qrlogin.logins import (
+    KEEP_ENDED,
+    LIFETIME,
+    LIVE,
+    BrowserMissing,
+    Login,
+    LoginExpired,
+    LoginNotFound,
+    OtherBrowser,
+    Started,
+    Status,
+    WrongState,
+    channel,
+    explain,
+    load,
+    login_of,
+)
 from gateway.qrlogin.state_cache import StateCache
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
 
-LIFETIME = timedelta(seconds=120)
-REDEEM_WINDOW = timedelta(seconds=30)
 ASSERTION_LIFETIME = timedelta(seconds=60)
 ASSERTION_TYPE = "login+jwt"  # explicit typing (RFC 8725 3.11): no other JWT passes for it  # a confirmed login must be redeemed this soon
-KEEP_ENDED = timedelta(hours=1)  # then the row goes; the audit log keeps the sign-in
-LIVE = ("pending", "scanned")
-STATES = ("pending", "scanned", "confirmed", "redeemed", "denied", "expired")
-ENDED = ("redeemed", "denied", "expired")
 
 
-class LoginNotFound(NotFound):
-    slug = "qr-login-not-found"
-    title = "No such QR login"
 
-
-class LoginExpired(Gone):
-    slug = "qr-login-expired"
-    title = "This QR login has expired"
-
-
-class WrongState(Conflict):
-    slug = "qr-login-wrong-state"
-    title = "The QR login is not in a state that allows this"
-
-
-class BrowserMissing(Unauthenticated):
-    slug = "qr-login-browser-unknown"
-    title = "Only the browser that started this QR login may do this"
-
-
-class OtherBrowser(Forbidden):
-    slug = "qr-login-other-browser"
-    title = "This QR login belongs to another browser"
-
-
-@dataclass(frozen=True)
-class Login:
-    id: str
-    state: str  # as stored; see ``state_at`` for the state in force
-    created_at: datetime
-    expires_at: datetime
-    requester: Requester
-    user_id: str | None
-    device_id: str | None
-    via: str | None
-    number: int | None
-    choices: tuple[int, ...]
-    scanned_at: datetime | None
-    decided_at: datetime | None
-    deny_reason: str | None
-    return_url: str | None
-    return_state: str | None
-    nonce: str | None
-
-    def state_at(self, now: datetime) -> str:
-        """The state in force at *now*: a login past its time is expired even before the
-        store says so."""
-        if self.state in LIVE + ("confirmed",) and self.expires_at <= now:
-            return "expired"
-        return self.state
-
-
-@dataclass(frozen=True)
-class Started:
-    """A new login and the secrets only its browser gets (never stored in clear)."""
-
-    login: Login
-    code: str  # the typed code, e.g. BCDF-GHJK
-    browser_secret: str  # goes in an HttpOnly cookie
-    csrf_token: str  # goes in the answer's body; sent back in a header to redeem
-
-
-@dataclass(frozen=True)
-class Status:
-    """What a waiting browser may know: state fields only, never a token."""
-
-    id: str
-    state: str
-    number: int | None
-    expires_at: datetime
-    rotation: int
-    rotates_at: datetime | None
-
-    def event(self) -> dict:
-        return {"state": self.state, "number": self.number,
-                "expires_at": iso(self.expires_at), "rotation": self.rotation}
-
-
-def iso(moment: datetime) -> str:
-    """A UTC time as JSON carries it (``2026-11-28T12:02:00Z``, as pydantic writes it)."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-CHANNEL_PREFIX = "qrlogin:"
-
-
-def channel(login_id: str) -> str:
-    """The event bus channel of one login."""
-    return CHANNEL_PREFIX + login_id
-
-
-def _login(row) -> Login:
-    return Login(
-        id=row.id, state=row.state, created_at=row.created_at, expires_at=row.expires_at,
-        requester=Requester(row.browser, row.os, row.network, row.place, row.country),
-        user_id=row.user_id, device_id=row.device_id, via=row.via, number=row.number,
-        choices=tuple(row.choices or ()), scanned_at=row.scanned_at, decided_at=row.decided_at,
-        deny_reason=row.deny_reason, return_url=row.return_url,
-        return_state=row.return_state, nonce=row.nonce,
-    )
-
-
-def load(connection: Connection, login_id: str) -> Login:
-    """The login *login_id*. Raises ``LoginNotFound``."""
-    row = connection.execute(select(qr_logins).where(qr_logins.c.id == login_id)).first()
-    if row is None:
-        raise LoginNotFound("no QR login has this id")
-    return _login(row)
+def allowed_return_url(return_to: str | None, allowed: Collection[str]) -> str | None:
+    """Where the browser goes back after the login: *return_to* (without a trailing
+    slash) when it is one of *allowed*, the operator's list; None when none is asked for.
+    Raises ``InvalidRequest`` for any other address: the signed assertion is posted there."""
+    if return_to is None:
+        return None
+    wanted = return_to.rstrip("/")
+    if wanted not in allowed:
+        raise InvalidRequest("return_to is not one of the return URLs this gateway allows",
+                             field="return_to")
+    return wanted
 
 
 def start(store: Store, clock: Clock, secret: bytes, requester: Requester, *,
-          return_url: str | None = None, return_state: str | None = None,
-          nonce: str | None = None) -> Started:
+          return_to: str | None = None, allowed_return_urls: Collection[str] = (),
+          return_state: str | None = None, nonce: str | None = None) -> Started:
     """Open a login for an anonymous browser: its QR tokens (hashed), typed code (hashed)
-    and the requester's coarse context. Logins ended more than an hour ago are removed."""
+    and the requester's coarse context. Logins ended more than an hour ago are removed.
+    Raises ``InvalidRequest`` when *return_to* is not one of *allowed_return_urls*."""
+    return_url = allowed_return_url(return_to, allowed_return_urls)
     now = clock.now()
     login_id = new_id()
     browser_secret, csrf_token = new_token(), new_token(24)
@@ -287,7 +206,7 @@ def redeem(store: Store, clock: Clock, signer: Signer, events: EventBus, *, logi
         _check_browser(row, browser_secret)
         if not csrf_token or not hmac.compare_digest(row.csrf_hash, digest(csrf_token)):
             raise CsrfFailed("send the CSRF token of this QR login in the X-CSRF-Token header")
-        login = _login(row)
+        login = login_of(row)
         moved = connection.execute(
             update(qr_logins)
             .where(qr_logins.c.id == login_id, qr_logins.c.state == "confirmed",
@@ -316,13 +235,3 @@ def redeem(store: Store, clock: Clock, signer: Signer, events: EventBus, *, logi
                                  typ=ASSERTION_TYPE)
     events.publish(channel(login_id), {"state": "redeemed", "number": None})
     return Redeemed(login, login.user_id, session_id, assertion)
-
-
-def explain(login: Login, now: datetime, wanted: str):
-    """The error for a move that needed the login *wanted* but found it otherwise."""
-    state = login.state_at(now)
-    if state == "expired":
-        return LoginExpired("this QR login has expired; start a new one on the computer")
-    if state == "redeemed":
-        return WrongState("this QR login was used already", state=state)
-    return WrongState(f"the QR login is {state}, not {wanted}", state=state)

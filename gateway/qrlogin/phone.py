@@ -22,7 +22,7 @@ from gateway.core.events import EventBus
 from gateway.core.store import Store
 from gateway.core.useragent import Requester, networks_differ
 from gateway.identity import device_proofs
-from gateway.qrlogin.flow import LIVE, REDEEM_WINDOW, Login, LoginNotFound, channel, explain, load
+from gateway.qrlogin.logins import LIVE, REDEEM_WINDOW, Login, LoginNotFound, channel, explain, load
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
 
 VIAS = ("link", "app_camera", "typed_code")

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 
-from gateway.core import audit
-from gateway.identity import accounts, device_tokens, web_sessions
+from gateway.identity import accounts, password_change, web_sessions
+from gateway.identity.password_change import Changer
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import (
     clear_session_cookie,
@@ -41,13 +41,9 @@ def start_session(user_id: str, method: str, status: int = 200) -> Response:
     with it, setting the cookie."""
     svc = services()
     lifetime = timedelta(hours=svc.settings.web_session_hours)
-    with svc.store.write() as connection:
-        session_id = web_sessions.open_session(
-            connection, svc.clock, user_id, method, lifetime,
-            replaces=request.cookies.get(session_cookie_name()),
-        )
-        audit.record(connection, svc.clock, "browser.signed-in", actor=user_id,
-                     details={"method": method}, ip=client_ip())
+    session_id = web_sessions.sign_in(svc.store, svc.clock, user_id, method, lifetime,
+                                      replaces=request.cookies.get(session_cookie_name()),
+                                      ip=client_ip())
     session = web_sessions.find(svc.store, svc.clock, session_id)
     response = json_response(_session_out(session).model_dump(mode="json"), status)
     set_session_cookie(response, session_id)
@@ -98,17 +94,9 @@ def sign_out():
 def change_password(body: PasswordChange):
     svc = services()
     session = current_web_session()
-    one_time = accounts.change_password(
-        svc.store, svc.passwords, session.user_id, body.current_password, body.new_password
-    )
-    # Whoever else saw a one-time password may have signed in with it: those sign-ins end.
-    others = body.sign_out_other_devices or one_time
-    with svc.store.write() as connection:
-        if others:
-            web_sessions.end_others(connection, svc.clock, session.user_id, session.id_hash)
-        audit.record(connection, svc.clock, "account.password-changed", actor=session.user_id,
-                     details={"signed_out_others": others, "one_time": one_time}, ip=client_ip())
-    if others:
-        device_tokens.sign_out_others(svc.store, svc.clock, session.user_id, "")
+    password_change.change_password(
+        svc.store, svc.clock, svc.passwords, session.user_id, current=body.current_password,
+        new=body.new_password, sign_out_others=body.sign_out_other_devices,
+        by=Changer(session_hash=session.id_hash, ip=client_ip()))
     return _session_out(web_sessions.find(svc.store, svc.clock,
                                           request.cookies[session_cookie_name()]))

@@ -1,13 +1,14 @@
-"""Device sign-in for the mobile app: password sign-in, refresh, sign-out, devices."""
+"""Device sign-in for the mobile app: password sign-in, refresh, sign-out, the signed-in
+user (``/me``: who, profile, password), devices."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 
-from gateway.core import audit
-from gateway.identity import accounts, device_tokens, devices, web_sessions
+from gateway.identity import accounts, device_tokens, devices, password_change
 from gateway.identity.devices import DeviceDescription
+from gateway.identity.password_change import Changer
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
@@ -21,6 +22,12 @@ class SignIn(Model):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
     device: DeviceIn
+
+
+class ProfileChange(Model):
+    display_name: str | None = Field(default=None, min_length=1, max_length=128)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
 
 
 class Refresh(Model):
@@ -95,25 +102,28 @@ def me():
     return UserOut.of(accounts.get_user(services().store, current_device().user_id))
 
 
+@bp.patch("/me")
+@operation(summary="Change my display name, email or phone", tag="account", auth="device",
+           body=ProfileChange, response=UserOut)
+def change_profile(body: ProfileChange):
+    svc = services()
+    principal = current_device()
+    changes = body.model_dump(exclude_unset=True)
+    user = accounts.update_profile(svc.store, svc.clock, principal.user_id,
+                                   device_id=principal.device_id, **changes)
+    return UserOut.of(user)
+
+
 @bp.post("/me/password")
 @operation(summary="Change the password", tag="account", auth="device", body=PasswordChange,
            status=204, errors=(400,), before_password_change=True)
 def change_password(body: PasswordChange):
     svc = services()
     principal = current_device()
-    one_time = accounts.change_password(
-        svc.store, svc.passwords, principal.user_id, body.current_password, body.new_password
-    )
-    # Whoever else saw a one-time password may have signed in with it: those sign-ins end.
-    others = body.sign_out_other_devices or one_time
-    if others:
-        device_tokens.sign_out_others(svc.store, svc.clock, principal.user_id, principal.family_id)
-    with svc.store.write() as connection:
-        if one_time:
-            web_sessions.end_others(connection, svc.clock, principal.user_id, None)
-        audit.record(connection, svc.clock, "account.password-changed", actor=principal.user_id,
-                     device_id=principal.device_id,
-                     details={"signed_out_others": others, "one_time": one_time})
+    password_change.change_password(
+        svc.store, svc.clock, svc.passwords, principal.user_id, current=body.current_password,
+        new=body.new_password, sign_out_others=body.sign_out_other_devices,
+        by=Changer(device_id=principal.device_id, family_id=principal.family_id))
     return Response(status=204)
 
 

@@ -1,15 +1,14 @@
-"""The user's own data (agreement 1.1, 1.2.1 and the rights of the user): profile,
-device reports, export, account deletion, and the privacy centre page."""
+"""The user's own data (agreement 1.2.1 and the rights of the user): device reports,
+export, account deletion, and the privacy centre page."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from flask import Blueprint
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from gateway.consent import selfservice
-from gateway.core import audit
 from gateway.core.errors import InvalidCredentials
 from gateway.identity import accounts
 from gateway.privacy import device_reports, rights
@@ -18,15 +17,8 @@ from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
 from gateway.web.pages import page
-from gateway.web.schemas import UserOut
 
 bp = Blueprint("privacy", __name__)
-
-
-class ProfileChange(Model):
-    display_name: str | None = Field(default=None, min_length=1, max_length=128)
-    email: EmailStr | None = None
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
 
 
 class PositionIn(Model):
@@ -68,20 +60,6 @@ class ExportOut(BaseModel):
     generated_at: str
     user_id: str
     model_config = {"extra": "allow"}
-
-
-@bp.patch("/api/v1/me")
-@operation(summary="Change my display name, email or phone", tag="account", auth="device",
-           body=ProfileChange, response=UserOut)
-def change_profile(body: ProfileChange):
-    svc = services()
-    principal = current_device()
-    changes = body.model_dump(exclude_unset=True)
-    user = accounts.update_profile(svc.store, principal.user_id, **changes)
-    with svc.store.write() as connection:
-        audit.record(connection, svc.clock, "account.profile-changed", actor=user.id,
-                     device_id=principal.device_id, details={"fields": sorted(changes)})
-    return UserOut.of(user)
 
 
 @bp.post("/api/v1/devices/current/report")

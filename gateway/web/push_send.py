@@ -143,7 +143,5 @@ def status(notification_id: str):
     if not NOTIFICATION_ID.match(notification_id):
         raise NotFound("no such notification")
     with services().store.read() as connection:
-        sender = notifications.get(connection, notification_id).sender_id
-    if sender != integration.id:  # another sender's notification is as good as missing
-        raise NotFound("no such notification")
+        notifications.get_sent_by(connection, notification_id, integration.id)
     return notification_out(notification_id)

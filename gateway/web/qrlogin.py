@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from flask import Blueprint, request
 
 from gateway.core import useragent
-from gateway.core.errors import InvalidRequest
 from gateway.identity import accounts, devices, web_sessions
 from gateway.push import announcements
 from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import logins
 from gateway.qrlogin import phone as qrlogin_phone
 from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
@@ -41,7 +41,7 @@ bp = Blueprint("qrlogin", __name__)
 API = "/api/v1/qr-logins"
 COOKIE = "gw_qr"
 CACHE = "qrlogin.states"
-COOKIE_SECONDS = int((qrlogin.LIFETIME + qrlogin.REDEEM_WINDOW).total_seconds())
+COOKIE_SECONDS = int((logins.LIFETIME + logins.REDEEM_WINDOW).total_seconds())
 FINAL = ("confirmed", "redeemed", "denied", "expired")
 
 
@@ -57,16 +57,6 @@ def _status_out(status: qrlogin.Status) -> StatusOut:
     )
 
 
-def _return_url(return_to: str | None) -> str | None:
-    if return_to is None:
-        return None
-    wanted = return_to.rstrip("/")
-    if wanted not in services().settings.return_urls:
-        raise InvalidRequest("return_to is not one of the return URLs this gateway allows",
-                             field="return_to")
-    return wanted
-
-
 @bp.post(API)
 @limiter.limit(qrflows.start_limit, key_func=by_address)
 @operation(summary="Start a QR login (anonymous browser)", tag="qr login", body=StartIn,
@@ -76,7 +66,9 @@ def start(body: StartIn):
     requester = useragent.describe(request.user_agent.string, client_ip(),
                                    svc.settings.geoip_database)
     started = qrlogin.start(svc.store, svc.clock, qrflows.token_secret(), requester,
-                            return_url=_return_url(body.return_to), return_state=body.state,
+                            return_to=body.return_to,
+                            allowed_return_urls=svc.settings.return_urls,
+                            return_state=body.state,
                             nonce=body.nonce)
     login = started.login
     status = qrlogin.status(svc.store, svc.clock, login.id, started.browser_secret)
@@ -103,10 +95,10 @@ def _status_json(status: qrlogin.Status, now: datetime) -> dict:
     # browser (the schema stays StatusOut, see test_the_status_matches_its_schema...).
     rotates_at = status.rotates_at
     return {"id": status.id, "state": status.state, "number": status.number,
-            "expires_at": qrlogin.iso(status.expires_at),
+            "expires_at": logins.iso(status.expires_at),
             "expires_in": max(0, int((status.expires_at - now).total_seconds())),
             "rotation": status.rotation,
-            "rotates_at": qrlogin.iso(rotates_at) if rotates_at else None,
+            "rotates_at": logins.iso(rotates_at) if rotates_at else None,
             "rotates_in": (rotates_at - now).total_seconds() if rotates_at else None}
 
 

@@ -2,7 +2,8 @@ import stat
 from pathlib import Path
 
 import gateway.cli
-from gateway.identity import accounts
+from gateway.identity import accounts, password_change
+from gateway.identity.password_change import Changer
 
 
 def _password_file(app) -> Path:
@@ -31,8 +32,9 @@ def test_init_removes_the_password_file_once_the_password_is_changed(app, runner
     path = _password_file(app)
     svc = app.extensions["gateway"]
     admin = accounts.find_user(svc.store, "admin")
-    accounts.change_password(svc.store, svc.passwords, admin.id, path.read_text().strip(),
-                             "a password of my own")
+    password_change.change_password(
+        svc.store, svc.clock, svc.passwords, admin.id, current=path.read_text().strip(),
+        new="a password of my own", sign_out_others=False, by=Changer())
     result = runner.invoke(args=["init"])
     assert result.exit_code == 0 and not path.exists() and "removed" in result.output
 

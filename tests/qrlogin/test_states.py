@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.consent import ConsentRequired
 from gateway.core import audit, qrcodes
-from gateway.core.errors import CsrfFailed
+from gateway.core.errors import CsrfFailed, InvalidRequest
 from gateway.core.tokens import digest
 from gateway.identity.device_proofs import ProofInvalid, ProofReplayed, ProofRequired
 from gateway.qrlogin import flow as qrlogin
@@ -354,3 +354,15 @@ def test_ended_logins_are_removed_after_an_hour(flow, clock):
     qrlogin.start(flow.store, clock, SECRET, DESKTOP)
     with pytest.raises(qrlogin.LoginNotFound):
         flow.status()
+
+
+def test_a_login_goes_back_only_to_a_return_url_the_operator_allows(flow, clock):
+    allowed = ("https://bi.example.com/sso",)
+    with pytest.raises(InvalidRequest) as refused:
+        qrlogin.start(flow.store, clock, SECRET, DESKTOP, return_to="https://evil.example/sso",
+                      allowed_return_urls=allowed)
+    assert refused.value.extensions == {"field": "return_to"}
+    started = qrlogin.start(flow.store, clock, SECRET, DESKTOP,
+                            return_to="https://bi.example.com/sso/", allowed_return_urls=allowed)
+    assert started.login.return_url == "https://bi.example.com/sso"
+    assert qrlogin.start(flow.store, clock, SECRET, DESKTOP).login.return_url is None

@@ -131,6 +131,19 @@ def test_the_integration_sends_with_202_once_committed_and_a_retry_creates_nothi
     assert status["progress"]["states"]["delivered"] == 1 and status["progress"]["done"]
 
 
+def test_a_notification_is_shown_only_to_the_integration_that_sent_it(
+        kit, client, app, clock, bi_key):
+    kit.device("alice")
+    sent = client.post("/api/v1/push/notifications", headers=bi_key, json={
+        "audience": {"kind": "users", "users": ["alice"]}, "title": "Report ready"})
+    _, other = integrations.create(app.extensions["gateway"].store, clock, name="other",
+                                   scopes=["push:send"], created_by=None)
+    url = f"/api/v1/push/notifications/{sent.get_json()['id']}"
+    assert client.get(url, headers=bi_key).status_code == 200
+    assert_problem(client.get(url, headers={"Authorization": f"Bearer {other}"}), 404,
+                   "not-found")
+
+
 def test_sending_needs_the_push_scope(client, app, clock):
     svc = app.extensions["gateway"]
     _, key = integrations.create(svc.store, clock, name="reports", scopes=["reports:write"],

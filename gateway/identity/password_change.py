@@ -1,0 +1,54 @@
+"""Changing a password: the new hash, the sign-ins it ends, and its audit row, in one
+transaction.
+
+A one-time password (the first admin's) may have been seen by others, who may have
+signed in with it: replacing it ends every other sign-in, whatever the user asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.core import audit
+from gateway.core.clock import Clock
+from gateway.core.store import Store
+from gateway.identity import accounts, device_tokens, web_sessions
+from gateway.identity.passwords import Passwords
+
+
+@dataclass(frozen=True)
+class Changer:
+    """Where the change is made: a signed-in device (its id and sign-in) or a browser
+    session (the hash of its id), and the caller's address."""
+
+    device_id: str | None = None
+    family_id: str | None = None
+    session_hash: str | None = None
+    ip: str | None = None
+
+    @property
+    def from_browser(self) -> bool:
+        return self.session_hash is not None
+
+
+def change_password(store: Store, clock: Clock, passwords: Passwords, user_id: str, *,
+                    current: str, new: str, sign_out_others: bool, by: Changer) -> bool:
+    """Replace *user_id*'s password; returns whether it was a one-time one.
+
+    With *sign_out_others* (or after a one-time password) the user's other device sign-ins
+    end; from a browser its other browser sessions end too, from a device they end after
+    a one-time password. Raises ``InvalidCredentials`` when *current* is wrong and
+    ``InvalidRequest`` when *new* is too weak or the same as *current*; then nothing
+    changes.
+    """
+    with store.write() as connection:
+        one_time = accounts.replace_password(connection, passwords, user_id, current, new)
+        others = sign_out_others or one_time
+        if others:
+            device_tokens.end_other_sign_ins(connection, clock, user_id, by.family_id or "")
+        if others if by.from_browser else one_time:
+            web_sessions.end_others(connection, clock, user_id, by.session_hash)
+        audit.record(connection, clock, "account.password-changed", actor=user_id,
+                     device_id=by.device_id,
+                     details={"signed_out_others": others, "one_time": one_time}, ip=by.ip)
+    return one_time

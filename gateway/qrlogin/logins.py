@@ -1,0 +1,144 @@
+"""A QR login as the store keeps it: its states and lifetimes, the errors its moves
+raise, and what the browser and the phone are shown of it.
+
+A *QR login* moves ``pending -> scanned -> confirmed -> redeemed``, or ends ``denied`` or
+``expired``. The moves themselves are in ``flow`` (the browser's) and ``phone``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from gateway.core.errors import Conflict, Forbidden, Gone, NotFound, Unauthenticated
+from gateway.core.useragent import Requester
+from gateway.qrlogin.tables import qr_logins
+
+LIFETIME = timedelta(seconds=120)
+REDEEM_WINDOW = timedelta(seconds=30)
+KEEP_ENDED = timedelta(hours=1)  # then the row goes; the audit log keeps the sign-in
+LIVE = ("pending", "scanned")
+STATES = ("pending", "scanned", "confirmed", "redeemed", "denied", "expired")
+ENDED = ("redeemed", "denied", "expired")
+
+
+class LoginNotFound(NotFound):
+    slug = "qr-login-not-found"
+    title = "No such QR login"
+
+
+class LoginExpired(Gone):
+    slug = "qr-login-expired"
+    title = "This QR login has expired"
+
+
+class WrongState(Conflict):
+    slug = "qr-login-wrong-state"
+    title = "The QR login is not in a state that allows this"
+
+
+class BrowserMissing(Unauthenticated):
+    slug = "qr-login-browser-unknown"
+    title = "Only the browser that started this QR login may do this"
+
+
+class OtherBrowser(Forbidden):
+    slug = "qr-login-other-browser"
+    title = "This QR login belongs to another browser"
+
+
+@dataclass(frozen=True)
+class Login:
+    id: str
+    state: str  # as stored; see ``state_at`` for the state in force
+    created_at: datetime
+    expires_at: datetime
+    requester: Requester
+    user_id: str | None
+    device_id: str | None
+    via: str | None
+    number: int | None
+    choices: tuple[int, ...]
+    scanned_at: datetime | None
+    decided_at: datetime | None
+    deny_reason: str | None
+    return_url: str | None
+    return_state: str | None
+    nonce: str | None
+
+    def state_at(self, now: datetime) -> str:
+        """The state in force at *now*: a login past its time is expired even before the
+        store says so."""
+        if self.state in LIVE + ("confirmed",) and self.expires_at <= now:
+            return "expired"
+        return self.state
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new login and the secrets only its browser gets (never stored in clear)."""
+
+    login: Login
+    code: str  # the typed code, e.g. BCDF-GHJK
+    browser_secret: str  # goes in an HttpOnly cookie
+    csrf_token: str  # goes in the answer's body; sent back in a header to redeem
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a waiting browser may know: state fields only, never a token."""
+
+    id: str
+    state: str
+    number: int | None
+    expires_at: datetime
+    rotation: int
+    rotates_at: datetime | None
+
+    def event(self) -> dict:
+        return {"state": self.state, "number": self.number,
+                "expires_at": iso(self.expires_at), "rotation": self.rotation}
+
+
+def iso(moment: datetime) -> str:
+    """A UTC time as JSON carries it (``2026-11-28T12:02:00Z``, as pydantic writes it)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+CHANNEL_PREFIX = "qrlogin:"
+
+
+def channel(login_id: str) -> str:
+    """The event bus channel of one login."""
+    return CHANNEL_PREFIX + login_id
+
+
+def login_of(row) -> Login:
+    return Login(
+        id=row.id, state=row.state, created_at=row.created_at, expires_at=row.expires_at,
+        requester=Requester(row.browser, row.os, row.network, row.place, row.country),
+        user_id=row.user_id, device_id=row.device_id, via=row.via, number=row.number,
+        choices=tuple(row.choices or ()), scanned_at=row.scanned_at, decided_at=row.decided_at,
+        deny_reason=row.deny_reason, return_url=row.return_url,
+        return_state=row.return_state, nonce=row.nonce,
+    )
+
+
+def load(connection: Connection, login_id: str) -> Login:
+    """The login *login_id*. Raises ``LoginNotFound``."""
+    row = connection.execute(select(qr_logins).where(qr_logins.c.id == login_id)).first()
+    if row is None:
+        raise LoginNotFound("no QR login has this id")
+    return login_of(row)
+
+
+def explain(login: Login, now: datetime, wanted: str):
+    """The error for a move that needed the login *wanted* but found it otherwise."""
+    state = login.state_at(now)
+    if state == "expired":
+        return LoginExpired("this QR login has expired; start a new one on the computer")
+    if state == "redeemed":
+        return WrongState("this QR login was used already", state=state)
+    return WrongState(f"the QR login is {state}, not {wanted}", state=state)
