@@ -16,8 +16,8 @@ function showAgain(show) {
   $("qr").classList.toggle("faded", show);
 }
 
-// The countdown and the 30-second redraw of the QR code, from durations the server gave
-// (so a wrong clock on this computer does not matter).
+// The countdown and the redraw of the QR code each time a new one is in force, from
+// durations the server gave (so a wrong clock on this computer does not matter).
 function startClocks(login) {
   const received = Date.now();
   const ends = received + login.expires_in * 1000;
@@ -28,7 +28,7 @@ function startClocks(login) {
     $("countdown").textContent = `This code expires in ${minutesSeconds(left)}`;
     if (nextRotation !== null && Date.now() >= nextRotation && left > 0) {
       rotation += 1;
-      nextRotation += 30000;
+      nextRotation += login.rotates_every * 1000;
       $("qr").src = `${login.qr_svg_url}?r=${rotation}`;
     }
   };
