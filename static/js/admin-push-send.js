@@ -1,7 +1,7 @@
 // Compose and send a notification, then follow its progress live (counts by state,
 // polled until every delivery reached a final state), and "send a test to my devices".
 import { api, loadAlerts, ready } from "./admin-push.js";
-import { $, say } from "./desktop.js";
+import { $, el, say } from "./desktop.js";
 
 const STATES = ["queued", "sending", "retrying", "delivered", "suppressed", "pruned", "failed", "expired"];
 let following = null;
@@ -30,22 +30,12 @@ function render(notification) {
   const finished = STATES.slice(3).reduce((sum, state) => sum + progress.states[state], 0);
   $("progress-meter").max = Math.max(progress.total, 1);
   $("progress-meter").value = progress.done ? Math.max(progress.total, 1) : finished;
-  const counts = $("progress-counts");
-  counts.replaceChildren();
-  for (const state of STATES) {
-    const term = document.createElement("dt");
-    term.textContent = state;
-    const value = document.createElement("dd");
-    value.id = `count-${state}`;
-    value.textContent = String(progress.states[state]);
-    counts.append(term, value);
-  }
-  const shownTerm = document.createElement("dt");
-  shownTerm.textContent = "shown on device";
-  const shown = document.createElement("dd");
-  shown.id = "count-displayed";
-  shown.textContent = String(progress.displayed);
-  counts.append(shownTerm, shown);
+  // One term and its count: <dt>state</dt><dd id="count-state">n</dd>.
+  const count = (term, id, value) =>
+    [el("dt", { textContent: term }), el("dd", { id: `count-${id}`, textContent: String(value) })];
+  $("progress-counts").replaceChildren(
+    ...STATES.flatMap((state) => count(state, state, progress.states[state])),
+    ...count("shown on device", "displayed", progress.displayed));
   const state = $("progress-state");
   if (progress.done) {
     state.className = "status ok";

@@ -1,7 +1,7 @@
 // The push console's shared part: the admin session, calls to the API, and the settings,
 // VAPID keys, alerts and topics sections. The send and history parts
 // (admin-push-send.js, admin-push-history.js) import what they need from here.
-import { $, json, say, session } from "./desktop.js";
+import { $, el, json, say, session } from "./desktop.js";
 
 // A call of the console's; a signed-out browser goes to sign in first.
 export const api = (path, options = {}) => json(path, { ...options, signIn: true });
@@ -16,6 +16,9 @@ export function cell(row, text, className) {
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
 
+// The console's button for a row's action (retire, resolve, delete).
+const secondaryButton = (text) => el("button", { type: "button", className: "secondary", textContent: text });
+
 async function loadSettings() {
   const settings = await api("/api/v1/admin/push/settings");
   $("subject").value = settings.subject_source === "console" ? settings.subject : "";
@@ -29,20 +32,14 @@ async function loadSettings() {
   const keys = $("keys");
   keys.replaceChildren();
   for (const key of settings.keys) {
-    const row = document.createElement("tr");
-    const code = document.createElement("code");
-    code.className = "key";
-    code.textContent = key.public_key;
-    cell(row, "").append(code);
+    const row = el("tr");
+    cell(row, "").append(el("code", { className: "key", textContent: key.public_key }));
     cell(row, key.state);
     cell(row, when(key.created_at));
     cell(row, key.subscriptions);
     const actions = cell(row, "");
     if (key.state === "previous") {
-      const retire = document.createElement("button");
-      retire.type = "button";
-      retire.className = "secondary";
-      retire.textContent = "Retire";
+      const retire = secondaryButton("Retire");
       retire.addEventListener("click", () => act(`/api/v1/admin/push/keys/${encodeURIComponent(key.kid)}/retire`,
         "Key retired: its devices will subscribe again."));
       actions.append(retire);
@@ -67,13 +64,9 @@ export async function loadAlerts() {
   const list = $("alerts");
   list.replaceChildren();
   for (const alert of alerts) {
-    const item = document.createElement("li");
-    item.className = "alert";
-    item.textContent = `${alert.kind} · ${alert.origin} · ×${alert.count}: ${alert.detail} `;
-    const resolve = document.createElement("button");
-    resolve.type = "button";
-    resolve.className = "secondary";
-    resolve.textContent = "Resolve";
+    const item = el("li", { className: "alert",
+      textContent: `${alert.kind} · ${alert.origin} · ×${alert.count}: ${alert.detail} ` });
+    const resolve = secondaryButton("Resolve");
     resolve.addEventListener("click", async () => {
       await api(`/api/v1/admin/push/alerts/${alert.id}/resolve`, { method: "POST" });
       await loadAlerts();
@@ -90,12 +83,8 @@ async function loadTopics() {
   list.replaceChildren();
   select.replaceChildren(new Option("(none)", ""));
   for (const topic of topics) {
-    const item = document.createElement("li");
-    item.textContent = `${topic.name}: ${topic.title} · TTL ${topic.ttl}s · ${topic.urgency} `;
-    const remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "secondary";
-    remove.textContent = "Delete";
+    const item = el("li", { textContent: `${topic.name}: ${topic.title} · TTL ${topic.ttl}s · ${topic.urgency} ` });
+    const remove = secondaryButton("Delete");
     remove.addEventListener("click", async () => {
       await api(`/api/v1/admin/push/topics/${encodeURIComponent(topic.name)}`, { method: "DELETE" });
       await loadTopics();
