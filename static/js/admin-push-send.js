@@ -36,13 +36,11 @@ function render(notification) {
   $("progress-counts").replaceChildren(
     ...STATES.flatMap((state) => count(state, state, progress.states[state])),
     ...count("shown on device", "displayed", progress.displayed));
-  const state = $("progress-state");
   if (progress.done) {
-    state.className = "status ok";
-    state.textContent = `Complete: ${progress.states.delivered} delivered of ${progress.total}.`;
+    say(`Complete: ${progress.states.delivered} delivered of ${progress.total}.`, "ok", $("progress-state"));
   } else {
-    state.className = "status";
-    state.textContent = notification.expanded_at ? "Sending…" : `Waiting to send (${new Date(notification.send_at).toLocaleString()})…`;
+    say(notification.expanded_at ? "Sending…" : `Waiting to send (${new Date(notification.send_at).toLocaleString()})…`,
+        "", $("progress-state"));
   }
 }
 
