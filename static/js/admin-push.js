@@ -1,7 +1,7 @@
 // The push console's shared part: the admin session, calls to the API, and the settings,
 // VAPID keys, alerts and topics sections. The send and history parts
 // (admin-push-send.js, admin-push-history.js) import what they need from here.
-import { $, el, json, say, session } from "./desktop.js";
+import { $, el, json, rowButton, say, session } from "./desktop.js";
 
 // A call of the console's; a signed-out browser goes to sign in first.
 export const api = (path, options = {}) => json(path, { ...options, signIn: true });
@@ -15,9 +15,6 @@ export function cell(row, text, className) {
 }
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
-
-// The console's button for a row's action (retire, resolve, delete).
-const secondaryButton = (text) => el("button", { type: "button", className: "secondary", textContent: text });
 
 async function loadSettings() {
   const settings = await api("/api/v1/admin/push/settings");
@@ -39,7 +36,7 @@ async function loadSettings() {
     cell(row, key.subscriptions);
     const actions = cell(row, "");
     if (key.state === "previous") {
-      const retire = secondaryButton("Retire");
+      const retire = rowButton("Retire");
       retire.addEventListener("click", () => act(`/api/v1/admin/push/keys/${encodeURIComponent(key.kid)}/retire`,
         "Key retired: its devices will subscribe again."));
       actions.append(retire);
@@ -66,7 +63,7 @@ export async function loadAlerts() {
   for (const alert of alerts) {
     const item = el("li", { className: "alert",
       textContent: `${alert.kind} · ${alert.origin} · ×${alert.count}: ${alert.detail} ` });
-    const resolve = secondaryButton("Resolve");
+    const resolve = rowButton("Resolve");
     resolve.addEventListener("click", async () => {
       await api(`/api/v1/admin/push/alerts/${alert.id}/resolve`, { method: "POST" });
       await loadAlerts();
@@ -84,7 +81,7 @@ async function loadTopics() {
   select.replaceChildren(new Option("(none)", ""));
   for (const topic of topics) {
     const item = el("li", { textContent: `${topic.name}: ${topic.title} · TTL ${topic.ttl}s · ${topic.urgency} ` });
-    const remove = secondaryButton("Delete");
+    const remove = rowButton("Delete");
     remove.addEventListener("click", async () => {
       await api(`/api/v1/admin/push/topics/${encodeURIComponent(topic.name)}`, { method: "DELETE" });
       await loadTopics();

@@ -11,6 +11,10 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+// The button of an action on one row of a list (revoke, end, delete): styled as secondary,
+// and of type "button" so that inside a form it submits nothing.
+export const rowButton = (text) => el("button", { type: "button", className: "secondary", textContent: text });
+
 // Show *text* in a status line (the page's #status unless another is named); *kind* is
 // "ok", "bad" or nothing, which the stylesheet colours.
 export function say(text, kind = "", line = $("status")) {

@@ -1,5 +1,5 @@
 // The privacy centre: my data, my devices, export, delete (agreement 1.1 and the user's rights).
-import { $, json, requireSignIn, say } from "./companion.js";
+import { $, json, requireSignIn, rowButton, say } from "./companion.js";
 
 function fact(list, term, value) {
   const dt = document.createElement("dt");
@@ -33,10 +33,7 @@ async function showDevices() {
     if (device.revoked_at) {
       item.textContent += " · revoked";
     } else if (!device.current) {
-      const revoke = document.createElement("button");
-      revoke.type = "button";
-      revoke.className = "secondary";
-      revoke.textContent = "Revoke";
+      const revoke = rowButton("Revoke");
       revoke.addEventListener("click", async () => {
         await json(`/api/v1/devices/${device.id}`, { method: "DELETE" });
         say(`${device.model} can no longer sign in.`, "ok");

@@ -1,6 +1,6 @@
 // The desktop report page: the report's preview content with a QR code beside it that
 // phones scan to preview the report; for its owner and admins, who is previewing it now.
-import { $, minutesSeconds, problemOf, secondsUntil, send, session } from "./desktop.js";
+import { $, minutesSeconds, problemOf, rowButton, secondsUntil, send, session } from "./desktop.js";
 import { render } from "./report-view.js";
 
 const reportId = decodeURIComponent(location.pathname.split("/").pop());
@@ -55,10 +55,7 @@ function grantRow(grant) {
     cell.textContent = text;
     row.append(cell);
   }
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "secondary";
-  button.textContent = "End";
+  const button = rowButton("End");
   button.addEventListener("click", async () => {
     button.disabled = true;
     const response = await call(`${api}/grants/${encodeURIComponent(grant.id)}`, { method: "DELETE" });
