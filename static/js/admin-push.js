@@ -45,9 +45,10 @@ async function loadSettings() {
   }
 }
 
-async function act(path, done) {
+// Change a setting or a key, say *done*, and draw the settings again.
+async function act(path, done, options = { method: "POST" }) {
   try {
-    await api(path, { method: "POST" });
+    await api(path, options);
     say(done, "ok");
     await loadSettings();
   } catch (error) {
@@ -94,15 +95,9 @@ async function loadTopics() {
 
 $("settings-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  try {
-    await api("/api/v1/admin/push/settings", { method: "PUT", body: {
-      subject: $("subject").value.trim(),
-      hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
-    say("Settings saved.", "ok");
-    await loadSettings();
-  } catch (error) {
-    say(error.message, "bad");
-  }
+  await act("/api/v1/admin/push/settings", "Settings saved.", { method: "PUT", body: {
+    subject: $("subject").value.trim(),
+    hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
 });
 
 $("topic-form").addEventListener("submit", async (event) => {
