@@ -52,7 +52,7 @@ from gateway.qrlogin.state_cache import StateCache
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
 
 ASSERTION_LIFETIME = timedelta(seconds=60)
-ASSERTION_TYPE = "login+jwt"  # explicit typing (RFC 8725 3.11): no other JWT passes for it  # a confirmed login must be redeemed this soon
+ASSERTION_TYPE = "login+jwt"  # explicit typing (RFC 8725 3.11): no other JWT passes for it
 
 
 

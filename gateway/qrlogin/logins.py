@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
+from gateway.core import qrcodes
 from gateway.core.errors import Conflict, Forbidden, Gone, NotFound, Unauthenticated
 from gateway.core.useragent import Requester
 from gateway.qrlogin.tables import qr_logins
 
 LIFETIME = timedelta(seconds=120)
-REDEEM_WINDOW = timedelta(seconds=30)
+ROTATION = qrcodes.ROTATION  # a new QR code (and token) this often while pending
+REDEEM_WINDOW = timedelta(seconds=30)  # a confirmed login must be redeemed this soon
 KEEP_ENDED = timedelta(hours=1)  # then the row goes; the audit log keeps the sign-in
 LIVE = ("pending", "scanned")
 STATES = ("pending", "scanned", "confirmed", "redeemed", "denied", "expired")

@@ -75,7 +75,8 @@ def start(body: StartIn):
     token = qrlogin.current_link_token(svc.store, svc.clock, qrflows.token_secret(), login.id,
                                        started.browser_secret)
     out = StartOut(
-        **_status_out(status).model_dump(), qr=qrflows.link("q", token),
+        **_status_out(status).model_dump(), rotates_every=logins.ROTATION.total_seconds(),
+        qr=qrflows.link("q", token),
         qr_png_url=f"{API}/{login.id}/qr.png", qr_svg_url=f"{API}/{login.id}/qr.svg",
         code=started.code, csrf_token=started.csrf_token,
         wait=Wait(events=f"{API}/{login.id}/events", poll=f"{API}/{login.id}/wait"),

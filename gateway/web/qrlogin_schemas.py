@@ -40,6 +40,8 @@ class StatusOut(BaseModel):
 
 
 class StartOut(StatusOut):
+    rotates_every: float = Field(description="Seconds between one QR code and the next, so "
+                                             "the page redraws it on time after `rotates_in`")
     qr: str = Field(description="The link the QR code carries")
     qr_png_url: str
     qr_svg_url: str

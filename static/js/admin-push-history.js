@@ -1,109 +1,107 @@
 // The history of notifications (newest first) with a per-device breakdown on click, and
 // the chart of deliveries over time by outcome, drawn as SVG.
-"use strict";
+import { api, cell, ready, when } from "./admin-push.js";
+import { $, say } from "./desktop.js";
 
-(() => {
-  const $ = (id) => document.getElementById(id);
-  const SVG = "http://www.w3.org/2000/svg";
-  const OUTCOMES = ["delivered", "retrying", "suppressed", "pruned", "failed", "expired"];
+const SVG = "http://www.w3.org/2000/svg";
+const OUTCOMES = ["delivered", "retrying", "suppressed", "pruned", "failed", "expired"];
 
-  function svg(name, attributes) {
-    const element = document.createElementNS(SVG, name);
-    for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
-    return element;
+function svg(name, attributes) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  return element;
+}
+
+async function loadHistory() {
+  const { notifications } = await api("/api/v1/admin/push/notifications?limit=50");
+  const body = $("history").querySelector("tbody");
+  body.replaceChildren();
+  for (const notification of notifications) {
+    const { states, displayed, total, done } = notification.progress;
+    const row = document.createElement("tr");
+    row.className = "pick";
+    row.dataset.id = notification.id;
+    cell(row, when(notification.created_at));
+    cell(row, notification.title);
+    const audience = notification.audience;
+    cell(row, audience.kind === "users" ? audience.users.join(", ")
+      : audience.kind === "groups" ? audience.groups.join(", ") : audience.kind + (notification.topic ? `: ${notification.topic}` : ""));
+    cell(row, `${states.delivered}/${total}`);
+    cell(row, displayed);
+    cell(row, OUTCOMES.slice(2).filter((s) => states[s]).map((s) => `${s} ${states[s]}`).join(", "));
+    cell(row, done ? "complete" : notification.expanded_at ? "sending" : "scheduled");
+    row.addEventListener("click", () => breakdown(notification.id));
+    body.append(row);
   }
+}
 
-  async function loadHistory() {
-    const { notifications } = await PushConsole.api("/api/v1/admin/push/notifications?limit=50");
-    const body = $("history").querySelector("tbody");
-    body.replaceChildren();
-    for (const notification of notifications) {
-      const { states, displayed, total, done } = notification.progress;
-      const row = document.createElement("tr");
-      row.className = "pick";
-      row.dataset.id = notification.id;
-      PushConsole.cell(row, PushConsole.when(notification.created_at));
-      PushConsole.cell(row, notification.title);
-      const audience = notification.audience;
-      PushConsole.cell(row, audience.kind === "users" ? audience.users.join(", ")
-        : audience.kind === "groups" ? audience.groups.join(", ") : audience.kind + (notification.topic ? `: ${notification.topic}` : ""));
-      PushConsole.cell(row, `${states.delivered}/${total}`);
-      PushConsole.cell(row, displayed);
-      PushConsole.cell(row, OUTCOMES.slice(2).filter((s) => states[s]).map((s) => `${s} ${states[s]}`).join(", "));
-      PushConsole.cell(row, done ? "complete" : notification.expanded_at ? "sending" : "scheduled");
-      row.addEventListener("click", () => breakdown(notification.id));
-      body.append(row);
-    }
+async function breakdown(id) {
+  const detail = await api(`/api/v1/admin/push/notifications/${id}`);
+  $("breakdown").classList.remove("hidden");
+  $("breakdown-title").textContent = `“${detail.title}”: ${detail.deliveries.length} device(s)`;
+  const rows = $("breakdown-rows");
+  rows.replaceChildren();
+  for (const delivery of detail.deliveries) {
+    const row = document.createElement("tr");
+    cell(row, delivery.device_id.slice(0, 8));
+    cell(row, delivery.origin);
+    cell(row, delivery.state);
+    cell(row, delivery.attempts);
+    cell(row, delivery.last_status);
+    cell(row, delivery.reason);
+    cell(row, when(delivery.displayed_at));
+    rows.append(row);
   }
+}
 
-  async function breakdown(id) {
-    const detail = await PushConsole.api(`/api/v1/admin/push/notifications/${id}`);
-    $("breakdown").classList.remove("hidden");
-    $("breakdown-title").textContent = `“${detail.title}”: ${detail.deliveries.length} device(s)`;
-    const rows = $("breakdown-rows");
-    rows.replaceChildren();
-    for (const delivery of detail.deliveries) {
-      const row = document.createElement("tr");
-      PushConsole.cell(row, delivery.device_id.slice(0, 8));
-      PushConsole.cell(row, delivery.origin);
-      PushConsole.cell(row, delivery.state);
-      PushConsole.cell(row, delivery.attempts);
-      PushConsole.cell(row, delivery.last_status);
-      PushConsole.cell(row, delivery.reason);
-      PushConsole.cell(row, PushConsole.when(delivery.displayed_at));
-      rows.append(row);
-    }
-  }
-
-  async function drawChart() {
-    const hours = $("chart-hours").value;
-    const { points, step_seconds: step } = await PushConsole.api(`/api/v1/admin/push/stats?hours=${hours}`);
-    const width = 600, height = 200, left = 36, bottom = 18, top = 6;
-    const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none" });
-    const totals = points.map((p) => OUTCOMES.reduce((sum, o) => sum + (p.counts[o] || 0), 0));
-    const peak = Math.max(1, ...totals);
-    const slot = (width - left) / Math.max(points.length, 1);
-    const scale = (height - bottom - top) / peak;
-    chart.append(svg("line", { x1: left, y1: height - bottom, x2: width, y2: height - bottom, class: "axis" }));
-    const label = svg("text", { x: 2, y: top + 8 });
-    label.textContent = String(peak);
-    chart.append(label);
-    points.forEach((point, index) => {
-      let y = height - bottom;
-      for (const outcome of OUTCOMES) {
-        const count = point.counts[outcome] || 0;
-        if (!count) continue;
-        const h = count * scale;
-        y -= h;
-        const bar = svg("rect", { x: left + index * slot + 0.5, y, width: Math.max(slot - 1, 1), height: h, class: `o-${outcome}` });
-        const tip = svg("title", {});
-        tip.textContent = `${new Date(point.at).toLocaleString()}: ${count} ${outcome}`;
-        bar.append(tip);
-        chart.append(bar);
-      }
-    });
-    for (const index of [0, points.length - 1]) {
-      if (!points[index]) continue;
-      const tick = svg("text", { x: left + index * slot, y: height - 4, "text-anchor": index ? "end" : "start" });
-      tick.textContent = new Date(points[index].at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      chart.append(tick);
-    }
-    $("chart").replaceChildren(chart);
-    $("chart").dataset.step = String(step);
-    const legend = $("chart-legend");
-    legend.replaceChildren();
+async function drawChart() {
+  const hours = $("chart-hours").value;
+  const { points, step_seconds: step } = await api(`/api/v1/admin/push/stats?hours=${hours}`);
+  const width = 600, height = 200, left = 36, bottom = 18, top = 6;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none" });
+  const totals = points.map((p) => OUTCOMES.reduce((sum, o) => sum + (p.counts[o] || 0), 0));
+  const peak = Math.max(1, ...totals);
+  const slot = (width - left) / Math.max(points.length, 1);
+  const scale = (height - bottom - top) / peak;
+  chart.append(svg("line", { x1: left, y1: height - bottom, x2: width, y2: height - bottom, class: "axis" }));
+  const label = svg("text", { x: 2, y: top + 8 });
+  label.textContent = String(peak);
+  chart.append(label);
+  points.forEach((point, index) => {
+    let y = height - bottom;
     for (const outcome of OUTCOMES) {
-      const item = document.createElement("li");
-      const swatch = document.createElement("span");
-      swatch.className = `swatch o-${outcome}`;
-      item.append(swatch, `${outcome} ${points.reduce((sum, p) => sum + (p.counts[outcome] || 0), 0)}`);
-      legend.append(item);
+      const count = point.counts[outcome] || 0;
+      if (!count) continue;
+      const h = count * scale;
+      y -= h;
+      const bar = svg("rect", { x: left + index * slot + 0.5, y, width: Math.max(slot - 1, 1), height: h, class: `o-${outcome}` });
+      const tip = svg("title", {});
+      tip.textContent = `${new Date(point.at).toLocaleString()}: ${count} ${outcome}`;
+      bar.append(tip);
+      chart.append(bar);
     }
+  });
+  for (const index of [0, points.length - 1]) {
+    if (!points[index]) continue;
+    const tick = svg("text", { x: left + index * slot, y: height - 4, "text-anchor": index ? "end" : "start" });
+    tick.textContent = new Date(points[index].at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    chart.append(tick);
   }
+  $("chart").replaceChildren(chart);
+  $("chart").dataset.step = String(step);
+  const legend = $("chart-legend");
+  legend.replaceChildren();
+  for (const outcome of OUTCOMES) {
+    const item = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = `swatch o-${outcome}`;
+    item.append(swatch, `${outcome} ${points.reduce((sum, p) => sum + (p.counts[outcome] || 0), 0)}`);
+    legend.append(item);
+  }
+}
 
-  $("chart-hours").addEventListener("change", drawChart);
-  document.addEventListener("push-sent", () => { loadHistory(); drawChart(); });
+$("chart-hours").addEventListener("change", drawChart);
+document.addEventListener("push-sent", () => { loadHistory(); drawChart(); });
 
-  PushConsole.ready.then(() => Promise.all([loadHistory(), drawChart()]))
-    .catch((error) => PushConsole.say(error.message, "bad"));
-})();
+ready.then(() => Promise.all([loadHistory(), drawChart()]))
+  .catch((error) => say(error.message, "bad"));

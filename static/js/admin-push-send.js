@@ -1,103 +1,87 @@
 // Compose and send a notification, then follow its progress live (counts by state,
 // polled until every delivery reached a final state), and "send a test to my devices".
-"use strict";
+import { api, loadAlerts, ready } from "./admin-push.js";
+import { $, el, say } from "./desktop.js";
 
-(() => {
-  const $ = (id) => document.getElementById(id);
-  const STATES = ["queued", "sending", "retrying", "delivered", "suppressed", "pruned", "failed", "expired"];
-  let following = null;
+const STATES = ["queued", "sending", "retrying", "delivered", "suppressed", "pruned", "failed", "expired"];
+let following = null;
 
-  function draft() {
-    const kind = $("audience-kind").value;
-    const names = $("audience-names").value.split(",").map((n) => n.trim()).filter(Boolean);
-    const body = {
-      audience: { kind, users: kind === "users" ? names : [], groups: kind === "groups" ? names : [] },
-      title: $("title").value.trim(),
-      body: $("body").value,
-      idempotency_key: `console-${crypto.randomUUID()}`,
-    };
-    const optional = { url: $("url").value.trim(), topic: $("topic").value, urgency: $("urgency").value,
-                       collapse_key: $("collapse-key").value.trim() };
-    for (const [name, value] of Object.entries(optional)) if (value) body[name] = value;
-    if ($("ttl").value) body.ttl = Number($("ttl").value);
-    if ($("send-at").value) body.send_at = new Date($("send-at").value).toISOString();
-    return body;
+function draft() {
+  const kind = $("audience-kind").value;
+  const names = $("audience-names").value.split(",").map((n) => n.trim()).filter(Boolean);
+  const body = {
+    audience: { kind, users: kind === "users" ? names : [], groups: kind === "groups" ? names : [] },
+    title: $("title").value.trim(),
+    body: $("body").value,
+    idempotency_key: `console-${crypto.randomUUID()}`,
+  };
+  const optional = { url: $("url").value.trim(), topic: $("topic").value, urgency: $("urgency").value,
+                     collapse_key: $("collapse-key").value.trim() };
+  for (const [name, value] of Object.entries(optional)) if (value) body[name] = value;
+  if ($("ttl").value) body.ttl = Number($("ttl").value);
+  if ($("send-at").value) body.send_at = new Date($("send-at").value).toISOString();
+  return body;
+}
+
+function render(notification) {
+  const { progress } = notification;
+  $("progress").classList.remove("hidden");
+  $("progress-title").textContent = `“${notification.title}”: ${progress.total} device(s)`;
+  const finished = STATES.slice(3).reduce((sum, state) => sum + progress.states[state], 0);
+  $("progress-meter").max = Math.max(progress.total, 1);
+  $("progress-meter").value = progress.done ? Math.max(progress.total, 1) : finished;
+  // One term and its count: <dt>state</dt><dd id="count-state">n</dd>.
+  const count = (term, id, value) =>
+    [el("dt", { textContent: term }), el("dd", { id: `count-${id}`, textContent: String(value) })];
+  $("progress-counts").replaceChildren(
+    ...STATES.flatMap((state) => count(state, state, progress.states[state])),
+    ...count("shown on device", "displayed", progress.displayed));
+  if (progress.done) {
+    say(`Complete: ${progress.states.delivered} delivered of ${progress.total}.`, "ok", $("progress-state"));
+  } else {
+    say(notification.expanded_at ? "Sending…" : `Waiting to send (${new Date(notification.send_at).toLocaleString()})…`,
+        "", $("progress-state"));
   }
+}
 
-  function render(notification) {
-    const { progress } = notification;
-    $("progress").classList.remove("hidden");
-    $("progress-title").textContent = `“${notification.title}”: ${progress.total} device(s)`;
-    const finished = STATES.slice(3).reduce((sum, state) => sum + progress.states[state], 0);
-    $("progress-meter").max = Math.max(progress.total, 1);
-    $("progress-meter").value = progress.done ? Math.max(progress.total, 1) : finished;
-    const counts = $("progress-counts");
-    counts.replaceChildren();
-    for (const state of STATES) {
-      const term = document.createElement("dt");
-      term.textContent = state;
-      const value = document.createElement("dd");
-      value.id = `count-${state}`;
-      value.textContent = String(progress.states[state]);
-      counts.append(term, value);
-    }
-    const shownTerm = document.createElement("dt");
-    shownTerm.textContent = "shown on device";
-    const shown = document.createElement("dd");
-    shown.id = "count-displayed";
-    shown.textContent = String(progress.displayed);
-    counts.append(shownTerm, shown);
-    const state = $("progress-state");
-    if (progress.done) {
-      state.className = "status ok";
-      state.textContent = `Complete: ${progress.states.delivered} delivered of ${progress.total}.`;
-    } else {
-      state.className = "status";
-      state.textContent = notification.expanded_at ? "Sending…" : `Waiting to send (${new Date(notification.send_at).toLocaleString()})…`;
-    }
-  }
-
-  async function follow(id) {
-    following = id;
-    for (;;) {
-      if (following !== id) return;
-      const notification = await PushConsole.api(`/api/v1/admin/push/notifications/${id}`);
-      render(notification);
-      if (notification.progress.done) {
-        document.dispatchEvent(new CustomEvent("push-sent"));
-        PushConsole.loadAlerts();
-        // Displays keep arriving after delivery: look again a few times.
-        for (let i = 0; i < 5 && following === id; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 2000));
-          render(await PushConsole.api(`/api/v1/admin/push/notifications/${id}`));
-        }
-        return;
+async function follow(id) {
+  following = id;
+  for (;;) {
+    if (following !== id) return;
+    const notification = await api(`/api/v1/admin/push/notifications/${id}`);
+    render(notification);
+    if (notification.progress.done) {
+      document.dispatchEvent(new CustomEvent("push-sent"));
+      loadAlerts();
+      // Displays keep arriving after delivery: look again a few times.
+      for (let i = 0; i < 5 && following === id; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        render(await api(`/api/v1/admin/push/notifications/${id}`));
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      return;
     }
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
 
-  async function send(path, body) {
-    try {
-      const notification = await PushConsole.api(path, { method: "POST", body });
-      PushConsole.say(`Accepted: notification ${notification.id}.`, "ok");
-      render(notification);
-      follow(notification.id);
-    } catch (error) {
-      PushConsole.say(error.message, "bad");
-    }
+async function send(path, body) {
+  try {
+    const notification = await api(path, { method: "POST", body });
+    say(`Accepted: notification ${notification.id}.`, "ok");
+    render(notification);
+    follow(notification.id);
+  } catch (error) {
+    say(error.message, "bad");
   }
+}
 
-  $("compose").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    await PushConsole.ready;
-    await send("/api/v1/admin/push/notifications", draft());
-  });
+$("compose").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await ready;
+  await send("/api/v1/admin/push/notifications", draft());
+});
 
-  $("send-test").addEventListener("click", async () => {
-    await PushConsole.ready;
-    await send("/api/v1/admin/push/test", {});
-  });
-
-  window.PushFollow = follow;
-})();
+$("send-test").addEventListener("click", async () => {
+  await ready;
+  await send("/api/v1/admin/push/test", {});
+});

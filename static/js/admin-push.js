@@ -1,168 +1,124 @@
-// The push console's shared part: the admin session (CSRF token), calls to the API, and
-// the settings, VAPID keys, alerts and topics sections. The send and history parts
-// (admin-push-send.js, admin-push-history.js) use window.PushConsole.
-"use strict";
+// The push console's shared part: the admin session, calls to the API, and the settings,
+// VAPID keys, alerts and topics sections. The send and history parts
+// (admin-push-send.js, admin-push-history.js) import what they need from here.
+import { $, el, json, rowButton, say, session } from "./desktop.js";
 
-(() => {
-  const $ = (id) => document.getElementById(id);
-  let csrf = null;
+// A call of the console's; a signed-out browser goes to sign in first.
+export const api = (path, options = {}) => json(path, { ...options, signIn: true });
 
-  async function api(path, { method = "GET", body } = {}) {
-    const headers = {};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-    const response = await fetch(path, { method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    if (response.status === 401) {
-      location.assign(`/sign-in?next=${encodeURIComponent(location.pathname)}`);
-      throw new Error("sign in first");
+export function cell(row, text, className) {
+  const td = document.createElement("td");
+  td.textContent = text === null || text === undefined ? "" : String(text);
+  if (className) td.className = className;
+  row.append(td);
+  return td;
+}
+
+export const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
+
+async function loadSettings() {
+  const settings = await api("/api/v1/admin/push/settings");
+  $("subject").value = settings.subject_source === "console" ? settings.subject : "";
+  $("subject").placeholder = settings.subject || "mailto:ops@example.com";
+  $("subject-source").textContent = settings.subject
+    ? `In use: ${settings.subject} (from the ${settings.subject_source.replace("-", " ")}).`
+    : "No subject yet: pushes cannot be signed until you set one.";
+  $("hosts").value = settings.console_hosts.join("\n");
+  $("fixed-hosts").textContent = `Always allowed: ${settings.builtin_hosts.concat(settings.operator_hosts).join(", ")}` +
+    (settings.allow_insecure_local ? ". TEST MODE: local http endpoints are allowed." : ".");
+  const keys = $("keys");
+  keys.replaceChildren();
+  for (const key of settings.keys) {
+    const row = el("tr");
+    cell(row, "").append(el("code", { className: "key", textContent: key.public_key }));
+    cell(row, key.state);
+    cell(row, when(key.created_at));
+    cell(row, key.subscriptions);
+    const actions = cell(row, "");
+    if (key.state === "previous") {
+      const retire = rowButton("Retire");
+      retire.addEventListener("click", () => act(`/api/v1/admin/push/keys/${encodeURIComponent(key.kid)}/retire`,
+        "Key retired: its devices will subscribe again."));
+      actions.append(retire);
     }
-    const data = response.status === 204 ? null : await response.json();
-    if (!response.ok) throw Object.assign(new Error(data.detail || response.statusText), { problem: data });
-    return data;
+    keys.append(row);
   }
+}
 
-  function say(text, kind = "") {
-    const status = $("status");
-    status.className = `status ${kind}`;
-    status.textContent = text;
+// Change a setting or a key, say *done*, and draw the settings again.
+async function act(path, done, options = { method: "POST" }) {
+  try {
+    await api(path, options);
+    say(done, "ok");
+    await loadSettings();
+  } catch (error) {
+    say(error.message, "bad");
   }
+}
 
-  function cell(row, text, className) {
-    const td = document.createElement("td");
-    td.textContent = text === null || text === undefined ? "" : String(text);
-    if (className) td.className = className;
-    row.append(td);
-    return td;
+export async function loadAlerts() {
+  const { alerts } = await api("/api/v1/admin/push/alerts");
+  $("alerts-section").classList.toggle("hidden", !alerts.length);
+  const list = $("alerts");
+  list.replaceChildren();
+  for (const alert of alerts) {
+    const item = el("li", { className: "alert",
+      textContent: `${alert.kind} · ${alert.origin} · ×${alert.count}: ${alert.detail} ` });
+    const resolve = rowButton("Resolve");
+    resolve.addEventListener("click", async () => {
+      await api(`/api/v1/admin/push/alerts/${alert.id}/resolve`, { method: "POST" });
+      await loadAlerts();
+    });
+    item.append(resolve);
+    list.append(item);
   }
+}
 
-  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
-
-  async function loadSettings() {
-    const settings = await api("/api/v1/admin/push/settings");
-    $("subject").value = settings.subject_source === "console" ? settings.subject : "";
-    $("subject").placeholder = settings.subject || "mailto:ops@example.com";
-    $("subject-source").textContent = settings.subject
-      ? `In use: ${settings.subject} (from the ${settings.subject_source.replace("-", " ")}).`
-      : "No subject yet: pushes cannot be signed until you set one.";
-    $("hosts").value = settings.console_hosts.join("\n");
-    $("fixed-hosts").textContent = `Always allowed: ${settings.builtin_hosts.concat(settings.operator_hosts).join(", ")}` +
-      (settings.allow_insecure_local ? ". TEST MODE: local http endpoints are allowed." : ".");
-    const keys = $("keys");
-    keys.replaceChildren();
-    for (const key of settings.keys) {
-      const row = document.createElement("tr");
-      const code = document.createElement("code");
-      code.className = "key";
-      code.textContent = key.public_key;
-      cell(row, "").append(code);
-      cell(row, key.state);
-      cell(row, when(key.created_at));
-      cell(row, key.subscriptions);
-      const actions = cell(row, "");
-      if (key.state === "previous") {
-        const retire = document.createElement("button");
-        retire.type = "button";
-        retire.className = "secondary";
-        retire.textContent = "Retire";
-        retire.addEventListener("click", () => act(`/api/v1/admin/push/keys/${encodeURIComponent(key.kid)}/retire`,
-          "Key retired: its devices will subscribe again."));
-        actions.append(retire);
-      }
-      keys.append(row);
-    }
-  }
-
-  async function act(path, done) {
-    try {
-      await api(path, { method: "POST" });
-      say(done, "ok");
-      await loadSettings();
-    } catch (error) {
-      say(error.message, "bad");
-    }
-  }
-
-  async function loadAlerts() {
-    const { alerts } = await api("/api/v1/admin/push/alerts");
-    $("alerts-section").classList.toggle("hidden", !alerts.length);
-    const list = $("alerts");
-    list.replaceChildren();
-    for (const alert of alerts) {
-      const item = document.createElement("li");
-      item.className = "alert";
-      item.textContent = `${alert.kind} · ${alert.origin} · ×${alert.count}: ${alert.detail} `;
-      const resolve = document.createElement("button");
-      resolve.type = "button";
-      resolve.className = "secondary";
-      resolve.textContent = "Resolve";
-      resolve.addEventListener("click", async () => {
-        await api(`/api/v1/admin/push/alerts/${alert.id}/resolve`, { method: "POST" });
-        await loadAlerts();
-      });
-      item.append(resolve);
-      list.append(item);
-    }
-  }
-
-  async function loadTopics() {
-    const { topics } = await api("/api/v1/admin/push/topics");
-    const list = $("topics");
-    const select = $("topic");
-    list.replaceChildren();
-    select.replaceChildren(new Option("(none)", ""));
-    for (const topic of topics) {
-      const item = document.createElement("li");
-      item.textContent = `${topic.name}: ${topic.title} · TTL ${topic.ttl}s · ${topic.urgency} `;
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "secondary";
-      remove.textContent = "Delete";
-      remove.addEventListener("click", async () => {
-        await api(`/api/v1/admin/push/topics/${encodeURIComponent(topic.name)}`, { method: "DELETE" });
-        await loadTopics();
-      });
-      item.append(remove);
-      list.append(item);
-      select.append(new Option(topic.title, topic.name));
-    }
-  }
-
-  $("settings-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await api("/api/v1/admin/push/settings", { method: "PUT", body: {
-        subject: $("subject").value.trim(),
-        hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
-      say("Settings saved.", "ok");
-      await loadSettings();
-    } catch (error) {
-      say(error.message, "bad");
-    }
-  });
-
-  $("topic-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await api(`/api/v1/admin/push/topics/${encodeURIComponent($("topic-name").value.trim())}`, {
-        method: "PUT", body: { title: $("topic-title").value.trim(), ttl: Number($("topic-ttl").value),
-          urgency: $("topic-urgency").value, description: $("topic-description").value.trim() } });
-      event.target.reset();
+async function loadTopics() {
+  const { topics } = await api("/api/v1/admin/push/topics");
+  const list = $("topics");
+  const select = $("topic");
+  list.replaceChildren();
+  select.replaceChildren(new Option("(none)", ""));
+  for (const topic of topics) {
+    const item = el("li", { textContent: `${topic.name}: ${topic.title} · TTL ${topic.ttl}s · ${topic.urgency} ` });
+    const remove = rowButton("Delete");
+    remove.addEventListener("click", async () => {
+      await api(`/api/v1/admin/push/topics/${encodeURIComponent(topic.name)}`, { method: "DELETE" });
       await loadTopics();
-    } catch (error) {
-      say(error.message, "bad");
-    }
-  });
+    });
+    item.append(remove);
+    list.append(item);
+    select.append(new Option(topic.title, topic.name));
+  }
+}
 
-  $("rotate").addEventListener("click", () => act("/api/v1/admin/push/keys/rotate",
-    "New key in use for new subscriptions; older ones keep working."));
+$("settings-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await act("/api/v1/admin/push/settings", "Settings saved.", { method: "PUT", body: {
+    subject: $("subject").value.trim(),
+    hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
+});
 
-  const ready = (async () => {
-    const session = await api("/api/v1/web/session");
-    csrf = session.csrf_token;
-    await Promise.all([loadSettings(), loadAlerts(), loadTopics()]);
-    say("");
-  })().catch((error) => say(error.message, "bad"));
+$("topic-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api(`/api/v1/admin/push/topics/${encodeURIComponent($("topic-name").value.trim())}`, {
+      method: "PUT", body: { title: $("topic-title").value.trim(), ttl: Number($("topic-ttl").value),
+        urgency: $("topic-urgency").value, description: $("topic-description").value.trim() } });
+    event.target.reset();
+    await loadTopics();
+  } catch (error) {
+    say(error.message, "bad");
+  }
+});
 
-  window.PushConsole = { api, say, cell, when, ready, loadAlerts };
-})();
+$("rotate").addEventListener("click", () => act("/api/v1/admin/push/keys/rotate",
+  "New key in use for new subscriptions; older ones keep working."));
+
+// Settled once the session is read and the sections are drawn: the other parts wait for it.
+export const ready = (async () => {
+  await session({ signIn: true });
+  await Promise.all([loadSettings(), loadAlerts(), loadTopics()]);
+  say("");
+})().catch((error) => say(error.message, "bad"));

@@ -1,21 +1,18 @@
 // The phone's typed-code page: for a computer whose QR code cannot be scanned.
-"use strict";
+import { $, errorText, json, requireSignIn, say } from "./companion.js";
+import { show } from "./qr-decide.js";
 
-(() => {
-  if (!Companion.requireSignIn()) return;
-  const form = document.getElementById("code-form");
-  const status = document.getElementById("status");
+if (requireSignIn()) {
+  const form = $("code-form");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    status.className = "status";
-    status.textContent = "Checking the code…";
+    say("Checking the code…");
     try {
-      const scan = await Companion.json("/api/v1/qr-logins/code", { method: "POST", body: { code: form.code.value } });
+      const scan = await json("/api/v1/qr-logins/code", { method: "POST", body: { code: form.code.value } });
       form.classList.add("hidden");
-      QrDecide.show(scan);
+      show(scan);
     } catch (error) {
-      status.className = "status bad";
-      status.textContent = (error.problem && error.problem.detail) || error.message;
+      say(errorText(error), "bad");
     }
   });
-})();
+}

@@ -1,12 +1,11 @@
 // The companion's home: who is signed in, and where to go.
-"use strict";
+import { $, json, requireSignIn, signOut } from "./companion.js";
 
-(async () => {
-  if (!Companion.requireSignIn()) return;
-  const me = await Companion.json("/api/v1/me");
-  document.getElementById("who").textContent = `Signed in as ${me.display_name} (${me.username}).`;
-  document.getElementById("sign-out").addEventListener("click", async () => {
-    await Companion.signOut();
+if (requireSignIn()) {
+  const me = await json("/api/v1/me");
+  $("who").textContent = `Signed in as ${me.display_name} (${me.username}).`;
+  $("sign-out").addEventListener("click", async () => {
+    await signOut();
     location.assign("/app/sign-in");
   });
-})();
+}

@@ -1,146 +1,152 @@
-// The mobile companion's session: device sign-in, tokens, authenticated fetch, device proofs.
-// Every companion page loads this first and uses window.Companion.
-"use strict";
+// The phone pages' shared module (the companion under /app/): the device's sign-in, its
+// tokens, authenticated calls, and the proofs signed with the device's key. It passes on
+// what every page shares (page.js) and the same-origin check, so a phone page imports
+// from here.
 
-(() => {
-  const store = window.localStorage;
-  const KEYS = { access: "gw.access", refresh: "gw.refresh", device: "gw.device", key: "gw.deviceKey" };
+import { answer } from "./page.js";
+import * as sameOrigin from "./same-origin.js";
 
-  const b64url = (bytes) =>
-    btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  const b64urlText = (text) => b64url(new TextEncoder().encode(text));
+export * from "./page.js";
+export { sameOrigin };
 
-  function deviceId() {
-    let id = store.getItem(KEYS.device);
-    if (!id) {
-      id = "web-" + b64url(crypto.getRandomValues(new Uint8Array(16)));
-      store.setItem(KEYS.device, id);
-    }
-    return id;
+const store = window.localStorage;
+const KEYS = { access: "gw.access", refresh: "gw.refresh", device: "gw.device", key: "gw.deviceKey" };
+
+// Bytes as unpadded base64url, as JWTs and Web Push keys write them.
+export const base64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const base64urlText = (text) => base64url(new TextEncoder().encode(text));
+
+export function deviceId() {
+  let id = store.getItem(KEYS.device);
+  if (!id) {
+    id = "web-" + base64url(crypto.getRandomValues(new Uint8Array(16)));
+    store.setItem(KEYS.device, id);
   }
+  return id;
+}
 
-  // The device's ES256 key pair, made once; the public half is registered at sign-in so the
-  // gateway can check that approvals really come from this device.
-  async function deviceKey() {
-    const saved = store.getItem(KEYS.key);
-    if (saved) {
-      const jwk = JSON.parse(saved);
-      const privateKey = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
-      return { privateKey, publicJwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } };
-    }
-    const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-    const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
-    store.setItem(KEYS.key, JSON.stringify(jwk));
-    return { privateKey: pair.privateKey, publicJwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } };
+// The device's ES256 key pair, made once; the public half is registered at sign-in so the
+// gateway can check that approvals really come from this device.
+async function deviceKey() {
+  const saved = store.getItem(KEYS.key);
+  if (saved) {
+    const jwk = JSON.parse(saved);
+    const privateKey = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+    return { privateKey, publicJwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } };
   }
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  store.setItem(KEYS.key, JSON.stringify(jwk));
+  return { privateKey: pair.privateKey, publicJwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } };
+}
 
-  function describeDevice(publicJwk) {
-    const ua = navigator.userAgent;
-    const os = /Android/.test(ua) ? "Android" : /iPhone|iPad|iOS/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : "Linux";
-    const version = (ua.match(/(?:Android|OS|Windows NT|Mac OS X) ([\d._]+)/) || [, "unknown"])[1].replace(/_/g, ".");
-    const model = (ua.match(/\(([^;)]+)/) || [, "Browser"])[1].slice(0, 120);
-    return { device_id: deviceId(), model, os, os_version: version.slice(0, 60), app_version: "web-1", public_key: publicJwk };
-  }
+function describeDevice(publicJwk) {
+  const ua = navigator.userAgent;
+  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad|iOS/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : "Linux";
+  const version = (ua.match(/(?:Android|OS|Windows NT|Mac OS X) ([\d._]+)/) || [, "unknown"])[1].replace(/_/g, ".");
+  const model = (ua.match(/\(([^;)]+)/) || [, "Browser"])[1].slice(0, 120);
+  return { device_id: deviceId(), model, os, os_version: version.slice(0, 60), app_version: "web-1", public_key: publicJwk };
+}
 
-  function saveTokens(body) {
-    store.setItem(KEYS.access, body.access_token);
-    store.setItem(KEYS.refresh, body.refresh_token);
-  }
+function saveTokens(body) {
+  store.setItem(KEYS.access, body.access_token);
+  store.setItem(KEYS.refresh, body.refresh_token);
+}
 
-  function signOutLocally() {
-    store.removeItem(KEYS.access);
-    store.removeItem(KEYS.refresh);
-  }
+function signOutLocally() {
+  store.removeItem(KEYS.access);
+  store.removeItem(KEYS.refresh);
+}
 
-  async function signIn(username, password) {
-    const { publicJwk } = await deviceKey();
-    const response = await fetch("/api/v1/auth/sign-in", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username, password, device: describeDevice(publicJwk) }),
-    });
-    const body = await response.json();
-    if (!response.ok) throw Object.assign(new Error(body.detail || "Sign-in failed"), { problem: body });
-    saveTokens(body);
-    return body;
-  }
+export async function signIn(username, password) {
+  const { publicJwk } = await deviceKey();
+  const response = await fetch("/api/v1/auth/sign-in", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password, device: describeDevice(publicJwk) }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw Object.assign(new Error(body.detail || "Sign-in failed"), { problem: body });
+  saveTokens(body);
+  return body;
+}
 
-  // What a sign-in without a password sends about this phone (scan to connect a phone).
-  async function deviceDescription() {
-    const { publicJwk } = await deviceKey();
-    return describeDevice(publicJwk);
-  }
+// What a sign-in without a password sends about this phone (scan to connect a phone).
+export async function deviceDescription() {
+  const { publicJwk } = await deviceKey();
+  return describeDevice(publicJwk);
+}
 
-  // Keep tokens the gateway handed over another way than a password sign-in.
-  function adoptTokens(body) { saveTokens(body); }
+// Keep tokens the gateway handed over another way than a password sign-in.
+export function adoptTokens(body) { saveTokens(body); }
 
-  let refreshing = null;
-  async function refresh() {
-    const token = store.getItem(KEYS.refresh);
-    if (!token) return false;
-    refreshing = refreshing || fetch("/api/v1/auth/refresh", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: token }),
-    }).then(async (response) => {
-      if (!response.ok) { signOutLocally(); return false; }
-      saveTokens(await response.json());
-      return true;
-    }).finally(() => { refreshing = null; });
-    return refreshing;
-  }
+let refreshing = null;
+async function refresh() {
+  const token = store.getItem(KEYS.refresh);
+  if (!token) return false;
+  refreshing = refreshing || fetch("/api/v1/auth/refresh", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refresh_token: token }),
+  }).then(async (response) => {
+    if (!response.ok) { signOutLocally(); return false; }
+    saveTokens(await response.json());
+    return true;
+  }).finally(() => { refreshing = null; });
+  return refreshing;
+}
 
-  // fetch() with the device's access token, refreshing it once when it has expired.
-  async function api(path, options = {}) {
-    const call = () => fetch(path, {
-      ...options,
-      headers: {
-        ...(options.body !== undefined ? { "Content-Type": "application/json" } : {}),
-        ...(options.headers || {}),
-        Authorization: `Bearer ${store.getItem(KEYS.access) || ""}`,
-      },
-    });
-    let response = await call();
-    if (response.status === 401 && await refresh()) response = await call();
-    return response;
-  }
+// fetch() with the device's access token, refreshing it once when it has expired.
+export async function api(path, options = {}) {
+  const call = () => fetch(path, {
+    ...options,
+    headers: {
+      ...(options.body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...(options.headers || {}),
+      Authorization: `Bearer ${store.getItem(KEYS.access) || ""}`,
+    },
+  });
+  let response = await call();
+  if (response.status === 401 && await refresh()) response = await call();
+  return response;
+}
 
-  async function json(path, options = {}) {
-    const response = await api(path, { ...options, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const body = response.status === 204 ? null : await response.json();
-    if (!response.ok) throw Object.assign(new Error((body && body.detail) || response.statusText), { problem: body, status: response.status });
-    return body;
-  }
+// api() with a JSON *body*, then the JSON answer; a failure throws with the problem's
+// detail as its message.
+export async function json(path, options = {}) {
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return answer(await api(path, { ...options, body }));
+}
 
-  function signedIn() { return Boolean(store.getItem(KEYS.refresh)); }
+export function signedIn() { return Boolean(store.getItem(KEYS.refresh)); }
 
-  // Send the user to sign in first, then back here.
-  function requireSignIn() {
-    if (signedIn()) return true;
-    location.assign(`/app/sign-in?next=${encodeURIComponent(location.pathname + location.search + location.hash)}`);
-    return false;
-  }
+// Send the user to sign in first, then back here.
+export function requireSignIn() {
+  if (signedIn()) return true;
+  location.assign(`/app/sign-in?next=${encodeURIComponent(location.pathname + location.search + location.hash)}`);
+  return false;
+}
 
-  // An ES256 JWT signed by the device key: the proof that an approval comes from this phone.
-  async function signProof(claims, audience) {
-    const { privateKey } = await deviceKey();
-    const header = b64urlText(JSON.stringify({ alg: "ES256", typ: "JWT" }));
-    const payload = b64urlText(JSON.stringify({ aud: audience, ...claims }));
-    const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, new TextEncoder().encode(`${header}.${payload}`));
-    return `${header}.${payload}.${b64url(signature)}`;
-  }
+// A fresh, unguessable proof id: the gateway accepts each `jti` once.
+const proofId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
-  async function signOut() {
-    try { await api("/api/v1/auth/sign-out", { method: "POST" }); } finally { signOutLocally(); }
-  }
+// An ES256 JWT signed by the device key: the proof that an approval comes from this phone.
+// It is issued now (`iat`) under a fresh `jti`; *claims* say what it approves.
+export async function signProof(claims, audience) {
+  const { privateKey } = await deviceKey();
+  const header = base64urlText(JSON.stringify({ alg: "ES256", typ: "JWT" }));
+  const issued = { iat: Math.floor(Date.now() / 1000), jti: proofId() };
+  const payload = base64urlText(JSON.stringify({ aud: audience, ...issued, ...claims }));
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, new TextEncoder().encode(`${header}.${payload}`));
+  return `${header}.${payload}.${base64url(signature)}`;
+}
 
-  // Where `?next=` leads, if it stays on this origin (the check is same-origin.js's).
-  function safeNext(fallback = "/app/") {
-    return SameOrigin.next(fallback);
-  }
+export async function signOut() {
+  try { await api("/api/v1/auth/sign-out", { method: "POST" }); } finally { signOutLocally(); }
+}
 
-  window.Companion = {
-    signIn, signOut, signedIn, requireSignIn, api, json, signProof, safeNext, deviceId,
-    deviceDescription, adoptTokens,
-  };
-})();
+// Where `?next=` leads, if it stays on this origin (the check is same-origin.js's).
+export function safeNext(fallback = "/app/") {
+  return sameOrigin.next(fallback);
+}

@@ -1,97 +1,85 @@
 // The desktop page of scan to connect a phone: offer a QR code, then approve the phone that
 // claimed it after picking the number it shows.
-"use strict";
+import { $, json, minutesSeconds, say, secondsUntil, session } from "./desktop.js";
+import { watch } from "./qr-wait.js";
 
-(async () => {
-  const $ = (id) => document.getElementById(id);
-  const say = (text, kind = "") => { $("status").className = `status ${kind}`; $("status").textContent = text; };
-  let csrf = null;
-  let stopWaiting = null;
-  let timer = null;
+let stopWaiting = null;
+let timer = null;
 
-  const session = await fetch("/api/v1/web/session", { credentials: "same-origin" });
-  if (!session.ok) { $("signed-out").classList.remove("hidden"); return; }
-  csrf = (await session.json()).csrf_token;
+const post = (url, body = {}) => json(url, { method: "POST", body });
+
+function ended(text, kind) {
+  clearInterval(timer);
+  $("qr-box").classList.add("hidden");
+  $("claimed").classList.add("hidden");
+  $("countdown").textContent = "";
+  say(text, kind);
+  $("start").textContent = "Connect another phone";
   $("start").classList.remove("hidden");
+}
 
-  const post = async (url, body = {}) => {
-    const response = await fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body),
-    });
-    const answer = await response.json();
-    if (!response.ok) throw Object.assign(new Error(answer.detail || response.statusText), { problem: answer });
-    return answer;
+function showClaim(offer, status) {
+  const phone = status.phone;
+  clearInterval(timer);
+  $("qr-box").classList.add("hidden");
+  $("countdown").textContent = "";
+  $("phone").replaceChildren(...[
+    `Phone: ${phone.model} (${phone.os} ${phone.os_version})`,
+    `Where: ${phone.place || phone.network || "unknown"}`,
+    `Claimed at: ${new Date(phone.claimed_at).toLocaleTimeString()}`,
+  ].map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+  let picked = null;
+  const buttons = status.choices.map((n) => Object.assign(document.createElement("button"), {
+    type: "button", textContent: String(n), ariaLabel: `Number ${n}`,
+    onclick: (event) => {
+      picked = n;
+      for (const b of buttons) b.setAttribute("aria-pressed", String(b === event.target));
+      $("approve").disabled = false;
+    },
+  }));
+  $("choices").replaceChildren(...buttons);
+  $("claimed").classList.remove("hidden");
+  say("Only approve if this is your phone and it shows the number you pick.");
+  $("approve").onclick = async () => {
+    $("approve").disabled = $("deny").disabled = true;
+    try {
+      await post(`/api/v1/enrollments/${offer.id}/approve`, { number: picked });
+      ended(`Connected: ${phone.model}. It is now in your devices.`, "ok");
+    } catch (error) { ended(error.message, "bad"); }
   };
+  $("deny").onclick = async () => {
+    $("approve").disabled = $("deny").disabled = true;
+    try { await post(`/api/v1/enrollments/${offer.id}/deny`); ended("Refused. The phone was not connected.", "ok"); }
+    catch (error) { ended(error.message, "bad"); }
+  };
+}
 
-  function ended(text, kind) {
-    clearInterval(timer);
-    $("qr-box").classList.add("hidden");
-    $("claimed").classList.add("hidden");
-    $("countdown").textContent = "";
-    say(text, kind);
-    $("start").textContent = "Connect another phone";
-    $("start").classList.remove("hidden");
-  }
+async function begin() {
+  if (stopWaiting) stopWaiting();
+  $("start").classList.add("hidden");
+  $("approve").disabled = true;
+  $("deny").disabled = false;
+  let offer;
+  try { offer = await post("/api/v1/enrollments"); } catch (error) { ended(error.message, "bad"); return; }
+  $("qr").src = offer.qr_svg_url;
+  $("code").textContent = offer.code;
+  $("qr-box").classList.remove("hidden");
+  say("Scan the code with the phone's camera.");
+  const ends = Date.now() + offer.expires_in * 1000;
+  timer = setInterval(() => {
+    $("countdown").textContent = `This code expires in ${minutesSeconds(secondsUntil(ends))}`;
+  }, 250);
+  stopWaiting = watch(offer.wait.events, offer.wait.poll, (status) => {
+    if (status.state === "claimed") showClaim(offer, status);
+    else if (status.state === "expired") ended("The code expired.", "bad");
+    else if (status.state === "denied") ended("The offer was ended (another phone claimed it too, or it was refused).", "bad");
+  }, "offered");
+}
 
-  function showClaim(offer, status) {
-    const phone = status.phone;
-    clearInterval(timer);
-    $("qr-box").classList.add("hidden");
-    $("countdown").textContent = "";
-    $("phone").replaceChildren(...[
-      `Phone: ${phone.model} (${phone.os} ${phone.os_version})`,
-      `Where: ${phone.place || phone.network || "unknown"}`,
-      `Claimed at: ${new Date(phone.claimed_at).toLocaleTimeString()}`,
-    ].map((text) => Object.assign(document.createElement("li"), { textContent: text })));
-    let picked = null;
-    const buttons = status.choices.map((n) => Object.assign(document.createElement("button"), {
-      type: "button", textContent: String(n), ariaLabel: `Number ${n}`,
-      onclick: (event) => {
-        picked = n;
-        for (const b of buttons) b.setAttribute("aria-pressed", String(b === event.target));
-        $("approve").disabled = false;
-      },
-    }));
-    $("choices").replaceChildren(...buttons);
-    $("claimed").classList.remove("hidden");
-    say("Only approve if this is your phone and it shows the number you pick.");
-    $("approve").onclick = async () => {
-      $("approve").disabled = $("deny").disabled = true;
-      try {
-        await post(`/api/v1/enrollments/${offer.id}/approve`, { number: picked });
-        ended(`Connected: ${phone.model}. It is now in your devices.`, "ok");
-      } catch (error) { ended(error.message, "bad"); }
-    };
-    $("deny").onclick = async () => {
-      $("approve").disabled = $("deny").disabled = true;
-      try { await post(`/api/v1/enrollments/${offer.id}/deny`); ended("Refused. The phone was not connected.", "ok"); }
-      catch (error) { ended(error.message, "bad"); }
-    };
-  }
-
-  async function begin() {
-    if (stopWaiting) stopWaiting();
-    $("start").classList.add("hidden");
-    $("approve").disabled = true;
-    $("deny").disabled = false;
-    let offer;
-    try { offer = await post("/api/v1/enrollments"); } catch (error) { ended(error.message, "bad"); return; }
-    $("qr").src = offer.qr_svg_url;
-    $("code").textContent = offer.code;
-    $("qr-box").classList.remove("hidden");
-    say("Scan the code with the phone's camera.");
-    const ends = Date.now() + offer.expires_in * 1000;
-    timer = setInterval(() => {
-      const left = Math.max(0, Math.round((ends - Date.now()) / 1000));
-      $("countdown").textContent = `This code expires in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
-    }, 250);
-    stopWaiting = QrWait.watch(offer.wait.events, offer.wait.poll, (status) => {
-      if (status.state === "claimed") showClaim(offer, status);
-      else if (status.state === "expired") ended("The code expired.", "bad");
-      else if (status.state === "denied") ended("The offer was ended (another phone claimed it too, or it was refused).", "bad");
-    }, "offered");
-  }
-
+// Signed out (or the session cannot be read): the page says where to sign in.
+if (await session().catch(() => null)) {
+  $("start").classList.remove("hidden");
   $("start").addEventListener("click", begin);
-})();
+} else {
+  $("signed-out").classList.remove("hidden");
+}

@@ -2,148 +2,143 @@
 // sign-in, keeps the grant it gets in this tab only (sessionStorage: never in a URL, gone
 // when the tab closes), shows the report, and wipes it the moment the grant ends: when its
 // time is up, or when the gateway says it was revoked or access was removed.
-"use strict";
+import { $, api, minutesSeconds, problemOf, requireSignIn, say as sayIn, secondsUntil } from "./companion.js";
+import { render } from "./report-view.js";
 
-(() => {
-  const KEY = "gw.preview";
-  const POLL_MS = 15000;
-  const state = document.getElementById("state");
-  const report = document.getElementById("report");
-  const ends = document.getElementById("ends");
-  const form = document.getElementById("code-form");
-  let timers = [];
-  let blobUrl = null;
+const KEY = "gw.preview";
+const POLL_MS = 15000;
+const state = $("state");
+const report = $("report");
+const ends = $("ends");
+const form = $("code-form");
+let timers = [];
+let blobUrl = null;
 
-  const MESSAGES = {
-    "report-refused": "You are not allowed to see this report. Ask its owner for access.",
-    "report-not-found": "This report is no longer available.",
-    "preview-link-unknown": "This preview link or code is not known. Check it and try again.",
-    "preview-link-expired": "This preview code has expired. Scan the code on the screen again.",
-    "consent-required": "Scanning with the app's camera needs your permission to use the camera. " +
-      "Allow it in the app's settings, or open the link with your phone's camera app.",
-    "preview-wrong-device": "This preview was opened on another device.",
-    "preview-grant-invalid": "This preview is not valid.",
-    "rate-limited": "Too many attempts. Wait a minute and try again.",
-  };
-  MESSAGES["validation-failed"] = MESSAGES["preview-link-unknown"];  // a mangled link or code
-  const ENDED = {
-    expired: "This preview has ended. Scan the code again to see the report.",
-    revoked: "This preview was ended by the report's owner.",
-    removed: "This report is no longer available.",
-  };
+const MESSAGES = {
+  "report-refused": "You are not allowed to see this report. Ask its owner for access.",
+  "report-not-found": "This report is no longer available.",
+  "preview-link-unknown": "This preview link or code is not known. Check it and try again.",
+  "preview-link-expired": "This preview code has expired. Scan the code on the screen again.",
+  "consent-required": "Scanning with the app's camera needs your permission to use the camera. " +
+    "Allow it in the app's settings, or open the link with your phone's camera app.",
+  "preview-wrong-device": "This preview was opened on another device.",
+  "preview-grant-invalid": "This preview is not valid.",
+  "rate-limited": "Too many attempts. Wait a minute and try again.",
+};
+MESSAGES["validation-failed"] = MESSAGES["preview-link-unknown"];  // a mangled link or code
+const ENDED = {
+  expired: "This preview has ended. Scan the code again to see the report.",
+  revoked: "This preview was ended by the report's owner.",
+  removed: "This report is no longer available.",
+};
 
-  const slug = (problem) => ((problem && problem.type) || "").split(":").pop();
-  const pad = (n) => String(n).padStart(2, "0");
+const slug = (problem) => ((problem && problem.type) || "").split(":").pop();
 
-  function say(text, kind = "") {
-    state.className = `status ${kind}`;
-    state.textContent = text;
-    state.classList.toggle("hidden", !text);
+// The preview's status line, hidden while it has nothing to say.
+function say(text, kind = "") {
+  sayIn(text, kind, state);
+  state.classList.toggle("hidden", !text);
+}
+
+// Forget everything of the report: the drawing, the image, the grant, the timers.
+function wipe() {
+  timers.forEach(clearInterval);
+  timers = [];
+  report.replaceChildren();
+  ends.textContent = "";
+  ends.classList.add("hidden");
+  if (blobUrl) URL.revokeObjectURL(blobUrl);
+  blobUrl = null;
+  sessionStorage.removeItem(KEY);
+}
+
+function end(problem) {
+  wipe();
+  say(ENDED[problem.reason] || MESSAGES[slug(problem)] || problem.detail || ENDED.expired, "bad");
+}
+
+function showForm() {
+  form.classList.remove("hidden");
+  form.code.focus();
+}
+
+async function open(body) {
+  form.classList.add("hidden");
+  say("Opening the preview…");
+  let response;
+  try {
+    response = await api("/api/v1/previews/open", { method: "POST", body: JSON.stringify(body) });
+  } catch {
+    say("The gateway cannot be reached. Check the connection and try again.", "bad");
+    return;
   }
-
-  async function problemOf(response) {
-    try { return await response.json(); } catch { return { detail: response.statusText }; }
+  if (response.status === 401) {  // the sign-in ended meanwhile: sign in, then come back
+    requireSignIn();
+    return;
   }
-
-  // Forget everything of the report: the drawing, the image, the grant, the timers.
-  function wipe() {
-    timers.forEach(clearInterval);
-    timers = [];
-    report.replaceChildren();
-    ends.textContent = "";
-    ends.classList.add("hidden");
-    if (blobUrl) URL.revokeObjectURL(blobUrl);
-    blobUrl = null;
-    sessionStorage.removeItem(KEY);
-  }
-
-  function end(problem) {
+  history.replaceState(null, "", "/app/preview");  // the link's token leaves the address bar
+  if (!response.ok) {
+    const problem = await problemOf(response);
     wipe();
-    say(ENDED[problem.reason] || MESSAGES[slug(problem)] || problem.detail || ENDED.expired, "bad");
+    say(MESSAGES[slug(problem)] || problem.detail, "bad");
+    if (["preview-link-unknown", "preview-link-expired", "validation-failed"].includes(slug(problem))) showForm();
+    return;
   }
+  const grant = await response.json();
+  sessionStorage.setItem(KEY, JSON.stringify({ grant: grant.grant }));
+  await show();
+}
 
-  function showForm() {
-    form.classList.remove("hidden");
-    form.code.focus();
+function countdown(seconds, iso) {
+  const endsAt = Date.now() + seconds * 1000;
+  const at = new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const tick = () => {
+    const left = secondsUntil(endsAt);
+    if (left === 0) return end({ reason: "expired" });
+    ends.textContent = `Preview ends at ${at} (in ${minutesSeconds(left)}).`;
+  };
+  ends.classList.remove("hidden");
+  tick();
+  timers.push(setInterval(tick, 1000));
+}
+
+async function check(headers) {
+  let response;
+  try { response = await api("/api/v1/previews/current", { headers }); } catch { return; }
+  if (response.status === 401) { wipe(); requireSignIn(); return; }
+  if (!response.ok) end(await problemOf(response));
+}
+
+async function show() {
+  const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
+  if (!saved) { say(""); showForm(); return; }
+  const headers = { "X-Preview-Grant": saved.grant };
+  const response = await api("/api/v1/previews/current/content", { headers });
+  if (response.status === 401) { wipe(); requireSignIn(); return; }
+  if (!response.ok) { end(await problemOf(response)); return; }
+  const content = await response.json();
+  let snapshotSrc = null;
+  if (content.snapshot) {
+    const image = await api("/api/v1/previews/current/snapshot", { headers });
+    if (!image.ok) { end(await problemOf(image)); return; }
+    blobUrl = snapshotSrc = URL.createObjectURL(await image.blob());
   }
-
-  async function open(body) {
-    form.classList.add("hidden");
-    say("Opening the preview…");
-    let response;
-    try {
-      response = await Companion.api("/api/v1/previews/open", { method: "POST", body: JSON.stringify(body) });
-    } catch {
-      say("The gateway cannot be reached. Check the connection and try again.", "bad");
-      return;
-    }
-    if (response.status === 401) {  // the sign-in ended meanwhile: sign in, then come back
-      Companion.requireSignIn();
-      return;
-    }
-    history.replaceState(null, "", "/app/preview");  // the link's token leaves the address bar
-    if (!response.ok) {
-      const problem = await problemOf(response);
-      wipe();
-      say(MESSAGES[slug(problem)] || problem.detail, "bad");
-      if (["preview-link-unknown", "preview-link-expired", "validation-failed"].includes(slug(problem))) showForm();
-      return;
-    }
-    const grant = await response.json();
-    sessionStorage.setItem(KEY, JSON.stringify({ grant: grant.grant }));
-    await show();
-  }
-
-  function countdown(seconds, iso) {
-    const endsAt = Date.now() + seconds * 1000;
-    const at = new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const tick = () => {
-      const left = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
-      if (left === 0) return end({ reason: "expired" });
-      ends.textContent = `Preview ends at ${at} (in ${Math.floor(left / 60)}:${pad(left % 60)}).`;
-    };
-    ends.classList.remove("hidden");
-    tick();
-    timers.push(setInterval(tick, 1000));
-  }
-
-  async function check(headers) {
-    let response;
-    try { response = await Companion.api("/api/v1/previews/current", { headers }); } catch { return; }
-    if (response.status === 401) { wipe(); Companion.requireSignIn(); return; }
-    if (!response.ok) end(await problemOf(response));
-  }
-
-  async function show() {
-    const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
-    if (!saved) { say(""); showForm(); return; }
-    const headers = { "X-Preview-Grant": saved.grant };
-    const response = await Companion.api("/api/v1/previews/current/content", { headers });
-    if (response.status === 401) { wipe(); Companion.requireSignIn(); return; }
-    if (!response.ok) { end(await problemOf(response)); return; }
-    const content = await response.json();
-    let snapshotSrc = null;
-    if (content.snapshot) {
-      const image = await Companion.api("/api/v1/previews/current/snapshot", { headers });
-      if (!image.ok) { end(await problemOf(image)); return; }
-      blobUrl = snapshotSrc = URL.createObjectURL(await image.blob());
-    }
-    say("");
-    ReportView.render(report, content, { snapshotSrc });
-    countdown(content.expires_in, content.expires_at);
-    // Revocation reaches the phone on its next request: ask now and then, and on return.
-    timers.push(setInterval(() => check(headers), POLL_MS));
-    document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible" && sessionStorage.getItem(KEY)) check(headers);
-    });
-  }
-
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    open({ code: form.code.value.trim() });
+  say("");
+  render(report, content, { snapshotSrc });
+  countdown(content.expires_in, content.expires_at);
+  // Revocation reaches the phone on its next request: ask now and then, and on return.
+  timers.push(setInterval(() => check(headers), POLL_MS));
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && sessionStorage.getItem(KEY)) check(headers);
   });
+}
 
-  if (!Companion.requireSignIn()) return;
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  open({ code: form.code.value.trim() });
+});
+
+if (requireSignIn()) {
   const link = location.pathname.match(/^\/p\/([^/]+)$/);
   if (link) {
     // The app's own scanner opens links with ?via=app_camera; that scan needs camera consent.
@@ -152,4 +147,4 @@
   } else {
     show();
   }
-})();
+}

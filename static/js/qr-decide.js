@@ -1,72 +1,57 @@
 // The phone's decision on a QR login: who is asking, three numbers, Confirm or Deny.
 // Used by the page a scanned link opens and by the typed-code page.
-"use strict";
+import { $, el, errorText, json, say, signProof } from "./companion.js";
 
-(() => {
-  const el = (tag, props = {}, children = []) => {
-    const node = Object.assign(document.createElement(tag), props);
-    for (const child of children) node.append(child);
-    return node;
+// Show *scan* (the gateway's answer to a scan) in #decide and report the outcome in #status.
+export function show(scan) {
+  const box = $("decide");
+  const who = scan.requester;
+  const started = new Date(who.started_at).toLocaleTimeString();
+  let picked = null;
+
+  const confirm = el("button", { type: "button", className: "confirm", textContent: "Confirm", disabled: true });
+  const deny = el("button", { type: "button", className: "deny", textContent: "Deny" });
+  const numbers = scan.choices.map((n) => el("button", {
+    type: "button", textContent: String(n), ariaPressed: "false", ariaLabel: `Number ${n}`,
+    onclick: (event) => {
+      picked = n;
+      for (const b of numbers) b.setAttribute("aria-pressed", String(b === event.target));
+      confirm.disabled = false;
+    },
+  }));
+  box.replaceChildren(
+    el("ul", { className: "who" },
+      el("li", { textContent: `Browser: ${who.browser} on ${who.os}` }),
+      el("li", { textContent: `Where: ${who.place || who.network || "unknown"}` }),
+      el("li", { textContent: `Asked at: ${started}` })),
+    ...(scan.warning ? [el("p", { className: "warning", role: "alert", textContent: scan.warning })] : []),
+    el("p", { textContent: "Tap the number the computer shows:" }),
+    el("div", { className: "choices", role: "group", ariaLabel: "numbers" }, ...numbers),
+    el("div", { className: "decision" }, confirm, deny),
+  );
+  box.classList.remove("hidden");
+  say("Only confirm if you are at that computer and started this sign-in yourself.");
+
+  const finish = (text, kind) => { box.replaceChildren(el("p", { className: `result ${kind}`, textContent: text })); say(""); };
+  const fail = (error) => {
+    const type = (error.problem && error.problem.type) || "";
+    if (type.endsWith("qr-login-wrong-number")) finish("That was not the number on the computer. The sign-in was refused.", "bad");
+    else finish(errorText(error, "That did not work."), "bad");
   };
-  const jti = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
-  // Show *scan* (the gateway's answer to a scan) in #decide and report the outcome in #status.
-  function show(scan) {
-    const box = document.getElementById("decide");
-    const status = document.getElementById("status");
-    const say = (text, kind = "") => { status.className = `status ${kind}`; status.textContent = text; };
-    const who = scan.requester;
-    const started = new Date(who.started_at).toLocaleTimeString();
-    let picked = null;
-
-    const confirm = el("button", { type: "button", className: "confirm", textContent: "Confirm", disabled: true });
-    const deny = el("button", { type: "button", className: "deny", textContent: "Deny" });
-    const numbers = scan.choices.map((n) => el("button", {
-      type: "button", textContent: String(n), ariaPressed: "false", ariaLabel: `Number ${n}`,
-      onclick: (event) => {
-        picked = n;
-        for (const b of numbers) b.setAttribute("aria-pressed", String(b === event.target));
-        confirm.disabled = false;
-      },
-    }));
-    box.replaceChildren(
-      el("ul", { className: "who" }, [
-        el("li", { textContent: `Browser: ${who.browser} on ${who.os}` }),
-        el("li", { textContent: `Where: ${who.place || who.network || "unknown"}` }),
-        el("li", { textContent: `Asked at: ${started}` }),
-      ]),
-      ...(scan.warning ? [el("p", { className: "warning", role: "alert", textContent: scan.warning })] : []),
-      el("p", { textContent: "Tap the number the computer shows:" }),
-      el("div", { className: "choices", role: "group", ariaLabel: "numbers" }, numbers),
-      el("div", { className: "decision" }, [confirm, deny]),
-    );
-    box.classList.remove("hidden");
-    say("Only confirm if you are at that computer and started this sign-in yourself.");
-
-    const finish = (text, kind) => { box.replaceChildren(el("p", { className: `result ${kind}`, textContent: text })); say(""); };
-    const fail = (error) => {
-      const problem = error.problem || {};
-      if (problem.type && problem.type.endsWith("qr-login-wrong-number")) finish("That was not the number on the computer. The sign-in was refused.", "bad");
-      else finish(problem.detail || error.message || "That did not work.", "bad");
-    };
-
-    confirm.addEventListener("click", async () => {
-      confirm.disabled = deny.disabled = true;
-      try {
-        const proof = await Companion.signProof(
-          { rid: scan.id, num: picked, act: "confirm", iat: Math.floor(Date.now() / 1000), jti: jti() }, "qr-login");
-        await Companion.json(`/api/v1/qr-logins/${scan.id}/confirm`, { method: "POST", body: { number: picked, proof } });
-        finish("Confirmed. The computer is signing in.", "ok");
-      } catch (error) { fail(error); }
-    });
-    deny.addEventListener("click", async () => {
-      confirm.disabled = deny.disabled = true;
-      try {
-        await Companion.json(`/api/v1/qr-logins/${scan.id}/deny`, { method: "POST", body: {} });
-        finish("Refused. The computer was not signed in.", "ok");
-      } catch (error) { fail(error); }
-    });
-  }
-
-  window.QrDecide = { show };
-})();
+  confirm.addEventListener("click", async () => {
+    confirm.disabled = deny.disabled = true;
+    try {
+      const proof = await signProof({ rid: scan.id, num: picked, act: "confirm" }, "qr-login");
+      await json(`/api/v1/qr-logins/${scan.id}/confirm`, { method: "POST", body: { number: picked, proof } });
+      finish("Confirmed. The computer is signing in.", "ok");
+    } catch (error) { fail(error); }
+  });
+  deny.addEventListener("click", async () => {
+    confirm.disabled = deny.disabled = true;
+    try {
+      await json(`/api/v1/qr-logins/${scan.id}/deny`, { method: "POST", body: {} });
+      finish("Refused. The computer was not signed in.", "ok");
+    } catch (error) { fail(error); }
+  });
+}

@@ -3,27 +3,22 @@
 // it only when it stays on this origin. Prefix tests on the raw text are not enough:
 // browsers drop tabs and newlines and read "\" as "/" in URLs, so "/%09/evil.example" and
 // "/\evil.example" both mean "//evil.example", another origin.
-"use strict";
 
-(() => {
-  // The absolute same-origin URL *next* leads to, or *fallback* when it leads elsewhere
-  // (another origin, another scheme such as javascript:, or no address at all).
-  function target(next, fallback) {
-    if (typeof next !== "string" || next === "") return fallback;
-    let url;
-    try {
-      url = new URL(next, location.origin);
-    } catch {
-      return fallback;
-    }
-    // The full URL, not its path: "/a/..//evil.example" has the path "//evil.example".
-    return url.origin === location.origin ? url.href : fallback;
+// The absolute same-origin URL *next* leads to, or *fallback* when it leads elsewhere
+// (another origin, another scheme such as javascript:, or no address at all).
+export function target(next, fallback) {
+  if (typeof next !== "string" || next === "") return fallback;
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return fallback;
   }
+  // The full URL, not its path: "/a/..//evil.example" has the path "//evil.example".
+  return url.origin === location.origin ? url.href : fallback;
+}
 
-  // Where this page's `?next=` leads, by the same rule.
-  function next(fallback) {
-    return target(new URLSearchParams(location.search).get("next"), fallback);
-  }
-
-  window.SameOrigin = Object.freeze({ target, next });
-})();
+// Where this page's `?next=` leads, by the same rule.
+export function next(fallback) {
+  return target(new URLSearchParams(location.search).get("next"), fallback);
+}

@@ -75,3 +75,26 @@ def test_a_phone_scans_the_desktop_code_confirms_and_the_desktop_is_signed_in(ga
         desktop.get_by_text("Signed in as Alice Example.").wait_for()
         session = desktop.request.get(f"{base_url}/api/v1/web/session")
         assert session.ok and session.json()["method"] == "qr"
+
+
+def test_the_desktop_redraws_the_code_on_the_period_the_gateway_sends(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desktop.clock.install()
+
+        def quicker(route):
+            # The same answer with a period the page cannot have guessed.
+            answer = route.fetch()
+            login = answer.json() | {"rotates_every": 5}
+            route.fulfill(response=answer, json=login)
+
+        desktop.route(f"{base_url}/api/v1/qr-logins", quicker)
+        desktop.goto(f"{base_url}/login")
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        qr = desktop.locator("#qr")
+        expect(qr).to_have_attribute("src", re.compile(r"\?r=0$"))
+        desktop.clock.run_for(30_500)  # rotates_in: 30 s
+        expect(qr).to_have_attribute("src", re.compile(r"\?r=1$"))
+        desktop.clock.run_for(5_000)
+        expect(qr).to_have_attribute("src", re.compile(r"\?r=2$"))

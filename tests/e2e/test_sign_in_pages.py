@@ -105,7 +105,8 @@ def test_the_shared_check_follows_the_browser_s_own_reading_of_the_address(gatew
     with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{base_url}/sign-in")
-        target = "next => SameOrigin.target(next, 'fallback')"
+        target = ("async next => (await import('/static/js/same-origin.js'))"
+                  ".target(next, 'fallback')")
         for raw in ("/\t/other.example", "/\n/other.example", "/\\other.example", "\t//x.example",
                     " //other.example", "//other.example@127.0.0.1", "data:text/html,hi"):
             assert page.evaluate(target, raw) == "fallback", repr(raw)
@@ -172,7 +173,8 @@ def test_the_companion_sends_a_one_time_password_to_change_it_first(gateway):
         page.goto(f"{base_url}/app/sign-in?next=/app/consents")
         sign_in(page, "root", ONE_TIME)
         expect(page.locator("#status")).to_contain_text("still has its one-time password")
-        assert page.evaluate("Companion.signedIn()") is False  # the restricted sign-in ended
+        signed_in = "async () => (await import('/static/js/companion.js')).signedIn()"
+        assert page.evaluate(signed_in) is False  # the restricted sign-in ended
         page.get_by_role("link", name="Choose your own password").click()
         sign_in(page, "root", ONE_TIME)
         page.wait_for_url(f"{base_url}/change-password")

@@ -80,6 +80,13 @@ def test_start_gives_a_short_link_a_code_and_an_httponly_strict_cookie(client):
         assert token_of(body) not in url and secret not in url
 
 
+def test_start_says_how_often_the_code_changes_so_the_page_need_not_know(client, clock):
+    started = start(client)
+    assert started["rotates_every"] == 30
+    clock.advance(started["rotates_in"] + started["rotates_every"])
+    assert client.get(f"{API}/{started['id']}").get_json()["rotation"] == 2
+
+
 def test_the_png_and_svg_decode_to_the_link(client):
     started = start(client)
     png = client.get(started["qr_png_url"])

@@ -1,0 +1,58 @@
+// What every page needs, desktop and phone alike: its elements, its status line, the
+// words a person reads when a call fails, and a countdown's "m:ss". The two side modules
+// (desktop.js, companion.js) pass all of it on, so a page imports from its side only.
+
+export const $ = (id) => document.getElementById(id);
+
+// An element with *props* set as properties, and *children* (nodes or text) appended.
+export function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+// The button of an action on one row of a list (revoke, end, delete): styled as secondary,
+// and of type "button" so that inside a form it submits nothing.
+export const rowButton = (text) => el("button", { type: "button", className: "secondary", textContent: text });
+
+// Show *text* in a status line (the page's #status unless another is named); *kind* is
+// "ok", "bad" or nothing, which the stylesheet colours.
+export function say(text, kind = "", line = $("status")) {
+  line.className = `status ${kind}`.trim();
+  line.textContent = text;
+}
+
+// What a person reads of a problem+json answer (RFC 9457): its detail, else its title,
+// else *fallback* (an answer that is not a problem, from a proxy say).
+export function problemText(problem, fallback = "") {
+  return (problem && (problem.detail || problem.title)) || fallback;
+}
+
+// What a person reads of a failed call: the problem's words when the gateway answered,
+// else the error's own message (the network, a refused sign-in).
+export function errorText(error, fallback = "") {
+  return problemText(error.problem, error.message || fallback);
+}
+
+// The body of a failed answer, which need not be JSON (a proxy's error page).
+export async function problemOf(response) {
+  try { return await response.json(); } catch { return { detail: response.statusText }; }
+}
+
+// The JSON of an answer (null for 204). A failure throws an Error whose message is the
+// problem's detail, carrying the whole problem and the status for pages that act on them.
+export async function answer(response) {
+  const body = response.status === 204 ? null : await response.json();
+  if (!response.ok) {
+    throw Object.assign(new Error(problemText(body, response.statusText)),
+                        { problem: body, status: response.status });
+  }
+  return body;
+}
+
+// Whole seconds until *endsAt* (a Date.now() value), never below zero.
+export const secondsUntil = (endsAt) => Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+
+// *seconds* as a countdown shows them: "1:05".
+export const minutesSeconds = (seconds) =>
+  `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
