@@ -13,6 +13,7 @@ from gateway import consent
 from gateway.consent.tables import notices_served
 from gateway.web.api import operation
 from gateway.web.consent import requires_consent
+from tests.problems import assert_problem
 
 
 @pytest.fixture
@@ -202,9 +203,7 @@ def test_bad_decisions_get_a_problem_and_nothing_is_written(
     body = {"purpose": "camera", "decision": "granted", "policy_version": "1.0",
             "notice_hash": shown["hash"], "language": "en", **change}
     response = client.post("/api/v1/consents", headers=alice.headers, json=body)
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["type"].endswith(slug)
+    assert_problem(response, status, slug)
     assert stored(app) == 0
 
 

@@ -10,6 +10,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from tests.problems import assert_problem
 from tests.support import device_description
 
 API = "/api/v1/enrollments"
@@ -21,13 +22,6 @@ def desktop(actions):
     actions.create_user("alice", display_name="Alice Example")
     actions.publish_policy()
     return actions.web_sign_in()
-
-
-def problem(response, status, slug):
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["type"].endswith(slug)
-    return response.get_json()
 
 
 def offer(client, desktop):
@@ -55,9 +49,9 @@ def claim_body(client, offered, **changes):
 
 
 def test_offering_needs_a_signed_in_browser_and_its_csrf_token(client, actions, desktop):
-    problem(client.post(API, json={}), 403, "csrf-failed")
+    assert_problem(client.post(API, json={}), 403, "csrf-failed")
     stranger = client.application.test_client()
-    problem(stranger.post(API, json={}), 401, "unauthenticated")
+    assert_problem(stranger.post(API, json={}), 401, "unauthenticated")
 
 
 def test_the_qr_code_decodes_to_a_link_on_this_server(client, desktop):
@@ -90,7 +84,7 @@ def test_the_whole_flow_connects_the_phone(app, client, desktop):
     assert phone.get("/api/v1/me", headers=bearer).get_json()["username"] == "alice"
     consents = phone.get("/api/v1/consents", headers=bearer).get_json()["purposes"]
     assert next(p for p in consents if p["purpose"] == "camera")["state"] == "granted"
-    problem(phone.post(body["tokens_url"], headers=secret), 409, "enrollment-wrong-state")
+    assert_problem(phone.post(body["tokens_url"], headers=secret), 409, "enrollment-wrong-state")
 
 
 def test_the_phone_waits_with_its_cookie_and_others_are_refused(app, client, desktop):
@@ -98,17 +92,17 @@ def test_the_phone_waits_with_its_cookie_and_others_are_refused(app, client, des
     phone = app.test_client()
     body = phone.post(f"{API}/claim", json=claim_body(client, offered)).get_json()
     assert phone.get(f"{API}/{offered['id']}/phone").status_code == 200  # the cookie
-    problem(app.test_client().get(f"{API}/{offered['id']}/phone"), 401,
+    assert_problem(app.test_client().get(f"{API}/{offered['id']}/phone"), 401,
             "enrollment-claim-unknown")
-    problem(app.test_client().post(body["tokens_url"]), 401, "enrollment-claim-unknown")
+    assert_problem(app.test_client().post(body["tokens_url"]), 401, "enrollment-claim-unknown")
 
 
 def test_another_session_cannot_see_or_approve_the_offer(app, client, actions, desktop):
     offered = offer(client, desktop)
     other = app.test_client()
     headers = actions.web_sign_in(client=other)
-    problem(other.get(f"{API}/{offered['id']}"), 403, "enrollment-other-session")
-    problem(other.post(f"{API}/{offered['id']}/approve", headers=headers, json={"number": 42}),
+    assert_problem(other.get(f"{API}/{offered['id']}"), 403, "enrollment-other-session")
+    assert_problem(other.post(f"{API}/{offered['id']}/approve", headers=headers, json={"number": 42}),
             403, "enrollment-other-session")
 
 
@@ -117,7 +111,7 @@ def test_a_second_claim_ends_the_offer_for_both_phones(app, client, desktop):
     first = app.test_client().post(f"{API}/claim", json=claim_body(client, offered))
     assert first.status_code == 201
     second = app.test_client().post(f"{API}/claim", json=claim_body(client, offered))
-    problem(second, 409, "enrollment-claimed-twice")
+    assert_problem(second, 409, "enrollment-claimed-twice")
     assert client.get(f"{API}/{offered['id']}").get_json()["state"] == "denied"
 
 
@@ -134,7 +128,7 @@ def test_a_bad_claim_gets_a_clear_problem_and_changes_nothing(app, client, deskt
                                                               status, slug):
     offered = offer(client, desktop)
     response = app.test_client().post(f"{API}/claim", json=claim_body(client, offered, **change))
-    problem(response, status, slug)
+    assert_problem(response, status, slug)
     assert client.get(f"{API}/{offered['id']}").get_json()["state"] == "offered"
 
 
@@ -156,7 +150,7 @@ def test_an_expired_offer_says_so(app, client, desktop, clock):
     offered = offer(client, desktop)
     clock.advance(120)
     assert client.get(f"{API}/{offered['id']}").get_json()["state"] == "expired"
-    problem(app.test_client().post(f"{API}/claim", json=claim_body(client, offered)), 410,
+    assert_problem(app.test_client().post(f"{API}/claim", json=claim_body(client, offered)), 410,
             "enrollment-expired")
 
 

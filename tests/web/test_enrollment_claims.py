@@ -22,10 +22,11 @@ from gateway.enrollment.tables import enrollments
 from gateway.identity.tables import devices
 from gateway.privacy.tables import device_locations
 from gateway.push.tables import subscriptions
+from tests.problems import assert_problem
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService
 from tests.support import device_description
-from tests.web.test_enrollment_api import API, offer, problem
+from tests.web.test_enrollment_api import API, offer
 
 REPORT = {"model": "Pixel 9", "os": "Android", "os_version": "16", "app_version": "3.2.0",
           "position": {"latitude": 31.230416, "longitude": 121.473701, "accuracy_m": 8,
@@ -132,7 +133,7 @@ def test_a_claim_naming_the_users_phone_is_refused_and_its_consents_stay(app, cl
     report = client.post("/api/v1/devices/current/report", headers=phone.headers, json=REPORT)
     assert report.get_json()["dropped"] == ["position"] and gps_stored(app) == 0
     assert snapshot(app) == before
-    problem(claimed, 409, "enrollment-device-known")  # refused outright, offer untouched
+    assert_problem(claimed, 409, "enrollment-device-known")  # refused outright, offer untouched
 
 
 @pytest.mark.parametrize("end", ["deny", "expire", "claimed-twice", "wrong-number"])
@@ -221,7 +222,7 @@ def test_a_proof_that_does_not_check_out_changes_nothing(app, client, desktop, p
     body = attack_body(client, offered, "alice-phone-0001",
                        key=other if how == "a new key" else phone.key,
                        device_proof=proof(signer, "alice-phone-0001", clock, **changes))
-    problem(app.test_client().post(f"{API}/claim", json=body), status, slug)
+    assert_problem(app.test_client().post(f"{API}/claim", json=body), status, slug)
     assert client.get(f"{API}/{offered['id']}").get_json()["state"] == "offered"
     assert snapshot(app) == before
 
@@ -233,7 +234,7 @@ def test_a_device_registered_between_claim_and_approval_is_not_taken_over(app, c
                                      json=attack_body(client, offered, "alice-phone-0003"))
     later = actions.device_sign_in(device_id="alice-phone-0003", client=app.test_client())
     before = snapshot(app)
-    problem(client.post(f"{API}/{offered['id']}/approve", headers=desktop,
+    assert_problem(client.post(f"{API}/{offered['id']}/approve", headers=desktop,
                         json={"number": claimed.get_json()["number"]}),
             409, "enrollment-device-known")
     assert client.get(f"{API}/{offered['id']}").get_json()["state"] == "denied"

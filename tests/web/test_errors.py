@@ -2,19 +2,8 @@
 
 import pytest
 
+from tests.problems import assert_problem
 from tests.support import device_description
-
-
-def assert_problem(response, status, slug=None):
-    assert response.status_code == status
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    if slug:
-        assert body["type"].endswith(slug)
-    assert "Traceback" not in response.get_data(as_text=True)
-    return body
 
 
 def test_an_unknown_route(client):

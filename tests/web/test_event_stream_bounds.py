@@ -9,6 +9,7 @@ import pytest
 
 from gateway import create_app
 from gateway.web.streams import quota
+from tests.problems import assert_problem
 from tests.qrlogin_support import start
 
 ENROLLMENTS = "/api/v1/enrollments"
@@ -48,10 +49,7 @@ def open_stream(client, url):
 
 
 def refused(response, status, slug):
-    assert response.status_code == status, response.data
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["type"].endswith(slug) and body["status"] == status
+    body = assert_problem(response, status, slug)
     assert int(response.headers["Retry-After"]) > 0
     return body
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.web.test_errors import assert_problem
+from tests.problems import assert_problem
 
 LIMIT = 5
 BAD = {"Authorization": "Bearer not-a-token"}

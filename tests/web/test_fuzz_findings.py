@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.problems import assert_problem
 from tests.push_support import push_settings
 from tests.qrlogin_support import start
-from tests.web.test_errors import assert_problem
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from gateway.core import doctor
 from gateway.core.settings import Settings, SettingsError
-from tests.web.test_errors import assert_problem
+from tests.problems import assert_problem
 
 TOKEN = "0123456789abcdef" * 2
 

@@ -16,6 +16,7 @@ from gateway.identity import accounts
 from gateway.reports.tables import preview_grants, preview_links
 from tests.core.test_qrimage import rasterise_svg
 from tests.preview_support import image_bytes, integration_key, register, snapshot
+from tests.problems import assert_problem
 
 TITLE = "Sales Q3 (secret)"
 
@@ -64,8 +65,7 @@ def content(client, device, grant):
 
 
 def problem_slug(response) -> str:
-    assert response.mimetype == "application/problem+json", response.get_data(as_text=True)
-    return response.get_json()["type"].rsplit(":", 1)[1]
+    return assert_problem(response, response.status_code)["type"].rsplit(":", 1)[1]
 
 
 # -- the preview QR -------------------------------------------------------------------------

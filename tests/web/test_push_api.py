@@ -8,9 +8,9 @@ import pytest
 
 from gateway.identity import integrations
 from gateway.push import payload
+from tests.problems import assert_problem
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService, Reply
-from tests.web.test_errors import assert_problem
 
 
 @pytest.fixture

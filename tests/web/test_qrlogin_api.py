@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from gateway.core import audit
 from gateway.web.headers import CSP
+from tests.problems import assert_problem
 from tests.qrlogin_support import decide_consent, proof, start, token_of
 
 API = "/api/v1/qr-logins"
@@ -23,13 +24,6 @@ API = "/api/v1/qr-logins"
 def phone(actions):
     actions.create_user("alice", display_name="Alice Example")
     return actions.device_sign_in()
-
-
-def problem(response, status, slug):
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["type"].endswith(slug)
-    return response.get_json()
 
 
 def scan(client, phone, started, **body):
@@ -106,7 +100,7 @@ def test_the_code_is_redrawn_every_thirty_seconds_and_old_ones_stop_working(
     assert client.get(f"{API}/{started['id']}").get_json()["rotation"] == 1
     clock.advance(6)
     old = client.post(f"{API}/scan", headers=phone.headers, json={"token": token_of(started)})
-    problem(old, 410, "qr-token-replaced")
+    assert_problem(old, 410, "qr-token-replaced")
     assert scan(client, phone, {"qr": redrawn})["state"] == "scanned"
 
 
@@ -143,7 +137,7 @@ def test_the_whole_flow_signs_the_browser_in_and_hands_over_a_verifiable_asserti
 
 def test_a_return_url_outside_the_allowlist_is_refused_and_nothing_starts(client):
     response = client.post(API, json={"return_to": "https://evil.example.com/steal"})
-    problem(response, 400, "invalid-request")
+    assert_problem(response, 400, "invalid-request")
     assert response.get_json()["field"] == "return_to"
     assert qr_cookie(client) is None
 
@@ -158,22 +152,22 @@ def test_watching_or_redeeming_needs_the_starting_browsers_cookie(app, client, p
                      stranger.get(started["qr_svg_url"]),
                      stranger.post(f"{API}/{started['id']}/redeem",
                                    headers={"X-CSRF-Token": started["csrf_token"]})):
-        problem(response, 401, "qr-login-browser-unknown")
+        assert_problem(response, 401, "qr-login-browser-unknown")
     stranger.set_cookie("__Host-gw_qr", "someone else's secret")
-    problem(stranger.get(f"{API}/{started['id']}"), 403, "qr-login-other-browser")
-    problem(client.get(f"{API}/nosuchlogin"), 404, "qr-login-not-found")
+    assert_problem(stranger.get(f"{API}/{started['id']}"), 403, "qr-login-other-browser")
+    assert_problem(client.get(f"{API}/nosuchlogin"), 404, "qr-login-not-found")
 
 
 def test_redeeming_needs_the_csrf_token_and_works_once(client, phone, clock):
     started = start(client)
     scan(client, phone, started)
     confirm(client, phone, started["id"], clock)
-    problem(client.post(f"{API}/{started['id']}/redeem"), 403, "csrf-failed")
+    assert_problem(client.post(f"{API}/{started['id']}/redeem"), 403, "csrf-failed")
     headers = {"X-CSRF-Token": started["csrf_token"]}
     cookie = qr_cookie(client).value
     assert client.post(f"{API}/{started['id']}/redeem", headers=headers).status_code == 200
     client.set_cookie("__Host-gw_qr", cookie)
-    problem(client.post(f"{API}/{started['id']}/redeem", headers=headers), 409,
+    assert_problem(client.post(f"{API}/{started['id']}/redeem", headers=headers), 409,
             "qr-login-wrong-state")
 
 
@@ -181,8 +175,8 @@ def test_an_expired_login_says_so_everywhere(client, phone, clock):
     started = start(client)
     clock.advance(120)
     assert client.get(f"{API}/{started['id']}").get_json()["state"] == "expired"
-    problem(client.get(started["qr_svg_url"]), 410, "qr-login-expired")
-    problem(client.post(f"{API}/scan", headers=phone.headers,
+    assert_problem(client.get(started["qr_svg_url"]), 410, "qr-login-expired")
+    assert_problem(client.post(f"{API}/scan", headers=phone.headers,
                         json={"token": token_of(started)}), 410, "qr-login-expired")
 
 
@@ -194,7 +188,7 @@ def test_a_wrong_number_denies_and_says_why(client, phone, clock):
     response = client.post(f"{API}/{started['id']}/confirm", headers=phone.headers,
                            json={"number": wrong,
                                  "proof": proof(phone, started["id"], wrong, clock)})
-    problem(response, 409, "qr-login-wrong-number")
+    assert_problem(response, 409, "qr-login-wrong-number")
     assert client.get(f"{API}/{started['id']}").get_json()["state"] == "denied"
 
 
@@ -210,11 +204,11 @@ def test_replayed_and_forged_proofs_are_refused(client, phone, clock):
     scan(client, phone, started)
     number = client.get(f"{API}/{started['id']}").get_json()["number"]
     url = f"{API}/{started['id']}/confirm"
-    problem(client.post(url, headers=phone.headers, json={"number": number}), 403,
+    assert_problem(client.post(url, headers=phone.headers, json={"number": number}), 403,
             "device-proof-required")
     forged = jwt.encode({"aud": "qr-login", "rid": started["id"], "num": number,
                          "act": "confirm", "iat": 0, "jti": "x" * 16}, None, algorithm="none")
-    problem(client.post(url, headers=phone.headers, json={"number": number, "proof": forged}),
+    assert_problem(client.post(url, headers=phone.headers, json={"number": number, "proof": forged}),
             403, "device-proof-invalid")
     made = proof(phone, started["id"], number, clock, jti="only-once-00001")
     assert client.post(url, headers=phone.headers,
@@ -223,13 +217,13 @@ def test_replayed_and_forged_proofs_are_refused(client, phone, clock):
     scan(client, phone, second)
     n2 = client.get(f"{API}/{second['id']}").get_json()["number"]
     replay = proof(phone, second["id"], n2, clock, jti="only-once-00001")
-    problem(client.post(f"{API}/{second['id']}/confirm", headers=phone.headers,
+    assert_problem(client.post(f"{API}/{second['id']}/confirm", headers=phone.headers,
                         json={"number": n2, "proof": replay}), 403, "device-proof-replayed")
 
 
 def test_the_apps_camera_needs_consent_but_the_link_does_not(app, client, phone):
     started = start(client)
-    body = problem(client.post(f"{API}/scan", headers=phone.headers,
+    body = assert_problem(client.post(f"{API}/scan", headers=phone.headers,
                                json={"token": token_of(started), "via": "app_camera"}),
                    403, "consent-required")
     assert body["purpose"] == "camera"
@@ -242,16 +236,16 @@ def test_the_typed_code_scans_and_locks_after_wrong_tries(client, phone):
     code = started["code"]
     wrong = code[:5] + ("B" if code[5] != "B" else "C") + code[6:]
     for _ in range(5):
-        problem(client.post(f"{API}/code", headers=phone.headers, json={"code": wrong}), 404,
+        assert_problem(client.post(f"{API}/code", headers=phone.headers, json={"code": wrong}), 404,
                 "code-not-found")
-    problem(client.post(f"{API}/code", headers=phone.headers, json={"code": code}), 403,
+    assert_problem(client.post(f"{API}/code", headers=phone.headers, json={"code": code}), 403,
             "code-locked")
 
 
 def test_typed_codes_are_rate_limited_per_device(client, phone):
     for _ in range(10):
         client.post(f"{API}/code", headers=phone.headers, json={"code": "BBBB-BBBB"})
-    problem(client.post(f"{API}/code", headers=phone.headers, json={"code": "BBBB-BBBB"}), 429,
+    assert_problem(client.post(f"{API}/code", headers=phone.headers, json={"code": "BBBB-BBBB"}), 429,
             "rate-limited")
 
 
@@ -260,7 +254,7 @@ def test_starting_is_rate_limited_per_address(client):
                  for _ in range(30)]
     assert remaining == list(range(29, -1, -1))  # the page can tell how many starts are left
     limited = client.post(API, json={})
-    problem(limited, 429, "rate-limited")
+    assert_problem(limited, 429, "rate-limited")
     assert int(limited.headers["Retry-After"]) > 0
 
 
@@ -281,7 +275,7 @@ def test_bad_phone_input_gets_a_clear_problem(client, phone, path, body, status)
 
 def test_the_phone_calls_need_a_signed_in_device(client):
     started = start(client)
-    problem(client.post(f"{API}/scan", json={"token": token_of(started)}), 401,
+    assert_problem(client.post(f"{API}/scan", json={"token": token_of(started)}), 401,
             "unauthenticated")
 
 

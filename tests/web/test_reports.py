@@ -22,6 +22,7 @@ from tests.preview_support import (
     report_body,
     snapshot,
 )
+from tests.problems import assert_problem
 
 
 @pytest.fixture
@@ -37,9 +38,7 @@ def stored_reports(app) -> int:
 
 
 def assert_refused(app, response, status, slug):
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["type"].endswith(":" + slug), response.get_json()
+    assert_problem(response, status, ":" + slug)
     assert stored_reports(app) == 0
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.identity import integrations
 from gateway.web.bodies import MAX_DEPTH, nesting_depth
-from tests.web.test_errors import assert_problem
+from tests.problems import assert_problem
 
 DEEP = 5_000
 
