@@ -31,12 +31,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests import slow_clients
-from tests.bench.bench_qrlogin import (
-    _raise_fd_limit,
-    gateway_env,
-    prepare_instance,
-    serve_run_command,
-)
+from tests.bench.bench_qrlogin import gateway_env
+from tests.bench.common import prepare_instance, raise_fd_limit, serve_run_command
 from tests.qr_client import complete_login
 
 IDLE, SLOWLORIS = 2000, 500
@@ -82,7 +78,7 @@ def login_meanwhile(base: str, after: float, outcome: dict) -> threading.Thread:
 
 
 def main() -> int:
-    _raise_fd_limit()
+    raise_fd_limit()
     from gateway import gunicorn_conf
     from gateway.core.settings import Settings
 

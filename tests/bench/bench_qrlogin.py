@@ -23,11 +23,7 @@ Run as ``python -m tests.bench bench_qrlogin`` from the project root. Uses only
 from __future__ import annotations
 
 import asyncio
-import os
-import resource
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +34,16 @@ import aiohttp
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.common import (
+    next_event,
+    percentile,
+    prepare_instance,
+    raise_fd_limit,
+    serve,
+    serve_run_command,
+    settled_rss_mb,
+)
+
 READ_TARGET = 0.70
 LATENCY_TARGET_MS = 250.0
 IDLE_TARGET_MB = 150.0
@@ -66,92 +71,6 @@ def bare_app():
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _raise_fd_limit() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
-
-
-def serve(target: str, env: dict, threads: int) -> tuple[subprocess.Popen, str]:
-    """Start gunicorn on *target* with the run command's worker settings."""
-    from gateway import gunicorn_conf as conf
-
-    port = _free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(conf.workers), "--worker-class", conf.worker_class,
-               "--threads", str(threads), "--worker-connections", str(threads + 100),
-               "--keep-alive", str(conf.keepalive), "--timeout", str(conf.timeout),
-               "--log-level", "warning", target]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                               preexec_fn=_raise_fd_limit)
-    return process, _listening(process, port, target)
-
-
-def _listening(process: subprocess.Popen, port: int, what: str) -> str:
-    """The base URL of *process* once it accepts connections on *port* (at most 30 s)."""
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
-                return f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"gunicorn did not start for {what}")
-
-
-def serve_run_command(env: dict) -> tuple[subprocess.Popen, str]:
-    """Start the gateway as ``make run`` does: ``flask init``, then gunicorn with the run
-    command's settings file (only the address differs)."""
-    full_env = {**os.environ, **env}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "init"], cwd=ROOT,
-                   env=full_env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=full_env)
-    return process, _listening(process, port, "the run command")
-
-
-def tree_rss_mb(pid: int) -> float:
-    """The resident memory of *pid* and all its descendants, in MB (from /proc; pages two
-    processes share are counted in each, so this is an upper bound)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # gone meanwhile
-            children.setdefault(parent, []).append(int(entry.name))
-    total_kb, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, ()))
-        try:
-            status = (Path("/proc") / str(current) / "status").read_text()
-        except OSError:
-            continue
-        total_kb += next((int(line.split()[1]) for line in status.splitlines()
-                          if line.startswith("VmRSS:")), 0)
-    return total_kb / 1024
-
-
-def settled_rss_mb(pid: int, seconds: float = 3.0) -> float:
-    """The tree's RSS once it stops moving: the largest of several readings taken over
-    *seconds* (threads and the push worker start lazily after boot)."""
-    readings = []
-    for _ in range(int(seconds / 0.25)):
-        readings.append(tree_rss_mb(pid))
-        time.sleep(0.25)
-    return max(readings[len(readings) // 2:])
-
-
 def gateway_env(instance: Path, rate_limits: bool = True) -> dict:
     """The gateway's environment: its defaults, except a cheap password hash and, for the
     latency run (a thousand logins and their streams from one address), rate limits off and
@@ -161,20 +80,6 @@ def gateway_env(instance: Path, rate_limits: bool = True) -> dict:
     if not rate_limits:
         env["GATEWAY_STREAMS_PER_ADDRESS"] = str(OTHERS + 10)
     return env
-
-
-def prepare_instance(instance: Path) -> None:
-    """Migrate the store and make a user, as ``flask init`` would."""
-    from gateway.core.clock import SystemClock
-    from gateway.core.store import Store, sqlite_url
-    from gateway.identity import accounts
-    from gateway.identity.passwords import Passwords
-
-    store = Store.from_url(sqlite_url(instance / "gateway.sqlite3"))
-    store.upgrade()
-    accounts.create_user(store, SystemClock(), Passwords("scrypt:1024:8:1"), username="alice",
-                         password="correct horse battery")
-    store.dispose()
 
 
 async def hammer(session: aiohttp.ClientSession, url: str, headers: dict, seconds: float) -> float:
@@ -224,15 +129,6 @@ async def read_speeds(base: str, bare: str) -> dict[str, list[float]]:
 
 
 # -- part 2: confirm -> event latency -----------------------------------------------------------
-
-async def next_event(content: aiohttp.StreamReader) -> str:
-    """The name of the next SSE event (heartbeat comments are skipped)."""
-    while True:
-        frame = (await content.readuntil(b"\n\n")).decode()
-        for line in frame.splitlines():
-            if line.startswith("event: "):
-                return line[7:]
-
 
 async def sign_in_phone(session, base) -> tuple[dict, ec.EllipticCurvePrivateKey]:
     from gateway.core.keys import public_jwk
@@ -317,13 +213,8 @@ async def latencies(base: str, pid: int, memory: dict[str, float]
     return after_return, after_send
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main() -> int:
-    _raise_fd_limit()
+    raise_fd_limit()
     failed = False
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)

@@ -42,6 +42,7 @@ from gateway.identity import accounts
 from gateway.push import notifications
 from gateway.push.notifications import Audience, Draft
 from gateway.push.tables import deliveries
+from tests.bench.common import next_event, percentile
 from tests.cluster import Cluster, fresh_schema
 from tests.push_population import populate
 from tests.pushservice import PushService
@@ -105,15 +106,6 @@ def fan_out_rounds(app, service: PushService, second_worker) -> dict[int, list[d
 
 
 # -- part 2: confirm -> desktop across two instances ---------------------------------------
-
-async def next_event(content: aiohttp.StreamReader) -> str:
-    """The name of the next SSE event (heartbeat comments skipped)."""
-    while True:
-        frame = (await content.readuntil(b"\n\n")).decode()
-        for line in frame.splitlines():
-            if line.startswith("event: "):
-                return line[7:]
-
 
 async def start_login(session, base: str) -> tuple[dict, dict]:
     async with session.post(f"{base}/api/v1/qr-logins", json={}) as response:
@@ -197,11 +189,6 @@ async def latencies(a: str, b: str) -> tuple[list[float], list[float]]:
         stop.set()
         await asyncio.wait_for(asyncio.gather(*holders), 60)
     return after_return, after_send
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 # -- the run ------------------------------------------------------------------------------------
