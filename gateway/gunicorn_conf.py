@@ -2,9 +2,9 @@
 
 One process keeps the in-process event bus and worker whole. Its worker
 (``gateway/serving.py``) is gunicorn's gthread, except that a connection gets a thread only
-once its request's head has arrived whole (a silent or slow client holds none, and is
-closed after GATEWAY_HEADER_TIMEOUT_SECONDS), and a browser waiting on a QR login's event
-stream holds no thread: its connection is parked, and one thread writes to
+once its request's head has arrived whole (``gateway/serving_heads.py``: a silent or slow
+client holds none, and is closed after GATEWAY_HEADER_TIMEOUT_SECONDS), and a browser
+waiting on a QR login's event stream holds no thread: its connection is parked, and one thread writes to
 every parked stream. So the threads serve requests being answered, and a thousand waiting
 browsers add under 20 MB (``python -m tests.bench bench_qrlogin`` measures it). Several
 processes or machines need GATEWAY_REDIS_URL (see README). Override any of these on the
@@ -18,7 +18,7 @@ workers = 1
 worker_class = "gateway.serving.Worker"  # gthread, with waiting browsers parked (no thread each)
 threads = 64  # for requests being answered; a waiting browser holds none (serving.py)
 # Connections held at once (reading a head, being answered, kept alive): past it a new one
-# is answered 503 and closed at once (serving.py). As many waiting streams again.
+# is answered 503 and closed at once (serving_heads.py). As many waiting streams again.
 worker_connections = 4000
 timeout = 60
 graceful_timeout = 10

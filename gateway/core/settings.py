@@ -1,8 +1,8 @@
 """The gateway's settings: one declared table, read once from ``GATEWAY_*`` variables.
 
 Every setting has a name, a type, a default and a line of help. ``Settings.from_environ``
-casts each value strictly and fails loudly, naming the variable, on anything it cannot
-read. Tests pass a mapping instead of touching ``os.environ``.
+casts each value strictly (``gateway.core.casts``) and fails loudly, naming the variable,
+on anything it cannot read. Tests pass a mapping instead of touching ``os.environ``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,22 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+
+from gateway.core.casts import (
+    count,
+    flag,
+    host_patterns,
+    http_url,
+    http_urls,
+    positive_float,
+    positive_int,
+    scrape_token,
+    scrypt_cost,
+    text,
+    text_list,
+    vapid_subject,
+    worker_mode,
+)
 
 PREFIX = "GATEWAY_"
 TEST_PREFIX = "GATEWAY_TEST_"  # read by the test suite, never by the gateway
@@ -19,92 +34,6 @@ TEST_PREFIX = "GATEWAY_TEST_"  # read by the test suite, never by the gateway
 
 class SettingsError(ValueError):
     """A ``GATEWAY_*`` variable holds a value the gateway cannot use."""
-
-
-def _bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("expected one of true/false, yes/no, on/off, 1/0")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text.strip(), 10)
-    if value <= 0:
-        raise ValueError("expected a whole number above zero")
-    return value
-
-
-def _count(text: str) -> int:
-    value = int(text.strip(), 10)
-    if value < 0:
-        raise ValueError("expected a whole number, zero or more")
-    return value
-
-
-def _url(text: str) -> str:
-    text = text.strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("expected an absolute http(s) URL such as https://gateway.example.com")
-    if parts.query or parts.fragment:
-        raise ValueError("the URL may not carry a query or a fragment")
-    return text
-
-
-def _password_hash(text: str) -> str:
-    text = text.strip()
-    parts = text.split(":")
-    if len(parts) != 4 or parts[0] != "scrypt" or not all(p.isdigit() for p in parts[1:]):
-        raise ValueError("expected scrypt:N:r:p, e.g. scrypt:32768:8:1")
-    return text
-
-
-def _text(text: str) -> str:
-    return text.strip()
-
-
-def _list(text: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in text.split(",") if item.strip())
-
-
-def _url_list(text: str) -> tuple[str, ...]:
-    return tuple(_url(item) for item in _list(text))
-
-
-def _positive_float(text: str) -> float:
-    value = float(text.strip())
-    if not value > 0 or value == float("inf"):
-        raise ValueError("expected a number above zero, e.g. 2.5")
-    return value
-
-
-def _push_worker(text: str) -> str:
-    value = text.strip().lower()
-    if value not in ("embedded", "external"):
-        raise ValueError("expected embedded or external")
-    return value
-
-
-def _push_subject(text: str) -> str:
-    from gateway.push.subject import check_subject
-
-    return check_subject(text.strip()) if text.strip() else ""
-
-
-def _push_hosts(text: str) -> tuple[str, ...]:
-    from gateway.push.allowlist import host_patterns
-
-    return host_patterns(text)
-
-
-def _scrape_token(text: str) -> str:
-    text = text.strip()
-    if text and len(text) < 32:
-        raise ValueError("expected at least 32 characters, e.g. from `openssl rand -hex 32`")
-    return text
 
 
 def _setting(default: Any, cast, help: str):
@@ -116,162 +45,162 @@ class Settings:
     """Every setting of the gateway, with its default; see ``describe()`` for the help."""
 
     database_url: str = _setting(
-        "", _text, "SQLAlchemy URL of the store; empty means a SQLite file in the instance folder."
+        "", text, "SQLAlchemy URL of the store; empty means a SQLite file in the instance folder."
     )
     redis_url: str = _setting(
-        "", _text, "Redis URL for shared rate limits and cross-instance events; empty means in-process."
+        "", text, "Redis URL for shared rate limits and cross-instance events; empty means in-process."
     )
     public_url: str = _setting(
-        "http://127.0.0.1:8000", _url, "The address people and phones reach the gateway at."
+        "http://127.0.0.1:8000", http_url, "The address people and phones reach the gateway at."
     )
     instance_path: str = _setting(
-        "", _text, "Folder for the SQLite file and generated keys; empty means ./instance."
+        "", text, "Folder for the SQLite file and generated keys; empty means ./instance."
     )
     keys_dir: str = _setting(
-        "", _text, "Folder of the signing keys and secrets (0600 files); empty means <instance>/keys."
+        "", text, "Folder of the signing keys and secrets (0600 files); empty means <instance>/keys."
     )
     trusted_proxies: int = _setting(
-        0, _count, "How many reverse proxies in front of the gateway set X-Forwarded-For."
+        0, count, "How many reverse proxies in front of the gateway set X-Forwarded-For."
     )
-    access_token_seconds: int = _setting(900, _positive_int, "Lifetime of a device access token.")
-    refresh_token_days: int = _setting(30, _positive_int, "Lifetime of a device refresh token.")
-    web_session_hours: int = _setting(12, _positive_int, "Lifetime of a browser session.")
+    access_token_seconds: int = _setting(900, positive_int, "Lifetime of a device access token.")
+    refresh_token_days: int = _setting(30, positive_int, "Lifetime of a device refresh token.")
+    web_session_hours: int = _setting(12, positive_int, "Lifetime of a browser session.")
     password_hash: str = _setting(
-        "scrypt:32768:8:1", _password_hash, "The scrypt cost of password hashes (N:r:p)."
+        "scrypt:32768:8:1", scrypt_cost, "The scrypt cost of password hashes (N:r:p)."
     )
     max_body_bytes: int = _setting(
-        1_048_576, _positive_int, "Largest request body accepted, in bytes."
+        1_048_576, positive_int, "Largest request body accepted, in bytes."
     )
     header_timeout_seconds: float = _setting(
-        5.0, _positive_float,
+        5.0, positive_float,
         "Longest the run command's server waits for a request's head (line and headers); "
         "a connection still incomplete then is closed.",
     )
     sign_in_limit: str = _setting(
-        "10 per minute", _text, "Rate limit on sign-in per account and per client address."
+        "10 per minute", text, "Rate limit on sign-in per account and per client address."
     )
     auth_failure_limit: str = _setting(
-        "60 per minute", _text, "Rate limit on failed authentication (401 answers) per client "
+        "60 per minute", text, "Rate limit on failed authentication (401 answers) per client "
         "address, across every endpoint that takes credentials; past it, each of them answers "
         "429 before looking at the credentials."
     )
-    rate_limits_enabled: bool = _setting(True, _bool, "Turn rate limiting on or off.")
+    rate_limits_enabled: bool = _setting(True, flag, "Turn rate limiting on or off.")
     bi_client_id: str = _setting(
-        "bi-server", _text, "Audience of the login assertions handed to the BI server."
+        "bi-server", text, "Audience of the login assertions handed to the BI server."
     )
     return_urls: tuple[str, ...] = _setting(
-        (), _url_list, "Comma-separated URLs a finished QR login may return to."
+        (), http_urls, "Comma-separated URLs a finished QR login may return to."
     )
     qr_start_limit: str = _setting(
-        "30 per minute", _text, "Rate limit on starting QR logins and offers, per client address."
+        "30 per minute", text, "Rate limit on starting QR logins and offers, per client address."
     )
     qr_scan_limit: str = _setting(
-        "30 per minute", _text, "Rate limit on QR scans and claims, per device and per address."
+        "30 per minute", text, "Rate limit on QR scans and claims, per device and per address."
     )
     qr_code_limit: str = _setting(
-        "10 per minute", _text, "Rate limit on typed-code attempts, per device and per address."
+        "10 per minute", text, "Rate limit on typed-code attempts, per device and per address."
     )
     streams_per_flow: int = _setting(
-        4, _positive_int, "Most event streams open at once on one QR login or offer (per side); "
+        4, positive_int, "Most event streams open at once on one QR login or offer (per side); "
         "past it the stream is refused with 429 and the page waits with the long poll."
     )
     streams_per_address: int = _setting(
-        50, _positive_int, "Most event streams open at once from one client address (IPv6: its "
+        50, positive_int, "Most event streams open at once from one client address (IPv6: its "
         "/64), seen through GATEWAY_TRUSTED_PROXIES; past it, 429. Raise it when many "
         "browsers share one address (an office behind one NAT, a benchmark)."
     )
     streams_total: int = _setting(
-        1500, _positive_int, "Most event streams one gateway process keeps open (each instance "
+        1500, positive_int, "Most event streams one gateway process keeps open (each instance "
         "counts its own); past it, 503. The run command's worker lowers it to the streams it "
         "parks, or to half its threads where each stream holds one; under another WSGI "
         "server keep it below that server's threads."
     )
     geoip_database: str = _setting(
-        "", _text, "Path of a MaxMind GeoIP2/GeoLite2 City database for coarse places; empty: none."
+        "", text, "Path of a MaxMind GeoIP2/GeoLite2 City database for coarse places; empty: none."
     )
     cors_origins: tuple[str, ...] = _setting(
-        (), _url_list, "Comma-separated origins allowed to call the API from a browser."
+        (), http_urls, "Comma-separated origins allowed to call the API from a browser."
     )
     partners: tuple[str, ...] = _setting(
-        (), _list, "Comma-separated names of partner systems (each needs its own consent)."
+        (), text_list, "Comma-separated names of partner systems (each needs its own consent)."
     )
     controller_name: str = _setting(
-        "", _text, "Who is responsible for the data, named in consent receipts; empty: the public URL."
+        "", text, "Who is responsible for the data, named in consent receipts; empty: the public URL."
     )
     controller_contact: str = _setting(
-        "", _text, "How to reach the data controller (email or URL), named in consent receipts."
+        "", text, "How to reach the data controller (email or URL), named in consent receipts."
     )
     jurisdiction: str = _setting(
-        "CN", _text, "Jurisdiction of the consent receipts (ISO 3166 code, e.g. CN)."
+        "CN", text, "Jurisdiction of the consent receipts (ISO 3166 code, e.g. CN)."
     )
-    retain_access_log_days: int = _setting(30, _positive_int, "Days the access log is kept.")
+    retain_access_log_days: int = _setting(30, positive_int, "Days the access log is kept.")
     retain_operation_log_days: int = _setting(
-        180, _positive_int, "Days the operation log (who did what) is kept."
+        180, positive_int, "Days the operation log (who did what) is kept."
     )
     retain_location_days: int = _setting(
-        7, _positive_int, "Days a reported GPS position or Wi-Fi access point is kept."
+        7, positive_int, "Days a reported GPS position or Wi-Fi access point is kept."
     )
     retain_full_ip_days: int = _setting(
-        7, _positive_int, "Days a full client address is kept before it is cut to /24 or /48."
+        7, positive_int, "Days a full client address is kept before it is cut to /24 or /48."
     )
-    retain_push_delivery_days: int = _setting(30, _positive_int, "Days push delivery rows are kept.")
+    retain_push_delivery_days: int = _setting(30, positive_int, "Days push delivery rows are kept.")
     retain_session_days: int = _setting(
-        30, _positive_int, "Days ended browser sessions and used refresh tokens are kept."
+        30, positive_int, "Days ended browser sessions and used refresh tokens are kept."
     )
     retain_consent_after_account_days: int = _setting(
-        1095, _positive_int, "Days consent evidence is kept after its account is deleted."
+        1095, positive_int, "Days consent evidence is kept after its account is deleted."
     )
     backup_dir: str = _setting(
-        "", _text, "Folder `flask gateway backup` writes SQLite backups to; the doctor checks it."
+        "", text, "Folder `flask gateway backup` writes SQLite backups to; the doctor checks it."
     )
     preview_snapshot_max_bytes: int = _setting(
-        524_288, _positive_int, "Largest report snapshot image accepted, in bytes (sent base64, "
+        524_288, positive_int, "Largest report snapshot image accepted, in bytes (sent base64, "
         "so GATEWAY_MAX_BODY_BYTES must leave room for 4/3 of it)."
     )
     preview_snapshot_max_pixels: int = _setting(
-        16_777_216, _positive_int, "Most pixels (width x height) a report snapshot may have; "
+        16_777_216, positive_int, "Most pixels (width x height) a report snapshot may have; "
         "checked before decoding, against decompression bombs."
     )
     metrics_token: str = _setting(
-        "", _scrape_token, "Bearer token (32 characters or more) a scrape of /metrics must send "
+        "", scrape_token, "Bearer token (32 characters or more) a scrape of /metrics must send "
         "as 'Authorization: Bearer ...'; empty: /metrics is off unless GATEWAY_METRICS_OPEN is on."
     )
     metrics_open: bool = _setting(
-        False, _bool, "Serve /metrics without a token, to anyone who reaches it; only where a "
+        False, flag, "Serve /metrics without a token, to anyone who reaches it; only where a "
         "proxy keeps it from outside. The doctor warns while it is on."
     )
-    log_level: str = _setting("INFO", _text, "Level of the service log written to stdout.")
+    log_level: str = _setting("INFO", text, "Level of the service log written to stdout.")
     push_subject: str = _setting(
-        "", _push_subject, "VAPID contact for push services: an https URL or a mailto: address "
+        "", vapid_subject, "VAPID contact for push services: an https URL or a mailto: address "
         "(no localhost); empty: the public URL if it is https. The admin console may override it."
     )
     push_hosts: tuple[str, ...] = _setting(
-        (), _push_hosts, "Comma-separated push service hosts allowed besides FCM, Mozilla, Apple "
+        (), host_patterns, "Comma-separated push service hosts allowed besides FCM, Mozilla, Apple "
         "and Windows; '*.example.com' allows its subdomains."
     )
     push_allow_insecure_local_endpoints: bool = _setting(
-        False, _bool, "FOR TESTS ONLY: accept http:// push endpoints and endpoints on loopback or "
+        False, flag, "FOR TESTS ONLY: accept http:// push endpoints and endpoints on loopback or "
         "private addresses without the allowlist. Never turn this on in production."
     )
     push_worker: str = _setting(
-        "embedded", _push_worker, "embedded: the push delivery worker runs inside the web server "
+        "embedded", worker_mode, "embedded: the push delivery worker runs inside the web server "
         "process; external: run `flask gateway worker` as its own process."
     )
     push_concurrency: int = _setting(
-        256, _positive_int, "Most push requests one delivery worker keeps in flight at once."
+        256, positive_int, "Most push requests one delivery worker keeps in flight at once."
     )
     push_encrypt_processes: int = _setting(
-        1, _count, "Helper processes that encrypt push payloads beside the delivery worker, "
+        1, count, "Helper processes that encrypt push payloads beside the delivery worker, "
         "using another CPU core; 0 encrypts in the worker itself."
     )
     push_origin_concurrency: int = _setting(
-        128, _positive_int, "Most push requests in flight to one push service (origin)."
+        128, positive_int, "Most push requests in flight to one push service (origin)."
     )
     push_connect_timeout_seconds: float = _setting(
-        5.0, _positive_float, "Longest wait for a connection to a push service."
+        5.0, positive_float, "Longest wait for a connection to a push service."
     )
     push_send_timeout_seconds: float = _setting(
-        15.0, _positive_float, "Longest a push request may take in total, answer included."
+        15.0, positive_float, "Longest a push request may take in total, answer included."
     )
 
     @classmethod

@@ -4,6 +4,7 @@ preferences, notifications with a durable outbox, and the asyncio delivery worke
 One module per idea: ``subject`` and ``endpoints`` validate what comes in, ``vapid`` keeps
 the keys, ``subscriptions``/``topics``/``preferences`` hold what users chose,
 ``notifications`` accepts a send, ``expansion`` turns it into deliveries, ``outbox`` claims
-and records them, ``outcomes`` classifies push service answers, ``sender`` speaks HTTP,
+and records them, ``outcomes`` classifies push service answers, ``states`` names where a
+delivery stands and where each outcome leaves it, ``sender`` speaks HTTP,
 ``worker`` runs it all, ``hooks`` undoes a subscription when consent or the device goes.
 """

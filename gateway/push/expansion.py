@@ -22,6 +22,7 @@ from gateway.identity.tables import devices
 from gateway.push import audience, preferences, stats
 from gateway.push.consent_check import ConsentMemo, granted_devices
 from gateway.push.notifications import Notification, get
+from gateway.push.states import DeliveryState
 from gateway.push.tables import deliveries, notifications, subscriptions
 
 CHUNK = 1000
@@ -86,8 +87,10 @@ def expand(store: Store, clock: Clock, notification_id: str, memo: ConsentMemo |
             return None
         if rows:
             connection.execute(insert(deliveries), rows)
+        # Final at once, so counted now; the others are counted when they settle.
+        settled = (DeliveryState.SUPPRESSED, DeliveryState.EXPIRED)
         stats.count(connection, now, Counter((row["origin"], row["state"]) for row in rows
-                                             if row["state"] in ("suppressed", "expired")))
+                                             if row["state"] in settled))
         return len(rows)
 
 
@@ -102,13 +105,13 @@ def _rows(connection: Connection, clock: Clock, notification: Notification,
         quiet = preferences.of_users(connection, sorted({s.user_id for s in subscribed}))
     rows = []
     for sub in subscribed:
-        state, reason, at = "queued", None, max(notification.send_at, now)
+        state, reason, at = DeliveryState.QUEUED, None, max(notification.send_at, now)
         if (sub.user_id, sub.device_id) not in granted:
-            state, reason = "suppressed", "no push consent"
+            state, reason = DeliveryState.SUPPRESSED, "no push consent"
         elif sub.user_id in quiet and (until := quiet[sub.user_id].until(at)) is not None:
             at = until
             if at >= notification.expires_at:
-                state, reason = "expired", "quiet hours last past the TTL"
+                state, reason = DeliveryState.EXPIRED, "quiet hours last past the TTL"
         rows.append(dict(
             notification_id=notification.id, subscription_id=sub.id, user_id=sub.user_id,
             device_id=sub.device_id, origin=sub.origin, state=state, attempts=0,

@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
-from gateway.push import outbox, stats
+from gateway.push import stats
 from gateway.push.notifications import Notification, from_row
+from gateway.push.states import CLAIMABLE, STATES
 from gateway.push.tables import deliveries, notifications
 
 
 def progress(connection: Connection, ids: list[str]) -> dict[str, dict]:
     """Per notification id: {"states": {state: n}, "displayed": n, "total": n}."""
-    found = {nid: {"states": dict.fromkeys(outbox.STATES, 0), "displayed": 0, "total": 0}
+    found = {nid: {"states": dict.fromkeys(STATES, 0), "displayed": 0, "total": 0}
              for nid in ids}
     if not ids:
         return found
@@ -33,7 +34,7 @@ def progress(connection: Connection, ids: list[str]) -> dict[str, dict]:
 
 def done(notification: Notification, counts: dict) -> bool:
     """Whether every delivery reached a final state (and the expansion happened)."""
-    pending = sum(counts["states"][s] for s in outbox.CLAIMABLE)
+    pending = sum(counts["states"][s] for s in CLAIMABLE)
     return notification.expanded_at is not None and pending == 0
 
 

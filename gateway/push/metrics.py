@@ -11,7 +11,8 @@ from prometheus_client.core import (
 from sqlalchemy import func, select
 
 from gateway.core.store import Store
-from gateway.push import outbox, stats
+from gateway.push import stats
+from gateway.push.states import CLAIMABLE
 from gateway.push.tables import deliveries, notifications
 
 
@@ -29,7 +30,7 @@ class PushCollector:
             totals = stats.totals(connection)
             depth = dict(connection.execute(
                 select(deliveries.c.state, func.count())
-                .where(deliveries.c.state.in_(outbox.CLAIMABLE))
+                .where(deliveries.c.state.in_(CLAIMABLE))
                 .group_by(deliveries.c.state)).all())
             waiting = connection.execute(select(func.count()).select_from(notifications)
                                          .where(notifications.c.expanded_at.is_(None))).scalar()
@@ -42,7 +43,7 @@ class PushCollector:
         yield delivered
         queue = GaugeMetricFamily("gateway_push_queue_depth",
                                   "Deliveries waiting or in flight, by state", labels=["state"])
-        for state in outbox.CLAIMABLE:
+        for state in CLAIMABLE:
             queue.add_metric([state], depth.get(state, 0))
         queue.add_metric(["unexpanded_notifications"], waiting or 0)
         yield queue

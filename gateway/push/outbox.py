@@ -22,12 +22,9 @@ from gateway.core.store import Store
 from gateway.identity.tables import devices, token_families
 from gateway.push import stats
 from gateway.push.consent_check import ConsentMemo, granted_devices
+from gateway.push.states import CLAIMABLE, PENDING, DeliveryState
 from gateway.push.tables import deliveries, subscriptions, vapid_keys
 
-PENDING = ("queued", "retrying")
-CLAIMABLE = PENDING + ("sending",)  # a `sending` row is claimable again once its lease ends
-FINAL = ("delivered", "suppressed", "pruned", "failed", "expired")
-STATES = ("queued", "sending", "retrying") + FINAL
 RESUBSCRIBE_WAIT = timedelta(hours=1)
 
 
@@ -55,9 +52,9 @@ class Change:
     """A delivery leaving ``sending`` (or a claimable state): its new state and why."""
 
     delivery_id: int
-    from_state: str
+    from_state: DeliveryState
     attempt: int
-    state: str
+    state: DeliveryState
     origin: str
     next_attempt_at: datetime
     reason: str | None = None
@@ -85,11 +82,12 @@ def apply(connection: Connection, now: datetime, changes: list[Change]) -> int:
                 update(deliveries)
                 .where(deliveries.c.id.in_(ids[start:start + 500]),
                        deliveries.c.state == from_state, deliveries.c.attempts == attempt)
-                .values(state=state, attempts=attempt + (1 if state == "sending" else 0),
+                .values(state=state,
+                        attempts=attempt + (1 if state == DeliveryState.SENDING else 0),
                         next_attempt_at=next_at, reason=reason, last_status=status,
                         trimmed=trimmed, updated_at=now,
                         delivered_at=now if delivered else None)).rowcount
-    outcome = Counter((c.origin, c.state) for c in changes if c.state != "sending")
+    outcome = Counter((c.origin, c.state) for c in changes if c.state != DeliveryState.SENDING)
     stats.count(connection, now, outcome)
     return changed
 
@@ -159,20 +157,21 @@ def claim(store: Store, clock: Clock, *, limit: int, lease: timedelta,
             settle = lambda state, reason, at=now: changes.append(Change(  # noqa: E731
                 row.id, row.state, row.attempts, state, row.origin, at, reason, None, row.trimmed))
             if row.expires_at <= now:
-                settle("expired", "the TTL ran out before it could be sent")
+                settle(DeliveryState.EXPIRED, "the TTL ran out before it could be sent")
             elif row.endpoint is None or row.device_revoked_at is not None:
-                settle("pruned", "the subscription or device is gone")
+                settle(DeliveryState.PRUNED, "the subscription or device is gone")
             elif row.signed_out_at is not None:
                 signed_out.add(row.subscription_id)
-                settle("pruned", "the device signed out")
+                settle(DeliveryState.PRUNED, "the device signed out")
             elif (row.user_id, row.device_id) not in granted:
-                settle("suppressed", "no push consent at dispatch")
+                settle(DeliveryState.SUPPRESSED, "no push consent at dispatch")
             elif row.key_state == "retired":
-                settle("retrying", "its VAPID key was retired; waiting for re-subscription",
+                settle(DeliveryState.RETRYING,
+                       "its VAPID key was retired; waiting for re-subscription",
                        min(now + RESUBSCRIBE_WAIT, row.expires_at))
             elif taken[row.origin] < (free_slots or {}).get(row.origin, default_slots):
                 taken[row.origin] += 1
-                settle("sending", None, now + lease)
+                settle(DeliveryState.SENDING, None, now + lease)
                 jobs.append(Job(row.id, row.attempts + 1, row.notification_id,
                                 row.subscription_id, row.user_id, row.device_id, row.origin,
                                 row.endpoint, row.p256dh, row.auth, row.vapid_kid,
@@ -183,7 +182,7 @@ def claim(store: Store, clock: Clock, *, limit: int, lease: timedelta,
     return jobs
 
 
-def cancel_pending(connection: Connection, clock: Clock, *, state: str, reason: str,
+def cancel_pending(connection: Connection, clock: Clock, *, state: DeliveryState, reason: str,
                    device_id: str | None = None,
                    subscription_ids: set[str] | None = None) -> int:
     """Settle the still-queued deliveries of a device (or of some subscriptions) as *state*

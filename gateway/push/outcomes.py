@@ -12,17 +12,29 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 
 FIRST_BACKOFF = timedelta(seconds=5)
 LONGEST_BACKOFF = timedelta(hours=1)
 LONGEST_RETRY_AFTER = timedelta(days=1)
-KINDS = ("delivered", "retry", "prune", "failed", "too_large", "expired",
-         "suppressed")  # suppressed: never sent, push consent went before the request
+
+
+class OutcomeKind(StrEnum):
+    """What became of one push request, deciding what happens next (the delivery's state
+    after each is ``states.AFTER_OUTCOME``)."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    PRUNE = "prune"
+    FAILED = "failed"
+    TOO_LARGE = "too_large"
+    EXPIRED = "expired"
+    SUPPRESSED = "suppressed"  # never sent: push consent went before the request
 
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # one of KINDS
+    kind: OutcomeKind
     status: int | None = None  # the push service's HTTP status, None without an answer
     retry_at: datetime | None = None  # with kind "retry"
     reason: str | None = None
@@ -63,25 +75,27 @@ def retry(*, now: datetime, attempt: int, expires_at: datetime, rng: random.Rand
         wait = retry_after - now
         at = max(at, retry_after + wait * rng.uniform(0, 0.1))
     if at >= expires_at:
-        return Outcome("expired", status, reason=f"{reason}; the TTL ends before a retry")
-    return Outcome("retry", status, retry_at=at, reason=reason)
+        return Outcome(OutcomeKind.EXPIRED, status,
+                       reason=f"{reason}; the TTL ends before a retry")
+    return Outcome(OutcomeKind.RETRY, status, retry_at=at, reason=reason)
 
 
 def classify(status: int, retry_after_header: str | None, *, now: datetime, attempt: int,
              expires_at: datetime, rng: random.Random) -> Outcome:
     """The outcome of an HTTP answer *status* to attempt number *attempt*."""
     if 200 <= status < 300:
-        return Outcome("delivered", status)
+        return Outcome(OutcomeKind.DELIVERED, status)
     if status in (404, 410):
-        return Outcome("prune", status, reason="the subscription is gone")
+        return Outcome(OutcomeKind.PRUNE, status, reason="the subscription is gone")
     if status == 413:
-        return Outcome("too_large", status, reason="the push service refused the size")
+        return Outcome(OutcomeKind.TOO_LARGE, status,
+                       reason="the push service refused the size")
     if status in (408, 425, 429) or status >= 500:
         return retry(now=now, attempt=attempt, expires_at=expires_at, rng=rng, status=status,
                      reason=f"push service answered {status}",
                      retry_after=parse_retry_after(retry_after_header, now))
     # 400/401/403 (and anything unexpected) is our fault: a bad VAPID signature, subject
     # or payload. Never prune for it, and tell the admin.
-    return Outcome("failed", status,
+    return Outcome(OutcomeKind.FAILED, status,
                    reason=f"push service refused the request ({status}): check the VAPID "
                           "key, subject and payload", alert="our-fault")

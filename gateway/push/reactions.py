@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from gateway.core.clock import Clock
 from gateway.push import outbox, subscriptions
+from gateway.push.states import CLAIMABLE, DeliveryState
 from gateway.push.tables import deliveries, notifications, quiet_hours, topic_opt_outs
 from gateway.push.tables import subscriptions as subscriptions_table
 
@@ -19,27 +20,27 @@ from gateway.push.tables import subscriptions as subscriptions_table
 def on_push_withdrawn(connection: Connection, clock: Clock, user_id: str, device_id: str) -> None:
     """Push consent withdrawn or refused: no subscription, nothing more sent."""
     subscriptions.remove(connection, device_id=device_id)
-    outbox.cancel_pending(connection, clock, device_id=device_id, state="suppressed",
-                          reason="push consent withdrawn")
+    outbox.cancel_pending(connection, clock, device_id=device_id,
+                          state=DeliveryState.SUPPRESSED, reason="push consent withdrawn")
 
 
 def on_device_revoked(connection: Connection, clock: Clock, user_id: str, device_id: str) -> None:
     subscriptions.remove(connection, device_id=device_id)
-    outbox.cancel_pending(connection, clock, device_id=device_id, state="pruned",
-                          reason="the device was revoked")
+    outbox.cancel_pending(connection, clock, device_id=device_id,
+                          state=DeliveryState.PRUNED, reason="the device was revoked")
 
 
 def on_signed_out(connection: Connection, clock: Clock, family_id: str) -> None:
     for device_id in subscriptions.devices_of_family(connection, family_id):
         subscriptions.remove(connection, device_id=device_id)
-        outbox.cancel_pending(connection, clock, device_id=device_id, state="pruned",
-                              reason="the device signed out")
+        outbox.cancel_pending(connection, clock, device_id=device_id,
+                              state=DeliveryState.PRUNED, reason="the device signed out")
 
 
 def purge_deliveries(connection: Connection, clock: Clock, cutoff: datetime,
                      dry_run: bool) -> int:
     """Remove notifications (and their delivery rows) older than *cutoff* that are done."""
-    busy = select(deliveries.c.notification_id).where(deliveries.c.state.in_(outbox.CLAIMABLE))
+    busy = select(deliveries.c.notification_id).where(deliveries.c.state.in_(CLAIMABLE))
     condition = (notifications.c.created_at < cutoff) & notifications.c.expanded_at.is_not(None) \
         & notifications.c.id.not_in(busy)
     ids = select(notifications.c.id).where(condition)

@@ -15,7 +15,8 @@ from gateway.core.clock import Clock
 from gateway.core.store import Store
 from gateway.push import alerts, guard, outbox, outcomes, stats
 from gateway.push.outbox import Change, Job
-from gateway.push.outcomes import Outcome
+from gateway.push.outcomes import Outcome, OutcomeKind
+from gateway.push.states import AFTER_OUTCOME, DeliveryState
 from gateway.push.tables import subscriptions
 
 
@@ -27,23 +28,21 @@ class Result:
 
 
 def _change(job: Job, outcome: Outcome, now: datetime) -> Change:
-    base = dict(delivery_id=job.delivery_id, from_state="sending", attempt=job.attempt,
-                origin=job.origin, next_attempt_at=now, reason=outcome.reason,
-                last_status=outcome.status, trimmed=job.trimmed)
+    base = dict(delivery_id=job.delivery_id, from_state=DeliveryState.SENDING,
+                attempt=job.attempt, origin=job.origin, next_attempt_at=now,
+                reason=outcome.reason, last_status=outcome.status, trimmed=job.trimmed)
     kind = outcome.kind
-    if kind == "delivered":
-        return Change(**base, state="delivered", delivered=True)
-    if kind == "retry":
-        return Change(**{**base, "next_attempt_at": outcome.retry_at}, state="retrying")
-    if kind == "too_large" and not job.trimmed:
+    if kind == OutcomeKind.TOO_LARGE and not job.trimmed:
         # Never the same bytes again: retry at once without the body.
         return Change(**{**base, "trimmed": True,
                          "reason": "too large for the push service; retrying without the body"},
-                      state="retrying")
-    if kind == "too_large":
-        return Change(**{**base, "reason": "too large for the push service even without "
-                                           "its body"}, state="failed")
-    return Change(**base, state={"prune": "pruned"}.get(kind, kind))
+                      state=DeliveryState.RETRYING)
+    if kind == OutcomeKind.TOO_LARGE:
+        base["reason"] = "too large for the push service even without its body"
+    elif kind == OutcomeKind.RETRY:
+        base["next_attempt_at"] = outcome.retry_at
+    state = AFTER_OUTCOME[kind]
+    return Change(**base, state=state, delivered=state == DeliveryState.DELIVERED)
 
 
 def _guard(connection, clock: Clock, results: list[Result], prune_guard: guard.PruneGuard,
@@ -55,7 +54,7 @@ def _guard(connection, clock: Clock, results: list[Result], prune_guard: guard.P
             prune_guard.observe(result.job.origin, result.outcome.status in (404, 410), now)
     paused = guard.paused(connection, now)
     held = set()
-    pruning = {r.job.origin for r in results if r.outcome.kind == "prune"} - paused
+    pruning = {r.job.origin for r in results if r.outcome.kind == OutcomeKind.PRUNE} - paused
     for origin in sorted(pruning):
         verdict, gone, total = prune_guard.assess(origin, now, in_flight[origin])
         if verdict == "hold":
@@ -89,23 +88,23 @@ def record(store: Store, clock: Clock, results: list[Result], *,
                               in_flight or Counter())
         for result in results:
             job, outcome = result.job, result.outcome
-            if outcome.kind == "prune" and job.origin in paused | held:
+            if outcome.kind == OutcomeKind.PRUNE and job.origin in paused | held:
                 why = "paused" if job.origin in paused else "held for more answers"
                 outcome = outcomes.retry(
                     now=now, attempt=job.attempt, expires_at=job.expires_at, rng=rng,
                     status=outcome.status, reason=f"pruning {why} for this push service")
             changes.append(_change(job, outcome, now))
-            if outcome.kind == "prune":
+            if outcome.kind == OutcomeKind.PRUNE:
                 gone.add(job.subscription_id)
-            elif outcome.kind == "delivered":
+            elif outcome.kind == OutcomeKind.DELIVERED:
                 reached.add(job.subscription_id)
             if outcome.alert:
                 raised[(outcome.alert, job.origin, outcome.reason)] += 1
         outbox.apply(connection, now, changes)
         if gone:
             connection.execute(subscriptions.delete().where(subscriptions.c.id.in_(sorted(gone))))
-            outbox.cancel_pending(connection, clock, state="pruned", subscription_ids=gone,
-                                  reason="the subscription is gone")
+            outbox.cancel_pending(connection, clock, state=DeliveryState.PRUNED,
+                                  subscription_ids=gone, reason="the subscription is gone")
         if reached:
             connection.execute(update(subscriptions).where(subscriptions.c.id.in_(sorted(reached)))
                                .values(last_delivered_at=now))

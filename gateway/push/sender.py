@@ -29,7 +29,7 @@ from gateway.core.clock import Clock
 from gateway.push import outcomes, payload
 from gateway.push.endpoints import is_local, is_public
 from gateway.push.outbox import Job
-from gateway.push.outcomes import Outcome
+from gateway.push.outcomes import Outcome, OutcomeKind
 from gateway.push.receipts import ReceiptKey
 from gateway.push.vapid import HeaderCache
 
@@ -187,5 +187,6 @@ def _literal(host: str) -> bool:
 
 
 def _unsafe(host: str) -> Outcome:
-    return Outcome("failed", None, reason=f"{host} resolves to a private, loopback or "
-                                           "link-local address", alert="unsafe-endpoint")
+    return Outcome(OutcomeKind.FAILED, None,
+                   reason=f"{host} resolves to a private, loopback or link-local address",
+                   alert="unsafe-endpoint")

@@ -22,6 +22,7 @@ from gateway.push import config as push_config
 from gateway.push import vapid
 from gateway.push.config import PushOptions
 from gateway.push.endpoints import Resolver, check_endpoint, check_keys, system_resolver
+from gateway.push.states import DeliveryState
 from gateway.push.tables import subscriptions, vapid_keys
 
 
@@ -125,8 +126,8 @@ def unsubscribe(store: Store, clock: Clock, *, user_id: str, device_id: str) -> 
 
     with store.write() as connection:
         removed = remove(connection, device_id=device_id)
-        outbox.cancel_pending(connection, clock, device_id=device_id, state="pruned",
-                              reason="unsubscribed")
+        outbox.cancel_pending(connection, clock, device_id=device_id,
+                              state=DeliveryState.PRUNED, reason="unsubscribed")
         if removed:
             audit.record(connection, clock, "push.unsubscribed", actor=user_id,
                          device_id=device_id)

@@ -133,7 +133,8 @@ deliveries = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("device_id", ForeignKey("devices.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("origin", String(255), nullable=False),
-    # queued, sending, retrying, delivered, suppressed, pruned, failed, expired
+    # a DeliveryState (gateway.push.states): queued, sending, retrying, delivered,
+    # suppressed, pruned, failed, expired
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     # When it may be tried next; while `sending`, when the claim's lease runs out.

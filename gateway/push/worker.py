@@ -30,7 +30,7 @@ from gateway.push.consent_check import ConsentMemo
 from gateway.push.encryption import Encryptor
 from gateway.push.guard import PruneGuard
 from gateway.push.notifications import get as get_notification
-from gateway.push.outcomes import Outcome
+from gateway.push.outcomes import Outcome, OutcomeKind
 from gateway.push.receipts import ReceiptKey
 from gateway.push.recorder import Result
 from gateway.push.sender import Message, Sender, Signing
@@ -156,12 +156,14 @@ class Worker:
             except Exception:  # e.g. the keys folder changed and the key cannot be unwrapped
                 log.exception("VAPID key %s cannot be loaded", job.vapid_kid)
                 self._results.append(Result(job, Outcome(
-                    "failed", None, reason=f"the VAPID key {job.vapid_kid} cannot be loaded",
+                    OutcomeKind.FAILED, None,
+                    reason=f"the VAPID key {job.vapid_kid} cannot be loaded",
                     alert="our-fault")))
                 continue
             if signing is None:
                 self._results.append(Result(job, Outcome(
-                    "failed", None, reason="no VAPID subject: set one in the push settings",
+                    OutcomeKind.FAILED, None,
+                    reason="no VAPID subject: set one in the push settings",
                     alert="no-subject")))
                 continue
             messages.append(Message(job, content, urgency, signing))
@@ -179,8 +181,9 @@ class Worker:
             outcome, latency = await self.sender.send(message, body)
         except Exception:  # a bug must not lose the delivery: it is retried
             log.exception("sending delivery %s failed", message.job.delivery_id)
-            outcome, latency = Outcome("retry", None, retry_at=self.clock.now() + timedelta(
-                minutes=1), reason="internal error while sending"), None
+            outcome, latency = Outcome(OutcomeKind.RETRY, None, retry_at=self.clock.now()
+                                       + timedelta(minutes=1),
+                                       reason="internal error while sending"), None
         self.stats.sent += 1
         self._results.append(Result(message.job, outcome, latency))
         self._release(message)
@@ -253,7 +256,8 @@ class Worker:
                 allowed.add(message.job.delivery_id)
                 continue
             self._results.append(Result(message.job, Outcome(
-                "suppressed", None, reason="push consent withdrawn before sending")))
+                OutcomeKind.SUPPRESSED, None,
+                reason="push consent withdrawn before sending")))
             self._release(message)
         return allowed
 

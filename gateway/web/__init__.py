@@ -7,9 +7,9 @@ from flask.sessions import SessionInterface
 
 from gateway.web import (
     admin_users,
-    api,
     browser_auth,
     consent,
+    converters,
     device_auth,
     enrollment,
     headers,
@@ -45,8 +45,9 @@ class _NoFlaskSession(SessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = _NoFlaskSession()
     # Before any route is added: path parameters the store can always hold.
-    app.url_map.converters.update(int=api.RowIdConverter, default=api.TextConverter,
-                                  string=api.TextConverter)
+    app.url_map.converters.update(int=converters.RowIdConverter,
+                                  default=converters.TextConverter,
+                                  string=converters.TextConverter)
     problems.init_app(app)
     headers.init_app(app)
     observe.init_app(app)

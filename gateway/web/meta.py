@@ -6,8 +6,9 @@ from flask import Blueprint, current_app
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.web.api import json_response, openapi_document, operation
+from gateway.web.api import json_response, operation
 from gateway.web.context import services
+from gateway.web.openapi import openapi_document
 from gateway.web.problems import problem
 
 bp = Blueprint("meta", __name__)

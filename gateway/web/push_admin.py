@@ -5,28 +5,41 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Annotated, Literal
 
 from flask import Blueprint
-from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.core.errors import InvalidRequest, NotFound
 from gateway.identity import accounts
 from gateway.push import alerts, history, notifications, subscriptions, topics, vapid
 from gateway.push import config as push_config
 from gateway.push.notifications import Audience, Draft
-from gateway.web.api import Model, operation
+from gateway.web.api import operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import services
 from gateway.web.pages import page
+from gateway.web.push_admin_schemas import (
+    AlertList,
+    AlertOut,
+    DeliveryOut,
+    HistoryQuery,
+    KeyOut,
+    NotificationDetail,
+    NotificationList,
+    SettingsIn,
+    SettingsOut,
+    StatsOut,
+    StatsPoint,
+    StatsQuery,
+    TestIn,
+    TopicIn,
+    TopicList,
+    TopicOut,
+)
 from gateway.web.push_send import (
     NOTIFICATION_ID,
-    PLAIN,
     TOPIC_NAME,
     NotificationOut,
     SendIn,
-    Urgency,
     accepted,
     draft_of,
 )
@@ -34,115 +47,6 @@ from gateway.web.push_send import (
 bp = Blueprint("push_admin", __name__)
 API = "/api/v1/admin/push"
 KID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class KeyOut(BaseModel):
-    kid: str
-    public_key: str
-    state: Literal["current", "previous", "retired"]
-    created_at: datetime
-    retired_at: datetime | None
-    subscriptions: int = 0
-
-
-class SettingsOut(BaseModel):
-    subject: str | None
-    subject_source: str
-    keys: list[KeyOut]
-    builtin_hosts: list[str]
-    operator_hosts: list[str]
-    console_hosts: list[str]
-    allow_insecure_local: bool
-    worker: str
-
-
-class SettingsIn(Model):
-    subject: str | None = Field(default=None, max_length=320, pattern=r"^[!-~]*$",
-                                description="https URL or mailto: address; empty clears")
-    hosts: list[Annotated[str, Field(max_length=253, pattern=r"^[!-~]+$")]] | None = Field(
-        default=None, max_length=50, description="Extra push service hosts (the full list)")
-
-
-class TopicIn(Model):
-    title: str = Field(min_length=1, max_length=128, pattern=PLAIN)
-    description: str = Field(default="", max_length=1000, pattern=PLAIN)
-    ttl: int = Field(ge=0, le=topics.MAX_TTL)
-    urgency: Urgency = "normal"
-
-
-class TopicOut(BaseModel):
-    name: str
-    title: str
-    description: str
-    ttl: int
-    urgency: str
-
-
-class TopicList(BaseModel):
-    topics: list[TopicOut]
-
-
-class AlertOut(BaseModel):
-    id: int
-    kind: str
-    origin: str
-    detail: str
-    count: int
-    first_at: datetime
-    last_at: datetime
-    resolved_at: datetime | None
-
-
-class AlertList(BaseModel):
-    alerts: list[AlertOut]
-
-
-class NotificationList(BaseModel):
-    notifications: list[NotificationOut]
-
-
-class HistoryQuery(Model):
-    limit: int = Field(default=50, ge=1, le=200)
-    before: AwareDatetime | None = None
-
-
-class DeliveryOut(BaseModel):
-    id: int
-    user_id: str
-    device_id: str
-    origin: str
-    state: str
-    attempts: int
-    last_status: int | None
-    reason: str | None
-    updated_at: datetime
-    delivered_at: datetime | None
-    displayed_at: datetime | None
-
-
-class NotificationDetail(NotificationOut):
-    deliveries: list[DeliveryOut]
-
-
-class StatsQuery(Model):
-    hours: int = Field(default=24, ge=1, le=24 * 14)
-
-
-class StatsPoint(BaseModel):
-    at: datetime
-    counts: dict[str, int]
-
-
-class StatsOut(BaseModel):
-    step_seconds: int
-    points: list[StatsPoint]
-
-
-class TestIn(Model):
-    title: str = Field(default="Test notification", min_length=1, max_length=200,
-                       pattern=PLAIN)
-    body: str = Field(default="If you can read this, push works on this device.",
-                      max_length=1000, pattern=PLAIN)
 
 
 def _settings_out() -> SettingsOut:

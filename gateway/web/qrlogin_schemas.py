@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from gateway.qrlogin import logins
+from gateway.qrlogin.phone import Scanned
 from gateway.web import waiting
 from gateway.web.api import Model
 from gateway.web.schemas import UserOut
@@ -37,6 +39,29 @@ class StatusOut(BaseModel):
     rotation: int = Field(description="Which QR code is in force; it changes every 30 s")
     rotates_at: datetime | None
     rotates_in: float | None = Field(description="Seconds until the next QR code")
+
+    @classmethod
+    def of(cls, status: logins.Status, now: datetime) -> StatusOut:
+        """Where *status* stands at *now*."""
+        return cls(
+            id=status.id, state=status.state, number=status.number,
+            expires_at=status.expires_at,
+            expires_in=max(0, int((status.expires_at - now).total_seconds())),
+            rotation=status.rotation, rotates_at=status.rotates_at,
+            rotates_in=(status.rotates_at - now).total_seconds() if status.rotates_at else None,
+        )
+
+
+def status_json(status: logins.Status, now: datetime) -> dict:
+    """``StatusOut.of(status, now)`` as JSON data, written by hand: this is the hot path of
+    a waiting browser (see test_the_status_matches_its_schema...)."""
+    rotates_at = status.rotates_at
+    return {"id": status.id, "state": status.state, "number": status.number,
+            "expires_at": logins.iso(status.expires_at),
+            "expires_in": max(0, int((status.expires_at - now).total_seconds())),
+            "rotation": status.rotation,
+            "rotates_at": logins.iso(rotates_at) if rotates_at else None,
+            "rotates_in": (rotates_at - now).total_seconds() if rotates_at else None}
 
 
 class StartOut(StatusOut):
@@ -81,6 +106,17 @@ class ScanOut(BaseModel):
     warning: str | None
     choices: list[int]
     expires_at: datetime
+
+    @classmethod
+    def of(cls, scanned: Scanned) -> ScanOut:
+        """What the phone shows of a login it scanned: who is asking, and the numbers."""
+        login, who = scanned.login, scanned.login.requester
+        return cls(
+            id=login.id, state=login.state, warning=scanned.warning,
+            choices=list(login.choices), expires_at=login.expires_at,
+            requester=RequesterOut(browser=who.browser, os=who.os, place=who.place,
+                                   network=who.network, started_at=login.created_at),
+        )
 
 
 class ConfirmIn(Model):

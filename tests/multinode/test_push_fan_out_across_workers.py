@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import func, select
 
 from gateway.identity import integrations
-from gateway.push import outbox
+from gateway.push.states import CLAIMABLE
 from gateway.push.tables import deliveries, notifications
 from tests.multinode_support import needs_cluster
 from tests.push_population import populate
@@ -50,7 +50,7 @@ def wait_until_settled(running, notification_id: str) -> None:
     deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline:
         counts = states(running, notification_id)
-        if counts and not any(counts[state] for state in outbox.CLAIMABLE):
+        if counts and not any(counts[state] for state in CLAIMABLE):
             return
         time.sleep(0.2)
     raise AssertionError(f"the fan-out did not settle within {DEADLINE} s: {dict(counts)}")

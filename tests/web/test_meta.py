@@ -1,6 +1,6 @@
 import re
 
-from gateway.web.api import openapi_document
+from gateway.web.openapi import openapi_document
 
 
 def test_health_is_up(client):
