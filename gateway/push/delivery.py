@@ -1,0 +1,209 @@
+"""The parts of a delivery worker: expand due notifications, claim due deliveries as
+sending slots free up, encrypt them, check push consent once more, send them
+concurrently over one session, and record the answers in batches. Each is a plain call;
+``gateway.push.worker`` runs them in a loop.
+"""
+
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from gateway.core.clock import Clock
+from gateway.core.store import Store
+from gateway.push import expansion, outbox, recorder, vapid
+from gateway.push.config import PushOptions
+from gateway.push.consent_check import ConsentMemo
+from gateway.push.encryption import Encryptor
+from gateway.push.guard import PruneGuard
+from gateway.push.materials import Materials
+from gateway.push.outcomes import Outcome, OutcomeKind
+from gateway.push.receipts import ReceiptKey
+from gateway.push.recorder import Result
+from gateway.push.sender import Message, Sender
+
+log = logging.getLogger("gateway.push")
+EXPAND_ENOUGH = 2000  # deliveries made per look, so sending starts early
+LEASE_MARGIN = timedelta(seconds=5)
+
+Sleeper = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class WorkerStats:
+    sent: int = 0
+    recorded: Counter = field(default_factory=Counter)
+
+
+class Deliveries:
+    """The parts of a delivery worker, each a plain call that tests make directly:
+    expand, claim, encrypt, check consent again, send, record. ``Worker`` runs them."""
+
+    def __init__(self, *, store: Store, clock: Clock, options: PushOptions,
+                 wrap: vapid.KeyWrap, receipts: ReceiptKey,
+                 sleeper: Sleeper | None = None, rng: random.Random | None = None,
+                 guard: PruneGuard | None = None, batch: int = 256,
+                 timer: Callable[[], float] = time.perf_counter) -> None:
+        self.store, self.clock, self.options = store, clock, options
+        self.wrap, self.receipts, self.timer = wrap, receipts, timer
+        self.rng = rng or secrets.SystemRandom()
+        self.guard = guard or PruneGuard()
+        self.batch = batch
+        self.headers = vapid.HeaderCache(clock)
+        self.encryptor = Encryptor(options.encrypt_processes)
+        self.consent = ConsentMemo()
+        self.lease = timedelta(seconds=options.send_timeout) + LEASE_MARGIN
+        self.wake = asyncio.Event()
+        self.sleeper = sleeper or self._wait_for_wake
+        self.stats = WorkerStats()
+        self._in_flight: set[asyncio.Task] = set()
+        self._pending = 0  # claimed messages not answered yet
+        self._per_origin: Counter = Counter()
+        self._results: list[Result] = []
+        self._answered = asyncio.Event()
+        self._last_flush = timer()
+        self._last_expand = float("-inf")
+        self._dry = False
+        self.materials = Materials(store, options, wrap, timer)
+        self.sender: Sender | None = None
+
+    def expand_due(self, enough: int = EXPAND_ENOUGH) -> int:
+        """Expand notifications whose send time came, chunk by chunk, until *enough*
+        deliveries are made or none is left to expand; how many were made."""
+        made = 0
+        for notification_id in expansion.due(self.store, self.clock):
+            while made < enough:
+                chunk = expansion.expand(self.store, self.clock, notification_id, self.consent)
+                if chunk is None:
+                    break
+                made += chunk
+        self._dry = False
+        return made
+
+    @property
+    def _claim_at(self) -> int:
+        """Free slots worth a claim: batches, not one slot at a time (each claim is a
+        transaction)."""
+        return max(min(self.batch, self.options.concurrency) // 4, 1)
+
+    def claim(self) -> list[Message]:
+        """Claim as many due deliveries as there are free sending slots."""
+        free = self.options.concurrency - self._pending
+        if free <= 0 or (self._pending and free < self._claim_at):
+            return []
+        slots = {origin: self.options.origin_concurrency - n
+                 for origin, n in self._per_origin.items()}
+        limit = min(free, self.batch)
+        jobs = outbox.claim(self.store, self.clock, limit=limit,
+                            lease=self.lease, free_slots=slots,
+                            default_slots=self.options.origin_concurrency,
+                            memo=self.consent)
+        self._dry = len(jobs) < limit  # the queue ran dry: expand more at once
+        messages, failed = self.materials.messages(jobs)
+        self._results.extend(failed)
+        return messages
+
+    async def encrypt(self, messages: list[Message]) -> list[bytes]:
+        """The encrypted bodies of *messages* (in helper processes when configured)."""
+        return await self.encryptor.encrypt(
+            [(self.sender.plaintext(m), m.job.p256dh, m.job.auth) for m in messages])
+
+    async def send(self, message: Message, body: bytes) -> None:
+        """Send one message and keep its result for the next batch (its slot was taken
+        when it was claimed, see ``_launch``)."""
+        try:
+            outcome, latency = await self.sender.send(message, body)
+        except Exception:  # a bug must not lose the delivery: it is retried
+            log.exception("sending delivery %s failed", message.job.delivery_id)
+            outcome, latency = Outcome(OutcomeKind.RETRY, None, retry_at=self.clock.now()
+                                       + timedelta(minutes=1),
+                                       reason="internal error while sending"), None
+        self.stats.sent += 1
+        self._results.append(Result(message.job, outcome, latency))
+        self._release(message)
+
+    def _release(self, message: Message) -> None:
+        self._per_origin[message.job.origin] -= 1
+        self._pending -= 1
+        # Wake the loop only when a claim is worth it or the last answer is in.
+        if not self._pending or self.options.concurrency - self._pending >= self._claim_at:
+            self._answered.set()
+
+    def flush(self) -> None:
+        """Record the results gathered so far in one transaction."""
+        results, self._results = self._results, []
+        self._last_flush = self.timer()
+        if results:
+            self.stats.recorded += recorder.record(self.store, self.clock, results,
+                                                   prune_guard=self.guard, rng=self.rng,
+                                                   in_flight=self._per_origin)
+
+    def _take(self, messages: list[Message]) -> None:
+        for message in messages:
+            self._per_origin[message.job.origin] += 1
+        self._pending += len(messages)
+
+    def _launch(self, messages: list[Message]) -> None:
+        """Encrypt and send *messages* in the background; their slots are taken now."""
+        if not messages:
+            return
+        self._take(messages)
+        task = asyncio.get_running_loop().create_task(self._send_all(messages))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def deliver(self, messages: list[Message]) -> None:
+        """Encrypt and send claimed *messages*, waiting for every answer (a plain call
+        for tests; the loop does the same in the background)."""
+        self._take(messages)
+        await self._send_all(messages)
+
+    async def _send_all(self, messages: list[Message]) -> None:
+        try:
+            bodies = await self.encrypt(messages)  # one hand-over per claim, not per message
+            # Encrypting (in a helper process) may take a while, and a withdrawal answered
+            # meanwhile must stop these messages too: consent is read again from the store
+            # now, with no await between this read and the requests going out.
+            allowed = self.still_consented(messages)
+        except Exception:  # a helper process died, the store was away: retried after the
+            # lease (when consent is checked again), never sent unchecked and never lost
+            log.exception("encrypting or checking consent for %d messages failed", len(messages))
+            for message in messages:
+                self._release(message)
+            return
+        await asyncio.gather(*(self.send(m, b) for m, b in zip(messages, bodies, strict=True)
+                               if m.job.delivery_id in allowed))
+
+    def still_consented(self, messages: list[Message]) -> set[int]:
+        """The delivery ids among *messages* whose device has push consent now; the others
+        are settled as ``suppressed`` (with the next batch of results) and their slots
+        freed. One read of the shared store, nearly free while the ledger stands still
+        (``ConsentMemo``). Raises what the store raises."""
+        with self.store.read() as connection:
+            granted = self.consent.granted(connection, self.clock,
+                                           [(m.job.user_id, m.job.device_id) for m in messages])
+        allowed = set()
+        for message in messages:
+            if (message.job.user_id, message.job.device_id) in granted:
+                allowed.add(message.job.delivery_id)
+                continue
+            self._results.append(Result(message.job, Outcome(
+                OutcomeKind.SUPPRESSED, None,
+                reason="push consent withdrawn before sending")))
+            self._release(message)
+        return allowed
+
+    async def _wait_for_wake(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        self.wake.clear()
