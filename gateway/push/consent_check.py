@@ -79,7 +79,9 @@ class ConsentMemo:
         changes = {PURPOSE: key[1]} if key[1] is not None else {}
         if key != self._key or len(self._answers) > 200_000:
             self._key, self._answers = key, {}
-        unknown = pairs - self._answers.keys()
+        # Only the pairs asked about are looked at: ``pairs - self._answers.keys()`` would
+        # walk the whole memo (tens of thousands of pairs in a large fan-out) every time.
+        unknown = {pair for pair in pairs if pair not in self._answers}
         if unknown:
             found = _query(connection, version_seqs(connection), changes, unknown)
             self._answers.update({pair: pair in found for pair in unknown})
