@@ -14,6 +14,8 @@ from gateway import create_app
 from gateway.core.settings import Settings
 from gateway.core.store import Store, sqlite_url
 from gateway.schema import metadata
+from tests.push_support import PushKit, push_settings
+from tests.pushservice import PushService
 from tests.secrets_watch import SecretsWatch
 from tests.support import Actions, FakeClock
 
@@ -93,14 +95,29 @@ def clock():
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, keys_dir):
-    return Settings(
+def settings(request, tmp_path, database_url, keys_dir):
+    settings = Settings(
         database_url=database_url,
         instance_path=str(tmp_path / "instance"),
         keys_dir=str(keys_dir),
         public_url="https://gateway.test",
         password_hash=FAST_HASH,
     )
+    # A module marked push_service pushes to the local service (``service`` below).
+    return push_settings(settings) if request.node.get_closest_marker("push_service") else settings
+
+
+@pytest.fixture
+def service(clock):
+    """A local push service on 127.0.0.1 that checks what it gets as a strict one would."""
+    with PushService(clock) as running:
+        yield running
+
+
+@pytest.fixture
+def kit(app, client, service, clock):
+    """Push driven in a test: devices, sends, the worker (``tests.push_support.PushKit``)."""
+    return PushKit(app, client, service, clock)
 
 
 @pytest.fixture

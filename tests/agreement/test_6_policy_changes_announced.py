@@ -3,25 +3,9 @@ sign-ins and new phones are told to the user's devices."""
 
 import pytest
 
-from tests.push_support import PushKit, push_settings
-from tests.pushservice import PushService
 from tests.qrlogin_support import proof, start, token_of
 
-
-@pytest.fixture
-def settings(settings):
-    return push_settings(settings)
-
-
-@pytest.fixture
-def service(clock):
-    with PushService(clock) as running:
-        yield running
-
-
-@pytest.fixture
-def kit(app, client, service, clock):
-    return PushKit(app, client, service, clock)
+pytestmark = pytest.mark.push_service
 
 
 def publish(client, actions, version):

@@ -10,24 +10,10 @@ from email.utils import format_datetime
 import pytest
 
 from gateway.push import alerts
-from tests.push_support import SUBJECT, PushKit, push_settings
-from tests.pushservice import HANG, PushService, Reply
+from tests.push_support import SUBJECT
+from tests.pushservice import HANG, Reply
 
-
-@pytest.fixture
-def settings(settings):
-    return push_settings(settings)
-
-
-@pytest.fixture
-def service(clock):
-    with PushService(clock) as running:
-        yield running
-
-
-@pytest.fixture
-def kit(app, client, service, clock):
-    return PushKit(app, client, service, clock)
+pytestmark = pytest.mark.push_service
 
 
 def test_a_201_is_delivered_encrypted_signed_and_with_explicit_headers(kit, service):

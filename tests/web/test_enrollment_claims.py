@@ -23,8 +23,6 @@ from gateway.identity.tables import devices
 from gateway.privacy.tables import device_locations
 from gateway.push.tables import subscriptions
 from tests.problems import assert_problem
-from tests.push_support import PushKit, push_settings
-from tests.pushservice import PushService
 from tests.support import device_description
 from tests.web.test_enrollment_api import API, offer
 
@@ -33,20 +31,7 @@ REPORT = {"model": "Pixel 9", "os": "Android", "os_version": "16", "app_version"
                        "precision": "precise"}}
 
 
-@pytest.fixture
-def settings(settings):
-    return push_settings(settings)
-
-
-@pytest.fixture
-def service(clock):
-    with PushService(clock) as running:
-        yield running
-
-
-@pytest.fixture
-def kit(app, client, service, clock):
-    return PushKit(app, client, service, clock)
+pytestmark = pytest.mark.push_service
 
 
 @pytest.fixture

@@ -9,24 +9,9 @@ import pytest
 from gateway.identity import integrations
 from gateway.push import payload
 from tests.problems import assert_problem
-from tests.push_support import PushKit, push_settings
-from tests.pushservice import PushService, Reply
+from tests.pushservice import Reply
 
-
-@pytest.fixture
-def settings(settings):
-    return push_settings(settings)
-
-
-@pytest.fixture
-def service(clock):
-    with PushService(clock) as running:
-        yield running
-
-
-@pytest.fixture
-def kit(app, client, service, clock):
-    return PushKit(app, client, service, clock)
+pytestmark = pytest.mark.push_service
 
 
 @pytest.fixture
