@@ -201,14 +201,17 @@ def sign_out(store: Store, clock: Clock, family_id: str,
 
 
 def end_other_sign_ins(connection: Connection, clock: Clock, user_id: str,
-                       keep_family_id: str) -> int:
+                       keep_family_id: str, on_signed_out: Sequence[SignOutHook]) -> int:
     """End every device sign-in of the user but *keep_family_id* ("" keeps none) after a
-    password change, inside an open transaction; returns how many ended."""
+    password change, inside an open transaction, each as a sign-out (*on_signed_out* ends
+    what it held elsewhere: its push subscription); returns how many ended."""
     device_ids = select(devices_table.c.id).where(devices_table.c.user_id == user_id)
-    return connection.execute(
-        update(token_families)
-        .where(token_families.c.device_id.in_(device_ids),
-               token_families.c.id != keep_family_id,
-               token_families.c.revoked_at.is_(None))
-        .values(revoked_at=clock.now(), revoked_reason="password-changed")
-    ).rowcount
+    live = (token_families.c.device_id.in_(device_ids), token_families.c.id != keep_family_id,
+            token_families.c.revoked_at.is_(None))
+    ended = connection.execute(select(token_families.c.id).where(*live)).scalars().all()
+    connection.execute(update(token_families).where(token_families.c.id.in_(ended))
+                       .values(revoked_at=clock.now(), revoked_reason="password-changed"))
+    for family_id in ended:
+        for end in on_signed_out:
+            end(connection, clock, family_id)
+    return len(ended)

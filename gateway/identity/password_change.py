@@ -7,12 +7,14 @@ signed in with it: replacing it ends every other sign-in, whatever the user aske
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.store import Store
 from gateway.identity import accounts, device_tokens, web_sessions
+from gateway.identity.device_tokens import SignOutHook
 from gateway.identity.passwords import Passwords
 
 
@@ -32,12 +34,13 @@ class Changer:
 
 
 def change_password(store: Store, clock: Clock, passwords: Passwords, user_id: str, *,
-                    current: str, new: str, sign_out_others: bool, by: Changer) -> bool:
+                    current: str, new: str, sign_out_others: bool, by: Changer,
+                    on_signed_out: Sequence[SignOutHook]) -> bool:
     """Replace *user_id*'s password; returns whether it was a one-time one.
 
     With *sign_out_others* (or after a one-time password) the user's other device sign-ins
-    end; from a browser its other browser sessions end too, from a device they end after
-    a one-time password. Raises ``InvalidCredentials`` when *current* is wrong and
+    end, each as a sign-out (*on_signed_out*: its push subscription goes); from a browser
+    its other browser sessions end too, from a device they end after a one-time password. Raises ``InvalidCredentials`` when *current* is wrong and
     ``InvalidRequest`` when *new* is too weak or the same as *current*; then nothing
     changes.
     """
@@ -45,7 +48,8 @@ def change_password(store: Store, clock: Clock, passwords: Passwords, user_id: s
         one_time = accounts.replace_password(connection, passwords, user_id, current, new)
         others = sign_out_others or one_time
         if others:
-            device_tokens.end_other_sign_ins(connection, clock, user_id, by.family_id or "")
+            device_tokens.end_other_sign_ins(connection, clock, user_id, by.family_id or "",
+                                            on_signed_out)
         if others if by.from_browser else one_time:
             web_sessions.end_others(connection, clock, user_id, by.session_hash)
         audit.record(connection, clock, "account.password-changed", actor=user_id,

@@ -97,6 +97,7 @@ def change_password(body: PasswordChange):
     password_change.change_password(
         svc.store, svc.clock, svc.passwords, session.user_id, current=body.current_password,
         new=body.new_password, sign_out_others=body.sign_out_other_devices,
-        by=Changer(session_hash=session.id_hash, ip=client_ip()))
+        by=Changer(session_hash=session.id_hash, ip=client_ip()),
+        on_signed_out=svc.reactions.signed_out)
     return _session_out(web_sessions.find(svc.store, svc.clock,
                                           request.cookies[session_cookie_name()]))

@@ -123,7 +123,8 @@ def change_password(body: PasswordChange):
     password_change.change_password(
         svc.store, svc.clock, svc.passwords, principal.user_id, current=body.current_password,
         new=body.new_password, sign_out_others=body.sign_out_other_devices,
-        by=Changer(device_id=principal.device_id, family_id=principal.family_id))
+        by=Changer(device_id=principal.device_id, family_id=principal.family_id),
+        on_signed_out=svc.reactions.signed_out)
     return Response(status=204)
 
 

@@ -34,7 +34,8 @@ def test_init_removes_the_password_file_once_the_password_is_changed(app, runner
     admin = accounts.find_user(svc.store, "admin")
     password_change.change_password(
         svc.store, svc.clock, svc.passwords, admin.id, current=path.read_text().strip(),
-        new="a password of my own", sign_out_others=False, by=Changer())
+        new="a password of my own", sign_out_others=False, by=Changer(),
+        on_signed_out=svc.reactions.signed_out)
     result = runner.invoke(args=["init"])
     assert result.exit_code == 0 and not path.exists() and "removed" in result.output
 

@@ -57,7 +57,8 @@ def test_replacing_a_one_time_password_ends_every_other_sign_in(gateway):
     one_time = password_change.change_password(
         gateway.store, gateway.clock, gateway.passwords, user.id, current=OLD, new=NEW,
         sign_out_others=False, by=Changer(device_id=mine.device_id,
-                                          family_id=_family(gateway, mine)))
+                                          family_id=_family(gateway, mine)),
+        on_signed_out=gateway.reactions.signed_out)
     assert one_time
     assert _signed_in(gateway, mine) and not _signed_in(gateway, other)
     assert web_sessions.find(gateway.store, gateway.clock, browser) is None
@@ -76,7 +77,8 @@ def test_a_change_whose_audit_row_fails_changes_nothing(gateway, monkeypatch):
         password_change.change_password(
             gateway.store, gateway.clock, gateway.passwords, user.id, current=OLD, new=NEW,
             sign_out_others=True, by=Changer(device_id=mine.device_id,
-                                             family_id=_family(gateway, mine)))
+                                             family_id=_family(gateway, mine)),
+            on_signed_out=gateway.reactions.signed_out)
     monkeypatch.undo()
     assert accounts.authenticate(gateway.store, gateway.passwords, "alice", OLD).id == user.id
     with pytest.raises(InvalidCredentials):
@@ -89,6 +91,7 @@ def test_a_wrong_current_password_changes_nothing(gateway):
     with pytest.raises(InvalidCredentials):
         password_change.change_password(
             gateway.store, gateway.clock, gateway.passwords, user.id, current="not it at all",
-            new=NEW, sign_out_others=True, by=Changer(session_hash="x"))
+            new=NEW, sign_out_others=True, by=Changer(session_hash="x"),
+            on_signed_out=gateway.reactions.signed_out)
     assert _signed_in(gateway, mine) and _signed_in(gateway, other)
     assert "account.password-changed" not in _actions(gateway)

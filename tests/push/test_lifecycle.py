@@ -162,6 +162,25 @@ def test_signing_out_removes_the_subscription(kit, service):
     assert sub.requests == 0 and kit.deliveries() == []
 
 
+@pytest.mark.parametrize("from_browser", [False, True])
+def test_a_password_change_that_signs_the_other_devices_out_removes_their_subscriptions(
+        kit, service, from_browser):
+    mine, _ = kit.device("alice")
+    other, sub = kit.device("alice")
+    change = {"current_password": "correct horse battery",
+              "new_password": "another long password", "sign_out_other_devices": True}
+    if from_browser:
+        response = kit.client.post("/api/v1/web/password", json=change,
+                                   headers=kit.actions.web_sign_in("alice"))
+    else:
+        response = kit.client.post("/api/v1/me/password", json=change, headers=mine.headers)
+    assert response.status_code in (200, 204), response.get_json()
+    kit.send("alice")
+    kit.drain()
+    assert sub.requests == 0
+    assert other.device_id not in {row.device_id for row in kit.deliveries()}
+
+
 def test_quiet_hours_hold_normal_messages_and_let_urgent_ones_through(kit, service):
     alice, sub = kit.device("alice")
     # 12:00 UTC is 13:00 in Berlin: inside 12:30-14:00, which ends at 13:00 UTC.
