@@ -1,7 +1,7 @@
 // Compose and send a notification, then follow its progress live (counts by state,
 // polled until every delivery reached a final state), and "send a test to my devices".
 import { api, loadAlerts, ready } from "./admin-push.js";
-import { $, el, say } from "./desktop.js";
+import { $, el, onSubmit, say } from "./desktop.js";
 
 const STATES = ["queued", "sending", "retrying", "delivered", "suppressed", "pruned", "failed", "expired"];
 let following = null;
@@ -75,7 +75,7 @@ async function send(path, body) {
   }
 }
 
-$("compose").addEventListener("submit", async (event) => {
+onSubmit($("compose"), async (event) => {
   event.preventDefault();
   await ready;
   await send("/api/v1/admin/push/notifications", draft());

@@ -1,7 +1,7 @@
 // The push console's shared part: the admin session, calls to the API, and the settings,
 // VAPID keys, alerts and topics sections. The send and history parts
 // (admin-push-send.js, admin-push-history.js) import what they need from here.
-import { $, el, json, rowButton, say, session } from "./desktop.js";
+import { $, el, json, onSubmit, rowButton, say, session } from "./desktop.js";
 
 // A call of the console's; a signed-out browser goes to sign in first.
 export const api = (path, options = {}) => json(path, { ...options, signIn: true });
@@ -93,14 +93,14 @@ async function loadTopics() {
   }
 }
 
-$("settings-form").addEventListener("submit", async (event) => {
+onSubmit($("settings-form"), async (event) => {
   event.preventDefault();
   await act("/api/v1/admin/push/settings", "Settings saved.", { method: "PUT", body: {
     subject: $("subject").value.trim(),
     hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
 });
 
-$("topic-form").addEventListener("submit", async (event) => {
+onSubmit($("topic-form"), async (event) => {
   event.preventDefault();
   try {
     await api(`/api/v1/admin/push/topics/${encodeURIComponent($("topic-name").value.trim())}`, {

@@ -1,10 +1,10 @@
 // The phone's typed-code page: for a computer whose QR code cannot be scanned.
-import { $, errorText, json, requireSignIn, say } from "./companion.js";
+import { $, errorText, json, onSubmit, requireSignIn, say } from "./companion.js";
 import { show } from "./qr-decide.js";
 
 if (requireSignIn()) {
   const form = $("code-form");
-  form.addEventListener("submit", async (event) => {
+  onSubmit(form, async (event) => {
     event.preventDefault();
     say("Checking the code…");
     try {

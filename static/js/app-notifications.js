@@ -1,7 +1,7 @@
 // The companion's notification settings: subscribe this device (push consent first),
 // topics to opt out of, quiet hours. The subscription is registered again on every visit,
 // so a rotated VAPID key or a replaced browser subscription heals itself.
-import { $, api, base64url, json, requireSignIn, say as sayIn } from "./companion.js";
+import { $, api, base64url, json, onSubmit, requireSignIn, say as sayIn } from "./companion.js";
 
 const state = $("push-state");
 const say = (line, text, kind = "") => sayIn(text, kind, line);
@@ -117,7 +117,7 @@ if (requireSignIn()) {
     });
   }
 
-  $("quiet").addEventListener("submit", async (event) => {
+  onSubmit($("quiet"), async (event) => {
     event.preventDefault();
     try {
       await json("/api/v1/push/quiet-hours", { method: "PUT", body: {

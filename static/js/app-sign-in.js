@@ -1,7 +1,7 @@
 // The companion's password sign-in: registers this browser as a device, then goes back.
-import { $, json, safeNext, say, signIn, signOut } from "./companion.js";
+import { $, json, onSubmit, safeNext, say, signIn, signOut } from "./companion.js";
 
-$("sign-in").addEventListener("submit", async (event) => {
+onSubmit($("sign-in"), async (event) => {
   event.preventDefault();
   say("Signing in…");
   try {

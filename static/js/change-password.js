@@ -1,6 +1,6 @@
 // Change the signed-in browser's password. A one-time password (the first admin's) leads
 // here at sign-in, and the gateway refuses everything else until it is replaced.
-import { $, json, problemText, sameOrigin, say, send, session } from "./desktop.js";
+import { $, json, onSubmit, problemText, sameOrigin, say, send, session } from "./desktop.js";
 
 const form = $("change-password");
 
@@ -23,7 +23,7 @@ async function load() {
   form.current.focus();
 }
 
-form.addEventListener("submit", async (event) => {
+onSubmit(form, async (event) => {
   event.preventDefault();
   if (form.new.value !== form.repeat.value) {
     say("The two new passwords differ.", "bad");

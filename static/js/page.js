@@ -15,6 +15,17 @@ export function el(tag, props = {}, ...children) {
 // and of type "button" so that inside a form it submits nothing.
 export const rowButton = (text) => el("button", { type: "button", className: "secondary", textContent: text });
 
+// Handle the submission of *form* with *handler*, and only then let the form be sent: its
+// submit buttons come disabled in the page, so a form sent before its module has run can
+// never go out as a plain GET with its fields (a password) in the address.
+export function onSubmit(form, handler) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    return handler(event);
+  });
+  for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = false;
+}
+
 // Show *text* in a status line (the page's #status unless another is named); *kind* is
 // "ok", "bad" or nothing, which the stylesheet colours.
 export function say(text, kind = "", line = $("status")) {

@@ -2,7 +2,7 @@
 // sign-in, keeps the grant it gets in this tab only (sessionStorage: never in a URL, gone
 // when the tab closes), shows the report, and wipes it the moment the grant ends: when its
 // time is up, or when the gateway says it was revoked or access was removed.
-import { $, api, minutesSeconds, problemOf, requireSignIn, say as sayIn, secondsUntil } from "./companion.js";
+import { $, api, minutesSeconds, onSubmit, problemOf, requireSignIn, say as sayIn, secondsUntil } from "./companion.js";
 import { render } from "./report-view.js";
 
 const KEY = "gw.preview";
@@ -133,7 +133,7 @@ async function show() {
   });
 }
 
-form.addEventListener("submit", (event) => {
+onSubmit(form, (event) => {
   event.preventDefault();
   open({ code: form.code.value.trim() });
 });

@@ -1,5 +1,5 @@
 // The privacy centre: my data, my devices, export, delete (agreement 1.1 and the user's rights).
-import { $, json, requireSignIn, rowButton, say } from "./companion.js";
+import { $, json, onSubmit, requireSignIn, rowButton, say } from "./companion.js";
 
 function fact(list, term, value) {
   const dt = document.createElement("dt");
@@ -63,7 +63,7 @@ async function showDisclosures() {
 }
 
 if (requireSignIn()) {
-  $("profile").addEventListener("submit", async (event) => {
+  onSubmit($("profile"), async (event) => {
     event.preventDefault();
     const form = event.target;
     const body = { display_name: form.display_name.value };
@@ -87,7 +87,7 @@ if (requireSignIn()) {
     say("Your data was exported.", "ok");
   });
 
-  $("delete").addEventListener("submit", async (event) => {
+  onSubmit($("delete"), async (event) => {
     event.preventDefault();
     if (!confirm("Delete your account and your personal data? This cannot be undone.")) return;
     try {

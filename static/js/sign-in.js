@@ -1,7 +1,7 @@
 // Password sign-in for a browser; the session cookie is HttpOnly, set by the gateway.
-import { $, problemText, sameOrigin, say, send } from "./desktop.js";
+import { $, onSubmit, problemText, sameOrigin, say, send } from "./desktop.js";
 
-$("sign-in").addEventListener("submit", async (event) => {
+onSubmit($("sign-in"), async (event) => {
   event.preventDefault();
   const form = event.target;
   say("Signing in…");

@@ -66,6 +66,22 @@ def sign_in(page, username: str = "alice", password: str = PASSWORD) -> None:
     page.click("button[type=submit]")
 
 
+@pytest.mark.parametrize("path", ["/sign-in", "/app/sign-in", "/change-password"])
+def test_a_password_form_is_never_sent_before_its_script_runs(gateway, path):
+    # Before a page's module has run (or without scripts), its form must not go out as a
+    # plain GET with the password in the address: its submit button stays disabled.
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(f"{base_url}{path}")
+        submit = page.locator("button[type=submit]")
+        expect(submit).to_be_disabled()
+        field = page.locator("input[type=password]").first
+        field.fill(PASSWORD, force=True)
+        field.press("Enter")
+        assert urlsplit(page.url).query == "" and PASSWORD not in page.url
+
+
 def test_the_desktop_sign_in_never_leaves_the_origin(gateway):
     _, base_url = gateway
     with chromium() as browser:
