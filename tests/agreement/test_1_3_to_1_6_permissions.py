@@ -88,6 +88,16 @@ def test_1_5_refusing_push_turns_off_only_notifications(client, alice, actions):
                        json={"token": token_of(started)}).status_code == 200
 
 
+@pytest.mark.push_service
+def test_1_5_withdrawing_push_removes_the_subscription_at_once(kit, client):
+    # What push consent allowed is not kept once it is withdrawn (2.2): the subscription
+    # goes in the withdrawal's own transaction, not at the next delivery.
+    phone, _ = kit.device("bob")
+    assert client.get("/api/v1/push/subscription", headers=phone.headers).status_code == 200
+    assert client.delete("/api/v1/consents/push", headers=phone.headers).status_code == 200
+    assert client.get("/api/v1/push/subscription", headers=phone.headers).status_code == 404
+
+
 def test_1_6_a_new_function_has_no_consent_until_the_user_decides(app, alice):
     svc = app.extensions["gateway"]
     svc.catalogue = svc.catalogue.with_purpose(Purpose(

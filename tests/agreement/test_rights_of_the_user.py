@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import inspect, select
 
+from gateway.push.tables import deliveries, subscriptions
 from gateway.schema import metadata
 
 
@@ -89,3 +90,34 @@ def test_rights_export_carries_consents_with_receipts_sign_ins_and_previews(clie
     assert jwt.get_unverified_header(decision["receipt"])["alg"] == "ES256"
     assert [s["action"] for s in document["sign_ins"]] == ["device.signed-in"]
     assert document["previews"] == []
+
+
+def push_rows(app, table, user_id: str) -> list:
+    with app.extensions["gateway"].store.read() as connection:
+        return connection.execute(select(table).where(table.c.user_id == user_id)).all()
+
+
+@pytest.mark.push_service
+def test_rights_my_push_data_is_exported_and_erased_with_the_account(app, client, kit):
+    phone, _ = kit.device("carol")
+    kit.send("carol")
+    kit.drain()
+    document = client.get("/api/v1/me/export", headers=phone.headers).get_json()
+    assert [s["device_id"] for s in document["push"]["subscriptions"]] == [phone.device_id]
+    assert [d["state"] for d in document["push"]["deliveries"]] == ["delivered"]
+    response = client.post("/api/v1/me/delete", headers=phone.headers,
+                           json={"password": "correct horse battery"})
+    assert response.status_code == 200
+    assert response.get_json()["parts"]["push.deliveries"] == 1
+    assert push_rows(app, deliveries, phone.user_id) == []
+    assert push_rows(app, subscriptions, phone.user_id) == []
+
+
+@pytest.mark.push_service
+def test_rights_revoking_a_device_removes_its_push_subscription(app, client, kit):
+    lost, _ = kit.device("carol")
+    kept, _ = kit.device("carol")
+    assert client.delete(f"/api/v1/devices/{lost.device_id}",
+                         headers=kept.headers).status_code == 200
+    assert [row.device_id for row in push_rows(app, subscriptions, kept.user_id)] == [
+        kept.device_id]
