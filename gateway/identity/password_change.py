@@ -50,7 +50,10 @@ def change_password(store: Store, clock: Clock, passwords: Passwords, user_id: s
         if others:
             device_tokens.end_other_sign_ins(connection, clock, user_id, by.family_id or "",
                                             on_signed_out)
-        if others if by.from_browser else one_time:
+        # From a device, "others" means other devices; browsers end only when the password
+        # was a one-time one. From a browser, both end.
+        end_browser_sessions = others if by.from_browser else one_time
+        if end_browser_sessions:
             web_sessions.end_others(connection, clock, user_id, by.session_hash)
         audit.record(connection, clock, "account.password-changed", actor=user_id,
                      device_id=by.device_id,
