@@ -65,6 +65,8 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         "username": w.username("alice"), "password": PASSWORD}),
     "POST /api/v1/web/password": lambda w, who: Req("/api/v1/web/password", json={
         "current_password": PASSWORD, "new_password": "another long password"}),
+    "PUT /api/v1/language": lambda w, who: Req("/api/v1/language", json={"language": "zh-CN"}),
+    "GET /i18n/<language>.json": lambda w, who: Req("/i18n/zh.json"),
     # -- admin ----------------------------------------------------------------------------------
     "POST /api/v1/admin/users": lambda w, who: Req("/api/v1/admin/users", json={
         "username": w.username("carol"), "password": PASSWORD}),

@@ -110,3 +110,11 @@ def scrape_token(text: str) -> str:
     if text and len(text) < 32:
         raise ValueError("expected at least 32 characters, e.g. from `openssl rand -hex 32`")
     return text
+
+
+def language(text: str) -> str:
+    """A language the gateway speaks (``zh-CN``, ``zh`` or ``en``), as its catalogue's
+    name. Raises ``ValueError``."""
+    from gateway.core.languages import require_language
+
+    return require_language(text)

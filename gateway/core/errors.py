@@ -6,6 +6,7 @@ Domain modules raise these; ``gateway.web.problems`` turns any of them into one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -18,9 +19,15 @@ class GatewayError(Exception):
     title = "Bad request"
     retry_after: int | None = None
 
-    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+    def __init__(self, detail: str | None = None, *, params: Mapping[str, Any] | None = None,
+                 **extensions: Any) -> None:
+        # *detail* is written in English, with "{name}" for each of *params*; the web layer
+        # shows it in the reader's language (gateway.core.languages), so it must be a fixed
+        # text, never one already formatted.
+        self.message = detail or self.title
+        self.params = dict(params or {})
+        self.detail = self.message.format(**self.params) if self.params else self.message
+        super().__init__(self.detail)
         self.extensions = extensions
 
 

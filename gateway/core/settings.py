@@ -18,6 +18,7 @@ from gateway.core.casts import (
     host_patterns,
     http_url,
     http_urls,
+    language,
     positive_float,
     positive_int,
     scrape_token,
@@ -132,6 +133,11 @@ class Settings:
     )
     jurisdiction: str = _setting(
         "CN", text, "Jurisdiction of the consent receipts (ISO 3166 code, e.g. CN)."
+    )
+    default_language: str = _setting(
+        "en", language, "Language of pages and messages for a browser that asks for neither "
+        "Chinese nor English and has not chosen one: zh-CN suits a Chinese deployment, en "
+        "another."
     )
     retain_access_log_days: int = _setting(30, positive_int, "Days the access log is kept.")
     retain_operation_log_days: int = _setting(

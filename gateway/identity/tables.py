@@ -24,6 +24,7 @@ users = Table(
     Column("must_change_password", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
+    Column("language", String(8)),  # the language chosen with the pages' switch, if any
 )
 
 groups = Table(
@@ -55,6 +56,7 @@ devices = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("last_ip", String(64)),
     Column("revoked_at", UTCDateTime),
+    Column("language", String(8)),  # the language chosen on this phone, if any
     UniqueConstraint("user_id", "app_device_id", name="uq_devices_user_app_device"),
 )
 

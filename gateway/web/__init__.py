@@ -13,6 +13,7 @@ from gateway.web import (
     device_auth,
     enrollment,
     headers,
+    i18n,
     integrations,
     limits,
     meta,
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
                                   default=converters.TextConverter,
                                   string=converters.TextConverter)
     problems.init_app(app)
+    i18n.init_app(app)
     headers.init_app(app)
     observe.init_app(app)
     limits.init_app(app)

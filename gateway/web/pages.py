@@ -1,10 +1,9 @@
-"""The pages people see: plain HTML from static/, each with the gateway's strict CSP."""
+"""The pages people see: templates from ``gateway/web/templates`` in the request's
+language, each with the gateway's strict CSP (their scripts and styles come from static/)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, render_template
 
 from gateway.web.api import operation
 
@@ -12,10 +11,10 @@ bp = Blueprint("pages", __name__)
 
 
 def page(name: str) -> Response:
-    """Serve static/<name> (a fixed name, never one from the request); the pages fetch
-    everything else from the API."""
-    html = (Path(current_app.static_folder) / name).read_bytes()
-    response = Response(html, mimetype="text/html")
+    """The page *name* (a fixed name, never one from the request) in the request's
+    language; the pages fetch everything else from the API."""
+    response = Response(render_template(name), mimetype="text/html")
+    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Cache-Control"] = "no-cache"
     return response
 

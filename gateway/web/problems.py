@@ -11,9 +11,11 @@ import json
 import logging
 
 from flask import Flask, Response, request
+from flask_babel import get_translations
 from werkzeug.exceptions import HTTPException
 
 from gateway.core.errors import GatewayError
+from gateway.core.languages import N_
 
 PROBLEM_TYPE = "urn:problem-type:companion-gateway:"
 MEDIA_TYPE = "application/problem+json"
@@ -34,6 +36,30 @@ _HTTP_SLUGS = {
     429: "rate-limited",
     431: "headers-too-large",
 }
+
+
+# What a person reads of the HTTP errors Flask and Werkzeug raise themselves (their own
+# descriptions are English and written for developers).
+_HTTP_WORDS = {
+    400: (N_("Bad request"), N_("The request could not be read.")),
+    401: (N_("Authentication required"), N_("Sign in first.")),
+    403: (N_("Not allowed"), N_("You may not do this.")),
+    404: (N_("Not found"), N_("There is nothing at this address.")),
+    405: (N_("Method not allowed"), N_("This address does not take this method.")),
+    406: (N_("Not acceptable"), N_("The gateway cannot answer in a form the client accepts.")),
+    409: (N_("Conflict"), N_("This conflicts with the current state; reload and try again.")),
+    413: (N_("Body too large"), N_("The request body is larger than the gateway accepts.")),
+    414: (N_("Address too long"), N_("The address is longer than the gateway accepts.")),
+    415: (N_("Unsupported media type"), N_("Send the body as application/json.")),
+    429: (N_("Too many requests"), N_("Too many requests: the limit is {limit}.")),
+    431: (N_("Headers too large"), N_("The request headers are larger than the gateway accepts.")),
+}
+
+
+def words(text: str, params: dict | None = None) -> str:
+    """*text* (fixed English, with "{name}" for each of *params*) in the request's language."""
+    translated = get_translations().gettext(text) if text else text
+    return translated.format(**params) if params else translated
 
 
 def problem_type(slug: str) -> str:
@@ -57,7 +83,8 @@ def problem(status: int, slug: str, title: str, detail: str | None = None, **ext
 
 
 def _from_gateway_error(error: GatewayError) -> Response:
-    response = problem(error.status, error.slug, error.title, error.detail, **error.extensions)
+    response = problem(error.status, error.slug, words(error.title),
+                       words(error.message, error.params), **error.extensions)
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response
@@ -66,11 +93,10 @@ def _from_gateway_error(error: GatewayError) -> Response:
 def _from_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     slug = _HTTP_SLUGS.get(status, "http-error")
-    title = error.name
-    detail = error.description
-    if status == 429:
-        detail = f"Too many requests: the limit is {getattr(error, 'description', '')}."
-    response = problem(status, slug, title, detail)
+    title, detail = _HTTP_WORDS.get(status, (error.name, error.description))
+    # A rate limit's description is the limit itself ("10 per 1 minute").
+    response = problem(status, slug, words(title), words(detail, {"limit": error.description}
+                                                               if status == 429 else None))
     # Keep the headers the exception carries (Allow on 405, Retry-After on 429, ...).
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
@@ -80,7 +106,8 @@ def _from_http_exception(error: HTTPException) -> Response:
 
 def _from_unexpected(error: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url_rule or "(no route)")
-    return problem(500, "internal-error", "Internal error", "The gateway failed; the error was logged.")
+    return problem(500, "internal-error", words(N_("Internal error")),
+                   words(N_("The gateway failed; the error was logged.")))
 
 
 def init_app(app: Flask) -> None:

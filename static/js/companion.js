@@ -3,7 +3,7 @@
 // what every page shares (page.js) and the same-origin check, so a phone page imports
 // from here.
 
-import { answer } from "./page.js";
+import { answer, languageSaver } from "./page.js";
 import * as sameOrigin from "./same-origin.js";
 
 export * from "./page.js";
@@ -150,3 +150,10 @@ export async function signOut() {
 export function safeNext(fallback = "/app/") {
   return sameOrigin.next(fallback);
 }
+
+// A language chosen on the phone is its device's and its account's while it is signed in.
+languageSaver((tag) => {
+  const body = JSON.stringify({ language: tag });
+  return signedIn() ? api("/api/v1/language", { method: "PUT", body })
+    : fetch("/api/v1/language", { method: "PUT", headers: { "Content-Type": "application/json" }, body });
+});

@@ -2,7 +2,7 @@
 // gateway), its CSRF token, and calls to the API that carry both. It passes on what every
 // page shares (page.js) and the same-origin check, so a desktop page imports from here.
 
-import { answer } from "./page.js";
+import { answer, languageSaver } from "./page.js";
 
 export * from "./page.js";
 export * as sameOrigin from "./same-origin.js";
@@ -46,3 +46,10 @@ export async function session({ signIn = false } = {}) {
   csrf = body.csrf_token;
   return body;
 }
+
+// A language chosen on a desktop page is the account's too while a session is open, which
+// takes the session's CSRF token.
+languageSaver(async (tag) => {
+  if (!csrf) await session().catch(() => null);
+  return send("/api/v1/language", { method: "PUT", body: { language: tag } });
+});

@@ -1,8 +1,61 @@
-// What every page needs, desktop and phone alike: its elements, its status line, the
-// words a person reads when a call fails, and a countdown's "m:ss". The two side modules
-// (desktop.js, companion.js) pass all of it on, so a page imports from its side only.
+// What every page needs, desktop and phone alike: its elements, its status line, its
+// words in the reader's language, the words a person reads when a call fails, and a
+// countdown's "m:ss". The two side modules (desktop.js, companion.js) pass all of it on,
+// so a page imports from its side only.
 
 export const $ = (id) => document.getElementById(id);
+
+// The page's language (<html lang>, chosen by the gateway) and the words of the scripts in
+// it, from the gateway's catalogue (the page names its address). Loaded before any page
+// module runs, since each imports this one; without it the scripts show their own English.
+export const language = document.documentElement.lang || "en";
+const words = await loadWords(document.documentElement.dataset.catalogue);
+
+async function loadWords(address) {
+  if (!address) return {};
+  try {
+    const response = await fetch(address);
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}
+
+// *text* (the English the script is written in) in the page's language, with each
+// "{name}" replaced by params.name.
+export function t(text, params = {}) {
+  const translated = words[text] || text;
+  return translated.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+// A date and time (a Date, or what Date takes) as people of the page's language write it.
+export const dateTime = (value, options = { dateStyle: "medium", timeStyle: "short" }) =>
+  new Intl.DateTimeFormat(language, options).format(new Date(value));
+
+// A number as people of the page's language write it.
+export const number = (value) => new Intl.NumberFormat(language).format(value);
+
+// How this side saves a language choice (the phone adds its device's token); the default
+// is a plain call that sets this browser's choice and, with a session, the account's.
+let saveLanguage = (tag) => fetch("/api/v1/language", {
+  method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ language: tag }),
+});
+
+export function languageSaver(save) {
+  saveLanguage = save;
+}
+
+// The language switch on every page: save the choice, then show the page again in it.
+for (const button of document.querySelectorAll("button[data-language]")) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await saveLanguage(button.dataset.language);
+    } finally {
+      location.reload();
+    }
+  });
+}
 
 // An element with *props* set as properties, and *children* (nodes or text) appended.
 export function el(tag, props = {}, ...children) {

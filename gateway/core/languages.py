@@ -1,0 +1,47 @@
+"""The languages the gateway speaks, how a language tag is read, and the marker for words
+that are translated where a person reads them.
+
+Simplified Chinese and English are first-class. English is the source language: every
+message is written in English in the code and looked up in the Chinese catalogue
+(``gateway/translations``) when shown. Domains do not translate (they know no request);
+they mark their words with ``N_`` so that the catalogue extraction finds them, and the web
+layer translates them in the language negotiated for the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+LANGUAGES = ("zh", "en")  # the catalogues' locale names
+SOURCE_LANGUAGE = "en"  # what the code is written in
+HTML_TAGS = {"zh": "zh-CN", "en": "en"}  # <html lang>: Simplified Chinese as used in China
+NAMES = {"zh": "中文", "en": "English"}  # each language in its own words, for the switch
+
+
+def N_(text: str) -> str:
+    """Mark *text* for translation and return it unchanged (it is translated where shown)."""
+    return text
+
+
+def language_of(tag: str) -> str | None:
+    """The supported language a tag such as ``zh-CN``, ``zh-Hans`` or ``en-GB`` names, or
+    None for another."""
+    base = tag.strip().replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def pick_language(preferences: Iterable[str], default: str = SOURCE_LANGUAGE) -> str:
+    """The first supported language among *preferences* (best first), else *default*."""
+    for tag in preferences:
+        found = language_of(tag)
+        if found:
+            return found
+    return default
+
+
+def require_language(tag: str) -> str:
+    """The supported language *tag* names. Raises ``ValueError`` for another."""
+    found = language_of(tag)
+    if found is None:
+        raise ValueError(f"expected one of {', '.join(HTML_TAGS.values())}")
+    return found
