@@ -72,6 +72,21 @@ def compile_into(folder: Path) -> Path:
     return folder
 
 
+@cache
+def _translations(language: str) -> dict[str, str]:
+    if language not in translated_languages():
+        return {}
+    return {message.id: message.string for message in read_catalogue(language)
+            if message.id and message.string and not message.fuzzy}
+
+
+def translate(language: str, text: str, **params: object) -> str:
+    """*text* (fixed English, with "{name}" for each of *params*) in *language*, outside
+    any request: for what the gateway sends on its own, such as push announcements."""
+    translated = _translations(language).get(text, text)
+    return translated.format(**params) if params else translated
+
+
 def script_messages(language: str) -> dict[str, str]:
     """What the pages' scripts show, in *language*: their source text -> its translation
     (nothing for the source language, whose scripts show their own text)."""
@@ -142,4 +157,5 @@ def update(languages: Iterable[str] | None = None) -> dict[str, list[str]]:
                      ignore_obsolete=True)
         missing[language] = [m.id for m in catalogue if m.id and (not m.string or m.fuzzy)]
     read_catalogue.cache_clear()
+    _translations.cache_clear()
     return missing

@@ -10,11 +10,13 @@ layer translates them in the language negotiated for the request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 LANGUAGES = ("zh", "en")  # the catalogues' locale names
 SOURCE_LANGUAGE = "en"  # what the code is written in
 HTML_TAGS = {"zh": "zh-CN", "en": "en"}  # <html lang>: Simplified Chinese as used in China
+_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}")  # at most 35 characters
 NAMES = {"zh": "中文", "en": "English"}  # each language in its own words, for the switch
 
 
@@ -40,8 +42,9 @@ def pick_language(preferences: Iterable[str], default: str = SOURCE_LANGUAGE) ->
 
 
 def require_language(tag: str) -> str:
-    """The supported language *tag* names. Raises ``ValueError`` for another."""
-    found = language_of(tag)
+    """The supported language *tag* (a BCP 47 tag such as ``zh-CN``) names. Raises
+    ``ValueError`` for another, or for anything that is not such a tag."""
+    found = language_of(tag) if _TAG.fullmatch(tag) else None
     if found is None:
         raise ValueError(f"expected one of {', '.join(HTML_TAGS.values())}")
     return found

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 
 from gateway.consent import PolicyVersion
+from gateway.core.catalogues import translate
 from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError
+from gateway.core.languages import LANGUAGES, N_, SOURCE_LANGUAGE
 from gateway.core.store import Store
-from gateway.identity import accounts
+from gateway.identity import accounts, languages
 from gateway.push import notifications, topics
 from gateway.push.notifications import Audience, Draft
 
@@ -46,32 +48,55 @@ def _accept(store: Store, clock: Clock, draft: Draft) -> str | None:
     return notification.id
 
 
-def policy_published(store: Store, clock: Clock, policy: PolicyVersion) -> str | None:
-    """Push the announcement of a new agreement version to the policy topic."""
+def policy_published(store: Store, clock: Clock, policy: PolicyVersion,
+                     default_language: str = SOURCE_LANGUAGE) -> list[str]:
+    """Push the announcement of a new agreement version to the policy topic, once per
+    language to the users who read it (those who chose none: in *default_language*).
+    Returns the notifications' ids."""
     ensure_policy_topic(store, clock)
-    return _accept(store, clock, Draft(
-        audience=Audience("topic"), topic=POLICY_TOPIC,
-        title=f"The user agreement changed (version {policy.version})",
-        body=policy.summary[:200], url="/policies",
-        idempotency_key=f"policy-{policy.version}"))
+    sent = []
+    for language in LANGUAGES:
+        sent.append(_accept(store, clock, Draft(
+            audience=Audience("topic", language=language,
+                              language_unset=language == default_language),
+            topic=POLICY_TOPIC,
+            title=translate(language, N_("The user agreement changed (version {version})"),
+                            version=policy.version),
+            body=policy.summary[:200], url="/policies",
+            idempotency_key=f"policy-{policy.version}-{language}")))
+    return [notification for notification in sent if notification]
+
+
+def _language_of(store: Store, user_id: str, default_language: str) -> str:
+    with store.read() as connection:
+        return languages.chosen(connection, user_id) or default_language
 
 
 def new_sign_in(store: Store, clock: Clock, *, user_id: str, browser: str,
-                place: str | None, notice_id: str) -> str | None:
-    """Tell the user's devices that a browser signed in to their account."""
+                place: str | None, notice_id: str,
+                default_language: str = SOURCE_LANGUAGE) -> str | None:
+    """Tell the user's devices, in the user's language, that a browser signed in to their
+    account."""
     user = accounts.get_user(store, user_id)
-    where = f", {place}" if place else ""
+    language = _language_of(store, user_id, default_language)
+    body = (translate(language, N_("New sign-in on {browser} in {place}. Not you? Revoke it."),
+                      browser=browser, place=place) if place else
+            translate(language, N_("New sign-in on {browser}. Not you? Revoke it."),
+                      browser=browser))
     return _accept(store, clock, Draft(
         audience=Audience("users", (user.username,)), urgency="high",
-        title="New sign-in", body=f"New sign-in on {browser}{where}. Not you? Revoke it.",
+        title=translate(language, N_("New sign-in")), body=body,
         url="/app/privacy", idempotency_key=f"sign-in-{notice_id}"))
 
 
 def phone_connected(store: Store, clock: Clock, *, user_id: str, model: str,
-                    notice_id: str) -> str | None:
-    """Tell the user's devices that a new phone was connected to their account."""
+                    notice_id: str, default_language: str = SOURCE_LANGUAGE) -> str | None:
+    """Tell the user's devices, in the user's language, that a new phone was connected to
+    their account."""
     user = accounts.get_user(store, user_id)
+    language = _language_of(store, user_id, default_language)
     return _accept(store, clock, Draft(
         audience=Audience("users", (user.username,)), urgency="high",
-        title="A new phone was connected", body=f"{model} can now use your account.",
+        title=translate(language, N_("A new phone was connected")),
+        body=translate(language, N_("{model} can now use your account."), model=model),
         url="/app/privacy", idempotency_key=f"phone-{notice_id}"))

@@ -40,6 +40,10 @@ def page(connection: Connection, audience: dict, topic: str | None, *, after: st
         members = select(memberships.c.user_id).where(
             memberships.c.group_name.in_(list(audience["groups"])))
         query = query.where(users.c.id.in_(members))
+    if audience.get("language"):
+        spoken = users.c.language == audience["language"]
+        query = query.where(spoken | users.c.language.is_(None)
+                            if audience.get("language_unset") else spoken)
     user_ids = list(connection.execute(query.order_by(users.c.id).limit(limit)).scalars())
     last = user_ids[-1] if user_ids else None
     if not topic or not user_ids:

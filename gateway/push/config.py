@@ -102,14 +102,17 @@ def change(store: Store, clock: Clock, options: PushOptions, *, subject: str | N
         try:
             subject = check_subject(subject)
         except ValueError as error:
-            raise InvalidRequest(str(error), field="subject") from None
+            raise InvalidRequest("The VAPID contact is not usable: {reason}",
+                                 params={"reason": str(error)}, field="subject") from None
     if hosts is not None:
         try:
             hosts = sorted({check_host_pattern(host) for host in hosts})
         except ValueError as error:
-            raise InvalidRequest(str(error), field="hosts") from None
+            raise InvalidRequest("A push service host is not usable: {reason}",
+                                 params={"reason": str(error)}, field="hosts") from None
         if len(hosts) > MAX_EXTRA_HOSTS:
-            raise InvalidRequest(f"at most {MAX_EXTRA_HOSTS} extra hosts", field="hosts")
+            raise InvalidRequest("Name at most {most} extra hosts.", params={"most": MAX_EXTRA_HOSTS},
+                                 field="hosts")
     with store.write() as connection:
         if subject is not None:
             _put(connection, clock, "subject", subject, actor)

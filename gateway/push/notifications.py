@@ -38,6 +38,10 @@ class Audience:
     kind: str  # users, groups, topic (its subscribers), everyone
     users: tuple[str, ...] = ()  # usernames
     groups: tuple[str, ...] = ()
+    # Only the users who chose this language (and, with language_unset, those who chose
+    # none): the gateway's own announcements go out once per language.
+    language: str | None = None
+    language_unset: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,14 @@ def _request_hash(draft: Draft) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _stored(audience: Audience) -> dict:
+    """*audience* as the notification keeps it; the language filter only where one is set."""
+    stored = asdict(audience)
+    if audience.language is None:
+        del stored["language"], stored["language_unset"]
+    return stored
+
+
 def _check_url(url: str | None) -> None:
     if url is None:
         return
@@ -143,10 +155,12 @@ def _check(connection: Connection, draft: Draft) -> tuple[int, str]:
         raise InvalidRequest("collapse_key is at most 32 of A-Z a-z 0-9 - _", field="collapse_key")
     ttl = draft.ttl if draft.ttl is not None else (topic.ttl if topic else DEFAULT_TTL)
     if not 0 <= ttl <= topics.MAX_TTL:
-        raise InvalidRequest(f"ttl is 0 to {topics.MAX_TTL} seconds", field="ttl")
+        raise InvalidRequest("ttl is 0 to {most} seconds.", params={"most": topics.MAX_TTL},
+                             field="ttl")
     urgency = draft.urgency or (topic.urgency if topic else "normal")
     if urgency not in topics.URGENCIES:
-        raise InvalidRequest(f"urgency is one of {', '.join(topics.URGENCIES)}", field="urgency")
+        raise InvalidRequest("urgency is one of {choices}.",
+                             params={"choices": ", ".join(topics.URGENCIES)}, field="urgency")
     return ttl, urgency
 
 
@@ -181,7 +195,7 @@ def accept(store: Store, clock: Clock, draft: Draft, *, sender_kind: str,
             connection.execute(insert(notifications).values(
                 id=notification_id, sender_kind=sender_kind, sender_id=sender_id,
                 idempotency_key=draft.idempotency_key, request_hash=request_hash,
-                audience=asdict(draft.audience), topic=draft.topic, title=draft.title,
+                audience=_stored(draft.audience), topic=draft.topic, title=draft.title,
                 body=draft.body, url=draft.url, collapse_key=draft.collapse_key, ttl=ttl,
                 urgency=urgency, send_at=send_at, expires_at=send_at + timedelta(seconds=ttl),
                 created_at=now))

@@ -47,12 +47,13 @@ def check(starts: str, ends: str, timezone: str) -> QuietHours:
                 raise ValueError
             time.fromisoformat(value)
         except ValueError:
-            raise InvalidRequest(f"{field} must be a time as HH:MM", field=field) from None
+            raise InvalidRequest("{field} must be a time as HH:MM.", params={"field": field},
+                                 field=field) from None
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest(f"{timezone!r} is not a time zone name such as Europe/Berlin",
-                             field="timezone") from None
+        raise InvalidRequest("\"{timezone}\" is not a time zone name such as Asia/Shanghai.",
+                             params={"timezone": timezone}, field="timezone") from None
     return QuietHours(starts, ends, timezone)
 
 

@@ -38,7 +38,7 @@ def get(connection: Connection, name: str) -> Topic:
     """The topic *name*. Raises ``NotFound``."""
     row = connection.execute(select(topics).where(topics.c.name == name)).first()
     if row is None:
-        raise NotFound(f"no topic {name!r}", topic=name)
+        raise NotFound("There is no topic \"{name}\".", params={"name": name}, topic=name)
     return _topic(row)
 
 

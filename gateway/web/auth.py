@@ -111,7 +111,8 @@ def current_web_session(*, admin: bool = False) -> WebSession:
     if request.method not in SAFE_METHODS and not session.csrf_matches(
         request.headers.get(CSRF_HEADER)
     ):
-        raise CsrfFailed(f"send the session's CSRF token in the {CSRF_HEADER} header")
+        raise CsrfFailed("Send the session's CSRF token in the {header} header.",
+                         params={"header": CSRF_HEADER})
     _check_password_changed(session.must_change_password)
     if admin and session.role != "admin":
         raise Forbidden("this needs an administrator")

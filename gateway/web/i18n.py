@@ -1,8 +1,9 @@
 """The language of each request, and the words of the pages and their scripts in it.
 
 The language is the one this browser chose with the switch on every page (the ``gw_lang``
-cookie, which sign-in sets from the choice saved on the account), else the best of
-``Accept-Language`` the gateway speaks, else ``GATEWAY_DEFAULT_LANGUAGE``. Flask-Babel
+cookie), else the one the signed-in user chose (saved on the account by the switch on any
+of their browsers or phones), else the best of ``Accept-Language`` the gateway speaks,
+else ``GATEWAY_DEFAULT_LANGUAGE``. Flask-Babel
 translates the pages, the problems people read and the dates; the pages' scripts fetch
 their part of the same catalogue from ``/i18n/<language>.json``.
 """
@@ -14,9 +15,10 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, g, request
 from flask_babel import Babel, get_locale
 from pydantic import BaseModel, field_validator
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core import catalogues
 from gateway.core.errors import NotFound
@@ -30,7 +32,12 @@ from gateway.core.languages import (
 )
 from gateway.identity import languages
 from gateway.web.api import operation
-from gateway.web.auth import current_device, current_web_session, optional_web_session
+from gateway.web.auth import (
+    current_device,
+    current_web_session,
+    optional_web_session,
+    session_cookie_name,
+)
 from gateway.web.context import services
 
 COOKIE_SECONDS = 400 * 24 * 3600  # the longest a browser keeps a cookie (RFC 6265bis)
@@ -43,9 +50,26 @@ def cookie_name() -> str:
     return "__Host-gw_lang" if services().settings.https else "gw_lang"
 
 
+def _saved_language() -> str | None:
+    """The language the signed-in user chose, from the device that already authenticated
+    this request or from the browser's session; None for anyone else."""
+    device = g.get("device")
+    user_id = device.user_id if device else None
+    if user_id is None and request.cookies.get(session_cookie_name()):
+        session = optional_web_session()
+        user_id = session.user_id if session else None
+    if user_id is None:
+        return None
+    try:
+        with services().store.read() as connection:
+            return languages.chosen(connection, user_id)
+    except SQLAlchemyError:  # the language must never be why an answer fails
+        return None
+
+
 def chosen_language() -> str:
     """The language of the current request (see the module's docstring)."""
-    chosen = language_of(request.cookies.get(cookie_name(), ""))
+    chosen = language_of(request.cookies.get(cookie_name(), "")) or _saved_language()
     if chosen:
         return chosen
     return pick_language(request.accept_languages.values(),

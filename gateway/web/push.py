@@ -89,7 +89,7 @@ class ReceiptIn(Model):
 def _known_name(name: str) -> None:
     """A name no topic can have is simply not found (and never reaches the database)."""
     if not re.match(TOPIC_NAME, name):
-        raise NotFound(f"no topic {name!r}")
+        raise NotFound("There is no topic \"{name}\".", params={"name": name})
 
 
 def _out(subscription: subscriptions.Subscription) -> SubscriptionOut:

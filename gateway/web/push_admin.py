@@ -136,7 +136,7 @@ def put_topic(name: str, body: TopicIn):
            errors=(404,))
 def delete_topic(name: str):
     if not re.match(TOPIC_NAME, name):
-        raise NotFound(f"no topic {name!r}")
+        raise NotFound("There is no topic \"{name}\".", params={"name": name})
     svc = services()
     topics.remove(svc.store, svc.clock, name, actor=current_web_session().user_id)
     return "", 204
