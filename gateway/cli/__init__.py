@@ -126,8 +126,10 @@ def settings(markdown: bool) -> None:
 def init_app(app: Flask) -> None:
     from gateway.cli import consent as consent_commands
     from gateway.cli.operator import COMMANDS
+    from gateway.cli.translations import translations
 
-    for command in COMMANDS + consent_commands.COMMANDS + push_commands.COMMANDS:
+    for command in (*COMMANDS, *consent_commands.COMMANDS, *push_commands.COMMANDS,
+                    translations):
         gateway_group.add_command(command)
     for command in (db, gateway_group, create_admin, init, settings):
         app.cli.add_command(command)

@@ -137,6 +137,12 @@ def extract() -> Catalog:
     return template
 
 
+def untranslated(template: Catalog, catalogue: Catalog) -> list[str]:
+    """The strings of *template* that *catalogue* does not translate (or only fuzzily)."""
+    return [message.id for message in template if message.id and (
+        not (found := catalogue.get(message.id)) or not found.string or found.fuzzy)]
+
+
 def update(languages: Iterable[str] | None = None) -> dict[str, list[str]]:
     """Bring each catalogue up to date with the code: new strings added untranslated,
     strings no longer used dropped. Returns, per language, the strings still untranslated."""
@@ -155,7 +161,7 @@ def update(languages: Iterable[str] | None = None) -> dict[str, list[str]]:
         with path.open("wb") as po:
             write_po(po, catalogue, width=100, omit_header=False, sort_by_file=True,
                      ignore_obsolete=True)
-        missing[language] = [m.id for m in catalogue if m.id and (not m.string or m.fuzzy)]
+        missing[language] = untranslated(template, catalogue)
     read_catalogue.cache_clear()
     _translations.cache_clear()
     return missing
