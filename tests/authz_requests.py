@@ -72,6 +72,19 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         "username": w.username("carol"), "password": PASSWORD}),
     "PUT /api/v1/admin/users/<user_id>/groups": lambda w, who: Req(
         f"/api/v1/admin/users/{w.alice.id}/groups", json={"groups": ["sales"]}),
+    "GET /api/v1/admin/users/<user_id>": lambda w, who: Req(f"/api/v1/admin/users/{w.alice.id}"),
+    "POST /api/v1/admin/users/<user_id>/disable": lambda w, who: Req(
+        f"/api/v1/admin/users/{w.alice.id}/disable"),
+    "POST /api/v1/admin/users/<user_id>/enable": lambda w, who: Req(
+        f"/api/v1/admin/users/{w.alice.id}/enable"),
+    "POST /api/v1/admin/users/<user_id>/password-reset": lambda w, who: Req(
+        f"/api/v1/admin/users/{w.alice.id}/password-reset"),
+    "PUT /api/v1/admin/users/<user_id>/role": lambda w, who: Req(
+        f"/api/v1/admin/users/{w.alice.id}/role", json={"role": "user"}),
+    "DELETE /api/v1/admin/users/<user_id>/sessions/<handle>": lambda w, who: Req(
+        f"/api/v1/admin/users/{w.alice.id}/sessions/{w.alice_session_handle}"),
+    "DELETE /api/v1/admin/users/<user_id>/devices/<device_id>": lambda w, who: Req(
+        f"/api/v1/admin/users/{w.alice.id}/devices/{w.alice_phone.device_id}"),
     "POST /api/v1/admin/integrations": lambda w, who: Req("/api/v1/admin/integrations", json={
         "name": f"new-{w.n}", "scopes": ["push:send"]}),
     "DELETE /api/v1/admin/integrations/<integration_id>": lambda w, who: Req(

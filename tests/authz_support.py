@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway import consent
 from gateway.consent.purposes import PARTNER_PREFIX
+from gateway.core.tokens import digest
 from gateway.identity import integrations
 from gateway.privacy import partners
 from gateway.push import alerts
@@ -127,6 +128,13 @@ class World:
             csrf = self.actions.web_sign_in(self.username(who), client=client)["X-CSRF-Token"]
             self._browsers[who] = (client, csrf)
         return self._browsers[who]
+
+    @property
+    def alice_session_handle(self) -> str:
+        """How the admin console names Alice's browser session (the hash of its id)."""
+        client, _ = self.browser("alice")
+        cookie = client.get_cookie("gw_session") or client.get_cookie("__Host-gw_session")
+        return digest(cookie.value)
 
     def key(self, scopes: tuple[str, ...]) -> str:
         scopes = tuple(sorted(scopes))

@@ -69,6 +69,12 @@ class Actions:
             username=username, password=password, **fields,
         )
 
+    def svc_user(self, username: str):
+        """The account *username* (it must exist)."""
+        from gateway.identity import accounts
+
+        return accounts.find_user(self.svc.store, username)
+
     def device_sign_in(self, username: str = "alice", password: str = "correct horse battery",
                        device_id: str = "phone-0001", client=None) -> SignedInDevice:
         key = ec.generate_private_key(ec.SECP256R1())
