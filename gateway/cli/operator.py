@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
-from gateway.core import audit, doctor
+from gateway.checklist import checklist
+from gateway.core import audit
 from gateway.privacy import retention
 
 
@@ -46,9 +47,7 @@ def verify_log() -> None:
 def doctor_command() -> None:
     """Inspect this deployment and print what to fix."""
     svc = _services()
-    findings = doctor.inspect(
-        svc.settings, database_url=str(svc.store.engine.url),
-        keys_dir=svc.keys_dir, now=svc.clock.now())
+    findings = checklist(svc)
     for finding in findings:
         line = f"[{finding.level:4}] {finding.check}"
         click.echo(line + (f": {finding.advice}" if finding.advice else ""))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 
-from gateway.identity import accounts, password_change, web_sessions
+from gateway.identity import accounts, devices, password_change, web_sessions
 from gateway.identity.password_change import Changer
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import (
@@ -19,7 +19,7 @@ from gateway.web.auth import (
 )
 from gateway.web.context import client_ip, services
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
-from gateway.web.schemas import PasswordChange, UserOut
+from gateway.web.schemas import DeviceList, DeviceOut, PasswordChange, UserOut
 
 bp = Blueprint("browser_auth", __name__, url_prefix="/api/v1/web")
 
@@ -101,3 +101,21 @@ def change_password(body: PasswordChange):
         on_signed_out=svc.reactions.signed_out)
     return _session_out(web_sessions.find(svc.store, svc.clock,
                                           request.cookies[session_cookie_name()]))
+
+
+@bp.get("/devices")
+@operation(summary="The signed-in browser user's phones", tag="devices", auth="web",
+           response=DeviceList)
+def list_devices():
+    session = current_web_session()
+    return DeviceList(devices=[DeviceOut.of(d) for d in
+                               devices.list_devices(services().store, session.user_id)])
+
+
+@bp.delete("/devices/<device_id>")
+@operation(summary="Revoke one of the signed-in browser user's phones", tag="devices",
+           auth="web", response=DeviceOut, errors=(404,))
+def revoke_device(device_id: str):
+    svc = services()
+    return DeviceOut.of(devices.revoke(svc.store, svc.clock, current_web_session().user_id,
+                                       device_id, svc.reactions.device_revoked))

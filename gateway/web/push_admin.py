@@ -16,7 +16,7 @@ from gateway.push.notifications import Audience, Draft
 from gateway.web.api import operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import services
-from gateway.web.pages import page
+from gateway.web.pages import signed_in_page
 from gateway.web.push_admin_schemas import (
     AlertList,
     AlertOut,
@@ -68,7 +68,7 @@ def _settings_out() -> SettingsOut:
 @bp.get("/admin/push")
 @operation(summary="The push console page", tag="pages", produces="text/html")
 def console():
-    return page("admin-push.html")
+    return signed_in_page("admin-push.html", admin=True)
 
 
 @bp.get(f"{API}/settings")
