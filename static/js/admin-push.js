@@ -41,7 +41,7 @@ async function loadSettings() {
     : t("No subject yet: notifications cannot be sent until you set one.");
   $("hosts").value = settings.console_hosts.join("\n");
   $("fixed-hosts").textContent = t("Always allowed: {hosts}.", { hosts: list(settings.builtin_hosts.concat(settings.operator_hosts)) }) +
-    (settings.allow_insecure_local ? ` ${t("TEST MODE: local http endpoints are allowed.")}` : "");
+    (settings.allow_insecure_local ? " " + t("TEST MODE: local http endpoints are allowed.") : "");
   const keys = $("keys");
   keys.replaceChildren();
   for (const key of settings.keys) {
@@ -97,8 +97,9 @@ async function loadTopics() {
   list.replaceChildren();
   select.replaceChildren(new Option(t("(none)"), ""));
   for (const topic of topics) {
-    const item = el("li", { textContent: `${t("{name}: {title} · TTL {ttl}s · {urgency}", {
-      name: topic.name, title: topic.title, ttl: topic.ttl, urgency: URGENCIES[topic.urgency] || topic.urgency })} ` });
+    const text = t("{name}: {title} · TTL {ttl}s · {urgency}", {
+      name: topic.name, title: topic.title, ttl: topic.ttl, urgency: URGENCIES[topic.urgency] || topic.urgency });
+    const item = el("li", { textContent: `${text} ` });
     const remove = rowButton(t("Delete"));
     remove.addEventListener("click", async () => {
       await api(`/api/v1/admin/push/topics/${encodeURIComponent(topic.name)}`, { method: "DELETE" });

@@ -20,12 +20,13 @@ function ended(text, kind) {
 
 function showClaim(offer, status) {
   const phone = status.phone;
+  const place = phone.place || phone.network || t("unknown");
   clearInterval(timer);
   $("qr-box").classList.add("hidden");
   $("countdown").textContent = "";
   $("phone").replaceChildren(...[
     t("Phone: {model} ({os} {version})", { model: phone.model, os: phone.os, version: phone.os_version }),
-    t("Where: {place}", { place: phone.place || phone.network || t("unknown") }),
+    t("Where: {place}", { place }),
     t("Asked at: {time}", { time: dateTime(phone.claimed_at, { timeStyle: "medium" }) }),
   ].map((text) => Object.assign(document.createElement("li"), { textContent: text })));
   let picked = null;

@@ -103,7 +103,8 @@ function historyTable(device, purpose) {
     const button = el("button", { type: "button", className: "small", textContent: t("Turn off {purpose} on this device", { purpose: titleOf(purpose.purpose) }) });
     button.addEventListener("click", async () => {
       await json(`/api/v1/consents/${encodeURIComponent(purpose.purpose)}?device_id=${device.device_id}`, { method: "DELETE" });
-      say(t("{purpose}: turned off on {device}.", { purpose: titleOf(purpose.purpose), device: device.model || t("that device") }));
+      const where = device.model || t("that device");
+      say(t("{purpose}: turned off on {device}.", { purpose: titleOf(purpose.purpose), device: where }));
       await load();
     });
     return el("div", {}, table, button);

@@ -7,6 +7,7 @@ export function show(scan) {
   const box = $("decide");
   const who = scan.requester;
   const started = dateTime(who.started_at, { timeStyle: "medium" });
+  const place = who.place || who.network || t("unknown");
   let picked = null;
 
   const confirm = el("button", { type: "button", className: "confirm", textContent: t("Confirm"), disabled: true });
@@ -22,7 +23,7 @@ export function show(scan) {
   box.replaceChildren(
     el("ul", { className: "who" },
       el("li", { textContent: t("Browser: {browser} on {os}", { browser: who.browser, os: who.os }) }),
-      el("li", { textContent: t("Where: {place}", { place: who.place || who.network || t("unknown") }) }),
+      el("li", { textContent: t("Where: {place}", { place }) }),
       el("li", { textContent: t("Asked at: {time}", { time: started }) })),
     ...(scan.warning ? [el("p", { className: "warning", role: "alert", textContent: scan.warning })] : []),
     el("p", { textContent: t("Tap the number the computer shows:") }),

@@ -18,7 +18,7 @@ if (body) {
     link.textContent = report.title;
     const meta = document.createElement("span");
     meta.className = "muted";
-    meta.textContent = ` · ${t("generated {time}", { time: when(report.generated_at) })}`;
+    meta.textContent = " · " + t("generated {time}", { time: when(report.generated_at) });
     item.append(link, meta);
     list.append(item);
   }
