@@ -1,10 +1,11 @@
 // The history of notifications (newest first) with a per-device breakdown on click, and
 // the chart of deliveries over time by outcome, drawn as SVG.
-import { api, cell, ready, when } from "./admin-push.js";
-import { $, say } from "./desktop.js";
+import { api, cell, ready, stateName, when } from "./admin-push.js";
+import { $, dateTime, list, number, say, t } from "./desktop.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const OUTCOMES = ["delivered", "retrying", "suppressed", "pruned", "failed", "expired"];
+const AUDIENCES = { everyone: t("Everyone"), topic: t("A topic's subscribers") };
 
 function svg(name, attributes) {
   const element = document.createElementNS(SVG, name);
@@ -24,12 +25,13 @@ async function loadHistory() {
     cell(row, when(notification.created_at));
     cell(row, notification.title);
     const audience = notification.audience;
-    cell(row, audience.kind === "users" ? audience.users.join(", ")
-      : audience.kind === "groups" ? audience.groups.join(", ") : audience.kind + (notification.topic ? `: ${notification.topic}` : ""));
-    cell(row, `${states.delivered}/${total}`);
-    cell(row, displayed);
-    cell(row, OUTCOMES.slice(2).filter((s) => states[s]).map((s) => `${s} ${states[s]}`).join(", "));
-    cell(row, done ? "complete" : notification.expanded_at ? "sending" : "scheduled");
+    cell(row, audience.kind === "users" ? list(audience.users)
+      : audience.kind === "groups" ? list(audience.groups)
+      : (AUDIENCES[audience.kind] || audience.kind) + (notification.topic ? `: ${notification.topic}` : ""));
+    cell(row, `${number(states.delivered)}/${number(total)}`);
+    cell(row, number(displayed));
+    cell(row, list(OUTCOMES.slice(2).filter((s) => states[s]).map((s) => `${stateName(s)} ${number(states[s])}`)));
+    cell(row, done ? t("complete") : notification.expanded_at ? t("sending") : t("scheduled"));
     row.addEventListener("click", () => breakdown(notification.id));
     body.append(row);
   }
@@ -38,14 +40,14 @@ async function loadHistory() {
 async function breakdown(id) {
   const detail = await api(`/api/v1/admin/push/notifications/${id}`);
   $("breakdown").classList.remove("hidden");
-  $("breakdown-title").textContent = `“${detail.title}”: ${detail.deliveries.length} device(s)`;
+  $("breakdown-title").textContent = t("“{title}”: {count} device(s)", { title: detail.title, count: number(detail.deliveries.length) });
   const rows = $("breakdown-rows");
   rows.replaceChildren();
   for (const delivery of detail.deliveries) {
     const row = document.createElement("tr");
     cell(row, delivery.device_id.slice(0, 8));
     cell(row, delivery.origin);
-    cell(row, delivery.state);
+    cell(row, stateName(delivery.state));
     cell(row, delivery.attempts);
     cell(row, delivery.last_status);
     cell(row, delivery.reason);
@@ -65,7 +67,7 @@ async function drawChart() {
   const scale = (height - bottom - top) / peak;
   chart.append(svg("line", { x1: left, y1: height - bottom, x2: width, y2: height - bottom, class: "axis" }));
   const label = svg("text", { x: 2, y: top + 8 });
-  label.textContent = String(peak);
+  label.textContent = number(peak);
   chart.append(label);
   points.forEach((point, index) => {
     let y = height - bottom;
@@ -76,7 +78,7 @@ async function drawChart() {
       y -= h;
       const bar = svg("rect", { x: left + index * slot + 0.5, y, width: Math.max(slot - 1, 1), height: h, class: `o-${outcome}` });
       const tip = svg("title", {});
-      tip.textContent = `${new Date(point.at).toLocaleString()}: ${count} ${outcome}`;
+      tip.textContent = `${dateTime(point.at)}: ${stateName(outcome)} ${number(count)}`;
       bar.append(tip);
       chart.append(bar);
     }
@@ -84,7 +86,7 @@ async function drawChart() {
   for (const index of [0, points.length - 1]) {
     if (!points[index]) continue;
     const tick = svg("text", { x: left + index * slot, y: height - 4, "text-anchor": index ? "end" : "start" });
-    tick.textContent = new Date(points[index].at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    tick.textContent = dateTime(points[index].at, { hour: "2-digit", minute: "2-digit" });
     chart.append(tick);
   }
   $("chart").replaceChildren(chart);
@@ -95,7 +97,7 @@ async function drawChart() {
     const item = document.createElement("li");
     const swatch = document.createElement("span");
     swatch.className = `swatch o-${outcome}`;
-    item.append(swatch, `${outcome} ${points.reduce((sum, p) => sum + (p.counts[outcome] || 0), 0)}`);
+    item.append(swatch, `${stateName(outcome)} ${number(points.reduce((sum, p) => sum + (p.counts[outcome] || 0), 0))}`);
     legend.append(item);
   }
 }

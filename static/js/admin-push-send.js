@@ -1,7 +1,7 @@
 // Compose and send a notification, then follow its progress live (counts by state,
 // polled until every delivery reached a final state), and "send a test to my devices".
-import { api, loadAlerts, ready } from "./admin-push.js";
-import { $, el, onSubmit, say } from "./desktop.js";
+import { api, loadAlerts, ready, stateName, when } from "./admin-push.js";
+import { $, el, number, onSubmit, say, t } from "./desktop.js";
 
 const STATES = ["queued", "sending", "retrying", "delivered", "suppressed", "pruned", "failed", "expired"];
 let following = null;
@@ -26,20 +26,21 @@ function draft() {
 function render(notification) {
   const { progress } = notification;
   $("progress").classList.remove("hidden");
-  $("progress-title").textContent = `“${notification.title}”: ${progress.total} device(s)`;
+  $("progress-title").textContent = t("“{title}”: {count} device(s)", { title: notification.title, count: number(progress.total) });
   const finished = STATES.slice(3).reduce((sum, state) => sum + progress.states[state], 0);
   $("progress-meter").max = Math.max(progress.total, 1);
   $("progress-meter").value = progress.done ? Math.max(progress.total, 1) : finished;
   // One term and its count: <dt>state</dt><dd id="count-state">n</dd>.
   const count = (term, id, value) =>
-    [el("dt", { textContent: term }), el("dd", { id: `count-${id}`, textContent: String(value) })];
+    [el("dt", { textContent: term }), el("dd", { id: `count-${id}`, textContent: number(value) })];
   $("progress-counts").replaceChildren(
-    ...STATES.flatMap((state) => count(state, state, progress.states[state])),
-    ...count("shown on device", "displayed", progress.displayed));
+    ...STATES.flatMap((state) => count(stateName(state), state, progress.states[state])),
+    ...count(t("shown on device"), "displayed", progress.displayed));
   if (progress.done) {
-    say(`Complete: ${progress.states.delivered} delivered of ${progress.total}.`, "ok", $("progress-state"));
+    say(t("Complete: {delivered} delivered of {total}.", {
+      delivered: number(progress.states.delivered), total: number(progress.total) }), "ok", $("progress-state"));
   } else {
-    say(notification.expanded_at ? "Sending…" : `Waiting to send (${new Date(notification.send_at).toLocaleString()})…`,
+    say(notification.expanded_at ? t("Sending…") : t("Waiting to send ({time})…", { time: when(notification.send_at) }),
         "", $("progress-state"));
   }
 }
@@ -67,7 +68,7 @@ async function follow(id) {
 async function send(path, body) {
   try {
     const notification = await api(path, { method: "POST", body });
-    say(`Accepted: notification ${notification.id}.`, "ok");
+    say(t("Accepted: notification {id}.", { id: notification.id }), "ok");
     render(notification);
     follow(notification.id);
   } catch (error) {

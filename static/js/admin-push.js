@@ -1,7 +1,7 @@
 // The push console's shared part: the admin session, calls to the API, and the settings,
 // VAPID keys, alerts and topics sections. The send and history parts
 // (admin-push-send.js, admin-push-history.js) import what they need from here.
-import { $, el, json, onSubmit, rowButton, say, session } from "./desktop.js";
+import { $, dateTime, el, json, list, number, onSubmit, rowButton, say, session, t } from "./desktop.js";
 
 // A call of the console's; a signed-out browser goes to sign in first.
 export const api = (path, options = {}) => json(path, { ...options, signIn: true });
@@ -14,31 +14,47 @@ export function cell(row, text, className) {
   return td;
 }
 
-export const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
+export const when = (iso) => (iso ? dateTime(iso) : "");
+
+// A delivery's state (and the counts' terms), as the console names it.
+export const STATE_NAMES = {
+  queued: t("queued"), sending: t("sending"), retrying: t("retrying"), delivered: t("delivered"),
+  suppressed: t("suppressed"), pruned: t("pruned"), failed: t("failed"), expired: t("expired"),
+};
+export const stateName = (state) => STATE_NAMES[state] || state;
+
+const KEY_STATES = { current: t("in use"), previous: t("previous"), retired: t("retired") };
+const SUBJECT_SOURCES = { console: t("console"), setting: t("gateway setting"), "public-url": t("public URL") };
+const ALERT_KINDS = {
+  "our-fault": t("Our error"), "mass-prune": t("Many subscriptions gone at once"),
+  "unsafe-endpoint": t("Unsafe push address"), "no-subject": t("No VAPID subject"),
+};
+const URGENCIES = { "very-low": t("very-low"), low: t("low"), normal: t("normal"), high: t("high") };
 
 async function loadSettings() {
   const settings = await api("/api/v1/admin/push/settings");
   $("subject").value = settings.subject_source === "console" ? settings.subject : "";
   $("subject").placeholder = settings.subject || "mailto:ops@example.com";
   $("subject-source").textContent = settings.subject
-    ? `In use: ${settings.subject} (from the ${settings.subject_source.replace("-", " ")}).`
-    : "No subject yet: pushes cannot be signed until you set one.";
+    ? t("In use: {subject} (from the {source}).", { subject: settings.subject,
+        source: SUBJECT_SOURCES[settings.subject_source] || settings.subject_source.replace("-", " ") })
+    : t("No subject yet: notifications cannot be sent until you set one.");
   $("hosts").value = settings.console_hosts.join("\n");
-  $("fixed-hosts").textContent = `Always allowed: ${settings.builtin_hosts.concat(settings.operator_hosts).join(", ")}` +
-    (settings.allow_insecure_local ? ". TEST MODE: local http endpoints are allowed." : ".");
+  $("fixed-hosts").textContent = t("Always allowed: {hosts}.", { hosts: list(settings.builtin_hosts.concat(settings.operator_hosts)) }) +
+    (settings.allow_insecure_local ? " " + t("TEST MODE: local http endpoints are allowed.") : "");
   const keys = $("keys");
   keys.replaceChildren();
   for (const key of settings.keys) {
     const row = el("tr");
     cell(row, "").append(el("code", { className: "key", textContent: key.public_key }));
-    cell(row, key.state);
+    cell(row, KEY_STATES[key.state] || key.state);
     cell(row, when(key.created_at));
-    cell(row, key.subscriptions);
+    cell(row, number(key.subscriptions));
     const actions = cell(row, "");
     if (key.state === "previous") {
-      const retire = rowButton("Retire");
+      const retire = rowButton(t("Retire"));
       retire.addEventListener("click", () => act(`/api/v1/admin/push/keys/${encodeURIComponent(key.kid)}/retire`,
-        "Key retired: its devices will subscribe again."));
+        t("Key retired: its devices will subscribe again.")));
       actions.append(retire);
     }
     keys.append(row);
@@ -63,8 +79,8 @@ export async function loadAlerts() {
   list.replaceChildren();
   for (const alert of alerts) {
     const item = el("li", { className: "alert",
-      textContent: `${alert.kind} · ${alert.origin} · ×${alert.count}: ${alert.detail} ` });
-    const resolve = rowButton("Resolve");
+      textContent: `${ALERT_KINDS[alert.kind] || alert.kind} · ${alert.origin} · ×${number(alert.count)}: ${alert.detail} ` });
+    const resolve = rowButton(t("Resolve"));
     resolve.addEventListener("click", async () => {
       await api(`/api/v1/admin/push/alerts/${alert.id}/resolve`, { method: "POST" });
       await loadAlerts();
@@ -79,10 +95,12 @@ async function loadTopics() {
   const list = $("topics");
   const select = $("topic");
   list.replaceChildren();
-  select.replaceChildren(new Option("(none)", ""));
+  select.replaceChildren(new Option(t("(none)"), ""));
   for (const topic of topics) {
-    const item = el("li", { textContent: `${topic.name}: ${topic.title} · TTL ${topic.ttl}s · ${topic.urgency} ` });
-    const remove = rowButton("Delete");
+    const text = t("{name}: {title} · TTL {ttl}s · {urgency}", {
+      name: topic.name, title: topic.title, ttl: topic.ttl, urgency: URGENCIES[topic.urgency] || topic.urgency });
+    const item = el("li", { textContent: `${text} ` });
+    const remove = rowButton(t("Delete"));
     remove.addEventListener("click", async () => {
       await api(`/api/v1/admin/push/topics/${encodeURIComponent(topic.name)}`, { method: "DELETE" });
       await loadTopics();
@@ -95,7 +113,7 @@ async function loadTopics() {
 
 onSubmit($("settings-form"), async (event) => {
   event.preventDefault();
-  await act("/api/v1/admin/push/settings", "Settings saved.", { method: "PUT", body: {
+  await act("/api/v1/admin/push/settings", t("Settings saved."), { method: "PUT", body: {
     subject: $("subject").value.trim(),
     hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
 });
@@ -114,7 +132,7 @@ onSubmit($("topic-form"), async (event) => {
 });
 
 $("rotate").addEventListener("click", () => act("/api/v1/admin/push/keys/rotate",
-  "New key in use for new subscriptions; older ones keep working."));
+  t("New key in use for new subscriptions; older ones keep working.")));
 
 // Settled once the session is read and the sections are drawn: the other parts wait for it.
 export const ready = (async () => {

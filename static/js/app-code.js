@@ -1,12 +1,12 @@
 // The phone's typed-code page: for a computer whose QR code cannot be scanned.
-import { $, errorText, json, onSubmit, requireSignIn, say } from "./companion.js";
+import { $, errorText, json, onSubmit, requireSignIn, say, t } from "./companion.js";
 import { show } from "./qr-decide.js";
 
 if (requireSignIn()) {
   const form = $("code-form");
   onSubmit(form, async (event) => {
     event.preventDefault();
-    say("Checking the code…");
+    say(t("Checking the code…"));
     try {
       const scan = await json("/api/v1/qr-logins/code", { method: "POST", body: { code: form.code.value } });
       form.classList.add("hidden");

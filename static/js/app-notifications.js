@@ -1,7 +1,7 @@
 // The companion's notification settings: subscribe this device (push consent first),
 // topics to opt out of, quiet hours. The subscription is registered again on every visit,
 // so a rotated VAPID key or a replaced browser subscription heals itself.
-import { $, api, base64url, json, onSubmit, requireSignIn, say as sayIn } from "./companion.js";
+import { $, api, base64url, json, onSubmit, requireSignIn, say as sayIn, t } from "./companion.js";
 
 const state = $("push-state");
 const say = (line, text, kind = "") => sayIn(text, kind, line);
@@ -21,7 +21,7 @@ async function register(browserSubscription, key) {
   } catch (error) {
     if (error.problem && error.problem.type.endsWith("consent-required")) {
       $("consent-link").classList.remove("hidden");
-      say(state, "Grant the Notifications permission first.", "bad");
+      say(state, t("Allow the Notifications permission first."), "bad");
       return null;
     }
     throw error;
@@ -42,11 +42,11 @@ async function subscribe(forceNew = false) {
 function show(subscription) {
   $("push-on").classList.toggle("hidden", Boolean(subscription));
   $("push-off").classList.toggle("hidden", !subscription);
-  if (subscription) say(state, `On: delivered through ${subscription.origin}.`, "ok");
+  if (subscription) say(state, t("On: delivered through {service}.", { service: subscription.origin }), "ok");
 }
 
 async function refresh() {
-  if (!supported) { say(state, "This browser cannot receive push notifications.", "bad"); return; }
+  if (!supported) { say(state, t("This browser cannot receive push notifications."), "bad"); return; }
   const reg = await navigator.serviceWorker.getRegistration("/app/");
   const browserSub = reg && await reg.pushManager.getSubscription();
   if (browserSub && Notification.permission === "granted") {
@@ -54,14 +54,14 @@ async function refresh() {
     return;
   }
   show(null);
-  say(state, "Off on this device.");
+  say(state, t("Off on this device."));
 }
 
 async function loadTopics() {
   const { topics } = await json("/api/v1/push/topics");
   const list = $("topics");
   list.replaceChildren();
-  if (!topics.length) { list.textContent = "No topics yet."; return; }
+  if (!topics.length) { list.textContent = t("No topics yet."); return; }
   for (const topic of topics) {
     const item = document.createElement("li");
     const label = document.createElement("label");
@@ -86,19 +86,19 @@ async function loadQuiet() {
   const { quiet_hours: hours } = await json("/api/v1/push/quiet-hours");
   $("quiet-zone").value = hours ? hours.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (hours) { $("quiet-starts").value = hours.starts; $("quiet-ends").value = hours.ends; }
-  say($("quiet-state"), hours ? `Quiet from ${hours.starts} to ${hours.ends}.` : "No quiet hours.");
+  say($("quiet-state"), hours ? t("Quiet from {start} to {end}.", { start: hours.starts, end: hours.ends }) : t("No quiet hours."));
 }
 
 if (requireSignIn()) {
   $("push-on").addEventListener("click", async () => {
     try {
       if (await Notification.requestPermission() !== "granted") {
-        say(state, "The browser's notification permission was not given.", "bad");
+        say(state, t("The browser's notification permission was not given."), "bad");
         return;
       }
       show(await subscribe(false));
     } catch (error) {
-      say(state, error.message || "Could not turn notifications on.", "bad");
+      say(state, error.message || t("Could not turn notifications on."), "bad");
     }
   });
 
@@ -108,7 +108,7 @@ if (requireSignIn()) {
     const browserSub = reg && await reg.pushManager.getSubscription();
     if (browserSub) await browserSub.unsubscribe();
     show(null);
-    say(state, "Off on this device.");
+    say(state, t("Off on this device."));
   });
 
   if (supported) {

@@ -1,9 +1,9 @@
 // The companion's password sign-in: registers this browser as a device, then goes back.
-import { $, json, onSubmit, safeNext, say, signIn, signOut } from "./companion.js";
+import { $, json, onSubmit, safeNext, say, signIn, signOut, t } from "./companion.js";
 
 onSubmit($("sign-in"), async (event) => {
   event.preventDefault();
-  say("Signing in…");
+  say(t("Signing in…"));
   try {
     await signIn(event.target.username.value, event.target.password.value);
     const me = await json("/api/v1/me");
@@ -12,13 +12,15 @@ onSubmit($("sign-in"), async (event) => {
       // restricted sign-in ends before the page says what to do instead.
       await signOut();
       const link = Object.assign(document.createElement("a"), {
-        href: "/sign-in?next=%2Fchange-password", textContent: "Choose your own password",
+        href: "/sign-in?next=%2Fchange-password", textContent: t("Choose your own password"),
       });
       say("", "bad");
-      $("status").replaceChildren("This account still has its one-time password. ", link, " first, then sign in here again.");
+      const [before, after = ""] =
+        t("This account still has its one-time password. {link} first, then sign in here again.").split("{link}");
+      $("status").replaceChildren(before, link, after);
       return;
     }
-    say("Signed in.", "ok");
+    say(t("Signed in."), "ok");
     location.assign(safeNext());
   } catch (error) {
     say(error.message, "bad");

@@ -1,6 +1,6 @@
 // Change the signed-in browser's password. A one-time password (the first admin's) leads
 // here at sign-in, and the gateway refuses everything else until it is replaced.
-import { $, json, onSubmit, problemText, sameOrigin, say, send, session } from "./desktop.js";
+import { $, json, onSubmit, problemText, sameOrigin, say, send, session, t } from "./desktop.js";
 
 const form = $("change-password");
 
@@ -9,7 +9,7 @@ async function load() {
   try {
     me = await session();
   } catch (error) {
-    say(problemText(error.problem, "Something went wrong."), "bad");
+    say(problemText(error.problem, t("Something went wrong.")), "bad");
     return;
   }
   if (!me) {
@@ -26,11 +26,11 @@ async function load() {
 onSubmit(form, async (event) => {
   event.preventDefault();
   if (form.new.value !== form.repeat.value) {
-    say("The two new passwords differ.", "bad");
+    say(t("The two new passwords differ."), "bad");
     form.repeat.focus();
     return;
   }
-  say("Changing the password…");
+  say(t("Changing the password…"));
   try {
     await json("/api/v1/web/password", {
       method: "POST", body: { current_password: form.current.value, new_password: form.new.value },
@@ -38,11 +38,11 @@ onSubmit(form, async (event) => {
   } catch (error) {
     const problem = error.problem || {};
     const field = (problem.errors || []).map((e) => e.message).join("; ");
-    say(field || problemText(problem, "The password was not changed."), "bad");
+    say(field || problemText(problem, t("The password was not changed.")), "bad");
     return;
   }
   form.reset();
-  say("Password changed.", "ok");
+  say(t("Password changed."), "ok");
   location.assign(sameOrigin.next("/"));
 });
 

@@ -3,7 +3,7 @@
 // what every page shares (page.js) and the same-origin check, so a phone page imports
 // from here.
 
-import { answer, languageSaver } from "./page.js";
+import { answer, languageSaver, t } from "./page.js";
 import * as sameOrigin from "./same-origin.js";
 
 export * from "./page.js";
@@ -67,7 +67,7 @@ export async function signIn(username, password) {
     body: JSON.stringify({ username, password, device: describeDevice(publicJwk) }),
   });
   const body = await response.json();
-  if (!response.ok) throw Object.assign(new Error(body.detail || "Sign-in failed"), { problem: body });
+  if (!response.ok) throw Object.assign(new Error(body.detail || t("Sign-in failed.")), { problem: body });
   saveTokens(body);
   return body;
 }

@@ -1,16 +1,17 @@
 // The phone's side of scan to connect: decide on the camera, claim the offer, show the
 // number, and once the computer approves, keep the tokens. For /c/<token> and /app/connect.
 // The phone is not signed in yet: its calls carry no token, only the claim's secret.
-import { $, adoptTokens, deviceDescription, problemText, say, signProof } from "./companion.js";
+import { $, adoptTokens, deviceDescription, language, problemText, say, signProof, t } from "./companion.js";
 import { watch } from "./qr-wait.js";
 
 const match = location.pathname.match(/^\/c\/([A-Za-z0-9_-]+)$/);
 const token = match ? match[1] : null;
-$("server").textContent = `Server: ${location.host}`;
+$("server").textContent = t("Server: {host}", { host: location.host });
 if (!token) $("code-form").classList.remove("hidden");
 
-// The camera notice under the current policy: the decision goes with the claim.
-const catalogue = await (await fetch("/api/v1/purposes")).json();
+// The camera notice under the current policy, in the page's language: the decision goes
+// with the claim.
+const catalogue = await (await fetch(`/api/v1/purposes?lang=${encodeURIComponent(language)}`)).json();
 const camera = catalogue.purposes.find((p) => p.name === "camera");
 let decisions = null;
 
@@ -34,28 +35,28 @@ async function claim() {
   const device_proof = await signProof({ act: "enroll", sub: device.device_id }, "enrollment");
   const body = { device, device_proof, consents: decisions || [] };
   if (token) { body.token = token; body.via = "link"; } else { body.code = $("code").value; }
-  say("Connecting…");
+  say(t("Connecting…"));
   const claimed = await post("/api/v1/enrollments/claim",
                              { body, headers: { "Content-Type": "application/json" } },
-                             "This code cannot be used.");
+                             t("This code cannot be used."));
   if (!claimed) return;
   $("consent").classList.add("hidden");
   $("connect").classList.add("hidden");
   $("code-form").classList.add("hidden");
   $("number").textContent = claimed.number;
   $("match").classList.remove("hidden");
-  say("Waiting for the computer…");
+  say(t("Waiting for the computer…"));
   watch(claimed.wait.events, claimed.wait.poll, async (status) => {
     $("match").classList.add("hidden");
     if (status.state === "approved") {
       const tokens = await post(claimed.tokens_url, { headers: { "X-Enrollment-Secret": claimed.claim_secret } },
-                                "The tokens could not be fetched.");
+                                t("The computer approved this phone, but it could not be signed in. Try again."));
       if (!tokens) return;
       adoptTokens(tokens);
-      say("Connected. This phone is signed in.", "ok");
+      say(t("Connected. This phone is signed in."), "ok");
       $("done").classList.remove("hidden");
-    } else if (status.state === "denied") say("The computer refused this phone.", "bad");
-    else if (status.state === "expired") say("The code expired. Make a new one on the computer.", "bad");
+    } else if (status.state === "denied") say(t("The computer refused this phone."), "bad");
+    else if (status.state === "expired") say(t("The code expired. Make a new one on the computer."), "bad");
   }, "claimed");
 }
 

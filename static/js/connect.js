@@ -1,6 +1,6 @@
 // The desktop page of scan to connect a phone: offer a QR code, then approve the phone that
 // claimed it after picking the number it shows.
-import { $, json, minutesSeconds, say, secondsUntil, session } from "./desktop.js";
+import { $, dateTime, json, minutesSeconds, say, secondsUntil, session, t } from "./desktop.js";
 import { watch } from "./qr-wait.js";
 
 let stopWaiting = null;
@@ -14,23 +14,24 @@ function ended(text, kind) {
   $("claimed").classList.add("hidden");
   $("countdown").textContent = "";
   say(text, kind);
-  $("start").textContent = "Connect another phone";
+  $("start").textContent = t("Connect another phone");
   $("start").classList.remove("hidden");
 }
 
 function showClaim(offer, status) {
   const phone = status.phone;
+  const place = phone.place || phone.network || t("unknown");
   clearInterval(timer);
   $("qr-box").classList.add("hidden");
   $("countdown").textContent = "";
   $("phone").replaceChildren(...[
-    `Phone: ${phone.model} (${phone.os} ${phone.os_version})`,
-    `Where: ${phone.place || phone.network || "unknown"}`,
-    `Claimed at: ${new Date(phone.claimed_at).toLocaleTimeString()}`,
+    t("Phone: {model} ({os} {version})", { model: phone.model, os: phone.os, version: phone.os_version }),
+    t("Where: {place}", { place }),
+    t("Asked at: {time}", { time: dateTime(phone.claimed_at, { timeStyle: "medium" }) }),
   ].map((text) => Object.assign(document.createElement("li"), { textContent: text })));
   let picked = null;
   const buttons = status.choices.map((n) => Object.assign(document.createElement("button"), {
-    type: "button", textContent: String(n), ariaLabel: `Number ${n}`,
+    type: "button", textContent: String(n), ariaLabel: t("Number {number}", { number: n }),
     onclick: (event) => {
       picked = n;
       for (const b of buttons) b.setAttribute("aria-pressed", String(b === event.target));
@@ -39,17 +40,17 @@ function showClaim(offer, status) {
   }));
   $("choices").replaceChildren(...buttons);
   $("claimed").classList.remove("hidden");
-  say("Only approve if this is your phone and it shows the number you pick.");
+  say(t("Only approve if this is your phone and it shows the number you pick."));
   $("approve").onclick = async () => {
     $("approve").disabled = $("deny").disabled = true;
     try {
       await post(`/api/v1/enrollments/${offer.id}/approve`, { number: picked });
-      ended(`Connected: ${phone.model}. It is now in your devices.`, "ok");
+      ended(t("Connected: {model}. It is now in your devices.", { model: phone.model }), "ok");
     } catch (error) { ended(error.message, "bad"); }
   };
   $("deny").onclick = async () => {
     $("approve").disabled = $("deny").disabled = true;
-    try { await post(`/api/v1/enrollments/${offer.id}/deny`); ended("Refused. The phone was not connected.", "ok"); }
+    try { await post(`/api/v1/enrollments/${offer.id}/deny`); ended(t("Refused. The phone was not connected."), "ok"); }
     catch (error) { ended(error.message, "bad"); }
   };
 }
@@ -64,15 +65,15 @@ async function begin() {
   $("qr").src = offer.qr_svg_url;
   $("code").textContent = offer.code;
   $("qr-box").classList.remove("hidden");
-  say("Scan the code with the phone's camera.");
+  say(t("Scan the code with the phone's camera."));
   const ends = Date.now() + offer.expires_in * 1000;
   timer = setInterval(() => {
-    $("countdown").textContent = `This code expires in ${minutesSeconds(secondsUntil(ends))}`;
+    $("countdown").textContent = t("This code expires in {time}", { time: minutesSeconds(secondsUntil(ends)) });
   }, 250);
   stopWaiting = watch(offer.wait.events, offer.wait.poll, (status) => {
     if (status.state === "claimed") showClaim(offer, status);
-    else if (status.state === "expired") ended("The code expired.", "bad");
-    else if (status.state === "denied") ended("The offer was ended (another phone claimed it too, or it was refused).", "bad");
+    else if (status.state === "expired") ended(t("The code expired."), "bad");
+    else if (status.state === "denied") ended(t("This code can no longer be used: another phone used it too, or it was refused."), "bad");
   }, "offered");
 }
 

@@ -2,7 +2,7 @@
 // equal weight. ask(purpose, {method}) resolves to the new consent status, or null when
 // the user closed the dialog without deciding (nothing is recorded then).
 // The page links /static/css/consent.css.
-import { el, json, say } from "./companion.js";
+import { el, json, language, say, t } from "./companion.js";
 
 // What the OS (here: the browser) says about the permission behind a purpose.
 const PERMISSION_NAMES = { camera: "camera", location: "geolocation" };
@@ -18,10 +18,11 @@ export async function osPermission(purpose) {
   }
 }
 
-const language = () => (navigator.language || "en").slice(0, 35);
+// The notices are asked for in the page's language, so they read like the page around them.
+const lang = encodeURIComponent(language);
 
 async function titleOf(purpose) {
-  const catalogue = await json(`/api/v1/purposes?lang=${encodeURIComponent(language())}`);
+  const catalogue = await json(`/api/v1/purposes?lang=${lang}`);
   const found = catalogue.purposes.find((p) => p.name === purpose);
   return found ? found.title : purpose;
 }
@@ -38,10 +39,10 @@ async function decide(purpose, notice, decision, method) {
 }
 
 export async function ask(purpose, { method = "in_app_dialog", title } = {}) {
-  const path = `/api/v1/consents/${encodeURIComponent(purpose)}/notice?lang=${encodeURIComponent(language())}`;
+  const path = `/api/v1/consents/${encodeURIComponent(purpose)}/notice?lang=${lang}`;
   const [notice, heading] = await Promise.all([json(path), title || titleOf(purpose)]);
-  const allow = el("button", { type: "button", className: "choice", id: "consent-grant", textContent: notice.language === "zh" ? "允许" : "Allow" });
-  const refuse = el("button", { type: "button", className: "choice", id: "consent-refuse", textContent: notice.language === "zh" ? "不允许" : "Don't allow" });
+  const allow = el("button", { type: "button", className: "choice", id: "consent-grant", textContent: t("Allow") });
+  const refuse = el("button", { type: "button", className: "choice", id: "consent-refuse", textContent: t("Don't allow") });
   const status = el("p", { className: "status", role: "status" });
   const dialog = el("dialog", { className: "consent" },
     el("h2", { id: "consent-title", textContent: heading }),

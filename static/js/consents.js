@@ -1,22 +1,34 @@
 // The companion's permission settings: one switch per purpose, the policy announcement, the
 // required permissions, and the history of every device with receipts.
-import { $, el, json, requireSignIn, say as sayIn } from "./companion.js";
+import { $, dateTime, el, json, language, list, requireSignIn, say as sayIn, t } from "./companion.js";
 import { ask } from "./consent-dialog.js";
 
-const lang = encodeURIComponent((navigator.language || "en").slice(0, 35));
-const when = (iso) => new Date(iso).toLocaleString();
+const lang = encodeURIComponent(language);  // the notices and titles in the page's language
 
 const STATE_TEXT = {
-  granted: "Allowed",
-  refused: "Not allowed",
-  withdrawn: "Turned off",
-  undecided: "Not asked yet: you will be asked when you first use it",
+  granted: t("Allowed"),
+  refused: t("Not allowed"),
+  withdrawn: t("Turned off"),
+  undecided: t("Not asked yet: you will be asked when you first use it"),
 };
+
+// How a decision was made, as the history shows it.
+const METHOD_TEXT = {
+  in_app_dialog: t("asked in the app"),
+  settings_toggle: t("switched in the settings"),
+  os_permission_sync: t("changed in the phone's settings"),
+  admin: t("changed by an administrator"),
+  enrollment: t("asked when the phone was connected"),
+};
+
+// Each purpose's title (camera -> "Camera"), once the catalogue is loaded.
+let titles = {};
+const titleOf = (purpose) => titles[purpose] || purpose;
 
 const say = (text, ok = true) => sayIn(text, ok ? "ok" : "bad");
 
 function describe(item) {
-  if (item.reason === "policy_changed") return "The agreement changed: decide again to use it";
+  if (item.reason === "policy_changed") return t("The agreement changed: decide again to use it");
   return STATE_TEXT[item.state];
 }
 
@@ -27,7 +39,7 @@ function purposeRow(item) {
   const state = el("div", { className: `state${item.reason === "policy_changed" ? " attention" : ""}`, id: `state-${item.purpose}`, textContent: describe(item) });
   const title = el("label", { className: "title", htmlFor: toggle.id, textContent: item.title });
   const about = el("div", { className: "about" }, title);
-  if (item.sensitive) about.append(el("span", { className: "tag", textContent: "sensitive" }));
+  if (item.sensitive) about.append(el("span", { className: "tag", textContent: t("sensitive") }));
   about.append(state);
   toggle.setAttribute("aria-describedby", state.id);
   toggle.addEventListener("change", () => change(item, toggle));
@@ -40,10 +52,11 @@ async function change(item, toggle) {
   try {
     if (toggle.checked) {
       const status = await ask(item.purpose, { method: "settings_toggle", title: item.title });
-      if (status) say(status.granted ? `${item.title}: allowed.` : `${item.title}: not allowed.`);
+      const words = { purpose: item.title };
+      if (status) say(status.granted ? t("{purpose}: allowed.", words) : t("{purpose}: not allowed.", words));
     } else {
       await json(`/api/v1/consents/${encodeURIComponent(item.purpose)}`, { method: "DELETE" });
-      say(`${item.title}: turned off.`);
+      say(t("{purpose}: turned off.", { purpose: item.title }));
     }
   } catch (error) {
     say(error.message, false);
@@ -55,9 +68,11 @@ function announce(policy) {
   const box = $("announcement");
   box.classList.toggle("hidden", !(policy && policy.unseen));
   if (!policy || !policy.unseen) return;
-  const asks = policy.changes.length ? ` It asks again about: ${policy.changes.join(", ")}.` : "";
-  $("announcement-text").textContent =
-    `The user agreement was updated to version ${policy.version} (in effect ${when(policy.effective_at)}): ${policy.summary}.${asks}`;
+  const words = { version: policy.version, date: dateTime(policy.effective_at), summary: policy.summary,
+                  purposes: list(policy.changes.map(titleOf)) };
+  $("announcement-text").textContent = policy.changes.length
+    ? t("The user agreement was updated to version {version} (in effect {date}): {summary}. It asks again about: {purposes}.", words)
+    : t("The user agreement was updated to version {version} (in effect {date}): {summary}.", words);
   $("announcement-link").href = `/policies#v-${policy.version}`;
   $("announcement-seen").onclick = async () => {
     await json("/api/v1/policy/seen", { method: "POST", body: { version: policy.version } });
@@ -67,27 +82,29 @@ function announce(policy) {
 
 async function showReceipt(event, cell) {
   const body = await json(event.receipt_url);
-  cell.replaceChildren(el("details", { open: true }, el("summary", { textContent: "Signed receipt (JWT)" }),
+  cell.replaceChildren(el("details", { open: true }, el("summary", { textContent: t("Signed receipt (JWT)") }),
     el("code", { className: "receipt", textContent: body.receipt })));
 }
 
 function historyTable(device, purpose) {
   const rows = purpose.events.map((event) => {
-    const cell = el("td", {}, el("button", { type: "button", className: "small secondary", textContent: "Receipt", onclick: () => showReceipt(event, cell) }));
-    const how = `${event.method.replace(/_/g, " ")} · version ${event.policy_version}`;
-    return el("tr", {}, el("td", { textContent: when(event.server_time) }),
-      el("td", {}, el("span", { className: "decision", textContent: event.decision }), el("br"), el("span", { className: "muted", textContent: how })),
+    const cell = el("td", {}, el("button", { type: "button", className: "small secondary", textContent: t("Receipt"), onclick: () => showReceipt(event, cell) }));
+    const how = t("{method} · version {version}", {
+      method: METHOD_TEXT[event.method] || event.method.replace(/_/g, " "), version: event.policy_version });
+    return el("tr", {}, el("td", { textContent: dateTime(event.server_time) }),
+      el("td", {}, el("span", { className: "decision", textContent: STATE_TEXT[event.decision] || event.decision }), el("br"), el("span", { className: "muted", textContent: how })),
       cell);
   });
   const table = el("table", { className: "history" },
-    el("caption", { className: "muted", textContent: purpose.purpose }),
-    el("thead", {}, el("tr", {}, ...["When", "Decision", ""].map((t) => el("th", { textContent: t })))),
+    el("caption", { className: "muted", textContent: titleOf(purpose.purpose) }),
+    el("thead", {}, el("tr", {}, ...[t("When"), t("Decision"), ""].map((text) => el("th", { textContent: text })))),
     el("tbody", {}, ...rows));
   if (!device.current && purpose.state === "granted") {
-    const button = el("button", { type: "button", className: "small", textContent: `Turn off ${purpose.purpose} on this device` });
+    const button = el("button", { type: "button", className: "small", textContent: t("Turn off {purpose} on this device", { purpose: titleOf(purpose.purpose) }) });
     button.addEventListener("click", async () => {
       await json(`/api/v1/consents/${encodeURIComponent(purpose.purpose)}?device_id=${device.device_id}`, { method: "DELETE" });
-      say(`${purpose.purpose}: turned off on ${device.model || "that device"}.`);
+      const where = device.model || t("that device");
+      say(t("{purpose}: turned off on {device}.", { purpose: titleOf(purpose.purpose), device: where }));
       await load();
     });
     return el("div", {}, table, button);
@@ -97,8 +114,10 @@ function historyTable(device, purpose) {
 
 function history(devices) {
   $("history").replaceChildren(...devices.map((device) => {
-    const name = `${device.model || "A removed device"}${device.os ? ` (${device.os})` : ""}${device.current ? " · this device" : ""}${device.revoked ? " · signed out" : ""}`;
-    const body = device.purposes.length ? device.purposes.map((p) => historyTable(device, p)) : [el("p", { className: "muted", textContent: "No decisions yet." })];
+    const model = device.model || t("A removed device");
+    const name = [device.os ? t("{model} ({os})", { model, os: device.os }) : model,
+      ...(device.current ? [t("this device")] : []), ...(device.revoked ? [t("signed out")] : [])].join(" · ");
+    const body = device.purposes.length ? device.purposes.map((p) => historyTable(device, p)) : [el("p", { className: "muted", textContent: t("No decisions yet.") })];
     return el("div", { className: "device" }, el("h3", { textContent: name }), ...body);
   }));
 }
@@ -109,8 +128,9 @@ async function load() {
     json(`/api/v1/purposes?lang=${lang}`),
     json("/api/v1/consents/history"),
   ]);
+  titles = Object.fromEntries(catalogue.purposes.map((p) => [p.name, p.title]));
   $("purposes").replaceChildren(...consents.purposes.map(purposeRow));
-  $("required").replaceChildren(...catalogue.required.map((p) => el("li", { textContent: `${p.title}: ${p.why}` })));
+  $("required").replaceChildren(...catalogue.required.map((p) => el("li", { textContent: t("{title}: {why}", { title: p.title, why: p.why }) })));
   announce(consents.policy);
   history(past.devices);
 }

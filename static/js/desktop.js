@@ -2,7 +2,7 @@
 // gateway), its CSRF token, and calls to the API that carry both. It passes on what every
 // page shares (page.js) and the same-origin check, so a desktop page imports from here.
 
-import { answer, languageSaver } from "./page.js";
+import { answer, languageSaver, t } from "./page.js";
 
 export * from "./page.js";
 export * as sameOrigin from "./same-origin.js";
@@ -27,7 +27,7 @@ export async function send(path, { method = "GET", body, headers = {}, token = c
   });
   if (signIn && response.status === 401) {
     signInFirst();
-    throw new Error("sign in first");
+    throw new Error(t("Sign in first."));
   }
   return response;
 }

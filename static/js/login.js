@@ -1,5 +1,5 @@
 // The desktop login page: show a QR code and a typed code, wait for the phone, sign in.
-import { $, minutesSeconds, problemText, say, secondsUntil, send } from "./desktop.js";
+import { $, minutesSeconds, problemText, say, secondsUntil, send, t } from "./desktop.js";
 import { watch } from "./qr-wait.js";
 
 const query = new URLSearchParams(location.search);
@@ -25,7 +25,7 @@ function startClocks(login) {
   let nextRotation = login.rotates_in == null ? null : received + login.rotates_in * 1000;
   const tick = () => {
     const left = secondsUntil(ends);
-    $("countdown").textContent = `This code expires in ${minutesSeconds(left)}`;
+    $("countdown").textContent = t("This code expires in {time}", { time: minutesSeconds(left) });
     if (nextRotation !== null && Date.now() >= nextRotation && left > 0) {
       rotation += 1;
       nextRotation += login.rotates_every * 1000;
@@ -37,14 +37,14 @@ function startClocks(login) {
 }
 
 async function redeem(login) {
-  say("Confirmed on your phone. Signing you in…");
+  say(t("Confirmed on your phone. Signing you in…"));
   // The login's own CSRF token: this browser has no session yet.
   const response = await send(`/api/v1/qr-logins/${login.id}/redeem`, { method: "POST", token: login.csrf_token });
   const body = await response.json();
-  if (!response.ok) { say(problemText(body, "The sign-in could not be finished."), "bad"); showAgain(true); return; }
+  if (!response.ok) { say(problemText(body, t("The sign-in could not be finished.")), "bad"); showAgain(true); return; }
   $("qr-box").classList.add("hidden");
   $("countdown").textContent = "";
-  say(`Signed in as ${body.user.display_name}.`, "ok");
+  say(t("Signed in as {name}.", { name: body.user.display_name }), "ok");
   if (body.return_url) {
     // Hand the assertion to the BI server in a POST body: never in a URL.
     const form = $("deliver");
@@ -59,12 +59,12 @@ function onStatus(login, status) {
   $("match").classList.toggle("hidden", status.state !== "scanned");
   switch (status.state) {
     case "pending":
-      say("Waiting for your phone…");
+      say(t("Waiting for your phone…"));
       break;
     case "scanned":
       $("number").textContent = status.number;
       $("qr").classList.add("faded");
-      say("Code scanned. Tap the same number on your phone, then confirm.");
+      say(t("Code scanned. Tap the same number on your phone, then confirm."));
       break;
     case "confirmed":
       clearTimers();
@@ -72,18 +72,18 @@ function onStatus(login, status) {
       break;
     case "denied":
       clearTimers();
-      say("The sign-in was refused on the phone.", "bad");
+      say(t("The sign-in was refused on the phone."), "bad");
       showAgain(true);
       break;
     case "expired":
       clearTimers();
       $("countdown").textContent = "";
-      say("This code has expired.", "bad");
+      say(t("This code has expired."), "bad");
       showAgain(true);
       break;
     default:
       clearTimers();
-      say(problemText(status.problem, "Something went wrong."), "bad");
+      say(problemText(status.problem, t("Something went wrong.")), "bad");
       showAgain(true);
   }
 }
@@ -94,15 +94,15 @@ async function begin() {
   showAgain(false);
   $("qr-box").classList.remove("hidden");
   $("match").classList.add("hidden");
-  say("Preparing a code…");
+  say(t("Preparing a code…"));
   const request = {};
   for (const name of ["return_to", "state", "nonce"]) if (query.get(name)) request[name] = query.get(name);
   const response = await send("/api/v1/qr-logins", { method: "POST", body: request });
   const login = await response.json();
-  if (!response.ok) { say(problemText(login, "No code could be made."), "bad"); showAgain(true); return; }
+  if (!response.ok) { say(problemText(login, t("No code could be made.")), "bad"); showAgain(true); return; }
   $("qr").src = `${login.qr_svg_url}?r=${login.rotation}`;
   $("code").textContent = login.code;
-  say("Waiting for your phone…");
+  say(t("Waiting for your phone…"));
   startClocks(login);
   stopWaiting = watch(login.wait.events, login.wait.poll,
                       (status) => onStatus(login, status), "pending");

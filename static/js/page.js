@@ -32,8 +32,14 @@ export function t(text, params = {}) {
 export const dateTime = (value, options = { dateStyle: "medium", timeStyle: "short" }) =>
   new Intl.DateTimeFormat(language, options).format(new Date(value));
 
-// A number as people of the page's language write it.
-export const number = (value) => new Intl.NumberFormat(language).format(value);
+// A number as people of the page's language write it (*options* as Intl.NumberFormat's).
+export const number = (value, options = {}) => new Intl.NumberFormat(language, options).format(value);
+
+// Items (already in words) as a list reads in the page's language: "camera, push" in
+// English, "相机、推送" in Chinese.
+export const list = (items) => items.join(
+  // Translators: what separates the items of a list; in Chinese the enumeration comma "、".
+  t(", "));
 
 // How this side saves a language choice (the phone adds its device's token); the default
 // is a plain call that sets this browser's choice and, with a session, the account's.

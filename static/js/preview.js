@@ -2,7 +2,7 @@
 // sign-in, keeps the grant it gets in this tab only (sessionStorage: never in a URL, gone
 // when the tab closes), shows the report, and wipes it the moment the grant ends: when its
 // time is up, or when the gateway says it was revoked or access was removed.
-import { $, api, minutesSeconds, onSubmit, problemOf, requireSignIn, say as sayIn, secondsUntil } from "./companion.js";
+import { $, api, dateTime, minutesSeconds, onSubmit, problemOf, requireSignIn, say as sayIn, secondsUntil, t } from "./companion.js";
 import { render } from "./report-view.js";
 
 const KEY = "gw.preview";
@@ -15,21 +15,21 @@ let timers = [];
 let blobUrl = null;
 
 const MESSAGES = {
-  "report-refused": "You are not allowed to see this report. Ask its owner for access.",
-  "report-not-found": "This report is no longer available.",
-  "preview-link-unknown": "This preview link or code is not known. Check it and try again.",
-  "preview-link-expired": "This preview code has expired. Scan the code on the screen again.",
-  "consent-required": "Scanning with the app's camera needs your permission to use the camera. " +
-    "Allow it in the app's settings, or open the link with your phone's camera app.",
-  "preview-wrong-device": "This preview was opened on another device.",
-  "preview-grant-invalid": "This preview is not valid.",
-  "rate-limited": "Too many attempts. Wait a minute and try again.",
+  "report-refused": t("You are not allowed to see this report. Ask its owner for access."),
+  "report-not-found": t("This report is no longer available."),
+  "preview-link-unknown": t("This preview link or code is not known. Check it and try again."),
+  "preview-link-expired": t("This preview code has expired. Scan the code on the screen again."),
+  "consent-required": t("Scanning with the app's camera needs your permission to use the camera. " +
+    "Allow it in the app's settings, or open the link with your phone's camera app."),
+  "preview-wrong-device": t("This preview was opened on another device."),
+  "preview-grant-invalid": t("This preview is not valid."),
+  "rate-limited": t("Too many attempts. Wait a minute and try again."),
 };
 MESSAGES["validation-failed"] = MESSAGES["preview-link-unknown"];  // a mangled link or code
 const ENDED = {
-  expired: "This preview has ended. Scan the code again to see the report.",
-  revoked: "This preview was ended by the report's owner.",
-  removed: "This report is no longer available.",
+  expired: t("This preview has ended. Scan the code again to see the report."),
+  revoked: t("This preview was ended by the report's owner."),
+  removed: t("This report is no longer available."),
 };
 
 const slug = (problem) => ((problem && problem.type) || "").split(":").pop();
@@ -64,12 +64,12 @@ function showForm() {
 
 async function open(body) {
   form.classList.add("hidden");
-  say("Opening the preview…");
+  say(t("Opening the preview…"));
   let response;
   try {
     response = await api("/api/v1/previews/open", { method: "POST", body: JSON.stringify(body) });
   } catch {
-    say("The gateway cannot be reached. Check the connection and try again.", "bad");
+    say(t("The gateway cannot be reached. Check the connection and try again."), "bad");
     return;
   }
   if (response.status === 401) {  // the sign-in ended meanwhile: sign in, then come back
@@ -91,11 +91,11 @@ async function open(body) {
 
 function countdown(seconds, iso) {
   const endsAt = Date.now() + seconds * 1000;
-  const at = new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const at = dateTime(iso, { hour: "2-digit", minute: "2-digit" });
   const tick = () => {
     const left = secondsUntil(endsAt);
     if (left === 0) return end({ reason: "expired" });
-    ends.textContent = `Preview ends at ${at} (in ${minutesSeconds(left)}).`;
+    ends.textContent = t("Preview ends at {time} (in {left}).", { time: at, left: minutesSeconds(left) });
   };
   ends.classList.remove("hidden");
   tick();

@@ -1,5 +1,10 @@
 // The privacy centre: my data, my devices, export, delete (agreement 1.1 and the user's rights).
-import { $, json, onSubmit, requireSignIn, rowButton, say } from "./companion.js";
+import { $, dateTime, json, list as listOf, onSubmit, requireSignIn, rowButton, say, t } from "./companion.js";
+
+// The fields of an account a partner may get, as the page names them.
+const FIELD_NAMES = {
+  username: t("Username"), display_name: t("Display name"), email: t("Email"), phone: t("Phone"), groups: t("Groups"),
+};
 
 function fact(list, term, value) {
   const dt = document.createElement("dt");
@@ -13,8 +18,8 @@ async function showAccount() {
   const me = await json("/api/v1/me");
   const list = $("account");
   list.replaceChildren();
-  fact(list, "Username", me.username);
-  fact(list, "Groups", me.groups.join(", "));
+  fact(list, t("Username"), me.username);
+  fact(list, t("Groups"), listOf(me.groups));
   const form = $("profile");
   form.display_name.value = me.display_name;
   form.email.value = me.email || "";
@@ -27,16 +32,16 @@ async function showDevices() {
   list.replaceChildren();
   for (const device of devices) {
     const item = document.createElement("li");
-    const seen = new Date(device.last_seen_at).toLocaleString();
-    item.textContent = `${device.model} · ${device.os} ${device.os_version} · last seen ${seen}`;
-    if (device.current) item.textContent += " (this device)";
-    if (device.revoked_at) {
-      item.textContent += " · revoked";
-    } else if (!device.current) {
-      const revoke = rowButton("Revoke");
+    let text = t("{model} · {os} {version} · last seen {time}", {
+      model: device.model, os: device.os, version: device.os_version, time: dateTime(device.last_seen_at) });
+    if (device.current) text = t("{device} (this device)", { device: text });
+    if (device.revoked_at) text = t("{device} · revoked", { device: text });
+    item.textContent = text;
+    if (!device.revoked_at && !device.current) {
+      const revoke = rowButton(t("Revoke"));
       revoke.addEventListener("click", async () => {
         await json(`/api/v1/devices/${device.id}`, { method: "DELETE" });
-        say(`${device.model} can no longer sign in.`, "ok");
+        say(t("{model} can no longer sign in.", { model: device.model }), "ok");
         showDevices();
       });
       item.append(" ", revoke);
@@ -51,13 +56,14 @@ async function showDisclosures() {
   list.replaceChildren();
   if (!disclosures.length) {
     const item = document.createElement("li");
-    item.textContent = "Nothing was shared.";
+    item.textContent = t("Nothing was shared.");
     list.append(item);
   }
   for (const disclosure of disclosures) {
     const item = document.createElement("li");
-    const when = new Date(disclosure.sent_at).toLocaleString();
-    item.textContent = `${when}: ${disclosure.fields.join(", ")} to ${disclosure.partner} (${disclosure.reason})`;
+    const fields = listOf(disclosure.fields.map((field) => FIELD_NAMES[field] || field));
+    item.textContent = t("{time}: {fields} to {partner} ({reason})", {
+      time: dateTime(disclosure.sent_at), fields, partner: disclosure.partner, reason: disclosure.reason });
     list.append(item);
   }
 }
@@ -71,7 +77,7 @@ if (requireSignIn()) {
     if (form.phone.value) body.phone = form.phone.value;
     try {
       await json("/api/v1/me", { method: "PATCH", body });
-      say("Saved.", "ok");
+      say(t("Saved."), "ok");
     } catch (error) {
       say(error.message, "bad");
     }
@@ -84,16 +90,16 @@ if (requireSignIn()) {
     link.href = URL.createObjectURL(blob);
     link.download = "my-data.json";
     link.click();
-    say("Your data was exported.", "ok");
+    say(t("Your data was exported."), "ok");
   });
 
   onSubmit($("delete"), async (event) => {
     event.preventDefault();
-    if (!confirm("Delete your account and your personal data? This cannot be undone.")) return;
+    if (!confirm(t("Delete your account and your personal data? This cannot be undone."))) return;
     try {
       await json("/api/v1/me/delete", { method: "POST", body: { password: $("delete-password").value } });
       localStorage.clear();
-      say("Your account was deleted.", "ok");
+      say(t("Your account was deleted."), "ok");
     } catch (error) {
       say(error.message, "bad");
     }

@@ -1,18 +1,19 @@
 // The phone's decision on a QR login: who is asking, three numbers, Confirm or Deny.
 // Used by the page a scanned link opens and by the typed-code page.
-import { $, el, errorText, json, say, signProof } from "./companion.js";
+import { $, dateTime, el, errorText, json, say, signProof, t } from "./companion.js";
 
 // Show *scan* (the gateway's answer to a scan) in #decide and report the outcome in #status.
 export function show(scan) {
   const box = $("decide");
   const who = scan.requester;
-  const started = new Date(who.started_at).toLocaleTimeString();
+  const started = dateTime(who.started_at, { timeStyle: "medium" });
+  const place = who.place || who.network || t("unknown");
   let picked = null;
 
-  const confirm = el("button", { type: "button", className: "confirm", textContent: "Confirm", disabled: true });
-  const deny = el("button", { type: "button", className: "deny", textContent: "Deny" });
+  const confirm = el("button", { type: "button", className: "confirm", textContent: t("Confirm"), disabled: true });
+  const deny = el("button", { type: "button", className: "deny", textContent: t("Deny") });
   const numbers = scan.choices.map((n) => el("button", {
-    type: "button", textContent: String(n), ariaPressed: "false", ariaLabel: `Number ${n}`,
+    type: "button", textContent: String(n), ariaPressed: "false", ariaLabel: t("Number {number}", { number: n }),
     onclick: (event) => {
       picked = n;
       for (const b of numbers) b.setAttribute("aria-pressed", String(b === event.target));
@@ -21,22 +22,22 @@ export function show(scan) {
   }));
   box.replaceChildren(
     el("ul", { className: "who" },
-      el("li", { textContent: `Browser: ${who.browser} on ${who.os}` }),
-      el("li", { textContent: `Where: ${who.place || who.network || "unknown"}` }),
-      el("li", { textContent: `Asked at: ${started}` })),
+      el("li", { textContent: t("Browser: {browser} on {os}", { browser: who.browser, os: who.os }) }),
+      el("li", { textContent: t("Where: {place}", { place }) }),
+      el("li", { textContent: t("Asked at: {time}", { time: started }) })),
     ...(scan.warning ? [el("p", { className: "warning", role: "alert", textContent: scan.warning })] : []),
-    el("p", { textContent: "Tap the number the computer shows:" }),
-    el("div", { className: "choices", role: "group", ariaLabel: "numbers" }, ...numbers),
+    el("p", { textContent: t("Tap the number the computer shows:") }),
+    el("div", { className: "choices", role: "group", ariaLabel: t("numbers") }, ...numbers),
     el("div", { className: "decision" }, confirm, deny),
   );
   box.classList.remove("hidden");
-  say("Only confirm if you are at that computer and started this sign-in yourself.");
+  say(t("Only confirm if you are at that computer and started this sign-in yourself."));
 
   const finish = (text, kind) => { box.replaceChildren(el("p", { className: `result ${kind}`, textContent: text })); say(""); };
   const fail = (error) => {
     const type = (error.problem && error.problem.type) || "";
-    if (type.endsWith("qr-login-wrong-number")) finish("That was not the number on the computer. The sign-in was refused.", "bad");
-    else finish(errorText(error, "That did not work."), "bad");
+    if (type.endsWith("qr-login-wrong-number")) finish(t("That was not the number on the computer. The sign-in was refused."), "bad");
+    else finish(errorText(error, t("That did not work.")), "bad");
   };
 
   confirm.addEventListener("click", async () => {
@@ -44,14 +45,14 @@ export function show(scan) {
     try {
       const proof = await signProof({ rid: scan.id, num: picked, act: "confirm" }, "qr-login");
       await json(`/api/v1/qr-logins/${scan.id}/confirm`, { method: "POST", body: { number: picked, proof } });
-      finish("Confirmed. The computer is signing in.", "ok");
+      finish(t("Confirmed. The computer is signing in."), "ok");
     } catch (error) { fail(error); }
   });
   deny.addEventListener("click", async () => {
     confirm.disabled = deny.disabled = true;
     try {
       await json(`/api/v1/qr-logins/${scan.id}/deny`, { method: "POST", body: {} });
-      finish("Refused. The computer was not signed in.", "ok");
+      finish(t("Refused. The computer was not signed in."), "ok");
     } catch (error) { fail(error); }
   });
 }

@@ -1,11 +1,11 @@
 // The desktop report page: the report's preview content with a QR code beside it that
 // phones scan to preview the report; for its owner and admins, who is previewing it now.
-import { $, minutesSeconds, problemOf, rowButton, secondsUntil, send, session } from "./desktop.js";
+import { $, dateTime, minutesSeconds, number, problemOf, rowButton, secondsUntil, send, session, t } from "./desktop.js";
 import { render } from "./report-view.js";
 
 const reportId = decodeURIComponent(location.pathname.split("/").pop());
 const api = `/api/v1/reports/${encodeURIComponent(reportId)}`;
-const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const time = (iso) => dateTime(iso, { hour: "2-digit", minute: "2-digit" });
 let renewTimer = null;
 let countdownTimer = null;
 let qrUrl = null;
@@ -34,7 +34,7 @@ async function newCode() {
   $("png").href = `data:image/png;base64,${link.qr_png}`;
   const endsAt = Date.now() + link.expires_in * 1000;
   const tick = () => {
-    $("qr-status").textContent = `This code works for ${minutesSeconds(secondsUntil(endsAt))} more; a new one follows.`;
+    $("qr-status").textContent = t("This code works for {time} more; a new one follows.", { time: minutesSeconds(secondsUntil(endsAt)) });
   };
   tick();
   countdownTimer = setInterval(tick, 1000);
@@ -45,8 +45,8 @@ async function newCode() {
 function grantRow(grant) {
   const row = document.createElement("tr");
   const cells = [
-    `${grant.display_name} (${grant.username})`,
-    `${grant.device_model}, ${grant.device_os}`,
+    t("{name} ({username})", { name: grant.display_name, username: grant.username }),
+    t("{model}, {os}", { model: grant.device_model, os: grant.device_os }),
     time(grant.created_at),
     time(grant.expires_at),
   ];
@@ -55,11 +55,11 @@ function grantRow(grant) {
     cell.textContent = text;
     row.append(cell);
   }
-  const button = rowButton("End");
+  const button = rowButton(t("End"));
   button.addEventListener("click", async () => {
     button.disabled = true;
     const response = await call(`${api}/grants/${encodeURIComponent(grant.id)}`, { method: "DELETE" });
-    $("grants-status").textContent = response.ok ? `Ended the preview of ${grant.display_name}.` : (await problemOf(response)).detail;
+    $("grants-status").textContent = response.ok ? t("Ended the preview of {name}.", { name: grant.display_name }) : (await problemOf(response)).detail;
     loadGrants();
   });
   const last = document.createElement("td");
@@ -86,7 +86,7 @@ $("new-code").addEventListener("click", newCode);
 $("revoke-all").addEventListener("click", async () => {
   const response = await call(`${api}/grants`, { method: "DELETE" });
   const body = response.ok ? await response.json() : await problemOf(response);
-  $("grants-status").textContent = response.ok ? `Ended ${body.revoked} preview(s).` : body.detail;
+  $("grants-status").textContent = response.ok ? t("Previews ended: {count}.", { count: number(body.revoked) }) : body.detail;
   loadGrants();
 });
 

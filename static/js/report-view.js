@@ -2,8 +2,10 @@
 // image or the summary (key figures, a table, and a bar or line chart as SVG). Used by the
 // desktop report page and the phone's preview page. Text goes in with textContent only, so
 // nothing a BI server sends can become markup.
+import { dateTime, number, t } from "./page.js";
+
 const SVG = "http://www.w3.org/2000/svg";
-const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const format = (value) => number(value, { maximumFractionDigits: 2 });
 
 function el(name, attrs = {}, text) {
   const node = document.createElement(name);
@@ -19,8 +21,8 @@ function svg(name, attrs = {}, text) {
   return node;
 }
 
-const show = (value) => (typeof value === "number" ? numberFormat.format(value) : value ?? "");
-export const when = (iso) => new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+const show = (value) => (typeof value === "number" ? format(value) : value ?? "");
+export const when = (iso) => dateTime(iso, { dateStyle: "medium", timeStyle: "short" });
 
 function keyFigures(figures) {
   const list = el("div", { class: "figures" });
@@ -33,7 +35,7 @@ function keyFigures(figures) {
     if (typeof figure.change === "number") {
       const sign = figure.change > 0 ? "+" : "";
       box.append(el("span", { class: `figure-change ${figure.change < 0 ? "down" : "up"}` },
-        `${sign}${numberFormat.format(figure.change)} %`));
+        `${sign}${format(figure.change)} %`));
     }
     list.append(box);
   }
@@ -76,8 +78,8 @@ function chart(spec) {
   const band = plotW / spec.categories.length;
 
   const root = svg("svg", { class: `chart chart-${spec.kind}`, viewBox: `0 0 ${W} ${H}`, role: "img",
-    "aria-label": spec.title || "Chart", "data-kind": spec.kind });
-  root.append(svg("title", {}, spec.title || "Chart"));
+    "aria-label": spec.title || t("Chart"), "data-kind": spec.kind });
+  root.append(svg("title", {}, spec.title || t("Chart")));
   for (let v = low; v <= high + tick / 2; v += tick) {
     root.append(svg("line", { class: "grid", x1: left, x2: W - right, y1: y(v), y2: y(v) }));
     root.append(svg("text", { class: "axis", x: left - 4, y: y(v) + 4, "text-anchor": "end" }, show(Number(v.toPrecision(12)))));
@@ -118,7 +120,7 @@ function chart(spec) {
   });
 
   const figure = el("figure", { class: "chart-figure" });
-  if (spec.title) figure.append(el("figcaption", {}, spec.unit ? `${spec.title} (${spec.unit})` : spec.title));
+  if (spec.title) figure.append(el("figcaption", {}, spec.unit ? t("{title} ({unit})", { title: spec.title, unit: spec.unit }) : spec.title));
   figure.append(root);
   const legend = el("ul", { class: "legend" });
   spec.series.forEach((series, s) => {
@@ -133,11 +135,12 @@ function chart(spec) {
 // content: a ReportContent from the API; options.snapshotSrc: where the image is.
 export function render(container, content, options = {}) {
   const parts = [el("h1", { class: "report-title" }, content.title)];
-  const meta = el("p", { class: "muted report-generated" }, "Generated ");
-  meta.append(el("time", { datetime: content.generated_at }, when(content.generated_at)));
+  const [before, after = ""] = t("Generated {time}").split("{time}");
+  const meta = el("p", { class: "muted report-generated" }, before);
+  meta.append(el("time", { datetime: content.generated_at }, when(content.generated_at)), after);
   parts.push(meta);
   if (content.snapshot && options.snapshotSrc) {
-    parts.push(el("img", { class: "snapshot", src: options.snapshotSrc, alt: `Snapshot of ${content.title}`,
+    parts.push(el("img", { class: "snapshot", src: options.snapshotSrc, alt: t("Snapshot of {title}", { title: content.title }),
       width: content.snapshot.width, height: content.snapshot.height }));
   }
   const summary = content.summary;

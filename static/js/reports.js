@@ -1,5 +1,5 @@
 // The reports a signed-in viewer may preview, each linking to its page with the QR code.
-import { $, json, say } from "./desktop.js";
+import { $, json, say, t } from "./desktop.js";
 import { when } from "./report-view.js";
 
 let body;
@@ -9,7 +9,7 @@ try {
   say(error.message, "bad");
 }
 if (body) {
-  say(body.reports.length ? "" : "No reports are shared with you yet.");
+  say(body.reports.length ? "" : t("No reports are shared with you yet."));
   const list = $("reports");
   for (const report of body.reports) {
     const item = document.createElement("li");
@@ -18,7 +18,7 @@ if (body) {
     link.textContent = report.title;
     const meta = document.createElement("span");
     meta.className = "muted";
-    meta.textContent = ` · generated ${when(report.generated_at)}`;
+    meta.textContent = " · " + t("generated {time}", { time: when(report.generated_at) });
     item.append(link, meta);
     list.append(item);
   }

@@ -1,19 +1,19 @@
 // Password sign-in for a browser; the session cookie is HttpOnly, set by the gateway.
-import { $, onSubmit, problemText, sameOrigin, say, send } from "./desktop.js";
+import { $, onSubmit, problemText, sameOrigin, say, send, t } from "./desktop.js";
 
 onSubmit($("sign-in"), async (event) => {
   event.preventDefault();
   const form = event.target;
-  say("Signing in…");
+  say(t("Signing in…"));
   const response = await send("/api/v1/web/sign-in", {
     method: "POST", body: { username: form.username.value, password: form.password.value },
   });
   const body = await response.json();
   if (!response.ok) {
-    say(problemText(body, "Sign-in failed."), "bad");
+    say(problemText(body, t("Sign-in failed.")), "bad");
     return;
   }
-  say(`Signed in as ${body.user.display_name}.`, "ok");
+  say(t("Signed in as {name}.", { name: body.user.display_name }), "ok");
   const next = new URLSearchParams(location.search).get("next");
   if (body.user.must_change_password) {
     // A one-time password is good for one thing: choosing a real one (then on to `next`).

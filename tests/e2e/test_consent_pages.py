@@ -121,5 +121,5 @@ def test_the_public_page_lists_every_version_with_what_changed(gateway):
         versions = page.locator("article.policy")
         expect(versions).to_have_count(2)
         expect(versions.first).to_contain_text("Version 2.0 (in effect)")
-        expect(versions.first.locator(".changes")).to_have_text("Asks again about: push.")
+        expect(versions.first.locator(".changes")).to_have_text("Asks again about: Notifications.")  # push, by its title
         expect(versions.nth(1)).to_contain_text("The first published agreement")
