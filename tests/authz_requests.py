@@ -61,6 +61,8 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
     "POST /api/v1/devices/current/report": lambda w, who: Req(
         "/api/v1/devices/current/report",
         json={"model": "Pixel 9", "os": "Android", "os_version": "16", "app_version": "3.2.0"}),
+    "DELETE /api/v1/web/devices/<device_id>": lambda w, who: Req(
+        f"/api/v1/web/devices/{w.alice_phone.device_id}"),
     "POST /api/v1/web/sign-in": lambda w, who: Req("/api/v1/web/sign-in", json={
         "username": w.username("alice"), "password": PASSWORD}),
     "POST /api/v1/web/password": lambda w, who: Req("/api/v1/web/password", json={

@@ -11,8 +11,10 @@ the page templates, ``t(...)`` in the pages' scripts.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
+import pkgutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -101,9 +103,14 @@ def script_messages(language: str) -> dict[str, str]:
 
 
 def error_classes() -> list[type]:
-    """Every domain error class (each domain imported, so each is defined)."""
-    import gateway.schema  # noqa: F401  imports every domain
+    """Every error class of the gateway (each of its modules imported, so each is defined,
+    whatever imported what before)."""
+    import gateway
     from gateway.core.errors import GatewayError
+
+    for module in pkgutil.walk_packages(gateway.__path__, "gateway."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
 
     found, stack = [], [GatewayError]
     while stack:

@@ -43,7 +43,7 @@ onSubmit(form, async (event) => {
   }
   form.reset();
   say(t("Password changed."), "ok");
-  location.assign(sameOrigin.next("/"));
+  location.assign(sameOrigin.next("/home"));
 });
 
 $("sign-out").addEventListener("click", async () => {

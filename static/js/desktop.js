@@ -53,3 +53,16 @@ languageSaver(async (tag) => {
   if (!csrf) await session().catch(() => null);
   return send("/api/v1/language", { method: "PUT", body: { language: tag } });
 });
+
+// The bar's sign-out button, on every desktop page of a signed-in browser.
+for (const button of document.querySelectorAll("button[data-sign-out]")) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      if (!csrf) await session();
+      await send("/api/v1/web/sign-out", { method: "POST" });
+    } finally {
+      location.assign("/sign-in");
+    }
+  });
+}

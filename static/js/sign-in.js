@@ -21,6 +21,6 @@ onSubmit($("sign-in"), async (event) => {
     location.assign(`/change-password${onward ? `?next=${encodeURIComponent(next)}` : ""}`);
     return;
   }
-  const target = sameOrigin.target(next, null);
-  if (target) location.assign(target);
+  // Back where the browser came from, else to the user's home.
+  location.assign(sameOrigin.target(next, "/home"));
 });

@@ -92,7 +92,7 @@ def test_the_desktop_sign_in_never_leaves_the_origin(gateway):
             page.goto(f"{base_url}/sign-in?next={next_}")
             sign_in(page)
             expect(page.locator("#status")).to_have_text("Signed in as Alice Example.")
-            assert went(page) == [], f"next={next_} led to {went(page)}"
+            assert went(page) == [f"{base_url}/home"], f"next={next_} led to {went(page)}"
         page.goto(f"{base_url}/sign-in?next=/reports%3Fq%3D1")
         sign_in(page)
         expect(page.locator("#status")).to_have_text("Signed in as Alice Example.")
@@ -210,4 +210,4 @@ def test_after_the_change_the_page_follows_next_only_to_the_same_origin(gateway)
         page.fill("#repeat", "my very own password")
         page.click("button[type=submit]")
         expect(page.locator("#status")).to_have_text("Password changed.")
-        assert went(page) == [f"{base_url}/"]
+        assert went(page) == [f"{base_url}/home"]

@@ -29,7 +29,14 @@ MATRIX = """
                                                             anon  user other nocon admin  chpw integ wrong
 GET    /                                                     200   200   200   200   200   200   200   200
 GET    /.well-known/jwks.json                                200   200   200   200   200   200   200   200
-GET    /admin/push                                           200   200   200   200   200   200   200   200
+GET    /admin                                                302   403   403   302   200   302   302   302
+GET    /admin/integrations                                   302   403   403   302   200   302   302   302
+GET    /admin/push                                           302   403   403   302   200   302   302   302
+GET    /admin/users                                          302   403   403   302   200   302   302   302
+GET    /home                                                 302   200   200   302   200   302   302   302
+GET    /api/v1/admin/setup                                   401   403   403   401   200   403   401   401
+GET    /api/v1/web/devices                                   401   200   200   401   200   403   401   401
+DELETE /api/v1/web/devices/<device_id>                       401   200   404   401   404   403   401   401
 GET    /api/v1/admin/integrations                            401   403   403   401   200   403   401   401
 POST   /api/v1/admin/integrations                            401   403   403   401   201   403   401   401
 DELETE /api/v1/admin/integrations/<integration_id>           401   403   403   401   200   403   401   401

@@ -253,7 +253,9 @@ def test_alerts_are_listed_and_resolved(kit, client, admin, service):
     assert_problem(client.post("/api/v1/admin/push/alerts/999/resolve", headers=admin), 404)
 
 
-def test_the_pages_and_the_service_worker_are_served(client):
+def test_the_pages_and_the_service_worker_are_served(client, actions):
+    actions.create_user("root", role="admin")
+    actions.web_sign_in("root")  # the push console is an administrator's page
     worker = client.get("/app/push-sw.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert b"showNotification" in worker.data

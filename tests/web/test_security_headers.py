@@ -66,7 +66,10 @@ def test_every_page_is_declared_and_answers_with_html(app, client):
                 assert rule.rule in paths, f"{rule.rule} answers HTML without declaring it"
 
 
-def test_every_page_has_a_strict_csp_and_the_security_headers(app, client, scheme):
+def test_every_page_has_a_strict_csp_and_the_security_headers(app, client, actions, scheme):
+    # As an administrator, so that the pages for signed-in browsers are served, not redirected.
+    actions.create_user("root", role="admin")
+    actions.web_sign_in("root")
     for path in page_paths(app):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "text/html", path
