@@ -5,15 +5,25 @@ import { watch } from "./qr-wait.js";
 const query = new URLSearchParams(location.search);
 let stopWaiting = null;
 let timers = [];
+let scanned = false; // the phone has scanned the current login
 
 function clearTimers() {
   timers.forEach(clearInterval);
   timers = [];
 }
 
-function showAgain(show) {
-  $("again").classList.toggle("hidden", !show);
-  $("qr").classList.toggle("faded", show);
+// The login is over without a sign-in (refused, expired, failed): the code, the number and
+// the countdown go, since none of them can be used any more, and one button makes a new code.
+function ended(text) {
+  clearTimers();
+  if (stopWaiting) stopWaiting();
+  stopWaiting = null;
+  $("qr-box").classList.add("hidden");
+  $("match").classList.add("hidden");
+  $("countdown").textContent = "";
+  say(text, "bad");
+  $("again").classList.remove("hidden");
+  $("again").focus();
 }
 
 // The countdown and the redraw of the QR code each time a new one is in force, from
@@ -26,7 +36,8 @@ function startClocks(login) {
   const tick = () => {
     const left = secondsUntil(ends);
     $("countdown").textContent = t("This code expires in {time}", { time: minutesSeconds(left) });
-    if (nextRotation !== null && Date.now() >= nextRotation && left > 0) {
+    // A scanned code is not shown again (the phone has it), so it is not redrawn either.
+    if (nextRotation !== null && Date.now() >= nextRotation && left > 0 && !scanned) {
       rotation += 1;
       nextRotation += login.rotates_every * 1000;
       $("qr").src = `${login.qr_svg_url}?r=${rotation}`;
@@ -41,7 +52,7 @@ async function redeem(login) {
   // The login's own CSRF token: this browser has no session yet.
   const response = await send(`/api/v1/qr-logins/${login.id}/redeem`, { method: "POST", token: login.csrf_token });
   const body = await response.json();
-  if (!response.ok) { say(problemText(body, t("The sign-in could not be finished.")), "bad"); showAgain(true); return; }
+  if (!response.ok) { ended(problemText(body, t("The sign-in could not be finished."))); return; }
   $("qr-box").classList.add("hidden");
   $("countdown").textContent = "";
   say(t("Signed in as {name}.", { name: body.user.display_name }), "ok");
@@ -62,6 +73,7 @@ function onStatus(login, status) {
       say(t("Waiting for your phone…"));
       break;
     case "scanned":
+      scanned = true;
       $("number").textContent = status.number;
       $("qr").classList.add("faded");
       say(t("Code scanned. Tap the same number on your phone, then confirm."));
@@ -71,27 +83,24 @@ function onStatus(login, status) {
       redeem(login);
       break;
     case "denied":
-      clearTimers();
-      say(t("The sign-in was refused on the phone."), "bad");
-      showAgain(true);
+      ended(status.reason === "wrong-number"
+        ? t("The number tapped on the phone was not this one, so the sign-in was refused. Make a new code and try again.")
+        : t("The sign-in was refused on the phone."));
       break;
     case "expired":
-      clearTimers();
-      $("countdown").textContent = "";
-      say(t("This code has expired."), "bad");
-      showAgain(true);
+      ended(t("This code has expired."));
       break;
     default:
-      clearTimers();
-      say(problemText(status.problem, t("Something went wrong.")), "bad");
-      showAgain(true);
+      ended(problemText(status.problem, t("Something went wrong.")));
   }
 }
 
 async function begin() {
   if (stopWaiting) stopWaiting();
   clearTimers();
-  showAgain(false);
+  scanned = false;
+  $("again").classList.add("hidden");
+  $("qr").classList.remove("faded");
   $("qr-box").classList.remove("hidden");
   $("match").classList.add("hidden");
   say(t("Preparing a code…"));
@@ -99,7 +108,7 @@ async function begin() {
   for (const name of ["return_to", "state", "nonce"]) if (query.get(name)) request[name] = query.get(name);
   const response = await send("/api/v1/qr-logins", { method: "POST", body: request });
   const login = await response.json();
-  if (!response.ok) { say(problemText(login, t("No code could be made.")), "bad"); showAgain(true); return; }
+  if (!response.ok) { ended(problemText(login, t("No code could be made."))); return; }
   $("qr").src = `${login.qr_svg_url}?r=${login.rotation}`;
   $("code").textContent = login.code;
   say(t("Waiting for your phone…"));
@@ -108,5 +117,9 @@ async function begin() {
                       (status) => onStatus(login, status), "pending");
 }
 
+// An image that cannot be drawn (the gateway restarted, the network dropped) is hidden
+// rather than shown broken; the typed code still works meanwhile.
+$("qr").addEventListener("error", () => $("qr").classList.add("invisible"));
+$("qr").addEventListener("load", () => $("qr").classList.remove("invisible"));
 $("again").addEventListener("click", begin);
 begin();

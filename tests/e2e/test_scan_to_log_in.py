@@ -98,3 +98,31 @@ def test_the_desktop_redraws_the_code_on_the_period_the_gateway_sends(gateway):
         expect(qr).to_have_attribute("src", re.compile(r"\?r=1$"))
         desktop.clock.run_for(5_000)
         expect(qr).to_have_attribute("src", re.compile(r"\?r=2$"))
+
+
+def test_after_a_refusal_the_desktop_offers_one_button_for_a_new_code(gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desktop.goto(f"{base_url}/login")
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        first_code = desktop.locator("#code").text_content()
+        link = decode_qr(desktop)
+        phone = browser.new_context(**PHONE).new_page()
+        phone_signs_in_at(phone, link)
+        phone.get_by_role("button", name="Deny").click()
+        phone.get_by_text("Refused. The computer was not signed in.").wait_for()
+
+        expect(desktop.locator("#status")).to_have_text("The sign-in was refused on the phone.")
+        # Nothing of the spent login stays usable on screen: no code, no number, no clock.
+        expect(desktop.locator("#qr-box")).to_be_hidden()
+        expect(desktop.locator("#match")).to_be_hidden()
+        expect(desktop.locator("#countdown")).to_have_text("")
+        again = desktop.get_by_role("button", name="Show a new code")
+        expect(again).to_be_visible()
+        again.click()
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        assert desktop.locator("#code").text_content() != first_code
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        assert decode_qr(desktop).startswith(f"{base_url}/q/")
+        expect(again).to_be_hidden()
