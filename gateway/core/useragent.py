@@ -10,53 +10,58 @@ configured (``GATEWAY_GEOIP_DATABASE``), never coordinates.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ua_parser
+
 from gateway.core.netaddr import truncate_ip
 
-# Order matters: Edge, Opera and Samsung Internet also say "Chrome", Chrome says "Safari".
-_BROWSERS = (
-    ("Edge", re.compile(r"\bEdg(?:e|A|iOS)?/(\d+)")),
-    ("Opera", re.compile(r"\bOPR/(\d+)")),
-    ("Samsung Internet", re.compile(r"\bSamsungBrowser/(\d+)")),
-    ("Firefox", re.compile(r"\b(?:Firefox|FxiOS)/(\d+)")),
-    ("Headless Chrome", re.compile(r"\bHeadlessChrome/(\d+)")),
-    ("Chrome", re.compile(r"\b(?:Chrome|CriOS)/(\d+)")),
-    ("Safari", re.compile(r"\bVersion/(\d+)[.\d]* (?:Mobile/\w+ )?Safari/")),
-)
-_SYSTEMS = (
-    ("Android", re.compile(r"\bAndroid (\d+)")),
-    ("iPadOS", re.compile(r"\biPad;.*? OS (\d+)")),
-    ("iOS", re.compile(r"\biPhone OS (\d+)")),
-    ("ChromeOS", re.compile(r"\bCrOS\b()")),
-    ("Windows", re.compile(r"\bWindows NT (\d+)")),
-    ("macOS", re.compile(r"\bMac OS X\b()")),
-    ("Linux", re.compile(r"\bLinux\b()")),
-)
 UNKNOWN = "unknown"
+# The browser families of ua-parser's rules written as people read them.
+_READABLE = {"HeadlessChrome": "Headless Chrome", "Mac OS X": "macOS"}
+
+
+def _parsed(user_agent: str | None):
+    # ua-parser (its maintained rules, uap-core) caches what it has parsed.
+    return ua_parser.parse(user_agent) if user_agent else None
+
+
+def _named(family: str | None, version: str | None) -> str:
+    if not family or family == "Other":
+        return UNKNOWN
+    family = _READABLE.get(family, family)
+    return f"{family} {version}" if version else family
 
 
 def browser_of(user_agent: str | None) -> str:
     """The browser family and major version, e.g. ``Firefox 133``; ``unknown`` if unsure."""
-    return _first(_BROWSERS, user_agent or "")
+    found = _parsed(user_agent)
+    agent = found.user_agent if found else None
+    return _named(agent.family, agent.major) if agent else UNKNOWN
 
 
 def os_of(user_agent: str | None) -> str:
     """The operating system, e.g. ``Windows``, ``macOS``, ``Android 15``."""
-    name = _first(_SYSTEMS, user_agent or "")
-    # Windows NT 10.0 covers both 10 and 11, so a version would mislead.
-    return "Windows" if name.startswith("Windows") else name
+    found = _parsed(user_agent)
+    system = found.os if found else None
+    if system is None:
+        return UNKNOWN
+    # Windows NT 10.0 covers both 10 and 11, so a version would mislead; a desktop's
+    # version says little to the person asked.
+    plain = system.family in ("Windows", "Mac OS X", "Linux", "Ubuntu", "Chrome OS")
+    return _named(system.family, None if plain else system.major)
 
 
-def _first(patterns, text: str) -> str:
-    for name, pattern in patterns:
-        found = pattern.search(text)
-        if found:
-            version = found.group(1)
-            return f"{name} {version}" if version else name
-    return UNKNOWN
+def device_of(user_agent: str | None) -> str | None:
+    """The phone or tablet as people know it (``Pixel 9``, ``iPhone``), or None when the
+    User-Agent does not name one (desktops, and phones whose browser hides the model)."""
+    found = _parsed(user_agent)
+    device = found.device if found else None
+    if device is None or device.brand in (None, "Generic", "Generic_Android") \
+            or device.family in ("Other", "K"):
+        return None
+    return device.family
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,24 @@ async function deviceKey() {
   return { privateKey: pair.privateKey, publicJwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } };
 }
 
-function describeDevice(publicJwk) {
+// The phone as its owner knows it ("Pixel 8", Android 14). Chromium browsers tell the model
+// and system version through User-Agent Client Hints; others name little more than the
+// system in their User-Agent (Chrome's reduced one says "K" for every Android model).
+async function describeDevice(publicJwk) {
   const ua = navigator.userAgent;
-  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad|iOS/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : "Linux";
-  const version = (ua.match(/(?:Android|OS|Windows NT|Mac OS X) ([\d._]+)/) || [, "unknown"])[1].replace(/_/g, ".");
-  const model = (ua.match(/\(([^;)]+)/) || [, "Browser"])[1].slice(0, 120);
-  return { device_id: deviceId(), model, os, os_version: version.slice(0, 60), app_version: "web-1", public_key: publicJwk };
+  let hints = {};
+  try {
+    hints = await navigator.userAgentData?.getHighEntropyValues(["model", "platformVersion"]) || {};
+  } catch { /* the browser may refuse; the User-Agent is what is left */ }
+  const os = hints.platform || (/Android/.test(ua) ? "Android" : /iPhone|iPad|iOS/.test(ua) ? "iOS"
+    : /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : "Linux");
+  const version = hints.platformVersion
+    || (ua.match(/(?:Android|OS|Windows NT|Mac OS X) ([\d._]+)/) || [, ""])[1].replace(/_/g, ".");
+  const fromAgent = (ua.match(/Android [\d.]+; (?:[a-z]{2}-[A-Za-z]{2}; )?([^;)]+?)(?: Build\/[^;)]*)?[;)]/) || [])[1];
+  const model = hints.model
+    || (/iPad/.test(ua) ? "iPad" : /iPhone/.test(ua) ? "iPhone" : fromAgent && fromAgent !== "K" ? fromAgent : `${os} ${t("phone")}`);
+  return { device_id: deviceId(), model: model.slice(0, 120), os, os_version: (version.split(".")[0] || "unknown").slice(0, 60),
+           app_version: "web-1", public_key: publicJwk };
 }
 
 function saveTokens(body) {
@@ -64,7 +76,7 @@ export async function signIn(username, password) {
   const response = await fetch("/api/v1/auth/sign-in", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password, device: describeDevice(publicJwk) }),
+    body: JSON.stringify({ username, password, device: await describeDevice(publicJwk) }),
   });
   const body = await response.json();
   if (!response.ok) throw Object.assign(new Error(body.detail || t("Sign-in failed.")), { problem: body });
@@ -75,7 +87,7 @@ export async function signIn(username, password) {
 // What a sign-in without a password sends about this phone (scan to connect a phone).
 export async function deviceDescription() {
   const { publicJwk } = await deviceKey();
-  return describeDevice(publicJwk);
+  return await describeDevice(publicJwk);
 }
 
 // Keep tokens the gateway handed over another way than a password sign-in.

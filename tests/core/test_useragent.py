@@ -4,7 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from gateway.core.useragent import Requester, browser_of, describe, networks_differ, os_of, place_of
+from gateway.core.useragent import (
+    Requester,
+    browser_of,
+    describe,
+    device_of,
+    networks_differ,
+    os_of,
+    place_of,
+)
 
 GEOIP = str(Path(__file__).parent.parent / "data" / "GeoLite2-City-Test.mmdb")
 
@@ -16,16 +24,17 @@ AGENTS = [
     ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
      "Version/18.1 Safari/605.1.15", "Safari 18", "macOS"),
     ("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-     "Firefox 133", "Linux"),
+     "Firefox 133", "Ubuntu"),
     ("Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/131.0.0.0 Mobile Safari/537.36", "Chrome 131", "Android 15"),
+     "Chrome/131.0.0.0 Mobile Safari/537.36", "Chrome Mobile 131", "Android 15"),
     ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
-     "Gecko) Version/18.1 Mobile/15E148 Safari/604.1", "Safari 18", "iOS 18"),
+     "Gecko) Version/18.1 Mobile/15E148 Safari/604.1", "Mobile Safari 18", "iOS 18"),
     ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/131.0.0.0 Safari/537.36 OPR/115.0.0.0", "Opera 115", "ChromeOS"),
+     "Chrome/131.0.0.0 Safari/537.36 OPR/115.0.0.0", "Opera 115", "Chrome OS"),
     ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
      "HeadlessChrome/131.0.0.0 Safari/537.36", "Headless Chrome 131", "Linux"),
-    ("curl/8.5.0", "unknown", "unknown"),
+    ("curl/8.5.0", "curl 8", "unknown"),
+    ("", "unknown", "unknown"),
     (None, "unknown", "unknown"),
 ]
 
@@ -34,6 +43,19 @@ AGENTS = [
 def test_browser_and_os_are_read_from_the_user_agent(agent, browser, system):
     assert browser_of(agent) == browser
     assert os_of(agent) == system
+
+
+@pytest.mark.parametrize("agent, device", [
+    (AGENTS[4][0], "Pixel 9"),
+    (AGENTS[5][0], "iPhone"),
+    (AGENTS[0][0], None),  # a desktop names no device
+    # Chrome's reduced User-Agent on Android hides the model ("K"): better none than that.
+    ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/131.0.0.0 Mobile Safari/537.36", None),
+    (None, None),
+])
+def test_a_phone_is_named_by_its_model_where_the_user_agent_tells_it(agent, device):
+    assert device_of(agent) == device
 
 
 def test_the_address_is_cut_to_its_network_and_not_kept():

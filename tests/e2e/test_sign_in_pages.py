@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gateway.identity import accounts
+from gateway.identity.tables import devices
 from tests.live_server import chromium, live_gateway
 from tests.support import Actions
 
@@ -211,3 +212,15 @@ def test_after_the_change_the_page_follows_next_only_to_the_same_origin(gateway)
         page.click("button[type=submit]")
         expect(page.locator("#status")).to_have_text("Password changed.")
         assert went(page) == [f"{base_url}/home"]
+
+
+def test_a_phone_is_named_as_its_owner_knows_it(gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(f"{base_url}/app/sign-in")
+        sign_in(page)
+        page.wait_for_url(f"{base_url}/app/")
+        with app.extensions["gateway"].store.read() as connection:
+            (row,) = connection.execute(devices.select()).all()
+        assert (row.model, row.os, row.os_version) == ("Pixel 9", "Android", "15")
