@@ -6,7 +6,7 @@ import { $, session, dateTime, el, json, onSubmit, rowButton, say, t } from "./d
 const USERS = "/api/v1/admin/users";
 let picked = null; // the id of the user whose details are shown
 const groupsOf = (text) => text.split(",").map((name) => name.trim()).filter(Boolean);
-const roleName = (role) => (role === "admin" ? t("Administrator") : t("User"));
+const roleName = (role) => (role === "admin" ? t("Administrator") : t("Standard user"));
 
 async function copy(text, button) {
   await navigator.clipboard.writeText(text);

@@ -55,8 +55,9 @@ async function describeDevice(publicJwk) {
   const version = hints.platformVersion
     || (ua.match(/(?:Android|OS|Windows NT|Mac OS X) ([\d._]+)/) || [, ""])[1].replace(/_/g, ".");
   const fromAgent = (ua.match(/Android [\d.]+; (?:[a-z]{2}-[A-Za-z]{2}; )?([^;)]+?)(?: Build\/[^;)]*)?[;)]/) || [])[1];
+  const unnamed = t("{system} phone", { system: os });
   const model = hints.model
-    || (/iPad/.test(ua) ? "iPad" : /iPhone/.test(ua) ? "iPhone" : fromAgent && fromAgent !== "K" ? fromAgent : `${os} ${t("phone")}`);
+    || (/iPad/.test(ua) ? "iPad" : /iPhone/.test(ua) ? "iPhone" : fromAgent && fromAgent !== "K" ? fromAgent : unnamed);
   return { device_id: deviceId(), model: model.slice(0, 120), os, os_version: (version.split(".")[0] || "unknown").slice(0, 60),
            app_version: "web-1", public_key: publicJwk };
 }
