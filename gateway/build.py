@@ -9,6 +9,8 @@ import) and a test can build the whole gateway without the web layer.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,6 +38,7 @@ from gateway.push import reactions as push
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
 from gateway.qrlogin import logins
+from gateway.qrlogin.service import QrLogin
 from gateway.qrlogin.state_cache import StateCache
 from gateway.reports import preview_control
 
@@ -97,6 +100,7 @@ class Gateway:
     events: EventBus
     states: StateCache  # QR logins' current states, for the browsers polling them
     metrics: CollectorRegistry  # read from the store when /metrics is scraped
+    qrlogin: QrLogin  # scan to log in
 
 
 def build_gateway(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
@@ -118,6 +122,9 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     events.tap(logins.CHANNEL_PREFIX, states.listener(logins.CHANNEL_PREFIX))
     metrics = CollectorRegistry(auto_describe=True)
     metrics.register(PushCollector(store))
+    signer = Signer(keyring, settings.public_url, clock)
+    catalogue = Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn)
+    qr_key = qr_token_key(keys_dir)
     return Gateway(
         settings=settings,
         store=store,
@@ -125,11 +132,11 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         instance=instance,
         keys_dir=keys_dir,
         keyring=keyring,
-        signer=Signer(keyring, settings.public_url, clock),
+        signer=signer,
         passwords=Passwords(settings.password_hash),
         lifetimes=Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
                             refresh=timedelta(days=settings.refresh_token_days)),
-        catalogue=Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn),
+        catalogue=catalogue,
         reactions=declared,
         receipts=ReceiptIssuer(
             keyring, settings.public_url, clock, load_secret(keys_dir, "consent-pseudonym"),
@@ -141,4 +148,10 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         events=events,
         states=states,
         metrics=metrics,
+        qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states),
     )
+
+
+def qr_token_key(keys_dir: Path) -> bytes:
+    """The key QR tokens are derived under: the web secret, narrowed to this one use."""
+    return hmac.new(load_secret(keys_dir, "flask"), b"qr-tokens", hashlib.sha256).digest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import jwt
@@ -13,8 +14,7 @@ from gateway.core.clock import epoch
 from gateway.core.events import InProcessBus
 from gateway.core.useragent import Requester
 from gateway.identity import devices
-from gateway.qrlogin import flow as qrlogin
-from gateway.qrlogin import phone as qrlogin_phone
+from gateway.qrlogin.phone import Phone
 
 DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/131.0.0.0 Safari/537.36")
@@ -40,9 +40,8 @@ def proof(device, login_id: str, number: int, clock, *, act: str = "confirm", ke
     return jwt.encode(claims, key or device.key, algorithm="ES256")
 
 
-def decide_consent(app, device, purpose: str, decision: str = "granted") -> None:
-    """Record a consent decision for *device* the way the app does."""
-    svc = app.extensions["gateway"]
+def decide_consent(svc, device, purpose: str, decision: str = "granted") -> None:
+    """Record a consent decision for *device* in the gateway *svc* the way the app does."""
     with svc.store.write() as connection:
         policy = consent.current_policy(connection, svc.clock)
     if policy is None:
@@ -61,55 +60,55 @@ DESKTOP = Requester("Firefox 133", "Windows", "203.0.113.0/24", None, None)
 
 
 class Flow:
-    """One login and one phone, with the steps a test needs."""
+    """One login and one phone, with the steps a test needs, through the gateway's bound
+    scan-to-log-in service (telling waiters on *bus*, the gateway's own by default)."""
 
-    def __init__(self, app, actions, clock):
-        self.app, self.clock = app, clock
-        self.svc = app.extensions["gateway"]
-        self.store = self.svc.store
-        self.bus = InProcessBus()
-        actions.create_user("alice")
-        self.device = actions.device_sign_in()
+    def __init__(self, gateway, people, clock, bus=None):
+        self.svc, self.clock = gateway, clock
+        self.store = gateway.store
+        self.bus = bus or gateway.events
+        self.browser = replace(gateway.qrlogin.browser, events=self.bus)
+        self.moves = replace(gateway.qrlogin.phone, events=self.bus)
+        self.key = self.browser.key
+        people.create_user("alice")
+        self.device = people.device_sign_in()
         self.phone = self.phone_of(self.device)
-        self.started = qrlogin.start(self.store, clock, SECRET, DESKTOP)
+        self.started = self.browser.start(DESKTOP)
         self.id = self.started.login.id
 
     def phone_of(self, device):
         key = devices.get_device(self.store, device.device_id).public_key
-        return qrlogin_phone.Phone(device.user_id, device.device_id, key,
-                                   Requester("unknown", "Android", "203.0.113.0/24", None, None))
+        return Phone(device.user_id, device.device_id, key,
+                     Requester("unknown", "Android", "203.0.113.0/24", None, None))
 
     def token(self, rotation=None):
         login = self.started.login
         n = qrcodes.current_rotation(login.created_at, self.clock.now()) if rotation is None \
             else rotation
-        return qrcodes.token_for(SECRET, self.id, n)
+        return qrcodes.token_for(self.key, self.id, n)
 
     def scan(self, phone=None, via="link", token=None):
-        return qrlogin_phone.scan(self.store, self.clock, self.svc.catalogue, self.bus,
-                                  token=token or self.token(), phone=phone or self.phone, via=via)
+        return self.moves.scan(token=token or self.token(), phone=phone or self.phone, via=via)
 
     def confirm(self, number=None, device=None, phone=None, **proof_args):
         device = device or self.device
         if number is None:
             number = self.status().number
         made = proof(device, self.id, number, self.clock, **proof_args)
-        return qrlogin_phone.confirm(self.store, self.clock, self.bus, login_id=self.id,
-                                     phone=phone or self.phone, number=number, proof=made)
+        return self.moves.confirm(login_id=self.id, phone=phone or self.phone, number=number,
+                                  proof=made)
 
     def deny(self):
-        return qrlogin_phone.deny(self.store, self.clock, self.bus, login_id=self.id,
-                                  phone=self.phone)
+        return self.moves.deny(login_id=self.id, phone=self.phone)
 
     def redeem(self, secret=None, csrf=None):
-        return qrlogin.redeem(
-            self.store, self.clock, self.svc.signer, self.bus, login_id=self.id,
-            browser_secret=secret or self.started.browser_secret,
+        return self.browser.redeem(
+            login_id=self.id, browser_secret=secret or self.started.browser_secret,
             csrf_token=csrf or self.started.csrf_token, audience="bi-server",
             session_lifetime=timedelta(hours=1))
 
     def status(self):
-        return qrlogin.status(self.store, self.clock, self.id, self.started.browser_secret)
+        return self.browser.status(self.id, self.started.browser_secret)
 
 
 class Enrollment:

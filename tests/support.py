@@ -1,4 +1,5 @@
-"""Helpers the tests share: a clock the tests move, and ways to sign in."""
+"""Helpers the tests share: a clock the tests move, and ways to sign in: through the domains
+(``People``, for domain tests without Flask) or over HTTP as the app does (``Actions``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gateway.build import Gateway
 from gateway.core.keys import public_jwk
+from gateway.identity import accounts, device_tokens
+from gateway.identity.devices import DeviceDescription
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -52,22 +56,51 @@ class SignedInDevice:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-class Actions:
+PASSWORD = "correct horse battery"
+
+
+class People:
+    """Accounts, signed-in devices and policy versions, made the way the domains make them."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.svc = gateway
+
+    def create_user(self, username: str = "alice", password: str = PASSWORD, **fields):
+        return accounts.create_user(self.svc.store, self.svc.clock, self.svc.passwords,
+                                    username=username, password=password, **fields)
+
+    def device_sign_in(self, username: str = "alice", password: str = PASSWORD,
+                       device_id: str = "phone-0001", *, key: bool = True) -> SignedInDevice:
+        """Sign a device in with a password, with a device key unless *key* is false."""
+        private = ec.generate_private_key(ec.SECP256R1())
+        described = device_description(device_id, private if key else None)
+        svc = self.svc
+        pair = device_tokens.sign_in(
+            svc.store, svc.signer, svc.clock, svc.passwords, svc.lifetimes, username=username,
+            password=password, ip=None, description=DeviceDescription(
+                described["device_id"], described["model"], described["os"],
+                described["os_version"], described["app_version"], described.get("public_key")))
+        return SignedInDevice(pair.access_token, pair.refresh_token, pair.device_id,
+                              pair.user_id, private)
+
+    def publish_policy(self, version: str = "1.0", changes=None, summary: str = "First version",
+                       text: str = "The user agreement.", **fields):
+        """Publish a policy version; by default it changes every purpose of the catalogue."""
+        from gateway import consent
+
+        changes = [p.name for p in self.svc.catalogue] if changes is None else changes
+        return consent.publish_policy(self.svc.store, self.svc.clock, self.svc.catalogue,
+                                      version=version, text_=text, summary=summary,
+                                      changes=changes, **fields)
+
+
+class Actions(People):
     """Sign users in the way the app and the pages do (after flaskr's AuthActions)."""
 
     def __init__(self, app, client) -> None:
+        super().__init__(app.extensions["gateway"])
         self.app = app
         self.client = client
-        self.svc = app.extensions["gateway"]
-
-    def create_user(self, username: str = "alice", password: str = "correct horse battery",
-                    **fields):
-        from gateway.identity import accounts
-
-        return accounts.create_user(
-            self.svc.store, self.svc.clock, self.svc.passwords,
-            username=username, password=password, **fields,
-        )
 
     def device_sign_in(self, username: str = "alice", password: str = "correct horse battery",
                        device_id: str = "phone-0001", client=None) -> SignedInDevice:
@@ -89,16 +122,6 @@ class Actions:
         )
         assert response.status_code == 200, response.get_json()
         return {"X-CSRF-Token": response.get_json()["csrf_token"]}
-
-    def publish_policy(self, version: str = "1.0", changes=None, summary: str = "First version",
-                       text: str = "The user agreement.", **fields):
-        """Publish a policy version; by default it changes every purpose of the catalogue."""
-        from gateway import consent
-
-        changes = [p.name for p in self.svc.catalogue] if changes is None else changes
-        return consent.publish_policy(self.svc.store, self.svc.clock, self.svc.catalogue,
-                                      version=version, text_=text, summary=summary,
-                                      changes=changes, **fields)
 
     def grant(self, device: SignedInDevice, purpose: str, decision: str = "granted",
               client=None, **fields) -> dict:

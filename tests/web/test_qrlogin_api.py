@@ -227,7 +227,7 @@ def test_the_apps_camera_needs_consent_but_the_link_does_not(app, client, phone)
                                json={"token": token_of(started), "via": "app_camera"}),
                    403, "consent-required")
     assert body["purpose"] == "camera"
-    decide_consent(app, phone, "camera", "refused")
+    decide_consent(app.extensions["gateway"], phone, "camera", "refused")
     assert scan(client, phone, started, via="link")["state"] == "scanned"
 
 
