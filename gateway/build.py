@@ -27,6 +27,7 @@ from gateway.core.redis_events import RedisBus
 from gateway.core.settings import Settings
 from gateway.core.store import Store, sqlite_url
 from gateway.core.tokens import Signer
+from gateway.enrollment.service import Enrollment
 from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
@@ -101,6 +102,7 @@ class Gateway:
     states: StateCache  # QR logins' current states, for the browsers polling them
     metrics: CollectorRegistry  # read from the store when /metrics is scraped
     qrlogin: QrLogin  # scan to log in
+    enrollment: Enrollment  # scan to connect a phone
 
 
 def build_gateway(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
@@ -125,6 +127,8 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     signer = Signer(keyring, settings.public_url, clock)
     catalogue = Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn)
     qr_key = qr_token_key(keys_dir)
+    lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
+                          refresh=timedelta(days=settings.refresh_token_days))
     return Gateway(
         settings=settings,
         store=store,
@@ -134,8 +138,7 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         keyring=keyring,
         signer=signer,
         passwords=Passwords(settings.password_hash),
-        lifetimes=Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
-                            refresh=timedelta(days=settings.refresh_token_days)),
+        lifetimes=lifetimes,
         catalogue=catalogue,
         reactions=declared,
         receipts=ReceiptIssuer(
@@ -149,6 +152,7 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         states=states,
         metrics=metrics,
         qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states),
+        enrollment=Enrollment.build(store, clock, events, signer, catalogue, lifetimes, qr_key),
     )
 
 

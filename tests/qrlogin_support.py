@@ -1,4 +1,4 @@
-"""Helpers the scan-to-log-in tests share: start a login, make device proofs, grant consent."""
+"""Helpers the scan-to-log-in and scan-to-connect tests share: start a login over HTTP,\ndrive a login (``Flow``) or an offer (``Enrollment``) through the gateway's bound services,\nmake device proofs, grant consent."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from dataclasses import replace
 from datetime import timedelta
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway import consent
 from gateway.core import qrcodes
 from gateway.core.clock import epoch
-from gateway.core.events import InProcessBus
+from gateway.core.keys import public_jwk
 from gateway.core.useragent import Requester
+from gateway.enrollment.devices import Decision
 from gateway.identity import devices
+from gateway.identity.devices import DeviceDescription
 from gateway.qrlogin.phone import Phone
 
 DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -112,19 +115,18 @@ class Flow:
 
 
 class Enrollment:
-    """One offer by alice's browser session and a phone that is not signed in yet."""
+    """One offer by alice's browser session and a phone that is not signed in yet, through
+    the gateway's bound scan-to-connect service (telling waiters on its bus)."""
 
-    def __init__(self, app, actions, clock):
-        from gateway.enrollment import offers as enrollment
-
-        self.app, self.clock = app, clock
-        self.svc = app.extensions["gateway"]
-        self.store = self.svc.store
-        self.bus = InProcessBus()
-        self.user = actions.create_user("alice")
+    def __init__(self, gateway, people, clock):
+        self.svc, self.clock = gateway, clock
+        self.store = gateway.store
+        self.bus = gateway.events
+        self.offers, self.phone = gateway.enrollment.offers, gateway.enrollment.phone
+        self.key = self.offers.key
+        self.user = people.create_user("alice")
         self.session_hash = "s" * 64
-        self.offered = enrollment.offer(self.store, clock, SECRET, user_id=self.user.id,
-                                        session_hash=self.session_hash)
+        self.offered = self.offers.offer(user_id=self.user.id, session_hash=self.session_hash)
         self.id = self.offered.offer.id
 
     def policy(self):
@@ -136,52 +138,30 @@ class Enrollment:
             changes=[p.name for p in self.svc.catalogue])
 
     def decision(self, purpose="camera", decision="granted", notice_hash=None):
-        from gateway.enrollment.phone import Decision
-
         policy = self.policy()
         text = consent.notice_text(self.svc.catalogue.get(purpose), policy)
         return Decision(purpose, decision, policy.version, notice_hash or consent.sha256(text))
 
     def claim(self, *, device_id="phone-0001", via="link", decisions=None, code=None,
               key=True, public_key=None, proof=None):
-        from cryptography.hazmat.primitives.asymmetric import ec
-
-        from gateway.core.keys import public_jwk
-        from gateway.enrollment import phone as enrollment_phone
-        from gateway.identity.devices import DeviceDescription
-
         if public_key is None and key:
             jwk = public_jwk(ec.generate_private_key(ec.SECP256R1()).public_key())
             public_key = {name: jwk[name] for name in ("kty", "crv", "x", "y")}
         device = DeviceDescription(device_id, "Pixel 9", "Android", "16", "3.2.0", public_key)
-        return enrollment_phone.claim(
-            self.store, self.clock, self.svc.catalogue, self.bus,
-            token=None if code else qrcodes.token_for(SECRET, self.id, 0), code=code, via=via,
+        return self.phone.claim(
+            token=None if code else qrcodes.token_for(self.key, self.id, 0), code=code, via=via,
             device=device, decisions=[self.decision()] if decisions is None else decisions,
             where=Requester("unknown", "unknown", "198.51.100.0/24", None, None), proof=proof)
 
     def approve(self, number):
-        from gateway.enrollment import offers as enrollment
-
-        return enrollment.approve(self.store, self.clock, self.bus, self.svc.catalogue,
-                                  offer_id=self.id, session_hash=self.session_hash,
-                                  number=number)
+        return self.offers.approve(offer_id=self.id, session_hash=self.session_hash,
+                                   number=number)
 
     def deny(self):
-        from gateway.enrollment import offers as enrollment
-
-        return enrollment.deny(self.store, self.clock, self.bus, offer_id=self.id,
-                               session_hash=self.session_hash)
+        return self.offers.deny(offer_id=self.id, session_hash=self.session_hash)
 
     def collect(self, secret):
-        from gateway.enrollment import phone as enrollment_phone
-
-        return enrollment_phone.collect(self.store, self.clock, self.svc.signer,
-                                        self.svc.lifetimes, self.bus, offer_id=self.id,
-                                        claim_secret=secret)
+        return self.phone.collect(offer_id=self.id, claim_secret=secret)
 
     def state(self):
-        from gateway.enrollment import offers as enrollment
-
-        return enrollment.for_session(self.store, self.clock, self.id,
-                                      self.session_hash).state_at(self.clock.now())
+        return self.offers.for_session(self.id, self.session_hash).state_at(self.clock.now())

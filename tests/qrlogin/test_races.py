@@ -100,24 +100,24 @@ def test_fifty_phones_scanning_one_code_have_one_winner(gateway, people, clock):
         assert logins.load(connection, flow.id).device_id == won[0]
 
 
-def test_fifty_concurrent_claims_have_one_winner_and_end_the_offer(app, actions, clock):
-    offer = Enrollment(app, actions, clock)
+def test_fifty_concurrent_claims_have_one_winner_and_end_the_offer(gateway, people, clock):
+    offer = Enrollment(gateway, people, clock)
     offer.policy()
     won = winners(race(lambda i: offer.claim(device_id=f"phone-{i:04d}").offer.device_id))
     assert len(won) == 1
     assert offer.state() == "denied"  # the other claims were second claims: someone else scanned
 
 
-def test_fifty_concurrent_approvals_have_one_winner(app, actions, clock):
-    offer = Enrollment(app, actions, clock)
+def test_fifty_concurrent_approvals_have_one_winner(gateway, people, clock):
+    offer = Enrollment(gateway, people, clock)
     claimed = offer.claim()
     won = winners(race(lambda i: offer.approve(claimed.offer.number).state))
     assert won == ["approved"]
     assert len(devices.list_devices(offer.store, offer.user.id)) == 1
 
 
-def test_fifty_concurrent_collections_hand_out_one_pair_of_tokens(app, actions, clock):
-    offer = Enrollment(app, actions, clock)
+def test_fifty_concurrent_collections_hand_out_one_pair_of_tokens(gateway, people, clock):
+    offer = Enrollment(gateway, people, clock)
     claimed = offer.claim()
     offer.approve(claimed.offer.number)
     won = winners(race(lambda i: offer.collect(claimed.claim_secret).refresh_token))
