@@ -42,6 +42,7 @@ from gateway.qrlogin import logins
 from gateway.qrlogin.service import QrLogin
 from gateway.qrlogin.state_cache import StateCache
 from gateway.reports import preview_control
+from gateway.reports.service import Reports
 
 CHECKOUT = Path(__file__).resolve().parents[1]  # instance/ lives here unless set
 
@@ -103,6 +104,7 @@ class Gateway:
     metrics: CollectorRegistry  # read from the store when /metrics is scraped
     qrlogin: QrLogin  # scan to log in
     enrollment: Enrollment  # scan to connect a phone
+    reports: Reports  # scan to preview
 
 
 def build_gateway(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
@@ -153,6 +155,7 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         metrics=metrics,
         qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states),
         enrollment=Enrollment.build(store, clock, events, signer, catalogue, lifetimes, qr_key),
+        reports=Reports.build(store, clock, signer, catalogue, settings.public_url),
     )
 
 
