@@ -31,6 +31,7 @@ from gateway.enrollment.service import Enrollment
 from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
+from gateway.identity.service import Identity
 from gateway.privacy import retention, rights
 from gateway.privacy.access_log import AccessLog
 from gateway.privacy.retention import Category
@@ -102,6 +103,7 @@ class Gateway:
     events: EventBus
     states: StateCache  # QR logins' current states, for the browsers polling them
     metrics: CollectorRegistry  # read from the store when /metrics is scraped
+    identity: Identity  # accounts, devices, sign-ins, browser sessions, integration keys
     qrlogin: QrLogin  # scan to log in
     enrollment: Enrollment  # scan to connect a phone
     reports: Reports  # scan to preview
@@ -131,6 +133,7 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     qr_key = qr_token_key(keys_dir)
     lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
                           refresh=timedelta(days=settings.refresh_token_days))
+    passwords = Passwords(settings.password_hash)
     return Gateway(
         settings=settings,
         store=store,
@@ -139,7 +142,7 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         keys_dir=keys_dir,
         keyring=keyring,
         signer=signer,
-        passwords=Passwords(settings.password_hash),
+        passwords=passwords,
         lifetimes=lifetimes,
         catalogue=catalogue,
         reactions=declared,
@@ -153,6 +156,9 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         events=events,
         states=states,
         metrics=metrics,
+        identity=Identity.build(store, clock, signer, passwords, lifetimes,
+                                device_revoked=declared.device_revoked,
+                                signed_out=declared.signed_out),
         qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states),
         enrollment=Enrollment.build(store, clock, events, signer, catalogue, lifetimes, qr_key),
         reports=Reports.build(store, clock, signer, catalogue, settings.public_url),

@@ -10,7 +10,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway.build import Gateway
 from gateway.core.keys import public_jwk
-from gateway.identity import accounts, device_tokens
 from gateway.identity.devices import DeviceDescription
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -66,8 +65,8 @@ class People:
         self.svc = gateway
 
     def create_user(self, username: str = "alice", password: str = PASSWORD, **fields):
-        return accounts.create_user(self.svc.store, self.svc.clock, self.svc.passwords,
-                                    username=username, password=password, **fields)
+        return self.svc.identity.accounts.create_user(username=username, password=password,
+                                                      **fields)
 
     def device_sign_in(self, username: str = "alice", password: str = PASSWORD,
                        device_id: str = "phone-0001", *, key: bool = True) -> SignedInDevice:
@@ -75,9 +74,8 @@ class People:
         private = ec.generate_private_key(ec.SECP256R1())
         described = device_description(device_id, private if key else None)
         svc = self.svc
-        pair = device_tokens.sign_in(
-            svc.store, svc.signer, svc.clock, svc.passwords, svc.lifetimes, username=username,
-            password=password, ip=None, description=DeviceDescription(
+        pair = svc.identity.tokens.sign_in(
+            username=username, password=password, ip=None, description=DeviceDescription(
                 described["device_id"], described["model"], described["os"],
                 described["os_version"], described["app_version"], described.get("public_key")))
         return SignedInDevice(pair.access_token, pair.refresh_token, pair.device_id,

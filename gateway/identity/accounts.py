@@ -80,49 +80,6 @@ def _set_groups(connection: Connection, clock: Clock, user_id: str, names) -> No
         )
 
 
-def create_user(
-    store: Store,
-    clock: Clock,
-    passwords: Passwords,
-    *,
-    username: str,
-    password: str,
-    display_name: str | None = None,
-    role: str = "user",
-    email: str | None = None,
-    phone: str | None = None,
-    groups: tuple[str, ...] = (),
-    must_change_password: bool = False,
-) -> User:
-    """Create a user. Raises ``InvalidRequest`` for a bad username or role and
-    ``Conflict`` when the username is taken."""
-    username = username.strip().lower()
-    if not USERNAME.match(username):
-        raise InvalidRequest("a username is 2-64 characters: a-z, 0-9, '.', '_' or '-'")
-    if role not in ROLES:
-        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
-    with store.write() as connection:
-        taken = connection.execute(select(users.c.id).where(users.c.username == username)).first()
-        if taken:
-            raise Conflict(f"the username {username!r} is taken")
-        user_id = new_id()
-        connection.execute(
-            insert(users).values(
-                id=user_id,
-                username=username,
-                display_name=display_name or username,
-                email=email,
-                phone=phone,
-                role=role,
-                password_hash=passwords.hash(password),
-                must_change_password=must_change_password,
-                created_at=clock.now(),
-            )
-        )
-        _set_groups(connection, clock, user_id, groups)
-        return _user(connection, connection.execute(select(users).where(users.c.id == user_id)).one())
-
-
 def authenticate(store: Store, passwords: Passwords, username: str, password: str) -> User:
     """The user whose credentials these are. Raises ``InvalidCredentials`` otherwise
     (unknown user, wrong password or a disabled account alike)."""
@@ -154,31 +111,12 @@ def find_user(store: Store, username: str) -> User | None:
         return _user(connection, row) if row else None
 
 
-def list_users(store: Store) -> list[User]:
-    """Every active user, by username."""
-    with store.read() as connection:
-        rows = connection.execute(
-            select(users).where(users.c.disabled_at.is_(None)).order_by(users.c.username)
-        ).all()
-        return [_user(connection, row) for row in rows]
-
-
-def set_groups(store: Store, clock: Clock, user_id: str, names: tuple[str, ...]) -> User:
-    """Replace the user's groups with *names*. Raises ``NotFound`` or ``InvalidRequest``."""
-    with store.write() as connection:
-        row = connection.execute(select(users).where(users.c.id == user_id)).first()
-        if row is None:
-            raise NotFound("no such user")
-        _set_groups(connection, clock, user_id, names)
-        return _user(connection, row)
-
-
 def replace_password(connection: Connection, passwords: Passwords, user_id: str,
                      current: str, new: str) -> bool:
     """Replace the password after checking the current one, inside an open transaction;
     returns whether the password replaced was a one-time one. Raises
     ``InvalidCredentials`` when *current* is wrong and ``InvalidRequest`` when *new* is
-    too weak or the same as *current*. (``password_change.change_password`` is the whole
+    too weak or the same as *current*. (``PasswordChanges.change_password`` is the whole
     change: the sign-ins it ends and its audit row.)"""
     check_strength(new)
     if new == current:
@@ -195,25 +133,6 @@ def replace_password(connection: Connection, passwords: Passwords, user_id: str,
     return row.must_change_password
 
 
-def update_profile(store: Store, clock: Clock, user_id: str, *, device_id: str | None = None,
-                   **changes: str | None) -> User:
-    """Change the user's display name, email or phone (the fields given), with its audit
-    row (made from *device_id*) in the same transaction. Raises ``NotFound`` and, for an
-    empty display name, ``InvalidRequest``."""
-    allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
-    if "display_name" in allowed and not allowed["display_name"]:
-        raise InvalidRequest("a display name cannot be empty", field="display_name")
-    with store.write() as connection:
-        if allowed:
-            connection.execute(update(users).where(users.c.id == user_id).values(**allowed))
-        row = connection.execute(select(users).where(users.c.id == user_id)).first()
-        if row is None:
-            raise NotFound("no such user")
-        audit.record(connection, clock, "account.profile-changed", actor=user_id,
-                     device_id=device_id, details={"fields": sorted(changes)})
-        return _user(connection, row)
-
-
 def check_strength(password: str) -> None:
     """Raise ``InvalidRequest`` for a password too short to be worth hashing."""
     if len(password) < 10:
@@ -223,3 +142,81 @@ def check_strength(password: str) -> None:
 def one_time_password() -> str:
     """A random password to hand out once (the first admin's), easy to type."""
     return secrets.token_urlsafe(12)
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Accounts, bound to the store, the clock and the password hasher: creating users, listing
+    them, their groups and their profile."""
+
+    store: Store
+    clock: Clock
+    passwords: Passwords
+
+    def create_user(self, *, username: str, password: str, display_name: str | None = None,
+                    role: str = "user", email: str | None = None, phone: str | None = None,
+                    groups: tuple[str, ...] = (), must_change_password: bool = False) -> User:
+        """Create a user. Raises ``InvalidRequest`` for a bad username or role and
+        ``Conflict`` when the username is taken."""
+        username = username.strip().lower()
+        if not USERNAME.match(username):
+            raise InvalidRequest("a username is 2-64 characters: a-z, 0-9, '.', '_' or '-'")
+        if role not in ROLES:
+            raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
+        with self.store.write() as connection:
+            taken = connection.execute(
+                select(users.c.id).where(users.c.username == username)).first()
+            if taken:
+                raise Conflict(f"the username {username!r} is taken")
+            user_id = new_id()
+            connection.execute(
+                insert(users).values(
+                    id=user_id,
+                    username=username,
+                    display_name=display_name or username,
+                    email=email,
+                    phone=phone,
+                    role=role,
+                    password_hash=self.passwords.hash(password),
+                    must_change_password=must_change_password,
+                    created_at=self.clock.now(),
+                )
+            )
+            _set_groups(connection, self.clock, user_id, groups)
+            row = connection.execute(select(users).where(users.c.id == user_id)).one()
+            return _user(connection, row)
+
+    def list_users(self) -> list[User]:
+        """Every active user, by username."""
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(users).where(users.c.disabled_at.is_(None)).order_by(users.c.username)
+            ).all()
+            return [_user(connection, row) for row in rows]
+
+    def set_groups(self, user_id: str, names: tuple[str, ...]) -> User:
+        """Replace the user's groups with *names*. Raises ``NotFound`` or ``InvalidRequest``."""
+        with self.store.write() as connection:
+            row = connection.execute(select(users).where(users.c.id == user_id)).first()
+            if row is None:
+                raise NotFound("no such user")
+            _set_groups(connection, self.clock, user_id, names)
+            return _user(connection, row)
+
+    def update_profile(self, user_id: str, *, device_id: str | None = None,
+                       **changes: str | None) -> User:
+        """Change the user's display name, email or phone (the fields given), with its audit
+        row (made from *device_id*) in the same transaction. Raises ``NotFound`` and, for an
+        empty display name, ``InvalidRequest``."""
+        allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
+        if "display_name" in allowed and not allowed["display_name"]:
+            raise InvalidRequest("a display name cannot be empty", field="display_name")
+        with self.store.write() as connection:
+            if allowed:
+                connection.execute(update(users).where(users.c.id == user_id).values(**allowed))
+            row = connection.execute(select(users).where(users.c.id == user_id)).first()
+            if row is None:
+                raise NotFound("no such user")
+            audit.record(connection, self.clock, "account.profile-changed", actor=user_id,
+                         device_id=device_id, details={"fields": sorted(changes)})
+            return _user(connection, row)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 from pydantic import BaseModel, EmailStr, Field
 
-from gateway.identity import accounts
 from gateway.web.api import Model, operation
 from gateway.web.context import services
 from gateway.web.schemas import UserOut
@@ -36,7 +35,7 @@ class UserList(BaseModel):
 @bp.get("")
 @operation(summary="Every user", tag="admin", auth="admin", response=UserList)
 def list_users():
-    return UserList(users=[UserOut.of(u) for u in accounts.list_users(services().store)])
+    return UserList(users=[UserOut.of(u) for u in services().identity.accounts.list_users()])
 
 
 @bp.post("")
@@ -44,8 +43,8 @@ def list_users():
            status=201, errors=(400, 409))
 def create_user(body: NewUser):
     svc = services()
-    user = accounts.create_user(
-        svc.store, svc.clock, svc.passwords, username=body.username, password=body.password,
+    user = svc.identity.accounts.create_user(
+        username=body.username, password=body.password,
         display_name=body.display_name, role=body.role, email=body.email, phone=body.phone,
         groups=tuple(body.groups),
     )
@@ -56,5 +55,4 @@ def create_user(body: NewUser):
 @operation(summary="Replace a user's groups", tag="admin", auth="admin", body=Groups,
            response=UserOut, errors=(400, 404))
 def set_groups(user_id: str, body: Groups):
-    svc = services()
-    return UserOut.of(accounts.set_groups(svc.store, svc.clock, user_id, tuple(body.groups)))
+    return UserOut.of(services().identity.accounts.set_groups(user_id, tuple(body.groups)))

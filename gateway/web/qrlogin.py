@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, request
 
 from gateway.core import useragent
-from gateway.identity import accounts, devices, web_sessions
+from gateway.identity import accounts, devices
 from gateway.push import announcements
 from gateway.qrlogin import logins
 from gateway.qrlogin.phone import Phone
@@ -147,7 +147,7 @@ def redeem(login_id: str):
     announcements.new_sign_in(svc.store, svc.clock, user_id=done.user_id,
                               browser=f"{who.browser} on {who.os}", place=who.place,
                               notice_id=done.login.id)
-    session = web_sessions.find(svc.store, svc.clock, done.session_id)
+    session = svc.identity.sessions.find(done.session_id)
     out = RedeemOut(
         user=UserOut.of(accounts.get_user(svc.store, done.user_id)),
         csrf_token=session.csrf_token, method=session.method, expires_at=session.expires_at,

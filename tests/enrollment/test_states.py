@@ -12,7 +12,7 @@ from gateway.core.errors import InvalidRequest
 from gateway.enrollment import offers as enrollment
 from gateway.enrollment.phone import ClaimedTwice, ClaimSecretWrong
 from gateway.enrollment.tables import enrollment_tokens, enrollments
-from gateway.identity import device_tokens, devices
+from gateway.identity import devices
 from tests.qrlogin_support import Enrollment
 
 
@@ -57,7 +57,7 @@ def test_approving_with_the_phones_number_registers_it_and_the_phone_collects_to
     assert [(e.purpose, e.decision, e.method, e.device_id) for e in ledger(offer)] == [
         ("camera", "granted", "enrollment", approved.device_id)]
     pair = offer.collect(claimed.claim_secret)
-    principal = device_tokens.authenticate(offer.store, offer.svc.signer, pair.access_token)
+    principal = offer.svc.identity.tokens.authenticate(pair.access_token)
     assert principal.user_id == offer.user.id and principal.device_id == approved.device_id
     assert offer.state() == "collected"
     with pytest.raises(enrollment.WrongState):

@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select, update
 
-from gateway.identity import accounts
 from gateway.identity.tables import users
 from gateway.reports import library as reports
 from gateway.reports.summary import Summary
@@ -57,8 +56,8 @@ def test_being_an_admin_does_not_open_reports(svc, people):
 
 def test_group_changes_count_at_once(svc, people):
     put(svc)
-    accounts.set_groups(svc.store, svc.clock, people["victor"].id, ())
-    accounts.set_groups(svc.store, svc.clock, people["ursula"].id, ("hr", "sales"))
+    svc.identity.accounts.set_groups(people["victor"].id, ())
+    svc.identity.accounts.set_groups(people["ursula"].id, ("hr", "sales"))
     assert viewers(svc, people) == ["olivia", "ursula"]
 
 
