@@ -1,4 +1,6 @@
-"""Helpers the scan-to-log-in and scan-to-connect tests share: start a login over HTTP,\ndrive a login (``Flow``) or an offer (``Enrollment``) through the gateway's bound services,\nmake device proofs, grant consent."""
+"""Helpers the scan-to-log-in and scan-to-connect tests share: start a login over HTTP,
+drive a login (``Flow``) or an offer (``Enrollment``) through the gateway's bound services,
+make device proofs (consent decisions: ``tests.support.People.decide``)."""
 
 from __future__ import annotations
 
@@ -41,21 +43,6 @@ def proof(device, login_id: str, number: int, clock, *, act: str = "confirm", ke
     claims = {"aud": aud, "rid": login_id, "num": number, "act": act,
               "iat": epoch(clock.now()) if iat is None else iat, "jti": jti or uuid.uuid4().hex}
     return jwt.encode(claims, key or device.key, algorithm="ES256")
-
-
-def decide_consent(svc, device, purpose: str, decision: str = "granted") -> None:
-    """Record a consent decision for *device* in the gateway *svc* the way the app does."""
-    with svc.store.write() as connection:
-        policy = consent.current_policy(connection, svc.clock)
-    if policy is None:
-        policy = consent.publish_policy(svc.store, svc.clock, svc.catalogue, version="1.0",
-                                        text_="The agreement.", summary="First version",
-                                        changes=[p.name for p in svc.catalogue])
-    text = consent.notice_text(svc.catalogue.get(purpose), policy)
-    with svc.store.write() as connection:
-        consent.record(connection, svc.clock, svc.catalogue, user_id=device.user_id,
-                       device_id=device.device_id, purpose=purpose, decision=decision,
-                       policy_version=policy.version, notice_hash=consent.sha256(text))
 
 
 SECRET = b"k" * 32

@@ -81,6 +81,22 @@ class People:
         return SignedInDevice(pair.access_token, pair.refresh_token, pair.device_id,
                               pair.user_id, private)
 
+    def decide(self, device: SignedInDevice, purpose: str, decision: str = "granted") -> None:
+        """Record a consent decision for *device* in the ledger, under the policy in effect
+        (publishing a first version when there is none), with the notice it was shown."""
+        from gateway import consent
+
+        svc = self.svc
+        with svc.store.read() as connection:
+            policy = consent.current_policy(connection, svc.clock)
+        if policy is None:
+            policy = self.publish_policy()
+        text = consent.notice_text(svc.catalogue.get(purpose), policy)
+        with svc.store.write() as connection:
+            consent.record(connection, svc.clock, svc.catalogue, user_id=device.user_id,
+                           device_id=device.device_id, purpose=purpose, decision=decision,
+                           policy_version=policy.version, notice_hash=consent.sha256(text))
+
     def publish_policy(self, version: str = "1.0", changes=None, summary: str = "First version",
                        text: str = "The user agreement.", **fields):
         """Publish a policy version; by default it changes every purpose of the catalogue."""

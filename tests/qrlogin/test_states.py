@@ -15,7 +15,7 @@ from gateway.identity.device_proofs import ProofInvalid, ProofReplayed, ProofReq
 from gateway.qrlogin import logins as qrlogin
 from gateway.qrlogin import phone as qrlogin_phone
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
-from tests.qrlogin_support import DESKTOP, Flow, decide_consent, proof
+from tests.qrlogin_support import DESKTOP, Flow, proof
 
 
 @pytest.fixture
@@ -238,17 +238,17 @@ def test_an_unknown_or_malformed_code_is_refused(flow):
             scan_code(flow, code)
 
 
-def test_the_apps_own_camera_needs_camera_consent(flow, gateway):
+def test_the_apps_own_camera_needs_camera_consent(flow, people):
     with pytest.raises(ConsentRequired) as refused:
         flow.scan(via="app_camera")
     assert refused.value.extensions["purpose"] == "camera"
     assert flow.status().state == "pending"
-    decide_consent(gateway, flow.device, "camera")
+    people.decide(flow.device, "camera")
     assert flow.scan(via="app_camera").login.via == "app_camera"
 
 
-def test_opening_the_link_or_typing_the_code_needs_no_camera_consent(flow, gateway):
-    decide_consent(gateway, flow.device, "camera", "refused")
+def test_opening_the_link_or_typing_the_code_needs_no_camera_consent(flow, people):
+    people.decide(flow.device, "camera", "refused")
     assert flow.scan(via="link").login.state == "scanned"
     typed = flow.browser.start(DESKTOP)
     assert scan_code(flow, typed.code).login.state == "scanned"
