@@ -9,6 +9,8 @@ import) and a test can build the whole gateway without the web layer.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,9 +27,11 @@ from gateway.core.redis_events import RedisBus
 from gateway.core.settings import Settings
 from gateway.core.store import Store, sqlite_url
 from gateway.core.tokens import Signer
+from gateway.enrollment.service import Enrollment
 from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
+from gateway.identity.service import Identity
 from gateway.privacy import retention, rights
 from gateway.privacy.access_log import AccessLog
 from gateway.privacy.retention import Category
@@ -36,8 +40,10 @@ from gateway.push import reactions as push
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
 from gateway.qrlogin import logins
+from gateway.qrlogin.service import QrLogin
 from gateway.qrlogin.state_cache import StateCache
 from gateway.reports import preview_control
+from gateway.reports.service import Reports
 
 CHECKOUT = Path(__file__).resolve().parents[1]  # instance/ lives here unless set
 
@@ -97,6 +103,10 @@ class Gateway:
     events: EventBus
     states: StateCache  # QR logins' current states, for the browsers polling them
     metrics: CollectorRegistry  # read from the store when /metrics is scraped
+    identity: Identity  # accounts, devices, sign-ins, browser sessions, integration keys
+    qrlogin: QrLogin  # scan to log in
+    enrollment: Enrollment  # scan to connect a phone
+    reports: Reports  # scan to preview
 
 
 def build_gateway(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
@@ -118,6 +128,12 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     events.tap(logins.CHANNEL_PREFIX, states.listener(logins.CHANNEL_PREFIX))
     metrics = CollectorRegistry(auto_describe=True)
     metrics.register(PushCollector(store))
+    signer = Signer(keyring, settings.public_url, clock)
+    catalogue = Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn)
+    qr_key = qr_token_key(keys_dir)
+    lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
+                          refresh=timedelta(days=settings.refresh_token_days))
+    passwords = Passwords(settings.password_hash)
     return Gateway(
         settings=settings,
         store=store,
@@ -125,11 +141,10 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         instance=instance,
         keys_dir=keys_dir,
         keyring=keyring,
-        signer=Signer(keyring, settings.public_url, clock),
-        passwords=Passwords(settings.password_hash),
-        lifetimes=Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
-                            refresh=timedelta(days=settings.refresh_token_days)),
-        catalogue=Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn),
+        signer=signer,
+        passwords=passwords,
+        lifetimes=lifetimes,
+        catalogue=catalogue,
         reactions=declared,
         receipts=ReceiptIssuer(
             keyring, settings.public_url, clock, load_secret(keys_dir, "consent-pseudonym"),
@@ -141,4 +156,15 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         events=events,
         states=states,
         metrics=metrics,
+        identity=Identity.build(store, clock, signer, passwords, lifetimes,
+                                device_revoked=declared.device_revoked,
+                                signed_out=declared.signed_out),
+        qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states),
+        enrollment=Enrollment.build(store, clock, events, signer, catalogue, lifetimes, qr_key),
+        reports=Reports.build(store, clock, signer, catalogue, settings.public_url),
     )
+
+
+def qr_token_key(keys_dir: Path) -> bytes:
+    """The key QR tokens are derived under: the web secret, narrowed to this one use."""
+    return hmac.new(load_secret(keys_dir, "flask"), b"qr-tokens", hashlib.sha256).digest()

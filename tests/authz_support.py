@@ -139,9 +139,8 @@ class World:
     def key(self, scopes: tuple[str, ...]) -> str:
         scopes = tuple(sorted(scopes))
         if scopes not in self._keys:
-            _, key = integrations.create(self.svc.store, self.clock,
-                                         name=f"bi-{self.n}-{len(self._keys)}",
-                                         scopes=list(scopes), created_by=None)
+            _, key = self.svc.identity.integrations.create(
+                name=f"bi-{self.n}-{len(self._keys)}", scopes=list(scopes), created_by=None)
             self._keys[scopes] = key
         return self._keys[scopes]
 
@@ -378,8 +377,8 @@ class World:
 
     @cached_property
     def doomed_integration(self) -> str:
-        integration, _ = integrations.create(self.svc.store, self.clock, name=f"old-{self.n}",
-                                             scopes=["reports:write"], created_by=None)
+        integration, _ = self.svc.identity.integrations.create(
+            name=f"old-{self.n}", scopes=["reports:write"], created_by=None)
         return integration.id
 
     # -- partner sharing ----------------------------------------------------------------------

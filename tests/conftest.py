@@ -1,5 +1,6 @@
-"""Fixtures: an app on a fresh database per test, on SQLite and, when
-GATEWAY_TEST_DATABASE_URL names one, again on PostgreSQL."""
+"""Fixtures: a gateway (``gateway``, built by the composition root, for domain tests
+without Flask) or an app (``app``, for HTTP tests) on a fresh database per test, on SQLite
+and, when GATEWAY_TEST_DATABASE_URL names one, again on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import pytest
 from sqlalchemy import text
 
 from gateway import create_app
+from gateway.build import build_gateway
 from gateway.core.settings import Settings
 from gateway.core.store import Store, sqlite_url
 from gateway.schema import metadata
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService
 from tests.secrets_watch import SecretsWatch
-from tests.support import Actions, FakeClock
+from tests.support import Actions, FakeClock, People
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
@@ -118,6 +120,20 @@ def service(clock):
 def kit(app, client, service, clock):
     """Push driven in a test: devices, sends, the worker (``tests.push_support.PushKit``)."""
     return PushKit(app, client, service, clock)
+
+
+@pytest.fixture
+def gateway(settings, clock):
+    """The gateway built by the composition root, without the web layer."""
+    built = build_gateway(settings, clock)
+    yield built
+    built.store.dispose()
+
+
+@pytest.fixture
+def people(gateway):
+    """Accounts and signed-in devices made through the domains (``tests.support.People``)."""
+    return People(gateway)
 
 
 @pytest.fixture

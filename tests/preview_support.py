@@ -40,11 +40,10 @@ def snapshot(data: bytes, media_type: str | None = None) -> dict:
 
 def integration_key(app, scopes=("reports:write",), name="bi-server") -> dict:
     """Authorization headers carrying a new integration key."""
-    from gateway.identity import integrations
 
     svc = app.extensions["gateway"]
-    _, key = integrations.create(svc.store, svc.clock, name=name, scopes=list(scopes),
-                                 created_by=None)
+    _, key = svc.identity.integrations.create(name=name, scopes=list(scopes),
+                                              created_by=None)
     return {"Authorization": f"Bearer {key}"}
 
 

@@ -1,4 +1,5 @@
-"""Helpers the tests share: a clock the tests move, and ways to sign in."""
+"""Helpers the tests share: a clock the tests move, and ways to sign in: through the domains
+(``People``, for domain tests without Flask) or over HTTP as the app does (``Actions``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gateway.build import Gateway
 from gateway.core.keys import public_jwk
+from gateway.identity.devices import DeviceDescription
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -52,22 +55,66 @@ class SignedInDevice:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-class Actions:
+PASSWORD = "correct horse battery"
+
+
+class People:
+    """Accounts, signed-in devices and policy versions, made the way the domains make them."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.svc = gateway
+
+    def create_user(self, username: str = "alice", password: str = PASSWORD, **fields):
+        return self.svc.identity.accounts.create_user(username=username, password=password,
+                                                      **fields)
+
+    def device_sign_in(self, username: str = "alice", password: str = PASSWORD,
+                       device_id: str = "phone-0001", *, key: bool = True) -> SignedInDevice:
+        """Sign a device in with a password, with a device key unless *key* is false."""
+        private = ec.generate_private_key(ec.SECP256R1())
+        described = device_description(device_id, private if key else None)
+        svc = self.svc
+        pair = svc.identity.tokens.sign_in(
+            username=username, password=password, ip=None, description=DeviceDescription(
+                described["device_id"], described["model"], described["os"],
+                described["os_version"], described["app_version"], described.get("public_key")))
+        return SignedInDevice(pair.access_token, pair.refresh_token, pair.device_id,
+                              pair.user_id, private)
+
+    def decide(self, device: SignedInDevice, purpose: str, decision: str = "granted") -> None:
+        """Record a consent decision for *device* in the ledger, under the policy in effect
+        (publishing a first version when there is none), with the notice it was shown."""
+        from gateway import consent
+
+        svc = self.svc
+        with svc.store.read() as connection:
+            policy = consent.current_policy(connection, svc.clock)
+        if policy is None:
+            policy = self.publish_policy()
+        text = consent.notice_text(svc.catalogue.get(purpose), policy)
+        with svc.store.write() as connection:
+            consent.record(connection, svc.clock, svc.catalogue, user_id=device.user_id,
+                           device_id=device.device_id, purpose=purpose, decision=decision,
+                           policy_version=policy.version, notice_hash=consent.sha256(text))
+
+    def publish_policy(self, version: str = "1.0", changes=None, summary: str = "First version",
+                       text: str = "The user agreement.", **fields):
+        """Publish a policy version; by default it changes every purpose of the catalogue."""
+        from gateway import consent
+
+        changes = [p.name for p in self.svc.catalogue] if changes is None else changes
+        return consent.publish_policy(self.svc.store, self.svc.clock, self.svc.catalogue,
+                                      version=version, text_=text, summary=summary,
+                                      changes=changes, **fields)
+
+
+class Actions(People):
     """Sign users in the way the app and the pages do (after flaskr's AuthActions)."""
 
     def __init__(self, app, client) -> None:
+        super().__init__(app.extensions["gateway"])
         self.app = app
         self.client = client
-        self.svc = app.extensions["gateway"]
-
-    def create_user(self, username: str = "alice", password: str = "correct horse battery",
-                    **fields):
-        from gateway.identity import accounts
-
-        return accounts.create_user(
-            self.svc.store, self.svc.clock, self.svc.passwords,
-            username=username, password=password, **fields,
-        )
 
     def svc_user(self, username: str):
         """The account *username* (it must exist)."""
@@ -95,16 +142,6 @@ class Actions:
         )
         assert response.status_code == 200, response.get_json()
         return {"X-CSRF-Token": response.get_json()["csrf_token"]}
-
-    def publish_policy(self, version: str = "1.0", changes=None, summary: str = "First version",
-                       text: str = "The user agreement.", **fields):
-        """Publish a policy version; by default it changes every purpose of the catalogue."""
-        from gateway import consent
-
-        changes = [p.name for p in self.svc.catalogue] if changes is None else changes
-        return consent.publish_policy(self.svc.store, self.svc.clock, self.svc.catalogue,
-                                      version=version, text_=text, summary=summary,
-                                      changes=changes, **fields)
 
     def grant(self, device: SignedInDevice, purpose: str, decision: str = "granted",
               client=None, **fields) -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gateway import consent
 from gateway.build import build_gateway
-from gateway.identity import accounts, devices
+from gateway.identity import devices
 from gateway.identity.devices import DeviceDescription
 from gateway.privacy import retention, rights
 from gateway.push import subscriptions as push_subscriptions
@@ -80,8 +80,8 @@ def gateway(settings, clock):
 def _phone_with_a_subscription(gateway, service: PushService, username: str):
     """A user whose phone has push consent and a subscription, made with domain calls."""
     svc = gateway
-    user = accounts.create_user(svc.store, svc.clock, svc.passwords, username=username,
-                                password="correct horse battery")
+    user = svc.identity.accounts.create_user(username=username,
+                                             password="correct horse battery")
     with svc.store.read() as connection:
         policy = consent.current_policy(connection, svc.clock)
     policy = policy or consent.publish_policy(
@@ -128,8 +128,7 @@ def test_the_reactions_do_their_work_through_the_domains_alone(gateway):
     assert not _subscribed(gateway, phone.id)
 
     # A revoked device's subscription goes too.
-    devices.revoke(gateway.store, gateway.clock, bob.id, other.id,
-                   gateway.reactions.device_revoked)
+    gateway.identity.devices.revoke(bob.id, other.id)
     assert not _subscribed(gateway, other.id)
 
     # Push data is in the export, its deliveries in the purge, and erased with the account.

@@ -18,7 +18,6 @@ import requests
 
 from gateway import create_app
 from gateway.core.settings import Settings
-from gateway.identity import accounts
 from tests import slow_clients
 from tests.cluster import Cluster
 from tests.qr_client import (
@@ -52,8 +51,7 @@ def cluster(tmp_path_factory):
         cluster.init()
         app = create_app(Settings.from_environ(cluster.env))
         svc = app.extensions["gateway"]
-        accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
-                             password=PASSWORD)
+        svc.identity.accounts.create_user(username="alice", password=PASSWORD)
         yield cluster
     finally:
         cluster.close()

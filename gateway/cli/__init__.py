@@ -54,11 +54,10 @@ def _create_admin(username: str) -> None:
     """Make the admin and hand its one-time password over: on a terminal, printed once;
     otherwise (systemd, a pipe, a log) into a 0600 file in the keys folder whose path is
     printed, so the secret never lands in a journal."""
-    svc = _services()
     password = accounts.one_time_password()
-    accounts.create_user(
-        svc.store, svc.clock, svc.passwords, username=username, password=password,
-        display_name="Administrator", role="admin", must_change_password=True,
+    _services().identity.accounts.create_user(
+        username=username, password=password, display_name="Administrator", role="admin",
+        must_change_password=True,
     )
     if _interactive():
         click.echo(f"created admin {username!r} with one-time password: {password}")
@@ -108,7 +107,7 @@ def init() -> None:
     click.echo(f"signing key {svc.keyring.active.kid} ready")
     click.echo(svc.push.ensure_vapid_key())
     _remove_spent_password_files()
-    if not any(user.is_admin for user in accounts.list_users(svc.store)):
+    if not any(user.is_admin for user in svc.identity.accounts.list_users()):
         _create_admin("admin")
 
 

@@ -147,141 +147,148 @@ def explain(offer: Offer, now: datetime, wanted: str):
     return WrongState(f"the offer is {state}, not {wanted}", state=state)
 
 
-def offer(store: Store, clock: Clock, secret: bytes, *, user_id: str,
-          session_hash: str) -> Offered:
-    """Open an offer for the signed-in *user_id* in the browser session *session_hash*:
-    one QR token (hashed) and a typed code (hashed), valid two minutes, single use."""
-    now = clock.now()
-    offer_id = new_id()
-    with store.write() as connection:
-        connection.execute(delete(enrollments).where(enrollments.c.expires_at
-                                                     < now - KEEP_ENDED))
-        while True:
-            code, code_columns = qrcodes.new_code()
-            if not qrcodes.code_lookup_taken(connection, enrollments,
-                                             code_columns["code_lookup"], now, ("offered",)):
-                break
-        connection.execute(insert(enrollments).values(
-            id=offer_id, state="offered", created_at=now, expires_at=now + LIFETIME,
-            user_id=user_id, session_hash=session_hash, code_failures=0, **code_columns))
-        qrcodes.store_tokens(connection, enrollment_tokens, secret, offer_id, 1)
-        return Offered(load(connection, offer_id), code)
+@dataclass(frozen=True)
+class Offers:
+    """Scan to connect a phone as the signed-in desktop drives it, bound to the store, the
+    clock, the event bus its waiters listen on, the purposes of consent and the key QR
+    tokens derive from."""
 
+    store: Store
+    clock: Clock
+    events: EventBus
+    catalogue: Catalogue
+    key: bytes  # QR tokens are derived from it (``qrcodes.token_for``)
 
-def for_session(store: Store, clock: Clock, offer_id: str, session_hash: str) -> Offer:
-    """The offer, for the browser session that made it. Raises ``OfferNotFound`` and
-    ``OtherSession``."""
-    with store.read() as connection:
-        found = load(connection, offer_id)
-        row_hash = connection.execute(select(enrollments.c.session_hash)
-                                      .where(enrollments.c.id == offer_id)).scalar()
-    if not hmac.compare_digest(row_hash, session_hash):
-        raise OtherSession()
-    return found
+    def offer(self, *, user_id: str, session_hash: str) -> Offered:
+        """Open an offer for the signed-in *user_id* in the browser session *session_hash*:
+        one QR token (hashed) and a typed code (hashed), valid two minutes, single use."""
+        now = self.clock.now()
+        offer_id = new_id()
+        with self.store.write() as connection:
+            connection.execute(delete(enrollments).where(enrollments.c.expires_at
+                                                         < now - KEEP_ENDED))
+            while True:
+                code, code_columns = qrcodes.new_code()
+                if not qrcodes.code_lookup_taken(connection, enrollments,
+                                                 code_columns["code_lookup"], now,
+                                                 ("offered",)):
+                    break
+            connection.execute(insert(enrollments).values(
+                id=offer_id, state="offered", created_at=now, expires_at=now + LIFETIME,
+                user_id=user_id, session_hash=session_hash, code_failures=0, **code_columns))
+            qrcodes.store_tokens(connection, enrollment_tokens, self.key, offer_id, 1)
+            return Offered(load(connection, offer_id), code)
 
+    def for_session(self, offer_id: str, session_hash: str) -> Offer:
+        """The offer, for the browser session that made it. Raises ``OfferNotFound`` and
+        ``OtherSession``."""
+        with self.store.read() as connection:
+            found = load(connection, offer_id)
+            row_hash = connection.execute(select(enrollments.c.session_hash)
+                                          .where(enrollments.c.id == offer_id)).scalar()
+        if not hmac.compare_digest(row_hash, session_hash):
+            raise OtherSession()
+        return found
 
-def link_token(store: Store, clock: Clock, secret: bytes, offer_id: str,
-               session_hash: str) -> str:
-    """The offer's QR token, to draw the code again. Raises ``OfferNotFound``,
-    ``OtherSession``, ``OfferExpired`` and ``WrongState`` once claimed."""
-    found = for_session(store, clock, offer_id, session_hash)
-    state = found.state_at(clock.now())
-    if state != "offered":
-        raise explain(found, clock.now(), "offered")
-    return qrcodes.token_for(secret, offer_id, 0)
+    def link_token(self, offer_id: str, session_hash: str) -> str:
+        """The offer's QR token, to draw the code again. Raises ``OfferNotFound``,
+        ``OtherSession``, ``OfferExpired`` and ``WrongState`` once claimed."""
+        found = self.for_session(offer_id, session_hash)
+        state = found.state_at(self.clock.now())
+        if state != "offered":
+            raise explain(found, self.clock.now(), "offered")
+        return qrcodes.token_for(self.key, offer_id, 0)
 
+    def approve(self, *, offer_id: str, session_hash: str, number: int,
+                ip: str | None = None) -> Offer:
+        """Approve the claiming phone after the user picked the number it shows: in one
+        transaction the device is registered for the offer's user (a new device with a new
+        id, or the existing device the phone proved to be) with its key, and the consent
+        decisions sent with the claim are recorded for it.
 
-def approve(store: Store, clock: Clock, events: EventBus, catalogue: Catalogue, *,
-            offer_id: str, session_hash: str, number: int, ip: str | None = None) -> Offer:
-    """Approve the claiming phone after the user picked the number it shows: in one
-    transaction the device is registered for the offer's user (a new device with a new
-    id, or the existing device the phone proved to be) with its key, and the consent
-    decisions sent with the claim are recorded for it.
+        A wrong number ends the offer (committed) and raises ``WrongNumber``; so does a device
+        of the user registered meanwhile under the phone's installation id, raising
+        ``DeviceKnown``. Raises ``OfferNotFound``, ``OtherSession``, ``OfferExpired``,
+        ``WrongState``, and what ``consent.record`` raises (``PolicyNotCurrent`` when a new
+        policy version took effect since the claim), which leaves the offer claimed.
+        """
+        now = self.clock.now()
+        found = self.for_session(offer_id, session_hash)
+        with self.store.write() as connection:
+            reason = "wrong-number" if number != found.number else None
+            device_id = found.device_id
+            if reason is None and found.state_at(now) == "claimed":
+                taken = enrollment_devices.named(connection, found.user_id,
+                                                 found.device["app_device_id"])
+                if taken != found.device_id:  # someone else's sign-in took it, or it went
+                    reason = "device-known"
+                device_id = device_id or new_id()
+            values = (dict(state="denied", deny_reason=reason) if reason else
+                      dict(state="approved", device_id=device_id,
+                           expires_at=now + COLLECT_WINDOW))
+            moved = connection.execute(
+                update(enrollments)
+                .where(enrollments.c.id == offer_id, enrollments.c.state == "claimed",
+                       enrollments.c.expires_at > now)
+                .values(decided_at=now, **values)
+            ).rowcount
+            if not moved:
+                raise explain(load(connection, offer_id), now, "claimed")
+            if reason is None:
+                enrollment_devices.register(connection, self.clock, found.user_id,
+                                            found.device, device_id)
+            # The operation log before the ledger: the order every such transaction locks in.
+            audit.record(connection, self.clock,
+                         "enrollment.denied" if reason else "enrollment.approved",
+                         actor=found.user_id, device_id=None if reason else device_id,
+                         subject=offer_id, ip=ip,
+                         details={"model": found.device["model"], "os": found.device["os"],
+                                  "place": found.place, "via": found.via,
+                                  **({"reason": reason} if reason else {})})
+            if reason is None:
+                enrollment_devices.record_decisions(
+                    connection, self.clock, self.catalogue, user_id=found.user_id,
+                    device_id=device_id, app_version=found.device["app_version"],
+                    decisions=found.consents)
+            result = load(connection, offer_id)
+        self.events.publish(channel(offer_id), {"state": result.state})
+        if reason == "wrong-number":
+            raise WrongNumber()
+        if reason == "device-known":
+            raise DeviceKnown("a device with this phone's installation id was registered "
+                              "meanwhile; the offer was ended")
+        return result
 
-    A wrong number ends the offer (committed) and raises ``WrongNumber``; so does a device
-    of the user registered meanwhile under the phone's installation id, raising
-    ``DeviceKnown``. Raises ``OfferNotFound``, ``OtherSession``, ``OfferExpired``,
-    ``WrongState``, and what ``consent.record`` raises (``PolicyNotCurrent`` when a new
-    policy version took effect since the claim), which leaves the offer claimed.
-    """
-    now = clock.now()
-    found = for_session(store, clock, offer_id, session_hash)
-    with store.write() as connection:
-        reason = "wrong-number" if number != found.number else None
-        device_id = found.device_id
-        if reason is None and found.state_at(now) == "claimed":
-            taken = enrollment_devices.named(connection, found.user_id,
-                                             found.device["app_device_id"])
-            if taken != found.device_id:  # someone else's sign-in took the name, or it went
-                reason = "device-known"
-            device_id = device_id or new_id()
-        values = (dict(state="denied", deny_reason=reason) if reason else
-                  dict(state="approved", device_id=device_id, expires_at=now + COLLECT_WINDOW))
-        moved = connection.execute(
-            update(enrollments)
-            .where(enrollments.c.id == offer_id, enrollments.c.state == "claimed",
-                   enrollments.c.expires_at > now)
-            .values(decided_at=now, **values)
-        ).rowcount
-        if not moved:
-            raise explain(load(connection, offer_id), now, "claimed")
-        if reason is None:
-            enrollment_devices.register(connection, clock, found.user_id, found.device,
-                                        device_id)
-        # The operation log before the ledger: the order every such transaction takes locks.
-        audit.record(connection, clock,
-                     "enrollment.denied" if reason else "enrollment.approved",
-                     actor=found.user_id, device_id=None if reason else device_id,
-                     subject=offer_id, ip=ip,
-                     details={"model": found.device["model"], "os": found.device["os"],
-                              "place": found.place, "via": found.via,
-                              **({"reason": reason} if reason else {})})
-        if reason is None:
-            enrollment_devices.record_decisions(
-                connection, clock, catalogue, user_id=found.user_id, device_id=device_id,
-                app_version=found.device["app_version"], decisions=found.consents)
-        result = load(connection, offer_id)
-    events.publish(channel(offer_id), {"state": result.state})
-    if reason == "wrong-number":
-        raise WrongNumber()
-    if reason == "device-known":
-        raise DeviceKnown("a device with this phone's installation id was registered "
-                          "meanwhile; the offer was ended")
-    return result
+    def deny(self, *, offer_id: str, session_hash: str, ip: str | None = None) -> Offer:
+        """End an offer from the desktop (before or after a claim). Raises ``OfferNotFound``,
+        ``OtherSession``, ``OfferExpired`` and ``WrongState``."""
+        now = self.clock.now()
+        found = self.for_session(offer_id, session_hash)
+        with self.store.write() as connection:
+            moved = connection.execute(
+                update(enrollments)
+                .where(enrollments.c.id == offer_id, enrollments.c.state.in_(LIVE),
+                       enrollments.c.expires_at > now)
+                .values(state="denied", deny_reason="refused", decided_at=now)
+            ).rowcount
+            if not moved:
+                raise explain(load(connection, offer_id), now, "offered or claimed")
+            audit.record(connection, self.clock, "enrollment.denied", actor=found.user_id,
+                         subject=offer_id, ip=ip, details={"reason": "refused"})
+            result = load(connection, offer_id)
+        self.events.publish(channel(offer_id), {"state": "denied"})
+        return result
 
-
-def deny(store: Store, clock: Clock, events: EventBus, *, offer_id: str, session_hash: str,
-         ip: str | None = None) -> Offer:
-    """End an offer from the desktop (before or after a claim). Raises ``OfferNotFound``,
-    ``OtherSession``, ``OfferExpired`` and ``WrongState``."""
-    now = clock.now()
-    found = for_session(store, clock, offer_id, session_hash)
-    with store.write() as connection:
-        moved = connection.execute(
-            update(enrollments)
-            .where(enrollments.c.id == offer_id, enrollments.c.state.in_(LIVE),
-                   enrollments.c.expires_at > now)
-            .values(state="denied", deny_reason="refused", decided_at=now)
-        ).rowcount
-        if not moved:
-            raise explain(load(connection, offer_id), now, "offered or claimed")
-        audit.record(connection, clock, "enrollment.denied", actor=found.user_id,
-                     subject=offer_id, ip=ip, details={"reason": "refused"})
-        result = load(connection, offer_id)
-    events.publish(channel(offer_id), {"state": "denied"})
-    return result
-
-
-def expire(store: Store, clock: Clock, events: EventBus, offer_id: str) -> bool:
-    """Record that the offer ran out of time, if it has; tell its waiters."""
-    now = clock.now()
-    with store.write() as connection:
-        changed = connection.execute(
-            update(enrollments)
-            .where(enrollments.c.id == offer_id, enrollments.c.expires_at <= now,
-                   enrollments.c.state.in_(LIVE + ("approved",)))
-            .values(state="expired")
-        ).rowcount
-    if changed:
-        events.publish(channel(offer_id), {"state": "expired"})
-    return bool(changed)
+    def expire(self, offer_id: str) -> bool:
+        """Record that the offer ran out of time, if it has; tell its waiters."""
+        now = self.clock.now()
+        with self.store.write() as connection:
+            changed = connection.execute(
+                update(enrollments)
+                .where(enrollments.c.id == offer_id, enrollments.c.expires_at <= now,
+                       enrollments.c.state.in_(LIVE + ("approved",)))
+                .values(state="expired")
+            ).rowcount
+        if changed:
+            self.events.publish(channel(offer_id), {"state": "expired"})
+        return bool(changed)

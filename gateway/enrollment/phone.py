@@ -64,69 +64,6 @@ class _UserRef:
     role: str
 
 
-def claim(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *,
-          token: str | None, code: str | None, via: str, device: DeviceDescription,
-          decisions: list[Decision], where: Requester, proof: str | None = None) -> Claimed:
-    """Claim the offer behind a QR *token* or a typed *code* for *device*, keeping its
-    consent *decisions* with the offer until the desktop approves.
-
-    *proof* is needed only when the installation id names one of the user's devices: a
-    device proof signed with that device's registered key.
-
-    Raises ``InvalidRequest`` (no or a malformed public key, a purpose decided twice, a
-    decision the ledger would refuse, a known device sending another key),
-    ``PolicyNotCurrent``/``UnknownPurpose``/``UnknownPolicyVersion``, ``ConsentRequired``
-    (the app's camera without a granted camera decision), ``TokenUnknown``,
-    ``CodeNotFound``/``CodeLocked``, ``OfferExpired``, ``WrongState``, ``DeviceKnown``
-    (an existing device without a proof), ``ProofInvalid``/``ProofReplayed``, and
-    ``ClaimedTwice`` when the offer was claimed already, which ends it. Only the last
-    changes anything.
-    """
-    if device.public_key is None:
-        raise InvalidRequest("a phone connecting by scan must send its public key",
-                             field="device.public_key")
-    key = devices.device_key_jwk(device.public_key)
-    purposes = [d.purpose for d in decisions]
-    if len(set(purposes)) != len(purposes):
-        raise InvalidRequest("each purpose may be decided once", field="consents")
-    if any(d.decision not in ("granted", "refused") for d in decisions):
-        raise InvalidRequest("a phone not yet connected can only grant or refuse",
-                             field="consents")
-    if via == "app_camera" and not any(d.purpose == "camera" and d.decision == "granted"
-                                       for d in decisions):
-        raise consent.ConsentRequired(
-            "the app's own scanner needs the camera consent: send the granted decision",
-            purpose="camera")
-    now = clock.now()
-    if code is not None:
-        via = "typed_code"
-        offer_id = qrcodes.match_code(store, enrollments, code, now, ("offered",))
-    secret = new_token()
-    with store.write() as connection:
-        pending = [enrollment_devices.pending(connection, clock, catalogue, d)
-                   for d in decisions]
-        if code is None:
-            offer_id = qrcodes.find_token(connection, enrollment_tokens, token or "",
-                                          _times(connection), now, period=None)
-        found = load(connection, offer_id)
-        moved = 0
-        if found.state_at(now) == "offered":
-            known = enrollment_devices.proven(connection, clock, found.user_id, device, key,
-                                              proof)
-            moved = _claim(connection, clock, found, via, device, known, pending, where,
-                           secret)
-    if not moved:
-        # Claimed before (or a moment ago by a concurrent call): a second phone has the code.
-        if found.state_at(now) in ("claimed", "offered"):
-            _end_claimed_twice(store, clock, events, offer_id)
-            raise ClaimedTwice()
-        raise explain(found, now, "offered")
-    with store.read() as connection:
-        result = load(connection, offer_id)
-    events.publish(channel(offer_id), {"state": "claimed"})
-    return Claimed(result, secret)
-
-
 def _times(connection: Connection):
     def times_of(offer_id: str):
         found = load(connection, offer_id)
@@ -158,23 +95,6 @@ def _claim(connection: Connection, clock: Clock, found: Offer, via: str,
     return moved
 
 
-def _end_claimed_twice(store: Store, clock: Clock, events: EventBus, offer_id: str) -> None:
-    now = clock.now()
-    with store.write() as connection:
-        ended = connection.execute(
-            update(enrollments)
-            .where(enrollments.c.id == offer_id, enrollments.c.state == "claimed",
-                   enrollments.c.expires_at > now)
-            .values(state="denied", deny_reason="claimed-twice", decided_at=now)
-        ).rowcount
-        if ended:
-            found = load(connection, offer_id)
-            audit.record(connection, clock, "enrollment.denied", actor=found.user_id,
-                         subject=offer_id, details={"reason": "claimed-twice"})
-    if ended:
-        events.publish(channel(offer_id), {"state": "denied"})
-
-
 def _mine(connection: Connection, offer_id: str, claim_secret: str | None):
     row = connection.execute(select(enrollments.c.claim_hash)
                              .where(enrollments.c.id == offer_id)).first()
@@ -186,43 +106,129 @@ def _mine(connection: Connection, offer_id: str, claim_secret: str | None):
     return load(connection, offer_id)
 
 
-def for_phone(store: Store, clock: Clock, offer_id: str, claim_secret: str | None) -> Offer:
-    """The offer, for the phone that claimed it. Raises ``OfferNotFound`` and
-    ``ClaimSecretWrong``."""
-    with store.read() as connection:
-        return _mine(connection, offer_id, claim_secret)
-
-
-def collect(store: Store, clock: Clock, signer: Signer, lifetimes: Lifetimes,
-            events: EventBus, *, offer_id: str, claim_secret: str | None,
-            ip: str | None = None) -> TokenPair:
-    """Hand the approved phone its access and refresh tokens, once (as a password sign-in
-    would). Raises ``OfferNotFound``, ``ClaimSecretWrong``, ``OfferExpired`` and
-    ``WrongState`` (not approved, or collected already)."""
-    now = clock.now()
-    with store.write() as connection:
-        found = _mine(connection, offer_id, claim_secret)
-        moved = connection.execute(
-            update(enrollments)
-            .where(enrollments.c.id == offer_id, enrollments.c.state == "approved",
-                   enrollments.c.expires_at > now)
-            .values(state="collected", collected_at=now)
-        ).rowcount
-        if not moved:
-            raise explain(found, now, "approved")
-        user = _user(connection, found.user_id)
-        pair = device_tokens.open_family(connection, signer, clock, lifetimes, user,
-                                         found.device_id)
-        audit.record(connection, clock, "device.signed-in", actor=found.user_id,
-                     device_id=found.device_id, ip=ip,
-                     details={"model": found.device["model"], "os": found.device["os"],
-                              "method": "enrollment"})
-    events.publish(channel(offer_id), {"state": "collected"})
-    return pair
-
-
 def _user(connection: Connection, user_id: str) -> _UserRef:
     row = connection.execute(select(users.c.id, users.c.role).where(users.c.id == user_id)).one()
     return _UserRef(row.id, row.role)
 
 
+@dataclass(frozen=True)
+class ClaimingPhone:
+    """Scan to connect a phone as the phone that is not signed in yet drives it, bound to the
+    store, the clock, the purposes of consent, the event bus the desktop waits on, and the
+    signer and lifetimes of the tokens it collects."""
+
+    store: Store
+    clock: Clock
+    catalogue: Catalogue
+    events: EventBus
+    signer: Signer
+    lifetimes: Lifetimes
+
+    def claim(self, *, token: str | None, code: str | None, via: str, device: DeviceDescription,
+              decisions: list[Decision], where: Requester, proof: str | None = None) -> Claimed:
+        """Claim the offer behind a QR *token* or a typed *code* for *device*, keeping its
+        consent *decisions* with the offer until the desktop approves.
+
+        *proof* is needed only when the installation id names one of the user's devices: a
+        device proof signed with that device's registered key.
+
+        Raises ``InvalidRequest`` (no or a malformed public key, a purpose decided twice, a
+        decision the ledger would refuse, a known device sending another key),
+        ``PolicyNotCurrent``/``UnknownPurpose``/``UnknownPolicyVersion``, ``ConsentRequired``
+        (the app's camera without a granted camera decision), ``TokenUnknown``,
+        ``CodeNotFound``/``CodeLocked``, ``OfferExpired``, ``WrongState``, ``DeviceKnown``
+        (an existing device without a proof), ``ProofInvalid``/``ProofReplayed``, and
+        ``ClaimedTwice`` when the offer was claimed already, which ends it. Only the last
+        changes anything.
+        """
+        if device.public_key is None:
+            raise InvalidRequest("a phone connecting by scan must send its public key",
+                                 field="device.public_key")
+        key = devices.device_key_jwk(device.public_key)
+        purposes = [d.purpose for d in decisions]
+        if len(set(purposes)) != len(purposes):
+            raise InvalidRequest("each purpose may be decided once", field="consents")
+        if any(d.decision not in ("granted", "refused") for d in decisions):
+            raise InvalidRequest("a phone not yet connected can only grant or refuse",
+                                 field="consents")
+        if via == "app_camera" and not any(d.purpose == "camera" and d.decision == "granted"
+                                           for d in decisions):
+            raise consent.ConsentRequired(
+                "the app's own scanner needs the camera consent: send the granted decision",
+                purpose="camera")
+        now = self.clock.now()
+        if code is not None:
+            via = "typed_code"
+            offer_id = qrcodes.match_code(self.store, enrollments, code, now, ("offered",))
+        secret = new_token()
+        with self.store.write() as connection:
+            pending = [enrollment_devices.pending(connection, self.clock, self.catalogue, d)
+                       for d in decisions]
+            if code is None:
+                offer_id = qrcodes.find_token(connection, enrollment_tokens, token or "",
+                                              _times(connection), now, period=None)
+            found = load(connection, offer_id)
+            moved = 0
+            if found.state_at(now) == "offered":
+                known = enrollment_devices.proven(connection, self.clock, found.user_id,
+                                                  device, key, proof)
+                moved = _claim(connection, self.clock, found, via, device, known, pending,
+                               where, secret)
+        if not moved:
+            # Claimed before (or a moment ago by a concurrent call): a second phone has the code.
+            if found.state_at(now) in ("claimed", "offered"):
+                self._end_claimed_twice(offer_id)
+                raise ClaimedTwice()
+            raise explain(found, now, "offered")
+        with self.store.read() as connection:
+            result = load(connection, offer_id)
+        self.events.publish(channel(offer_id), {"state": "claimed"})
+        return Claimed(result, secret)
+
+    def _end_claimed_twice(self, offer_id: str) -> None:
+        now = self.clock.now()
+        with self.store.write() as connection:
+            ended = connection.execute(
+                update(enrollments)
+                .where(enrollments.c.id == offer_id, enrollments.c.state == "claimed",
+                       enrollments.c.expires_at > now)
+                .values(state="denied", deny_reason="claimed-twice", decided_at=now)
+            ).rowcount
+            if ended:
+                found = load(connection, offer_id)
+                audit.record(connection, self.clock, "enrollment.denied", actor=found.user_id,
+                             subject=offer_id, details={"reason": "claimed-twice"})
+        if ended:
+            self.events.publish(channel(offer_id), {"state": "denied"})
+
+    def for_phone(self, offer_id: str, claim_secret: str | None) -> Offer:
+        """The offer, for the phone that claimed it. Raises ``OfferNotFound`` and
+        ``ClaimSecretWrong``."""
+        with self.store.read() as connection:
+            return _mine(connection, offer_id, claim_secret)
+
+    def collect(self, *, offer_id: str, claim_secret: str | None,
+                ip: str | None = None) -> TokenPair:
+        """Hand the approved phone its access and refresh tokens, once (as a password sign-in
+        would). Raises ``OfferNotFound``, ``ClaimSecretWrong``, ``OfferExpired`` and
+        ``WrongState`` (not approved, or collected already)."""
+        now = self.clock.now()
+        with self.store.write() as connection:
+            found = _mine(connection, offer_id, claim_secret)
+            moved = connection.execute(
+                update(enrollments)
+                .where(enrollments.c.id == offer_id, enrollments.c.state == "approved",
+                       enrollments.c.expires_at > now)
+                .values(state="collected", collected_at=now)
+            ).rowcount
+            if not moved:
+                raise explain(found, now, "approved")
+            user = _user(connection, found.user_id)
+            pair = device_tokens.open_family(connection, self.signer, self.clock,
+                                             self.lifetimes, user, found.device_id)
+            audit.record(connection, self.clock, "device.signed-in", actor=found.user_id,
+                         device_id=found.device_id, ip=ip,
+                         details={"model": found.device["model"], "os": found.device["os"],
+                                  "method": "enrollment"})
+        self.events.publish(channel(offer_id), {"state": "collected"})
+        return pair

@@ -18,7 +18,7 @@ from gateway.core.errors import Conflict, InvalidCredentials, InvalidRequest, No
 from gateway.core.store import Store
 from gateway.core.tokens import new_id
 from gateway.identity.passwords import Passwords
-from gateway.identity.tables import groups, memberships, users
+from gateway.identity.tables import devices, groups, memberships, users
 
 ROLES = ("admin", "user")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -50,7 +50,8 @@ def get_groups(connection: Connection, user_id: str) -> tuple[str, ...]:
     ).scalars())
 
 
-def _user(connection: Connection, row) -> User:
+def user_of(connection: Connection, row) -> User:
+    """The user a ``users`` row holds, with their groups."""
     names = get_groups(connection, row.id)
     return User(
         id=row.id,
@@ -80,49 +81,6 @@ def _set_groups(connection: Connection, clock: Clock, user_id: str, names) -> No
         )
 
 
-def create_user(
-    store: Store,
-    clock: Clock,
-    passwords: Passwords,
-    *,
-    username: str,
-    password: str,
-    display_name: str | None = None,
-    role: str = "user",
-    email: str | None = None,
-    phone: str | None = None,
-    groups: tuple[str, ...] = (),
-    must_change_password: bool = False,
-) -> User:
-    """Create a user. Raises ``InvalidRequest`` for a bad username or role and
-    ``Conflict`` when the username is taken."""
-    username = username.strip().lower()
-    if not USERNAME.match(username):
-        raise InvalidRequest("a username is 2-64 characters: a-z, 0-9, '.', '_' or '-'")
-    if role not in ROLES:
-        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
-    with store.write() as connection:
-        taken = connection.execute(select(users.c.id).where(users.c.username == username)).first()
-        if taken:
-            raise Conflict(f"the username {username!r} is taken")
-        user_id = new_id()
-        connection.execute(
-            insert(users).values(
-                id=user_id,
-                username=username,
-                display_name=display_name or username,
-                email=email,
-                phone=phone,
-                role=role,
-                password_hash=passwords.hash(password),
-                must_change_password=must_change_password,
-                created_at=clock.now(),
-            )
-        )
-        _set_groups(connection, clock, user_id, groups)
-        return _user(connection, connection.execute(select(users).where(users.c.id == user_id)).one())
-
-
 def authenticate(store: Store, passwords: Passwords, username: str, password: str) -> User:
     """The user whose credentials these are. Raises ``InvalidCredentials`` otherwise
     (unknown user, wrong password or a disabled account alike)."""
@@ -133,7 +91,7 @@ def authenticate(store: Store, passwords: Passwords, username: str, password: st
         valid = passwords.check(row.password_hash if row else None, password)
         if not valid or row.disabled_at is not None:
             raise InvalidCredentials()
-        return _user(connection, row)
+        return user_of(connection, row)
 
 
 def get_user(store: Store, user_id: str) -> User:
@@ -142,7 +100,7 @@ def get_user(store: Store, user_id: str) -> User:
         row = connection.execute(select(users).where(users.c.id == user_id)).first()
         if row is None or row.disabled_at is not None:
             raise NotFound("no such user")
-        return _user(connection, row)
+        return user_of(connection, row)
 
 
 def find_user(store: Store, username: str) -> User | None:
@@ -151,26 +109,7 @@ def find_user(store: Store, username: str) -> User | None:
         row = connection.execute(
             select(users).where(users.c.username == username.strip().lower())
         ).first()
-        return _user(connection, row) if row else None
-
-
-def list_users(store: Store) -> list[User]:
-    """Every active user, by username."""
-    with store.read() as connection:
-        rows = connection.execute(
-            select(users).where(users.c.disabled_at.is_(None)).order_by(users.c.username)
-        ).all()
-        return [_user(connection, row) for row in rows]
-
-
-def set_groups(store: Store, clock: Clock, user_id: str, names: tuple[str, ...]) -> User:
-    """Replace the user's groups with *names*. Raises ``NotFound`` or ``InvalidRequest``."""
-    with store.write() as connection:
-        row = connection.execute(select(users).where(users.c.id == user_id)).first()
-        if row is None:
-            raise NotFound("no such user")
-        _set_groups(connection, clock, user_id, names)
-        return _user(connection, row)
+        return user_of(connection, row) if row else None
 
 
 def replace_password(connection: Connection, passwords: Passwords, user_id: str,
@@ -178,7 +117,7 @@ def replace_password(connection: Connection, passwords: Passwords, user_id: str,
     """Replace the password after checking the current one, inside an open transaction;
     returns whether the password replaced was a one-time one. Raises
     ``InvalidCredentials`` when *current* is wrong and ``InvalidRequest`` when *new* is
-    too weak or the same as *current*. (``password_change.change_password`` is the whole
+    too weak or the same as *current*. (``PasswordChanges.change_password`` is the whole
     change: the sign-ins it ends and its audit row.)"""
     check_strength(new)
     if new == current:
@@ -195,23 +134,9 @@ def replace_password(connection: Connection, passwords: Passwords, user_id: str,
     return row.must_change_password
 
 
-def update_profile(store: Store, clock: Clock, user_id: str, *, device_id: str | None = None,
-                   **changes: str | None) -> User:
-    """Change the user's display name, email or phone (the fields given), with its audit
-    row (made from *device_id*) in the same transaction. Raises ``NotFound`` and, for an
-    empty display name, ``InvalidRequest``."""
-    allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
-    if "display_name" in allowed and not allowed["display_name"]:
-        raise InvalidRequest("a display name cannot be empty", field="display_name")
-    with store.write() as connection:
-        if allowed:
-            connection.execute(update(users).where(users.c.id == user_id).values(**allowed))
-        row = connection.execute(select(users).where(users.c.id == user_id)).first()
-        if row is None:
-            raise NotFound("no such user")
-        audit.record(connection, clock, "account.profile-changed", actor=user_id,
-                     device_id=device_id, details={"fields": sorted(changes)})
-        return _user(connection, row)
+def saved_language(connection: Connection, user_id: str) -> str | None:
+    """The language the account chose with the pages' switch, or None if it never chose."""
+    return connection.execute(select(users.c.language).where(users.c.id == user_id)).scalar()
 
 
 def check_strength(password: str) -> None:
@@ -223,3 +148,92 @@ def check_strength(password: str) -> None:
 def one_time_password() -> str:
     """A random password to hand out once (the first admin's), easy to type."""
     return secrets.token_urlsafe(12)
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Accounts, bound to the store, the clock and the password hasher: creating users, listing
+    them, their groups and their profile."""
+
+    store: Store
+    clock: Clock
+    passwords: Passwords
+
+    def create_user(self, *, username: str, password: str, display_name: str | None = None,
+                    role: str = "user", email: str | None = None, phone: str | None = None,
+                    groups: tuple[str, ...] = (), must_change_password: bool = False) -> User:
+        """Create a user. Raises ``InvalidRequest`` for a bad username or role and
+        ``Conflict`` when the username is taken."""
+        username = username.strip().lower()
+        if not USERNAME.match(username):
+            raise InvalidRequest("a username is 2-64 characters: a-z, 0-9, '.', '_' or '-'")
+        if role not in ROLES:
+            raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
+        with self.store.write() as connection:
+            taken = connection.execute(
+                select(users.c.id).where(users.c.username == username)).first()
+            if taken:
+                raise Conflict(f"the username {username!r} is taken")
+            user_id = new_id()
+            connection.execute(
+                insert(users).values(
+                    id=user_id,
+                    username=username,
+                    display_name=display_name or username,
+                    email=email,
+                    phone=phone,
+                    role=role,
+                    password_hash=self.passwords.hash(password),
+                    must_change_password=must_change_password,
+                    created_at=self.clock.now(),
+                )
+            )
+            _set_groups(connection, self.clock, user_id, groups)
+            row = connection.execute(select(users).where(users.c.id == user_id)).one()
+            return user_of(connection, row)
+
+    def list_users(self) -> list[User]:
+        """Every active user, by username."""
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(users).where(users.c.disabled_at.is_(None)).order_by(users.c.username)
+            ).all()
+            return [user_of(connection, row) for row in rows]
+
+    def choose_language(self, user_id: str, language: str, device_id: str | None = None) -> None:
+        """Save *language* as the choice of the account *user_id* (for what the gateway sends
+        them, and their next sign-in elsewhere) and, when given, of its device *device_id*."""
+        with self.store.write() as connection:
+            connection.execute(update(users).where(users.c.id == user_id)
+                               .values(language=language))
+            if device_id:
+                connection.execute(update(devices).where(devices.c.id == device_id,
+                                                         devices.c.user_id == user_id)
+                                   .values(language=language))
+
+    def set_groups(self, user_id: str, names: tuple[str, ...]) -> User:
+        """Replace the user's groups with *names*. Raises ``NotFound`` or ``InvalidRequest``."""
+        with self.store.write() as connection:
+            row = connection.execute(select(users).where(users.c.id == user_id)).first()
+            if row is None:
+                raise NotFound("no such user")
+            _set_groups(connection, self.clock, user_id, names)
+            return user_of(connection, row)
+
+    def update_profile(self, user_id: str, *, device_id: str | None = None,
+                       **changes: str | None) -> User:
+        """Change the user's display name, email or phone (the fields given), with its audit
+        row (made from *device_id*) in the same transaction. Raises ``NotFound`` and, for an
+        empty display name, ``InvalidRequest``."""
+        allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
+        if "display_name" in allowed and not allowed["display_name"]:
+            raise InvalidRequest("a display name cannot be empty", field="display_name")
+        with self.store.write() as connection:
+            if allowed:
+                connection.execute(update(users).where(users.c.id == user_id).values(**allowed))
+            row = connection.execute(select(users).where(users.c.id == user_id)).first()
+            if row is None:
+                raise NotFound("no such user")
+            audit.record(connection, self.clock, "account.profile-changed", actor=user_id,
+                         device_id=device_id, details={"fields": sorted(changes)})
+            return user_of(connection, row)

@@ -93,113 +93,6 @@ def open_family(
     return _issue(connection, signer, clock, lifetimes, family_id, device_id, user.id, user.role)
 
 
-def sign_in(
-    store: Store, signer: Signer, clock: Clock, passwords: Passwords, lifetimes: Lifetimes,
-    *, username: str, password: str, description: DeviceDescription, ip: str | None,
-) -> TokenPair:
-    """Check the password, record the device, and open a token family for it.
-
-    Raises ``InvalidCredentials`` and, for a malformed device key, ``InvalidRequest``.
-    """
-    user = accounts.authenticate(store, passwords, username, password)
-    with store.write() as connection:
-        device = devices.register(connection, clock, user.id, description, ip)
-        audit.record(connection, clock, "device.signed-in", actor=user.id, device_id=device.id,
-                     details={"model": device.model, "os": device.os}, ip=ip)
-        return open_family(connection, signer, clock, lifetimes, user, device.id)
-
-
-def refresh(
-    store: Store, signer: Signer, clock: Clock, lifetimes: Lifetimes, refresh_token: str,
-    ip: str | None = None,
-) -> TokenPair:
-    """Trade a refresh token for a new pair. Raises ``TokenInvalid`` (unknown, or its
-    device or family revoked), ``TokenExpired``, or ``TokenReused`` (which revokes the
-    family first, committing that even though the call fails)."""
-    now = clock.now()
-    with store.write() as connection:
-        row = connection.execute(
-            select(
-                refresh_tokens.c.family_id,
-                refresh_tokens.c.expires_at,
-                refresh_tokens.c.used_at,
-                token_families.c.revoked_at,
-                token_families.c.device_id,
-                devices_table.c.user_id,
-                devices_table.c.revoked_at.label("device_revoked_at"),
-                users.c.role,
-                users.c.disabled_at,
-            )
-            .join(token_families, token_families.c.id == refresh_tokens.c.family_id)
-            .join(devices_table, devices_table.c.id == token_families.c.device_id)
-            .join(users, users.c.id == devices_table.c.user_id)
-            .where(refresh_tokens.c.token_hash == digest(refresh_token))
-        ).first()
-        if row is None or row.revoked_at or row.device_revoked_at or row.disabled_at:
-            raise TokenInvalid("the refresh token is not valid")
-        # Conditional update: of two concurrent uses exactly one marks it used.
-        marked = connection.execute(
-            update(refresh_tokens)
-            .where(
-                refresh_tokens.c.token_hash == digest(refresh_token),
-                refresh_tokens.c.used_at.is_(None),
-            )
-            .values(used_at=now)
-        ).rowcount
-        reused = not marked
-        if reused:
-            connection.execute(
-                update(token_families)
-                .where(token_families.c.id == row.family_id)
-                .values(revoked_at=now, revoked_reason="refresh-reuse")
-            )
-        elif row.expires_at <= now:
-            raise TokenExpired("the refresh token has expired; sign in again")
-        else:
-            connection.execute(
-                update(devices_table)
-                .where(devices_table.c.id == row.device_id)
-                .values(last_seen_at=now, **({"last_ip": ip} if ip else {}))
-            )
-            return _issue(
-                connection, signer, clock, lifetimes,
-                row.family_id, row.device_id, row.user_id, row.role,
-            )
-    raise TokenReused()
-
-
-def authenticate(store: Store, signer: Signer, access_token: str) -> DevicePrincipal:
-    """The caller behind an access token. Raises ``TokenInvalid`` or ``TokenExpired``,
-    also when its device or token family was revoked after it was issued."""
-    claims = signer.verify(access_token, audience=ACCESS_AUDIENCE, typ=ACCESS_TYPE)
-    with store.read() as connection:
-        row = connection.execute(
-            select(token_families.c.revoked_at, devices_table.c.revoked_at.label("device_revoked"),
-                   users.c.must_change_password)
-            .join(devices_table, devices_table.c.id == token_families.c.device_id)
-            .join(users, users.c.id == devices_table.c.user_id)
-            .where(token_families.c.id == claims.get("sid"), devices_table.c.id == claims.get("did"))
-        ).first()
-    if row is None or row.revoked_at or row.device_revoked:
-        raise TokenInvalid("the device or its sign-in was revoked")
-    return DevicePrincipal(claims["sub"], claims["did"], claims["sid"], claims.get("role", "user"),
-                           row.must_change_password)
-
-
-def sign_out(store: Store, clock: Clock, family_id: str,
-             on_signed_out: Sequence[SignOutHook]) -> None:
-    """End one sign-in: its refresh tokens stop working and its access tokens too; then
-    each of *on_signed_out* ends what the sign-in held elsewhere, in the same transaction."""
-    with store.write() as connection:
-        connection.execute(
-            update(token_families)
-            .where(token_families.c.id == family_id, token_families.c.revoked_at.is_(None))
-            .values(revoked_at=clock.now(), revoked_reason="signed-out")
-        )
-        for end in on_signed_out:
-            end(connection, clock, family_id)
-
-
 def end_other_sign_ins(connection: Connection, clock: Clock, user_id: str,
                        keep_family_id: str, on_signed_out: Sequence[SignOutHook]) -> int:
     """End every device sign-in of the user but *keep_family_id* ("" keeps none) after a
@@ -215,3 +108,117 @@ def end_other_sign_ins(connection: Connection, clock: Clock, user_id: str,
         for end in on_signed_out:
             end(connection, clock, family_id)
     return len(ended)
+
+
+@dataclass(frozen=True)
+class DeviceTokens:
+    """Device sign-in, bound to the store, the clock, the signer of access tokens, the password
+    hasher, the tokens' lifetimes and what a sign-out ends elsewhere (the composition root's
+    reactions)."""
+
+    store: Store
+    clock: Clock
+    signer: Signer
+    passwords: Passwords
+    lifetimes: Lifetimes
+    on_signed_out: tuple[SignOutHook, ...]
+
+    def sign_in(self, *, username: str, password: str, description: DeviceDescription,
+                ip: str | None) -> TokenPair:
+        """Check the password, record the device, and open a token family for it.
+
+        Raises ``InvalidCredentials`` and, for a malformed device key, ``InvalidRequest``.
+        """
+        user = accounts.authenticate(self.store, self.passwords, username, password)
+        with self.store.write() as connection:
+            device = devices.register(connection, self.clock, user.id, description, ip)
+            audit.record(connection, self.clock, "device.signed-in", actor=user.id,
+                         device_id=device.id, details={"model": device.model, "os": device.os},
+                         ip=ip)
+            return open_family(connection, self.signer, self.clock, self.lifetimes, user, device.id)
+
+    def refresh(self, refresh_token: str, ip: str | None = None) -> TokenPair:
+        """Trade a refresh token for a new pair. Raises ``TokenInvalid`` (unknown, or its
+        device or family revoked), ``TokenExpired``, or ``TokenReused`` (which revokes the
+        family first, committing that even though the call fails)."""
+        now = self.clock.now()
+        with self.store.write() as connection:
+            row = connection.execute(
+                select(
+                    refresh_tokens.c.family_id,
+                    refresh_tokens.c.expires_at,
+                    refresh_tokens.c.used_at,
+                    token_families.c.revoked_at,
+                    token_families.c.device_id,
+                    devices_table.c.user_id,
+                    devices_table.c.revoked_at.label("device_revoked_at"),
+                    users.c.role,
+                    users.c.disabled_at,
+                )
+                .join(token_families, token_families.c.id == refresh_tokens.c.family_id)
+                .join(devices_table, devices_table.c.id == token_families.c.device_id)
+                .join(users, users.c.id == devices_table.c.user_id)
+                .where(refresh_tokens.c.token_hash == digest(refresh_token))
+            ).first()
+            if row is None or row.revoked_at or row.device_revoked_at or row.disabled_at:
+                raise TokenInvalid("the refresh token is not valid")
+            # Conditional update: of two concurrent uses exactly one marks it used.
+            marked = connection.execute(
+                update(refresh_tokens)
+                .where(
+                    refresh_tokens.c.token_hash == digest(refresh_token),
+                    refresh_tokens.c.used_at.is_(None),
+                )
+                .values(used_at=now)
+            ).rowcount
+            reused = not marked
+            if reused:
+                connection.execute(
+                    update(token_families)
+                    .where(token_families.c.id == row.family_id)
+                    .values(revoked_at=now, revoked_reason="refresh-reuse")
+                )
+            elif row.expires_at <= now:
+                raise TokenExpired("the refresh token has expired; sign in again")
+            else:
+                connection.execute(
+                    update(devices_table)
+                    .where(devices_table.c.id == row.device_id)
+                    .values(last_seen_at=now, **({"last_ip": ip} if ip else {}))
+                )
+                return _issue(
+                    connection, self.signer, self.clock, self.lifetimes,
+                    row.family_id, row.device_id, row.user_id, row.role,
+                )
+        raise TokenReused()
+
+    def authenticate(self, access_token: str) -> DevicePrincipal:
+        """The caller behind an access token. Raises ``TokenInvalid`` or ``TokenExpired``,
+        also when its device or token family was revoked after it was issued."""
+        claims = self.signer.verify(access_token, audience=ACCESS_AUDIENCE, typ=ACCESS_TYPE)
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(token_families.c.revoked_at,
+                       devices_table.c.revoked_at.label("device_revoked"),
+                       users.c.must_change_password)
+                .join(devices_table, devices_table.c.id == token_families.c.device_id)
+                .join(users, users.c.id == devices_table.c.user_id)
+                .where(token_families.c.id == claims.get("sid"),
+                       devices_table.c.id == claims.get("did"))
+            ).first()
+        if row is None or row.revoked_at or row.device_revoked:
+            raise TokenInvalid("the device or its sign-in was revoked")
+        return DevicePrincipal(claims["sub"], claims["did"], claims["sid"],
+                               claims.get("role", "user"), row.must_change_password)
+
+    def sign_out(self, family_id: str) -> None:
+        """End one sign-in: its refresh tokens stop working and its access tokens too; then
+        each of *on_signed_out* ends what the sign-in held elsewhere, in the same transaction."""
+        with self.store.write() as connection:
+            connection.execute(
+                update(token_families)
+                .where(token_families.c.id == family_id, token_families.c.revoked_at.is_(None))
+                .values(revoked_at=self.clock.now(), revoked_reason="signed-out")
+            )
+            for end in self.on_signed_out:
+                end(connection, self.clock, family_id)

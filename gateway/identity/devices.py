@@ -8,7 +8,7 @@ ES256 public key so that later approvals can be proven to come from it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -158,28 +158,39 @@ def list_devices(store: Store, user_id: str) -> list[Device]:
     return [_device(row) for row in rows]
 
 
-def revoke(store: Store, clock: Clock, user_id: str, device_id: str,
-           on_revoked: Sequence[RevocationHook]) -> Device:
-    """Sign a device out for good: it and every token family it holds are revoked, and
-    each of *on_revoked* ends what the device held elsewhere, in the same transaction.
+@dataclass(frozen=True)
+class Devices:
+    """Devices, bound to the store, the clock and what revoking a device ends elsewhere (the
+    composition root's reactions)."""
 
-    Raises ``NotFound`` when the device is not this user's (another user's device is
-    indistinguishable from a missing one).
-    """
-    now = clock.now()
-    with store.write() as connection:
-        row = connection.execute(
-            select(devices).where(devices.c.id == device_id, devices.c.user_id == user_id)
-        ).first()
-        if row is None:
-            raise NotFound("no such device")
-        if row.revoked_at is None:
-            connection.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
-        connection.execute(
-            update(token_families)
-            .where(token_families.c.device_id == device_id, token_families.c.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason="device-revoked")
-        )
-        for end in on_revoked:
-            end(connection, clock, user_id, device_id)
-        return _device(connection.execute(select(devices).where(devices.c.id == device_id)).one())
+    store: Store
+    clock: Clock
+    on_revoked: tuple[RevocationHook, ...]
+
+    def revoke(self, user_id: str, device_id: str) -> Device:
+        """Sign a device out for good: it and every token family it holds are revoked, and
+        each of *on_revoked* ends what the device held elsewhere, in the same transaction.
+
+        Raises ``NotFound`` when the device is not this user's (another user's device is
+        indistinguishable from a missing one).
+        """
+        now = self.clock.now()
+        with self.store.write() as connection:
+            row = connection.execute(
+                select(devices).where(devices.c.id == device_id, devices.c.user_id == user_id)
+            ).first()
+            if row is None:
+                raise NotFound("no such device")
+            if row.revoked_at is None:
+                connection.execute(update(devices).where(devices.c.id == device_id)
+                                   .values(revoked_at=now))
+            connection.execute(
+                update(token_families)
+                .where(token_families.c.device_id == device_id,
+                       token_families.c.revoked_at.is_(None))
+                .values(revoked_at=now, revoked_reason="device-revoked")
+            )
+            for end in self.on_revoked:
+                end(connection, self.clock, user_id, device_id)
+            row = connection.execute(select(devices).where(devices.c.id == device_id)).one()
+            return _device(row)

@@ -39,31 +39,6 @@ def _integration(row) -> Integration:
                        row.revoked_at)
 
 
-def create(store: Store, clock: Clock, *, name: str, scopes: list[str],
-           created_by: str | None) -> tuple[Integration, str]:
-    """A new key for the system *name*; returns it with the key, shown only now.
-
-    Raises ``InvalidRequest`` for an unknown scope and ``Conflict`` for a taken name.
-    """
-    unknown = sorted(set(scopes) - SCOPES.keys())
-    if unknown or not scopes:
-        raise InvalidRequest(f"scopes must be some of {', '.join(SCOPES)}", field="scopes")
-    key = PREFIX + new_token()
-    with store.write() as connection:
-        if connection.execute(select(integration_keys.c.id)
-                              .where(integration_keys.c.name == name)).first():
-            raise Conflict(f"an integration called {name!r} exists")
-        integration_id = new_id()
-        connection.execute(insert(integration_keys).values(
-            id=integration_id, name=name, key_hash=digest(key), scopes=sorted(set(scopes)),
-            created_at=clock.now(), created_by=created_by))
-        audit.record(connection, clock, "integration.created", actor=created_by,
-                     subject=integration_id, details={"name": name, "scopes": sorted(scopes)})
-        row = connection.execute(select(integration_keys)
-                                 .where(integration_keys.c.id == integration_id)).one()
-    return _integration(row), key
-
-
 def authenticate(store: Store, clock: Clock, key: str, scope: str) -> Integration:
     """The integration holding *key*, if it is live and has *scope*.
 
@@ -85,21 +60,52 @@ def authenticate(store: Store, clock: Clock, key: str, scope: str) -> Integratio
     return _integration(row)
 
 
-def list_all(store: Store) -> list[Integration]:
-    with store.read() as connection:
-        rows = connection.execute(select(integration_keys).order_by(integration_keys.c.name))
-        return [_integration(row) for row in rows]
+@dataclass(frozen=True)
+class Integrations:
+    """Integration keys, bound to the store and the clock: made, listed and revoked by an admin."""
 
+    store: Store
+    clock: Clock
 
-def revoke(store: Store, clock: Clock, integration_id: str, by: str | None) -> Integration:
-    """Stop a key working at once. Raises ``NotFound``."""
-    with store.write() as connection:
-        found = connection.execute(update(integration_keys)
-                                   .where(integration_keys.c.id == integration_id)
-                                   .values(revoked_at=clock.now())).rowcount
-        if not found:
-            raise NotFound("no such integration")
-        audit.record(connection, clock, "integration.revoked", actor=by, subject=integration_id)
-        row = connection.execute(select(integration_keys)
-                                 .where(integration_keys.c.id == integration_id)).one()
-    return _integration(row)
+    def create(self, *, name: str, scopes: list[str],
+               created_by: str | None) -> tuple[Integration, str]:
+        """A new key for the system *name*; returns it with the key, shown only now.
+
+        Raises ``InvalidRequest`` for an unknown scope and ``Conflict`` for a taken name.
+        """
+        unknown = sorted(set(scopes) - SCOPES.keys())
+        if unknown or not scopes:
+            raise InvalidRequest(f"scopes must be some of {', '.join(SCOPES)}", field="scopes")
+        key = PREFIX + new_token()
+        with self.store.write() as connection:
+            if connection.execute(select(integration_keys.c.id)
+                                  .where(integration_keys.c.name == name)).first():
+                raise Conflict(f"an integration called {name!r} exists")
+            integration_id = new_id()
+            connection.execute(insert(integration_keys).values(
+                id=integration_id, name=name, key_hash=digest(key), scopes=sorted(set(scopes)),
+                created_at=self.clock.now(), created_by=created_by))
+            audit.record(connection, self.clock, "integration.created", actor=created_by,
+                         subject=integration_id, details={"name": name, "scopes": sorted(scopes)})
+            row = connection.execute(select(integration_keys)
+                                     .where(integration_keys.c.id == integration_id)).one()
+        return _integration(row), key
+
+    def list_all(self) -> list[Integration]:
+        with self.store.read() as connection:
+            rows = connection.execute(select(integration_keys).order_by(integration_keys.c.name))
+            return [_integration(row) for row in rows]
+
+    def revoke(self, integration_id: str, by: str | None) -> Integration:
+        """Stop a key working at once. Raises ``NotFound``."""
+        with self.store.write() as connection:
+            found = connection.execute(update(integration_keys)
+                                       .where(integration_keys.c.id == integration_id)
+                                       .values(revoked_at=self.clock.now())).rowcount
+            if not found:
+                raise NotFound("no such integration")
+            audit.record(connection, self.clock, "integration.revoked", actor=by,
+                         subject=integration_id)
+            row = connection.execute(select(integration_keys)
+                                     .where(integration_keys.c.id == integration_id)).one()
+        return _integration(row)

@@ -7,7 +7,6 @@ signed in with it: replacing it ends every other sign-in, whatever the user aske
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.core import audit
@@ -33,29 +32,39 @@ class Changer:
         return self.session_hash is not None
 
 
-def change_password(store: Store, clock: Clock, passwords: Passwords, user_id: str, *,
-                    current: str, new: str, sign_out_others: bool, by: Changer,
-                    on_signed_out: Sequence[SignOutHook]) -> bool:
-    """Replace *user_id*'s password; returns whether it was a one-time one.
+@dataclass(frozen=True)
+class PasswordChanges:
+    """Password changes, bound to the store, the clock, the password hasher and what a sign-out
+    ends elsewhere (the composition root's reactions)."""
 
-    With *sign_out_others* (or after a one-time password) the user's other device sign-ins
-    end, each as a sign-out (*on_signed_out*: its push subscription goes); from a browser
-    its other browser sessions end too, from a device they end after a one-time password. Raises ``InvalidCredentials`` when *current* is wrong and
-    ``InvalidRequest`` when *new* is too weak or the same as *current*; then nothing
-    changes.
-    """
-    with store.write() as connection:
-        one_time = accounts.replace_password(connection, passwords, user_id, current, new)
-        others = sign_out_others or one_time
-        if others:
-            device_tokens.end_other_sign_ins(connection, clock, user_id, by.family_id or "",
-                                            on_signed_out)
-        # From a device, "others" means other devices; browsers end only when the password
-        # was a one-time one. From a browser, both end.
-        end_browser_sessions = others if by.from_browser else one_time
-        if end_browser_sessions:
-            web_sessions.end_others(connection, clock, user_id, by.session_hash)
-        audit.record(connection, clock, "account.password-changed", actor=user_id,
-                     device_id=by.device_id,
-                     details={"signed_out_others": others, "one_time": one_time}, ip=by.ip)
-    return one_time
+    store: Store
+    clock: Clock
+    passwords: Passwords
+    on_signed_out: tuple[SignOutHook, ...]
+
+    def change_password(self, user_id: str, *, current: str, new: str, sign_out_others: bool,
+                        by: Changer) -> bool:
+        """Replace *user_id*'s password; returns whether it was a one-time one.
+
+        With *sign_out_others* (or after a one-time password) the user's other device
+        sign-ins end, each as a sign-out (*on_signed_out*: its push subscription goes); from
+        a browser its other browser sessions end too, from a device they end after a
+        one-time password. Raises ``InvalidCredentials`` when *current* is wrong and
+        ``InvalidRequest`` when *new* is too weak or the same as *current*; then nothing
+        changes.
+        """
+        with self.store.write() as connection:
+            one_time = accounts.replace_password(connection, self.passwords, user_id, current, new)
+            others = sign_out_others or one_time
+            if others:
+                device_tokens.end_other_sign_ins(connection, self.clock, user_id,
+                                                 by.family_id or "", self.on_signed_out)
+            # From a device, "others" means other devices; browsers end only when the password
+            # was a one-time one. From a browser, both end.
+            end_browser_sessions = others if by.from_browser else one_time
+            if end_browser_sessions:
+                web_sessions.end_others(connection, self.clock, user_id, by.session_hash)
+            audit.record(connection, self.clock, "account.password-changed", actor=user_id,
+                         device_id=by.device_id,
+                         details={"signed_out_others": others, "one_time": one_time}, ip=by.ip)
+        return one_time

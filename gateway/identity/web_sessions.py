@@ -72,44 +72,12 @@ def open_session(
     return session_id
 
 
-def find(store: Store, clock: Clock, session_id: str) -> WebSession | None:
-    """The live session with this id, or None (unknown, ended, expired, user disabled)."""
-    with store.read() as connection:
-        row = connection.execute(
-            select(web_sessions, users.c.role, users.c.disabled_at, users.c.must_change_password)
-            .join(users, users.c.id == web_sessions.c.user_id)
-            .where(web_sessions.c.id_hash == digest(session_id))
-        ).first()
-    if row is None or row.revoked_at or row.disabled_at or row.expires_at <= clock.now():
-        return None
-    return WebSession(row.user_id, row.role, csrf_token_of(session_id), row.method,
-                      row.expires_at, row.id_hash, row.csrf_hash,
-                      row.must_change_password)
-
-
 def _end(connection: Connection, now: datetime, session_id: str) -> None:
     connection.execute(
         update(web_sessions)
         .where(web_sessions.c.id_hash == digest(session_id), web_sessions.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-
-
-def end(store: Store, clock: Clock, session_id: str) -> None:
-    """Sign a browser out."""
-    with store.write() as connection:
-        _end(connection, clock.now(), session_id)
-
-
-def sign_in(store: Store, clock: Clock, user_id: str, method: str, lifetime: timedelta, *,
-            replaces: str | None = None, ip: str | None = None) -> str:
-    """Sign a browser in: a new session (ending *replaces*, the one it had) and the audit
-    row of the sign-in, in one transaction. Returns the new session's id."""
-    with store.write() as connection:
-        session_id = open_session(connection, clock, user_id, method, lifetime, replaces)
-        audit.record(connection, clock, "browser.signed-in", actor=user_id,
-                     details={"method": method}, ip=ip)
-    return session_id
 
 
 def end_others(connection: Connection, clock: Clock, user_id: str, keep_id_hash: str | None) -> int:
@@ -121,3 +89,42 @@ def end_others(connection: Connection, clock: Clock, user_id: str, keep_id_hash:
                web_sessions.c.id_hash != (keep_id_hash or ""))
         .values(revoked_at=clock.now())
     ).rowcount
+
+
+@dataclass(frozen=True)
+class WebSessions:
+    """Browser sessions, bound to the store and the clock: signing a browser in, finding its
+    session, signing it out."""
+
+    store: Store
+    clock: Clock
+
+    def find(self, session_id: str) -> WebSession | None:
+        """The live session with this id, or None (unknown, ended, expired, user disabled)."""
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(web_sessions, users.c.role, users.c.disabled_at,
+                       users.c.must_change_password)
+                .join(users, users.c.id == web_sessions.c.user_id)
+                .where(web_sessions.c.id_hash == digest(session_id))
+            ).first()
+        if row is None or row.revoked_at or row.disabled_at or row.expires_at <= self.clock.now():
+            return None
+        return WebSession(row.user_id, row.role, csrf_token_of(session_id), row.method,
+                          row.expires_at, row.id_hash, row.csrf_hash,
+                          row.must_change_password)
+
+    def end(self, session_id: str) -> None:
+        """Sign a browser out."""
+        with self.store.write() as connection:
+            _end(connection, self.clock.now(), session_id)
+
+    def sign_in(self, user_id: str, method: str, lifetime: timedelta, *,
+                replaces: str | None = None, ip: str | None = None) -> str:
+        """Sign a browser in: a new session (ending *replaces*, the one it had) and the audit
+        row of the sign-in, in one transaction. Returns the new session's id."""
+        with self.store.write() as connection:
+            session_id = open_session(connection, self.clock, user_id, method, lifetime, replaces)
+            audit.record(connection, self.clock, "browser.signed-in", actor=user_id,
+                         details={"method": method}, ip=ip)
+        return session_id

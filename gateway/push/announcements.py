@@ -16,7 +16,7 @@ from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError
 from gateway.core.languages import LANGUAGES, N_, SOURCE_LANGUAGE
 from gateway.core.store import Store
-from gateway.identity import accounts, languages
+from gateway.identity import accounts
 from gateway.push import notifications, topics
 from gateway.push.notifications import Audience, Draft
 
@@ -69,7 +69,7 @@ def policy_published(store: Store, clock: Clock, policy: PolicyVersion,
 
 def _language_of(store: Store, user_id: str, default_language: str) -> str:
     with store.read() as connection:
-        return languages.chosen(connection, user_id) or default_language
+        return accounts.saved_language(connection, user_id) or default_language
 
 
 def new_sign_in(store: Store, clock: Clock, *, user_id: str, browser: str,

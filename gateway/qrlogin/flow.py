@@ -55,7 +55,6 @@ ASSERTION_LIFETIME = timedelta(seconds=60)
 ASSERTION_TYPE = "login+jwt"  # explicit typing (RFC 8725 3.11): no other JWT passes for it
 
 
-
 def allowed_return_url(return_to: str | None, allowed: Collection[str]) -> str | None:
     """Where the browser goes back after the login: *return_to* (without a trailing
     slash) when it is one of *allowed*, the operator's list; None when none is asked for.
@@ -69,36 +68,6 @@ def allowed_return_url(return_to: str | None, allowed: Collection[str]) -> str |
     return wanted
 
 
-def start(store: Store, clock: Clock, secret: bytes, requester: Requester, *,
-          return_to: str | None = None, allowed_return_urls: Collection[str] = (),
-          return_state: str | None = None, nonce: str | None = None) -> Started:
-    """Open a login for an anonymous browser: its QR tokens (hashed), typed code (hashed)
-    and the requester's coarse context. Logins ended more than an hour ago are removed.
-    Raises ``InvalidRequest`` when *return_to* is not one of *allowed_return_urls*."""
-    return_url = allowed_return_url(return_to, allowed_return_urls)
-    now = clock.now()
-    login_id = new_id()
-    browser_secret, csrf_token = new_token(), new_token(24)
-    with store.write() as connection:
-        connection.execute(delete(qr_logins).where(qr_logins.c.expires_at < now - KEEP_ENDED))
-        while True:  # a first half already in use would make codes ambiguous: draw again
-            code, code_columns = qrcodes.new_code()
-            if not qrcodes.code_lookup_taken(connection, qr_logins, code_columns["code_lookup"],
-                                             now, LIVE):
-                break
-        connection.execute(insert(qr_logins).values(
-            id=login_id, state="pending", created_at=now, expires_at=now + LIFETIME,
-            browser_hash=digest(browser_secret), csrf_hash=digest(csrf_token), code_failures=0,
-            browser=requester.browser, os=requester.os, network=requester.network,
-            place=requester.place, country=requester.country, return_url=return_url,
-            return_state=return_state, nonce=nonce, **code_columns,
-        ))
-        qrcodes.store_tokens(connection, qr_login_tokens, secret, login_id,
-                             qrcodes.rotations(LIFETIME))
-        login = load(connection, login_id)
-    return Started(login, code, browser_secret, csrf_token)
-
-
 def _check_browser(row, browser_secret: str | None) -> None:
     if not browser_secret:
         raise BrowserMissing("this browser did not start the QR login (no cookie)")
@@ -108,73 +77,6 @@ def _check_browser(row, browser_secret: str | None) -> None:
 
 _STATUS_COLUMNS = (qr_logins.c.state, qr_logins.c.number, qr_logins.c.created_at,
                    qr_logins.c.expires_at, qr_logins.c.browser_hash)
-
-
-def status(store: Store, clock: Clock, login_id: str, browser_secret: str | None,
-           cache: StateCache | None = None) -> Status:
-    """Where the login stands, for the browser that started it: one indexed read, or
-    none when *cache* holds a current snapshot (it is dropped whenever the login moves).
-
-    Raises ``LoginNotFound``, ``BrowserMissing`` or ``OtherBrowser``.
-    """
-    row = cache.get(login_id) if cache is not None else None
-    if row is None:
-        with store.read() as connection:
-            row = connection.execute(
-                select(*_STATUS_COLUMNS).where(qr_logins.c.id == login_id)).first()
-        if row is None:
-            raise LoginNotFound("no QR login has this id")
-        if cache is not None:
-            cache.put(login_id, row, row.state)
-    _check_browser(row, browser_secret)
-    now = clock.now()
-    state = row.state
-    if state in LIVE + ("confirmed",) and row.expires_at <= now:
-        state = "expired"
-    pending = state == "pending"
-    return Status(
-        id=login_id, state=state, number=row.number if state == "scanned" else None,
-        expires_at=row.expires_at,
-        rotation=qrcodes.current_rotation(row.created_at, now) if pending else 0,
-        rotates_at=qrcodes.next_rotation_at(row.created_at, now) if pending else None,
-    )
-
-
-def current_link_token(store: Store, clock: Clock, secret: bytes, login_id: str,
-                       browser_secret: str | None) -> str:
-    """The QR token in force, for drawing the code again in the browser that owns it.
-
-    Raises ``LoginNotFound``, ``BrowserMissing``, ``OtherBrowser``, ``LoginExpired`` and
-    ``WrongState`` once the login was scanned (its code is of no use any more).
-    """
-    with store.read() as connection:
-        row = connection.execute(select(*_STATUS_COLUMNS).where(qr_logins.c.id == login_id)).first()
-    if row is None:
-        raise LoginNotFound("no QR login has this id")
-    _check_browser(row, browser_secret)
-    now = clock.now()
-    if row.expires_at <= now and row.state in LIVE:
-        raise LoginExpired("this QR login has expired; start a new one")
-    if row.state != "pending":
-        raise WrongState(f"the QR login is {row.state}; its code is no longer shown",
-                         state=row.state)
-    return qrcodes.token_for(secret, login_id, qrcodes.current_rotation(row.created_at, now))
-
-
-def expire(store: Store, clock: Clock, events: EventBus, login_id: str) -> bool:
-    """Record that the login ran out of time, if it has and is not ended; tell its waiters.
-    Returns whether this call made the change."""
-    now = clock.now()
-    with store.write() as connection:
-        changed = connection.execute(
-            update(qr_logins)
-            .where(qr_logins.c.id == login_id, qr_logins.c.expires_at <= now,
-                   qr_logins.c.state.in_(LIVE + ("confirmed",)))
-            .values(state="expired")
-        ).rowcount
-    if changed:
-        events.publish(channel(login_id), {"state": "expired", "number": None})
-    return bool(changed)
 
 
 @dataclass(frozen=True)
@@ -187,51 +89,159 @@ class Redeemed:
     assertion: str
 
 
-def redeem(store: Store, clock: Clock, signer: Signer, events: EventBus, *, login_id: str,
-           browser_secret: str | None, csrf_token: str | None, audience: str,
-           session_lifetime: timedelta, replaces: str | None = None,
-           ip: str | None = None) -> Redeemed:
-    """Use a confirmed login, once: open a brand-new browser session (ending *replaces*)
-    and sign the login assertion for *audience* (ES256, ``kid``, ``amr: ["qr"]``, 60 s).
+@dataclass(frozen=True)
+class BrowserFlow:
+    """Scan to log in as the desktop browser drives it, bound to the store, the clock, the
+    event bus its waiters listen on, the signer of assertions, the key QR tokens derive
+    from and the cache of logins' states."""
 
-    Raises ``LoginNotFound``, ``BrowserMissing``, ``OtherBrowser``, ``CsrfFailed``,
-    ``LoginExpired``, ``WrongState`` (not confirmed, or redeemed already) and
-    ``Forbidden`` when the account was disabled meanwhile.
-    """
-    now = clock.now()
-    with store.write() as connection:
-        row = connection.execute(select(qr_logins).where(qr_logins.c.id == login_id)).first()
+    store: Store
+    clock: Clock
+    events: EventBus
+    signer: Signer
+    key: bytes  # QR tokens are derived from it (``qrcodes.token_for``)
+    states: StateCache | None = None
+
+    def start(self, requester: Requester, *, return_to: str | None = None,
+              allowed_return_urls: Collection[str] = (), return_state: str | None = None,
+              nonce: str | None = None) -> Started:
+        """Open a login for an anonymous browser: its QR tokens (hashed), typed code (hashed)
+        and the requester's coarse context. Logins ended more than an hour ago are removed.
+        Raises ``InvalidRequest`` when *return_to* is not one of *allowed_return_urls*."""
+        return_url = allowed_return_url(return_to, allowed_return_urls)
+        now = self.clock.now()
+        login_id = new_id()
+        browser_secret, csrf_token = new_token(), new_token(24)
+        with self.store.write() as connection:
+            connection.execute(delete(qr_logins).where(qr_logins.c.expires_at < now - KEEP_ENDED))
+            while True:  # a first half already in use would make codes ambiguous: draw again
+                code, code_columns = qrcodes.new_code()
+                if not qrcodes.code_lookup_taken(connection, qr_logins, code_columns["code_lookup"],
+                                                 now, LIVE):
+                    break
+            connection.execute(insert(qr_logins).values(
+                id=login_id, state="pending", created_at=now, expires_at=now + LIFETIME,
+                browser_hash=digest(browser_secret), csrf_hash=digest(csrf_token), code_failures=0,
+                browser=requester.browser, os=requester.os, network=requester.network,
+                place=requester.place, country=requester.country, return_url=return_url,
+                return_state=return_state, nonce=nonce, **code_columns,
+            ))
+            qrcodes.store_tokens(connection, qr_login_tokens, self.key, login_id,
+                                 qrcodes.rotations(LIFETIME))
+            login = load(connection, login_id)
+        return Started(login, code, browser_secret, csrf_token)
+
+    def status(self, login_id: str, browser_secret: str | None, *,
+               cached: bool = False) -> Status:
+        """Where the login stands, for the browser that started it: one indexed read, or,
+        when *cached*, none while the cache of states holds a current snapshot (it is
+        dropped whenever the login moves).
+
+        Raises ``LoginNotFound``, ``BrowserMissing`` or ``OtherBrowser``.
+        """
+        cache = self.states if cached else None
+        row = cache.get(login_id) if cache is not None else None
+        if row is None:
+            with self.store.read() as connection:
+                row = connection.execute(
+                    select(*_STATUS_COLUMNS).where(qr_logins.c.id == login_id)).first()
+            if row is None:
+                raise LoginNotFound("no QR login has this id")
+            if cache is not None:
+                cache.put(login_id, row, row.state)
+        _check_browser(row, browser_secret)
+        now = self.clock.now()
+        state = row.state
+        if state in LIVE + ("confirmed",) and row.expires_at <= now:
+            state = "expired"
+        pending = state == "pending"
+        return Status(
+            id=login_id, state=state, number=row.number if state == "scanned" else None,
+            expires_at=row.expires_at,
+            rotation=qrcodes.current_rotation(row.created_at, now) if pending else 0,
+            rotates_at=qrcodes.next_rotation_at(row.created_at, now) if pending else None,
+        )
+
+    def current_link_token(self, login_id: str, browser_secret: str | None) -> str:
+        """The QR token in force, for drawing the code again in the browser that owns it.
+
+        Raises ``LoginNotFound``, ``BrowserMissing``, ``OtherBrowser``, ``LoginExpired`` and
+        ``WrongState`` once the login was scanned (its code is of no use any more).
+        """
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(*_STATUS_COLUMNS).where(qr_logins.c.id == login_id)).first()
         if row is None:
             raise LoginNotFound("no QR login has this id")
         _check_browser(row, browser_secret)
-        if not csrf_token or not hmac.compare_digest(row.csrf_hash, digest(csrf_token)):
-            raise CsrfFailed("send the CSRF token of this QR login in the X-CSRF-Token header")
-        login = login_of(row)
-        moved = connection.execute(
-            update(qr_logins)
-            .where(qr_logins.c.id == login_id, qr_logins.c.state == "confirmed",
-                   qr_logins.c.expires_at > now)
-            .values(state="redeemed", redeemed_at=now)
-        ).rowcount
-        if not moved:
-            raise explain(login, now, "confirmed")
-        user = connection.execute(select(users.c.username, users.c.disabled_at)
-                                  .where(users.c.id == login.user_id)).first()
-        if user is None or user.disabled_at is not None:
-            raise Forbidden("this account cannot sign in")
-        session_id = web_sessions.open_session(connection, clock, login.user_id, "qr",
-                                               session_lifetime, replaces=replaces)
-        audit.record(connection, clock, "qrlogin.redeemed", actor=login.user_id,
-                     device_id=login.device_id, subject=login_id, ip=ip,
-                     details={"browser": login.requester.browser, "os": login.requester.os,
-                              "place": login.requester.place})
-        audit.record(connection, clock, "browser.signed-in", actor=login.user_id,
-                     details={"method": "qr"}, ip=ip)
-        claims = {"sub": login.user_id, "preferred_username": user.username, "amr": ["qr"],
-                  "auth_time": epoch(login.decided_at or now)}
-        if login.nonce:
-            claims["nonce"] = login.nonce
-        assertion = signer.issue(claims, audience=audience, lifetime=ASSERTION_LIFETIME,
-                                 typ=ASSERTION_TYPE)
-    events.publish(channel(login_id), {"state": "redeemed", "number": None})
-    return Redeemed(login, login.user_id, session_id, assertion)
+        now = self.clock.now()
+        if row.expires_at <= now and row.state in LIVE:
+            raise LoginExpired("this QR login has expired; start a new one")
+        if row.state != "pending":
+            raise WrongState(f"the QR login is {row.state}; its code is no longer shown",
+                             state=row.state)
+        return qrcodes.token_for(self.key, login_id, qrcodes.current_rotation(row.created_at, now))
+
+    def expire(self, login_id: str) -> bool:
+        """Record that the login ran out of time, if it has and is not ended; tell its waiters.
+        Returns whether this call made the change."""
+        now = self.clock.now()
+        with self.store.write() as connection:
+            changed = connection.execute(
+                update(qr_logins)
+                .where(qr_logins.c.id == login_id, qr_logins.c.expires_at <= now,
+                       qr_logins.c.state.in_(LIVE + ("confirmed",)))
+                .values(state="expired")
+            ).rowcount
+        if changed:
+            self.events.publish(channel(login_id), {"state": "expired", "number": None})
+        return bool(changed)
+
+    def redeem(self, *, login_id: str, browser_secret: str | None, csrf_token: str | None,
+               audience: str, session_lifetime: timedelta, replaces: str | None = None,
+               ip: str | None = None) -> Redeemed:
+        """Use a confirmed login, once: open a brand-new browser session (ending *replaces*)
+        and sign the login assertion for *audience* (ES256, ``kid``, ``amr: ["qr"]``, 60 s).
+
+        Raises ``LoginNotFound``, ``BrowserMissing``, ``OtherBrowser``, ``CsrfFailed``,
+        ``LoginExpired``, ``WrongState`` (not confirmed, or redeemed already) and
+        ``Forbidden`` when the account was disabled meanwhile.
+        """
+        clock = self.clock
+        now = clock.now()
+        with self.store.write() as connection:
+            row = connection.execute(select(qr_logins).where(qr_logins.c.id == login_id)).first()
+            if row is None:
+                raise LoginNotFound("no QR login has this id")
+            _check_browser(row, browser_secret)
+            if not csrf_token or not hmac.compare_digest(row.csrf_hash, digest(csrf_token)):
+                raise CsrfFailed("send the CSRF token of this QR login in the X-CSRF-Token header")
+            login = login_of(row)
+            moved = connection.execute(
+                update(qr_logins)
+                .where(qr_logins.c.id == login_id, qr_logins.c.state == "confirmed",
+                       qr_logins.c.expires_at > now)
+                .values(state="redeemed", redeemed_at=now)
+            ).rowcount
+            if not moved:
+                raise explain(login, now, "confirmed")
+            user = connection.execute(select(users.c.username, users.c.disabled_at)
+                                      .where(users.c.id == login.user_id)).first()
+            if user is None or user.disabled_at is not None:
+                raise Forbidden("this account cannot sign in")
+            session_id = web_sessions.open_session(connection, clock, login.user_id, "qr",
+                                                   session_lifetime, replaces=replaces)
+            audit.record(connection, clock, "qrlogin.redeemed", actor=login.user_id,
+                         device_id=login.device_id, subject=login_id, ip=ip,
+                         details={"browser": login.requester.browser, "os": login.requester.os,
+                                  "place": login.requester.place})
+            audit.record(connection, clock, "browser.signed-in", actor=login.user_id,
+                         details={"method": "qr"}, ip=ip)
+            claims = {"sub": login.user_id, "preferred_username": user.username, "amr": ["qr"],
+                      "auth_time": epoch(login.decided_at or now)}
+            if login.nonce:
+                claims["nonce"] = login.nonce
+            assertion = self.signer.issue(claims, audience=audience, lifetime=ASSERTION_LIFETIME,
+                                          typ=ASSERTION_TYPE)
+        self.events.publish(channel(login_id), {"state": "redeemed", "number": None})
+        return Redeemed(login, login.user_id, session_id, assertion)

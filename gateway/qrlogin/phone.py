@@ -59,35 +59,6 @@ def _times(connection: Connection):
     return times_of
 
 
-def scan(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *, token: str,
-         phone: Phone, via: str) -> Scanned:
-    """Move the login behind a QR *token* to ``scanned`` by *phone* and draw the numbers.
-
-    Scanning again from the same phone gives the same answer. Raises ``ConsentRequired``
-    (``via="app_camera"`` without camera consent), ``TokenUnknown``, ``TokenReplaced``,
-    ``LoginExpired`` and ``WrongState`` (scanned by another phone, or ended).
-    """
-    now = clock.now()
-    with store.write() as connection:
-        if via == "app_camera":
-            consent.require(connection, clock, catalogue, user_id=phone.user_id,
-                            device_id=phone.device_id, purpose="camera")
-        login_id = qrcodes.find_token(connection, qr_login_tokens, token,
-                                      _times(connection), now)
-        login = _scan(connection, clock, login_id, phone, via)
-    return _scanned(events, login, phone)
-
-
-def scan_code(store: Store, clock: Clock, events: EventBus, *, code: str,
-              phone: Phone) -> Scanned:
-    """Like ``scan`` for a typed code. Raises ``CodeNotFound``, ``CodeLocked``,
-    ``LoginExpired`` and ``WrongState``."""
-    login_id = qrcodes.match_code(store, qr_logins, code, clock.now(), ("pending",))
-    with store.write() as connection:
-        login = _scan(connection, clock, login_id, phone, "typed_code")
-    return _scanned(events, login, phone)
-
-
 def _scan(connection: Connection, clock: Clock, login_id: str, phone: Phone, via: str) -> Login:
     now = clock.now()
     login = load(connection, login_id)
@@ -119,74 +90,6 @@ def _mine(connection: Connection, login_id: str, phone: Phone) -> Login:
     return login
 
 
-def confirm(store: Store, clock: Clock, events: EventBus, *, login_id: str, phone: Phone,
-            number: int, proof: str | None, ip: str | None = None) -> Login:
-    """Confirm the login this phone scanned, with the number it picked.
-
-    A wrong number denies the login (committed) and raises ``WrongNumber``. Raises
-    ``ProofRequired``/``ProofInvalid``/``ProofReplayed`` when the device has a key and the
-    proof is missing or does not check out, ``LoginNotFound``, ``LoginExpired`` and
-    ``WrongState``.
-    """
-    now = clock.now()
-    with store.write() as connection:
-        login = _mine(connection, login_id, phone)
-        if login.state_at(now) != "scanned":
-            raise explain(login, now, "scanned")
-        if phone.public_key is not None:
-            if not proof:
-                raise device_proofs.ProofRequired()
-            device_proofs.check(
-                connection, clock, device_id=phone.device_id, public_jwk=phone.public_key,
-                proof=proof, audience=PROOF_AUDIENCE,
-                expect={"rid": login_id, "num": number, "act": "confirm"},
-            )
-        wrong = number != login.number
-        values = (dict(state="denied", deny_reason="wrong-number") if wrong else
-                  dict(state="confirmed", proved_by_key=phone.public_key is not None,
-                       expires_at=now + REDEEM_WINDOW))
-        moved = connection.execute(
-            update(qr_logins)
-            .where(qr_logins.c.id == login_id, qr_logins.c.state == "scanned",
-                   qr_logins.c.device_id == phone.device_id, qr_logins.c.expires_at > now)
-            .values(decided_at=now, **values)
-        ).rowcount
-        if not moved:
-            raise explain(load(connection, login_id), now, "scanned")
-        action = "qrlogin.denied" if wrong else "qrlogin.confirmed"
-        audit.record(connection, clock, action, actor=phone.user_id,
-                     device_id=phone.device_id, subject=login_id, ip=ip,
-                     details=_details(login, "wrong-number" if wrong else None))
-        login = load(connection, login_id)
-    events.publish(channel(login_id), {"state": login.state, "number": None})
-    if wrong:
-        raise WrongNumber()
-    return login
-
-
-def deny(store: Store, clock: Clock, events: EventBus, *, login_id: str, phone: Phone,
-         ip: str | None = None) -> Login:
-    """Refuse the login this phone scanned. Raises ``LoginNotFound``, ``LoginExpired``
-    and ``WrongState``."""
-    now = clock.now()
-    with store.write() as connection:
-        login = _mine(connection, login_id, phone)
-        moved = connection.execute(
-            update(qr_logins)
-            .where(qr_logins.c.id == login_id, qr_logins.c.state.in_(LIVE),
-                   qr_logins.c.device_id == phone.device_id, qr_logins.c.expires_at > now)
-            .values(state="denied", deny_reason="refused", decided_at=now)
-        ).rowcount
-        if not moved:
-            raise explain(load(connection, login_id), now, "scanned")
-        audit.record(connection, clock, "qrlogin.denied", actor=phone.user_id,
-                     device_id=phone.device_id, subject=login_id, ip=ip,
-                     details=_details(login, "refused"))
-        login = load(connection, login_id)
-    events.publish(channel(login_id), {"state": "denied", "number": None})
-    return login
-
-
 def _details(login: Login, reason: str | None) -> dict:
     # Coarse context only: never a token, a code or an address beyond its network.
     details = {"browser": login.requester.browser, "os": login.requester.os,
@@ -194,3 +97,107 @@ def _details(login: Login, reason: str | None) -> dict:
     if reason:
         details["reason"] = reason
     return details
+
+
+@dataclass(frozen=True)
+class PhoneMoves:
+    """Scan to log in as a signed-in phone drives it, bound to the store, the clock, the
+    purposes of consent and the event bus the waiting browsers listen on."""
+
+    store: Store
+    clock: Clock
+    catalogue: Catalogue
+    events: EventBus
+
+    def scan(self, *, token: str, phone: Phone, via: str) -> Scanned:
+        """Move the login behind a QR *token* to ``scanned`` by *phone* and draw the numbers.
+
+        Scanning again from the same phone gives the same answer. Raises ``ConsentRequired``
+        (``via="app_camera"`` without camera consent), ``TokenUnknown``, ``TokenReplaced``,
+        ``LoginExpired`` and ``WrongState`` (scanned by another phone, or ended).
+        """
+        clock = self.clock
+        now = clock.now()
+        with self.store.write() as connection:
+            if via == "app_camera":
+                consent.require(connection, clock, self.catalogue, user_id=phone.user_id,
+                                device_id=phone.device_id, purpose="camera")
+            login_id = qrcodes.find_token(connection, qr_login_tokens, token,
+                                          _times(connection), now)
+            login = _scan(connection, clock, login_id, phone, via)
+        return _scanned(self.events, login, phone)
+
+    def scan_code(self, *, code: str, phone: Phone) -> Scanned:
+        """Like ``scan`` for a typed code. Raises ``CodeNotFound``, ``CodeLocked``,
+        ``LoginExpired`` and ``WrongState``."""
+        login_id = qrcodes.match_code(self.store, qr_logins, code, self.clock.now(),
+                                      ("pending",))
+        with self.store.write() as connection:
+            login = _scan(connection, self.clock, login_id, phone, "typed_code")
+        return _scanned(self.events, login, phone)
+
+    def confirm(self, *, login_id: str, phone: Phone, number: int, proof: str | None,
+                ip: str | None = None) -> Login:
+        """Confirm the login this phone scanned, with the number it picked.
+
+        A wrong number denies the login (committed) and raises ``WrongNumber``. Raises
+        ``ProofRequired``/``ProofInvalid``/``ProofReplayed`` when the device has a key and the
+        proof is missing or does not check out, ``LoginNotFound``, ``LoginExpired`` and
+        ``WrongState``.
+        """
+        clock = self.clock
+        now = clock.now()
+        with self.store.write() as connection:
+            login = _mine(connection, login_id, phone)
+            if login.state_at(now) != "scanned":
+                raise explain(login, now, "scanned")
+            if phone.public_key is not None:
+                if not proof:
+                    raise device_proofs.ProofRequired()
+                device_proofs.check(
+                    connection, clock, device_id=phone.device_id, public_jwk=phone.public_key,
+                    proof=proof, audience=PROOF_AUDIENCE,
+                    expect={"rid": login_id, "num": number, "act": "confirm"},
+                )
+            wrong = number != login.number
+            values = (dict(state="denied", deny_reason="wrong-number") if wrong else
+                      dict(state="confirmed", proved_by_key=phone.public_key is not None,
+                           expires_at=now + REDEEM_WINDOW))
+            moved = connection.execute(
+                update(qr_logins)
+                .where(qr_logins.c.id == login_id, qr_logins.c.state == "scanned",
+                       qr_logins.c.device_id == phone.device_id, qr_logins.c.expires_at > now)
+                .values(decided_at=now, **values)
+            ).rowcount
+            if not moved:
+                raise explain(load(connection, login_id), now, "scanned")
+            action = "qrlogin.denied" if wrong else "qrlogin.confirmed"
+            audit.record(connection, clock, action, actor=phone.user_id,
+                         device_id=phone.device_id, subject=login_id, ip=ip,
+                         details=_details(login, "wrong-number" if wrong else None))
+            login = load(connection, login_id)
+        self.events.publish(channel(login_id), {"state": login.state, "number": None})
+        if wrong:
+            raise WrongNumber()
+        return login
+
+    def deny(self, *, login_id: str, phone: Phone, ip: str | None = None) -> Login:
+        """Refuse the login this phone scanned. Raises ``LoginNotFound``, ``LoginExpired``
+        and ``WrongState``."""
+        now = self.clock.now()
+        with self.store.write() as connection:
+            login = _mine(connection, login_id, phone)
+            moved = connection.execute(
+                update(qr_logins)
+                .where(qr_logins.c.id == login_id, qr_logins.c.state.in_(LIVE),
+                       qr_logins.c.device_id == phone.device_id, qr_logins.c.expires_at > now)
+                .values(state="denied", deny_reason="refused", decided_at=now)
+            ).rowcount
+            if not moved:
+                raise explain(load(connection, login_id), now, "scanned")
+            audit.record(connection, self.clock, "qrlogin.denied", actor=phone.user_id,
+                         device_id=phone.device_id, subject=login_id, ip=ip,
+                         details=_details(login, "refused"))
+            login = load(connection, login_id)
+        self.events.publish(channel(login_id), {"state": "denied", "number": None})
+        return login

@@ -96,46 +96,6 @@ def _user_ids(connection: Connection, usernames: list[str], field: str) -> dict[
     return found
 
 
-def register(
-    store: Store, clock: Clock, *, report_id: str, title: str, owner: str, users_: list[str],
-    groups: list[str], generated_at: datetime | None, summary: Summary | None,
-    snapshot: Snapshot | None, integration_id: str | None,
-) -> tuple[Report, bool]:
-    """Create or replace a report (everything about it) and say whether it is new.
-
-    Exactly one of *summary* and *snapshot* is given (a validated ``Summary`` or a
-    ``Snapshot`` from ``snapshots.validate``). Raises ``InvalidRequest`` (bad id, group
-    name, content, or a generation time in the future) and ``UnknownUsers``.
-    """
-    check_id(report_id)
-    if (summary is None) == (snapshot is None):
-        raise InvalidRequest("send either a snapshot or a summary, not both or neither")
-    if len(users_) > MAX_VIEWERS or len(groups) > MAX_VIEWERS:
-        raise InvalidRequest(f"at most {MAX_VIEWERS} users and {MAX_VIEWERS} groups")
-    for name in groups:
-        if not GROUP_NAME.match(name):
-            raise InvalidRequest(f"{name!r} is not a valid group name", field="groups")
-    now = clock.now()
-    if generated_at is not None and generated_at > now + CLOCK_SKEW:
-        raise InvalidRequest("generated_at lies in the future", field="generated_at")
-    values = dict(
-        title=title, content_kind="summary" if summary else "snapshot",
-        summary=summary.model_dump(mode="json") if summary else None,
-        generated_at=generated_at or now, updated_at=now, updated_by=integration_id,
-    )
-    for attempt in range(2):
-        try:
-            with store.write() as connection:
-                return _save(connection, clock, report_id, owner, users_, groups, values,
-                             snapshot)
-        except IntegrityError:
-            # Two first registrations of one id raced (PostgreSQL): the loser's retry
-            # finds the row and replaces it, as a later call would.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
 def _save(connection: Connection, clock: Clock, report_id: str, owner: str, users_: list[str],
           groups: list[str], values: dict, snapshot: Snapshot | None) -> tuple[Report, bool]:
     owner_id = _user_ids(connection, [owner], "owner")[owner.strip().lower()]
@@ -162,15 +122,6 @@ def _save(connection: Connection, clock: Clock, report_id: str, owner: str, user
                  subject=report_id, details={"integration": values["updated_by"],
                                              "content": values["content_kind"]})
     return get(connection, report_id), created
-
-
-def remove(store: Store, clock: Clock, report_id: str, integration_id: str | None) -> None:
-    """Forget a report; its preview links and grants go with it. Raises ``ReportNotFound``."""
-    with store.write() as connection:
-        if not connection.execute(delete(reports).where(reports.c.id == report_id)).rowcount:
-            raise ReportNotFound()
-        audit.record(connection, clock, "report.removed", subject=report_id,
-                     details={"integration": integration_id})
 
 
 def get(connection: Connection, report_id: str) -> Report:
@@ -231,32 +182,9 @@ def require_viewer(connection: Connection, report_id: str, user_id: str) -> Repo
     return report
 
 
-def for_viewer(store: Store, report_id: str, user_id: str) -> Report:
-    """``require_viewer`` in a transaction of its own."""
-    with store.read() as connection:
-        return require_viewer(connection, report_id, user_id)
-
-
-def viewer_snapshot(store: Store, report_id: str, user_id: str) -> tuple[str, bytes]:
-    """(media type, bytes) of the snapshot, for a user who may view the report now.
-    Raises ``ReportNotFound`` (also when there is no snapshot) and ``ReportRefused``."""
-    with store.read() as connection:
-        require_viewer(connection, report_id, user_id)
-        return snapshot_image(connection, report_id)
-
-
 def may_manage(report: Report, user_id: str, role: str) -> bool:
     """Whether the user controls the report's previews: its owner or an admin."""
     return role == "admin" or (report.owner_id is not None and report.owner_id == user_id)
-
-
-def visible_to(store: Store, user_id: str) -> list[Report]:
-    """Every report *user_id* may view now, most recently updated first."""
-    with store.read() as connection:
-        ids = connection.execute(
-            select(reports.c.id).where(_viewable_by(user_id))
-            .order_by(reports.c.updated_at.desc(), reports.c.id)).scalars().all()
-        return [get(connection, report_id) for report_id in ids]
 
 
 def snapshot_image(connection: Connection, report_id: str) -> tuple[str, bytes]:
@@ -267,3 +195,77 @@ def snapshot_image(connection: Connection, report_id: str) -> tuple[str, bytes]:
     if row is None:
         raise ReportNotFound("this report has no snapshot image")
     return row.media_type, bytes(row.data)
+
+
+@dataclass(frozen=True)
+class Library:
+    """The reports the BI server registered, bound to the store and the clock: registering,
+    removing, and what a viewer may see of them."""
+
+    store: Store
+    clock: Clock
+
+    def register(self, *, report_id: str, title: str, owner: str, users_: list[str],
+                 groups: list[str], generated_at: datetime | None, summary: Summary | None,
+                 snapshot: Snapshot | None, integration_id: str | None) -> tuple[Report, bool]:
+        """Create or replace a report (everything about it) and say whether it is new.
+
+        Exactly one of *summary* and *snapshot* is given (a validated ``Summary`` or a
+        ``Snapshot`` from ``snapshots.validate``). Raises ``InvalidRequest`` (bad id, group
+        name, content, or a generation time in the future) and ``UnknownUsers``.
+        """
+        check_id(report_id)
+        if (summary is None) == (snapshot is None):
+            raise InvalidRequest("send either a snapshot or a summary, not both or neither")
+        if len(users_) > MAX_VIEWERS or len(groups) > MAX_VIEWERS:
+            raise InvalidRequest(f"at most {MAX_VIEWERS} users and {MAX_VIEWERS} groups")
+        for name in groups:
+            if not GROUP_NAME.match(name):
+                raise InvalidRequest(f"{name!r} is not a valid group name", field="groups")
+        now = self.clock.now()
+        if generated_at is not None and generated_at > now + CLOCK_SKEW:
+            raise InvalidRequest("generated_at lies in the future", field="generated_at")
+        values = dict(
+            title=title, content_kind="summary" if summary else "snapshot",
+            summary=summary.model_dump(mode="json") if summary else None,
+            generated_at=generated_at or now, updated_at=now, updated_by=integration_id,
+        )
+        for attempt in range(2):
+            try:
+                with self.store.write() as connection:
+                    return _save(connection, self.clock, report_id, owner, users_, groups, values,
+                                 snapshot)
+            except IntegrityError:
+                # Two first registrations of one id raced (PostgreSQL): the loser's retry
+                # finds the row and replaces it, as a later call would.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def remove(self, report_id: str, integration_id: str | None) -> None:
+        """Forget a report; its preview links and grants go with it. Raises ``ReportNotFound``."""
+        with self.store.write() as connection:
+            if not connection.execute(delete(reports).where(reports.c.id == report_id)).rowcount:
+                raise ReportNotFound()
+            audit.record(connection, self.clock, "report.removed", subject=report_id,
+                         details={"integration": integration_id})
+
+    def for_viewer(self, report_id: str, user_id: str) -> Report:
+        """``require_viewer`` in a transaction of its own."""
+        with self.store.read() as connection:
+            return require_viewer(connection, report_id, user_id)
+
+    def viewer_snapshot(self, report_id: str, user_id: str) -> tuple[str, bytes]:
+        """(media type, bytes) of the snapshot, for a user who may view the report now.
+        Raises ``ReportNotFound`` (also when there is no snapshot) and ``ReportRefused``."""
+        with self.store.read() as connection:
+            require_viewer(connection, report_id, user_id)
+            return snapshot_image(connection, report_id)
+
+    def visible_to(self, user_id: str) -> list[Report]:
+        """Every report *user_id* may view now, most recently updated first."""
+        with self.store.read() as connection:
+            ids = connection.execute(
+                select(reports.c.id).where(_viewable_by(user_id))
+                .order_by(reports.c.updated_at.desc(), reports.c.id)).scalars().all()
+            return [get(connection, report_id) for report_id in ids]

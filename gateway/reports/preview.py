@@ -120,26 +120,6 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch not in " -")
 
 
-def create_link(store: Store, clock: Clock, *, public_url: str, report_id: str, user_id: str,
-                ip: str | None = None) -> PreviewLink:
-    """A new preview link for a report *user_id* may view now.
-
-    Raises ``reports.ReportNotFound`` and ``reports.ReportRefused``.
-    """
-    token = new_token(TOKEN_BYTES)
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    now = clock.now()
-    with store.write() as connection:
-        reports.require_viewer(connection, report_id, user_id)
-        connection.execute(insert(preview_links).values(
-            token_hash=digest(token), code_hash=digest(code), report_id=report_id,
-            created_by=user_id, created_at=now, expires_at=now + LINK_LIFETIME))
-        audit.record(connection, clock, "preview.link-created", actor=user_id,
-                     subject=report_id, ip=ip)
-    return PreviewLink(f"{public_url}{LINK_PATH}{token}", f"{code[:4]}-{code[4:]}", report_id,
-                       now, now + LINK_LIFETIME)
-
-
 def _find_link(connection: Connection, clock: Clock, token: str | None, code: str | None):
     if token is not None:
         query = select(preview_links).where(preview_links.c.token_hash == digest(token))
@@ -155,46 +135,6 @@ def _find_link(connection: Connection, clock: Clock, token: str | None, code: st
     if row.expires_at <= clock.now():
         raise PreviewLinkExpired()
     return row
-
-
-def open_preview(
-    store: Store, clock: Clock, signer: Signer, catalogue: Catalogue, *, user_id: str,
-    device_id: str, token: str | None = None, code: str | None = None, via: str = "link",
-    ip: str | None = None,
-) -> IssuedGrant:
-    """Open a preview link (by *token*, or by typed *code*) on a signed-in device, checking
-    at this moment that the user may view the report, and issue a grant for this device.
-
-    *via* says how the link reached the app: ``app_camera`` (the app's own scanner, which
-    needs the device's camera consent) or ``link`` (opened from the phone's camera app or
-    another app); a typed code is ``typed_code``. Raises ``InvalidRequest``, ``PreviewLinkUnknown``,
-    ``PreviewLinkExpired``, ``consent.ConsentRequired`` and ``reports.ReportRefused``.
-    """
-    if (token is None) == (code is None):
-        raise InvalidRequest("send either the link's token or a typed code")
-    if code is not None:
-        via = "typed_code"
-    elif via not in LINK_VIAS:
-        raise InvalidRequest("via must be 'link' or 'app_camera' for a link", field="via")
-    now = clock.now()
-    with store.write() as connection:
-        link = _find_link(connection, clock, token, code)
-        if via == "app_camera":
-            consent.require(connection, clock, catalogue, user_id=user_id, device_id=device_id,
-                            purpose="camera")
-        reports.require_viewer(connection, link.report_id, user_id)
-        grant_id = new_id()
-        connection.execute(insert(preview_grants).values(
-            id=grant_id, report_id=link.report_id, user_id=user_id, device_id=device_id,
-            via=via, created_at=now, expires_at=now + GRANT_LIFETIME))
-        audit.record(connection, clock, "preview.opened", actor=user_id, device_id=device_id,
-                     subject=link.report_id, details={"grant": grant_id, "via": via}, ip=ip)
-        grant = grant_from_row(connection.execute(
-            select(preview_grants).where(preview_grants.c.id == grant_id)).one())
-    jwt = signer.issue({"sub": user_id, "did": device_id, "rid": grant.report_id,
-                        "jti": grant_id}, audience=GRANT_AUDIENCE, lifetime=GRANT_LIFETIME,
-                       typ=GRANT_TYPE)
-    return IssuedGrant(grant, jwt)
 
 
 def _check(connection: Connection, clock: Clock, signer: Signer, token: str, user_id: str,
@@ -218,19 +158,85 @@ def _check(connection: Connection, clock: Clock, signer: Signer, token: str, use
     return grant_from_row(row), reports.require_viewer(connection, row.report_id, user_id)
 
 
-def use_grant(store: Store, clock: Clock, signer: Signer, token: str, *, user_id: str,
-              device_id: str) -> tuple[Grant, Report]:
-    """The grant and its report, if *token* is a live grant of this device whose user may
-    still view the report. Raises ``PreviewGrantInvalid``, ``PreviewWrongDevice``,
-    ``PreviewEnded`` (``reason``: expired, revoked or removed) and ``reports.ReportRefused``."""
-    with store.read() as connection:
-        return _check(connection, clock, signer, token, user_id, device_id)
+@dataclass(frozen=True)
+class Previews:
+    """Scan to preview, bound to the store, the clock, the signer of grants, the purposes of
+    consent and the gateway's public URL (links start with it): links made and opened, and
+    grants used."""
 
+    store: Store
+    clock: Clock
+    signer: Signer
+    catalogue: Catalogue
+    public_url: str
 
-def grant_snapshot(store: Store, clock: Clock, signer: Signer, token: str, *, user_id: str,
-                   device_id: str) -> tuple[str, bytes]:
-    """(media type, bytes) of the snapshot of the grant's report, checked as ``use_grant``
-    does. Raises what it raises, and ``reports.ReportNotFound`` without a snapshot."""
-    with store.read() as connection:
-        _, report = _check(connection, clock, signer, token, user_id, device_id)
-        return reports.snapshot_image(connection, report.id)
+    def create_link(self, *, report_id: str, user_id: str, ip: str | None = None) -> PreviewLink:
+        """A new preview link for a report *user_id* may view now.
+
+        Raises ``reports.ReportNotFound`` and ``reports.ReportRefused``.
+        """
+        token = new_token(TOKEN_BYTES)
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        now = self.clock.now()
+        with self.store.write() as connection:
+            reports.require_viewer(connection, report_id, user_id)
+            connection.execute(insert(preview_links).values(
+                token_hash=digest(token), code_hash=digest(code), report_id=report_id,
+                created_by=user_id, created_at=now, expires_at=now + LINK_LIFETIME))
+            audit.record(connection, self.clock, "preview.link-created", actor=user_id,
+                         subject=report_id, ip=ip)
+        return PreviewLink(f"{self.public_url}{LINK_PATH}{token}", f"{code[:4]}-{code[4:]}",
+                           report_id, now, now + LINK_LIFETIME)
+
+    def open_preview(self, *, user_id: str, device_id: str, token: str | None = None,
+                     code: str | None = None, via: str = "link",
+                     ip: str | None = None) -> IssuedGrant:
+        """Open a preview link (by *token*, or by typed *code*) on a signed-in device, checking
+        at this moment that the user may view the report, and issue a grant for this device.
+
+        *via* says how the link reached the app: ``app_camera`` (the app's own scanner, which
+        needs the device's camera consent) or ``link`` (opened from the phone's camera app or
+        another app); a typed code is ``typed_code``. Raises ``InvalidRequest``,
+        ``PreviewLinkUnknown``, ``PreviewLinkExpired``, ``consent.ConsentRequired`` and
+        ``reports.ReportRefused``.
+        """
+        if (token is None) == (code is None):
+            raise InvalidRequest("send either the link's token or a typed code")
+        if code is not None:
+            via = "typed_code"
+        elif via not in LINK_VIAS:
+            raise InvalidRequest("via must be 'link' or 'app_camera' for a link", field="via")
+        now = self.clock.now()
+        with self.store.write() as connection:
+            link = _find_link(connection, self.clock, token, code)
+            if via == "app_camera":
+                consent.require(connection, self.clock, self.catalogue, user_id=user_id,
+                                device_id=device_id, purpose="camera")
+            reports.require_viewer(connection, link.report_id, user_id)
+            grant_id = new_id()
+            connection.execute(insert(preview_grants).values(
+                id=grant_id, report_id=link.report_id, user_id=user_id, device_id=device_id,
+                via=via, created_at=now, expires_at=now + GRANT_LIFETIME))
+            audit.record(connection, self.clock, "preview.opened", actor=user_id,
+                         device_id=device_id, subject=link.report_id,
+                         details={"grant": grant_id, "via": via}, ip=ip)
+            grant = grant_from_row(connection.execute(
+                select(preview_grants).where(preview_grants.c.id == grant_id)).one())
+        jwt = self.signer.issue({"sub": user_id, "did": device_id, "rid": grant.report_id,
+                                 "jti": grant_id}, audience=GRANT_AUDIENCE,
+                                lifetime=GRANT_LIFETIME, typ=GRANT_TYPE)
+        return IssuedGrant(grant, jwt)
+
+    def use_grant(self, token: str, *, user_id: str, device_id: str) -> tuple[Grant, Report]:
+        """The grant and its report, if *token* is a live grant of this device whose user may
+        still view the report. Raises ``PreviewGrantInvalid``, ``PreviewWrongDevice``,
+        ``PreviewEnded`` (``reason``: expired, revoked or removed) and ``reports.ReportRefused``."""
+        with self.store.read() as connection:
+            return _check(connection, self.clock, self.signer, token, user_id, device_id)
+
+    def grant_snapshot(self, token: str, *, user_id: str, device_id: str) -> tuple[str, bytes]:
+        """(media type, bytes) of the snapshot of the grant's report, checked as ``use_grant``
+        does. Raises what it raises, and ``reports.ReportNotFound`` without a snapshot."""
+        with self.store.read() as connection:
+            _, report = _check(connection, self.clock, self.signer, token, user_id, device_id)
+            return reports.snapshot_image(connection, report.id)

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Blueprint, Response
 from pydantic import BaseModel, EmailStr, Field
 
-from gateway.identity import accounts, administration, devices
+from gateway.identity import accounts
 from gateway.identity.administration import Account
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_web_session
@@ -91,7 +91,7 @@ class OneTimePassword(BaseModel):
 @operation(summary="The users, disabled ones too, optionally those matching q", tag="admin",
            auth="admin", query=Search, response=UserList)
 def list_users(query: Search):
-    found = administration.find(services().store, query.q)
+    found = services().identity.administration.find(query.q)
     return UserList(users=[AccountOut.of_account(account) for account in found])
 
 
@@ -102,14 +102,12 @@ def list_users(query: Search):
 def create_user(body: NewUser):
     svc = services()
     one_time = None if body.password else accounts.one_time_password()
-    user = accounts.create_user(
-        svc.store, svc.clock, svc.passwords, username=body.username,
-        password=body.password or one_time, display_name=body.display_name, role=body.role,
+    user = svc.identity.accounts.create_user(
+        username=body.username, password=body.password or one_time, display_name=body.display_name, role=body.role,
         email=body.email, phone=body.phone, groups=tuple(body.groups),
         must_change_password=one_time is not None,
     )
-    (account,) = [a for a in administration.find(svc.store, user.username)
-                  if a.user.id == user.id]
+    account = svc.identity.administration.account(user.id)
     return NewUserOut(**AccountOut.of_account(account).model_dump(), one_time_password=one_time)
 
 
@@ -118,7 +116,7 @@ def create_user(body: NewUser):
            tag="admin", auth="admin", response=OverviewOut, errors=(404,))
 def user_overview(user_id: str):
     svc = services()
-    found = administration.overview(svc.store, svc.clock, user_id)
+    found = svc.identity.administration.overview(user_id)
     return OverviewOut(
         user=AccountOut.of_account(found.account),
         devices=[DeviceOut.of(device) for device in found.devices],
@@ -143,10 +141,8 @@ def enable(user_id: str):
 
 
 def _set_disabled(user_id: str, disabled: bool) -> AccountOut:
-    svc = services()
-    return AccountOut.of_account(administration.set_disabled(
-        svc.store, svc.clock, user_id, disabled, actor=current_web_session().user_id,
-        on_signed_out=svc.reactions.signed_out))
+    return AccountOut.of_account(services().identity.administration.set_disabled(
+        user_id, disabled, actor=current_web_session().user_id))
 
 
 @bp.post("/<user_id>/password-reset")
@@ -154,28 +150,24 @@ def _set_disabled(user_id: str, disabled: bool) -> AccountOut:
                    "phone of theirs is signed out", tag="admin", auth="admin",
            response=OneTimePassword, errors=(404,))
 def reset_password(user_id: str):
-    svc = services()
-    return OneTimePassword(one_time_password=administration.reset_password(
-        svc.store, svc.clock, svc.passwords, user_id, actor=current_web_session().user_id,
-        on_signed_out=svc.reactions.signed_out))
+    return OneTimePassword(one_time_password=services().identity.administration.reset_password(
+        user_id, actor=current_web_session().user_id))
 
 
 @bp.put("/<user_id>/role")
 @operation(summary="Make a user an administrator or a user", tag="admin", auth="admin",
            body=Role, response=AccountOut, errors=(400, 404, 409))
 def set_role(user_id: str, body: Role):
-    svc = services()
-    return AccountOut.of_account(administration.set_role(
-        svc.store, svc.clock, user_id, body.role, actor=current_web_session().user_id))
+    return AccountOut.of_account(services().identity.administration.set_role(
+        user_id, body.role, actor=current_web_session().user_id))
 
 
 @bp.delete("/<user_id>/sessions/<handle>")
 @operation(summary="End one of a user's browser sessions", tag="admin", auth="admin",
            status=204, errors=(404,))
 def end_session(user_id: str, handle: str):
-    svc = services()
-    administration.end_session(svc.store, svc.clock, user_id, handle,
-                               actor=current_web_session().user_id)
+    services().identity.administration.end_session(user_id, handle,
+                                                   actor=current_web_session().user_id)
     return Response(status=204)
 
 
@@ -183,14 +175,11 @@ def end_session(user_id: str, handle: str):
 @operation(summary="Revoke one of a user's devices: it is signed out for good",
            tag="admin", auth="admin", response=DeviceOut, errors=(404,))
 def revoke_device(user_id: str, device_id: str):
-    svc = services()
-    return DeviceOut.of(devices.revoke(svc.store, svc.clock, user_id, device_id,
-                                       svc.reactions.device_revoked))
+    return DeviceOut.of(services().identity.devices.revoke(user_id, device_id))
 
 
 @bp.put("/<user_id>/groups")
 @operation(summary="Replace a user's groups", tag="admin", auth="admin", body=Groups,
            response=UserOut, errors=(400, 404))
 def set_groups(user_id: str, body: Groups):
-    svc = services()
-    return UserOut.of(accounts.set_groups(svc.store, svc.clock, user_id, tuple(body.groups)))
+    return UserOut.of(services().identity.accounts.set_groups(user_id, tuple(body.groups)))

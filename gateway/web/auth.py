@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import g, request
 
 from gateway.core.errors import CsrfFailed, Forbidden, PasswordChangeRequired, Unauthenticated
-from gateway.identity import device_tokens, integrations, web_sessions
+from gateway.identity import integrations
 from gateway.identity.device_tokens import DevicePrincipal
 from gateway.identity.integrations import Integration
 from gateway.identity.web_sessions import WebSession
@@ -72,7 +72,7 @@ def current_device() -> DevicePrincipal:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("send the device's access token as 'Authorization: Bearer ...'")
         svc = services()
-        g.device = device_tokens.authenticate(svc.store, svc.signer, token.strip())
+        g.device = svc.identity.tokens.authenticate(token.strip())
     _check_password_changed(g.device.must_change_password)
     return g.device
 
@@ -94,7 +94,7 @@ def optional_web_session() -> WebSession | None:
     if "web_session" not in g:
         session_id = request.cookies.get(session_cookie_name())
         svc = services()
-        g.web_session = web_sessions.find(svc.store, svc.clock, session_id) if session_id else None
+        g.web_session = svc.identity.sessions.find(session_id) if session_id else None
     return g.web_session
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 
-from gateway.identity import accounts, devices, password_change, web_sessions
+from gateway.identity import accounts, devices, web_sessions
 from gateway.identity.password_change import Changer
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import (
@@ -41,10 +41,11 @@ def start_session(user_id: str, method: str, status: int = 200) -> Response:
     with it, setting the cookie."""
     svc = services()
     lifetime = timedelta(hours=svc.settings.web_session_hours)
-    session_id = web_sessions.sign_in(svc.store, svc.clock, user_id, method, lifetime,
-                                      replaces=request.cookies.get(session_cookie_name()),
-                                      ip=client_ip())
-    session = web_sessions.find(svc.store, svc.clock, session_id)
+    sessions = svc.identity.sessions
+    session_id = sessions.sign_in(user_id, method, lifetime,
+                                  replaces=request.cookies.get(session_cookie_name()),
+                                  ip=client_ip())
+    session = sessions.find(session_id)
     response = json_response(_session_out(session).model_dump(mode="json"), status)
     set_session_cookie(response, session_id)
     return response
@@ -80,8 +81,7 @@ def session():
 @operation(summary="Sign the browser out", tag="browser sign-in", auth="web", status=204,
            before_password_change=True)
 def sign_out():
-    svc = services()
-    web_sessions.end(svc.store, svc.clock, request.cookies[session_cookie_name()])
+    services().identity.sessions.end(request.cookies[session_cookie_name()])
     response = Response(status=204)
     clear_session_cookie(response)
     return response
@@ -94,13 +94,11 @@ def sign_out():
 def change_password(body: PasswordChange):
     svc = services()
     session = current_web_session()
-    password_change.change_password(
-        svc.store, svc.clock, svc.passwords, session.user_id, current=body.current_password,
-        new=body.new_password, sign_out_others=body.sign_out_other_devices,
-        by=Changer(session_hash=session.id_hash, ip=client_ip()),
-        on_signed_out=svc.reactions.signed_out)
-    return _session_out(web_sessions.find(svc.store, svc.clock,
-                                          request.cookies[session_cookie_name()]))
+    svc.identity.password_changes.change_password(
+        session.user_id, current=body.current_password, new=body.new_password,
+        sign_out_others=body.sign_out_other_devices,
+        by=Changer(session_hash=session.id_hash, ip=client_ip()))
+    return _session_out(svc.identity.sessions.find(request.cookies[session_cookie_name()]))
 
 
 @bp.get("/devices")
@@ -117,5 +115,4 @@ def list_devices():
            auth="web", response=DeviceOut, errors=(404,))
 def revoke_device(device_id: str):
     svc = services()
-    return DeviceOut.of(devices.revoke(svc.store, svc.clock, current_web_session().user_id,
-                                       device_id, svc.reactions.device_revoked))
+    return DeviceOut.of(svc.identity.devices.revoke(current_web_session().user_id, device_id))

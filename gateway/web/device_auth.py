@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from pydantic import BaseModel, EmailStr, Field
 
-from gateway.identity import accounts, device_tokens, devices, password_change
+from gateway.identity import accounts, device_tokens, devices
 from gateway.identity.devices import DeviceDescription
 from gateway.identity.password_change import Changer
 from gateway.web.api import Model, operation
@@ -64,9 +64,7 @@ def description_of(device: DeviceIn) -> DeviceDescription:
 @operation(summary="Sign a device in with a password", tag="device sign-in", body=SignIn,
            response=Tokens, errors=(401, 429))
 def sign_in(body: SignIn):
-    svc = services()
-    pair = device_tokens.sign_in(
-        svc.store, svc.signer, svc.clock, svc.passwords, svc.lifetimes,
+    pair = services().identity.tokens.sign_in(
         username=body.username, password=body.password,
         description=description_of(body.device), ip=client_ip(),
     )
@@ -78,10 +76,7 @@ def sign_in(body: SignIn):
 @operation(summary="Trade a refresh token for new tokens", tag="device sign-in", body=Refresh,
            response=Tokens, errors=(401, 429))
 def refresh(body: Refresh):
-    svc = services()
-    pair = device_tokens.refresh(
-        svc.store, svc.signer, svc.clock, svc.lifetimes, body.refresh_token, ip=client_ip()
-    )
+    pair = services().identity.tokens.refresh(body.refresh_token, ip=client_ip())
     return Tokens.of(pair)
 
 
@@ -89,9 +84,7 @@ def refresh(body: Refresh):
 @operation(summary="Sign this device's session out", tag="device sign-in", auth="device",
            status=204, before_password_change=True)
 def sign_out():
-    svc = services()
-    device_tokens.sign_out(svc.store, svc.clock, current_device().family_id,
-                           svc.reactions.signed_out)
+    services().identity.tokens.sign_out(current_device().family_id)
     return Response(status=204)
 
 
@@ -106,11 +99,10 @@ def me():
 @operation(summary="Change my display name, email or phone", tag="account", auth="device",
            body=ProfileChange, response=UserOut)
 def change_profile(body: ProfileChange):
-    svc = services()
     principal = current_device()
     changes = body.model_dump(exclude_unset=True)
-    user = accounts.update_profile(svc.store, svc.clock, principal.user_id,
-                                   device_id=principal.device_id, **changes)
+    user = services().identity.accounts.update_profile(principal.user_id,
+                                                       device_id=principal.device_id, **changes)
     return UserOut.of(user)
 
 
@@ -118,13 +110,11 @@ def change_profile(body: ProfileChange):
 @operation(summary="Change the password", tag="account", auth="device", body=PasswordChange,
            status=204, errors=(400,), before_password_change=True)
 def change_password(body: PasswordChange):
-    svc = services()
     principal = current_device()
-    password_change.change_password(
-        svc.store, svc.clock, svc.passwords, principal.user_id, current=body.current_password,
-        new=body.new_password, sign_out_others=body.sign_out_other_devices,
-        by=Changer(device_id=principal.device_id, family_id=principal.family_id),
-        on_signed_out=svc.reactions.signed_out)
+    services().identity.password_changes.change_password(
+        principal.user_id, current=body.current_password, new=body.new_password,
+        sign_out_others=body.sign_out_other_devices,
+        by=Changer(device_id=principal.device_id, family_id=principal.family_id))
     return Response(status=204)
 
 
@@ -140,8 +130,6 @@ def list_devices():
 @operation(summary="Revoke one of the user's devices", tag="devices", auth="device",
            response=DeviceOut, errors=(404,))
 def revoke_device(device_id: str):
-    svc = services()
     principal = current_device()
-    device = devices.revoke(svc.store, svc.clock, principal.user_id, device_id,
-                            svc.reactions.device_revoked)
+    device = services().identity.devices.revoke(principal.user_id, device_id)
     return DeviceOut.of(device, principal.device_id)

@@ -70,8 +70,8 @@ def _desktop_view(offer: enrollment.Offer, now: datetime) -> _View:
 def _desktop_reader(offer_id: str):
     # Captures what it needs now: an event stream calls it after the request has ended.
     svc, session_hash = services(), _session_hash()
-    return lambda: _desktop_view(enrollment.for_session(svc.store, svc.clock, offer_id,
-                                                        session_hash), svc.clock.now())
+    return lambda: _desktop_view(svc.enrollment.offers.for_session(offer_id, session_hash),
+                                 svc.clock.now())
 
 
 @bp.post(API)
@@ -81,11 +81,10 @@ def _desktop_reader(offer_id: str):
 def offer(body: EmptyIn):
     svc = services()
     session = current_web_session()
-    offered = enrollment.offer(svc.store, svc.clock, qrflows.token_secret(),
-                               user_id=session.user_id, session_hash=session.id_hash)
+    offers = svc.enrollment.offers
+    offered = offers.offer(user_id=session.user_id, session_hash=session.id_hash)
     found = offered.offer
-    token = enrollment.link_token(svc.store, svc.clock, qrflows.token_secret(), found.id,
-                                  session.id_hash)
+    token = offers.link_token(found.id, session.id_hash)
     return OfferOut(
         id=found.id, **found.event(svc.clock.now()), qr=qrflows.link("c", token),
         qr_png_url=f"{API}/{found.id}/qr.png", qr_svg_url=f"{API}/{found.id}/qr.svg",
@@ -110,7 +109,7 @@ def events(offer_id: str):
     read()
     return waiting.sse_response(waiting.stream(
         svc.events, enrollment.channel(offer_id), read,
-        lambda: enrollment.expire(svc.store, svc.clock, svc.events, offer_id), svc.clock,
+        lambda: svc.enrollment.offers.expire(offer_id), svc.clock,
         DESKTOP_FINAL, slot=streams.claim()))
 
 
@@ -127,9 +126,7 @@ def wait(offer_id: str, query: WaitQuery):
 
 
 def _qr_image(offer_id: str, kind: str):
-    svc = services()
-    token = enrollment.link_token(svc.store, svc.clock, qrflows.token_secret(), offer_id,
-                                  _session_hash())
+    token = services().enrollment.offers.link_token(offer_id, _session_hash())
     return qrflows.image(qrflows.link("c", token), kind)
 
 
@@ -153,9 +150,8 @@ def qr_png(offer_id: str):
            errors=(404, 409, 410))
 def approve(offer_id: str, body: NumberIn):
     svc = services()
-    found = enrollment.approve(svc.store, svc.clock, svc.events, svc.catalogue,
-                               offer_id=offer_id, session_hash=_session_hash(),
-                               number=body.number, ip=client_ip())
+    found = svc.enrollment.offers.approve(offer_id=offer_id, session_hash=_session_hash(),
+                                          number=body.number, ip=client_ip())
     announcements.phone_connected(svc.store, svc.clock, user_id=found.user_id,
                                   model=(found.device or {}).get("model", "A phone"),
                                   notice_id=found.id)
@@ -167,8 +163,8 @@ def approve(offer_id: str, body: NumberIn):
            body=EmptyIn, response=OfferStatusOut, errors=(404, 409, 410))
 def deny(offer_id: str, body: EmptyIn):
     svc = services()
-    found = enrollment.deny(svc.store, svc.clock, svc.events, offer_id=offer_id,
-                            session_hash=_session_hash(), ip=client_ip())
+    found = svc.enrollment.offers.deny(offer_id=offer_id, session_hash=_session_hash(),
+                                       ip=client_ip())
     return json_response(found.event(svc.clock.now()))
 
 
@@ -187,8 +183,8 @@ def _phone_view(offer: enrollment.Offer, now: datetime) -> _View:
 
 def _phone_reader(offer_id: str):
     svc, secret = services(), _claim_secret()
-    return lambda: _phone_view(enrollment_phone.for_phone(svc.store, svc.clock, offer_id,
-                                                          secret), svc.clock.now())
+    return lambda: _phone_view(svc.enrollment.phone.for_phone(offer_id, secret),
+                               svc.clock.now())
 
 
 def _typing_a_code() -> bool:
@@ -206,10 +202,9 @@ def claim(body: ClaimIn):
     svc = services()
     where = useragent.describe(None, client_ip(), svc.settings.geoip_database)
     decisions = [enrollment_phone.Decision(**d.model_dump()) for d in body.consents]
-    claimed = enrollment_phone.claim(
-        svc.store, svc.clock, svc.catalogue, svc.events, token=body.token, code=body.code,
-        via=body.via, device=description_of(body.device), decisions=decisions, where=where,
-        proof=body.device_proof)
+    claimed = svc.enrollment.phone.claim(
+        token=body.token, code=body.code, via=body.via, device=description_of(body.device),
+        decisions=decisions, where=where, proof=body.device_proof)
     found = claimed.offer
     out = ClaimOut(
         id=found.id, state=found.state, number=found.number, expires_at=found.expires_at,
@@ -239,7 +234,7 @@ def phone_events(offer_id: str):
     read()
     return waiting.sse_response(waiting.stream(
         svc.events, enrollment.channel(offer_id), read,
-        lambda: enrollment.expire(svc.store, svc.clock, svc.events, offer_id), svc.clock,
+        lambda: svc.enrollment.offers.expire(offer_id), svc.clock,
         PHONE_FINAL, slot=streams.claim()))
 
 
@@ -257,10 +252,8 @@ def phone_wait(offer_id: str, query: WaitQuery):
 @operation(summary="Collect the approved phone's tokens, once", tag="connect a phone",
            response=Tokens, errors=(401, 404, 409, 410))
 def collect(offer_id: str):
-    svc = services()
-    pair = enrollment_phone.collect(svc.store, svc.clock, svc.signer, svc.lifetimes,
-                                    svc.events, offer_id=offer_id,
-                                    claim_secret=_claim_secret(), ip=client_ip())
+    pair = services().enrollment.phone.collect(offer_id=offer_id, claim_secret=_claim_secret(),
+                                               ip=client_ip())
     response = json_response(Tokens.of(pair).model_dump(mode="json"))
     qrflows.clear_cookie(response, COOKIE)
     return response

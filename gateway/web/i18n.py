@@ -30,7 +30,7 @@ from gateway.core.languages import (
     pick_language,
     require_language,
 )
-from gateway.identity import languages
+from gateway.identity import accounts
 from gateway.web.api import operation
 from gateway.web.auth import (
     current_device,
@@ -62,7 +62,7 @@ def _saved_language() -> str | None:
         return None
     try:
         with services().store.read() as connection:
-            return languages.chosen(connection, user_id)
+            return accounts.saved_language(connection, user_id)
     except SQLAlchemyError:  # the language must never be why an answer fails
         return None
 
@@ -137,10 +137,11 @@ def choose(body: LanguageIn):
     # out (with a session, its CSRF token too), so a stale one is refused, not ignored.
     if request.headers.get("Authorization"):
         device = current_device()
-        languages.choose(services().store, device.user_id, body.language, device.device_id)
+        services().identity.accounts.choose_language(device.user_id, body.language,
+                                                    device.device_id)
     elif optional_web_session() is not None:
         session = current_web_session()
-        languages.choose(services().store, session.user_id, body.language)
+        services().identity.accounts.choose_language(session.user_id, body.language)
     return remember(Response(status=204), body.language)
 
 

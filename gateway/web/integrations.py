@@ -48,7 +48,7 @@ class IntegrationList(BaseModel):
 @operation(summary="Every integration key (without the keys)", tag="admin", auth="admin",
            response=IntegrationList)
 def list_integrations():
-    found = integrations.list_all(services().store)
+    found = services().identity.integrations.list_all()
     return IntegrationList(integrations=[IntegrationOut.of(i) for i in found],
                            scopes=integrations.SCOPES)
 
@@ -57,10 +57,8 @@ def list_integrations():
 @operation(summary="Create an integration key", tag="admin", auth="admin",
            body=NewIntegration, response=CreatedIntegration, status=201, errors=(400, 409))
 def create_integration(body: NewIntegration):
-    svc = services()
-    integration, key = integrations.create(svc.store, svc.clock, name=body.name,
-                                           scopes=body.scopes,
-                                           created_by=current_web_session().user_id)
+    integration, key = services().identity.integrations.create(
+        name=body.name, scopes=body.scopes, created_by=current_web_session().user_id)
     return CreatedIntegration(**IntegrationOut.of(integration).model_dump(), key=key)
 
 
@@ -68,6 +66,5 @@ def create_integration(body: NewIntegration):
 @operation(summary="Revoke an integration key", tag="admin", auth="admin",
            response=IntegrationOut, errors=(404,))
 def revoke_integration(integration_id: str):
-    svc = services()
-    return IntegrationOut.of(integrations.revoke(svc.store, svc.clock, integration_id,
-                                                 current_web_session().user_id))
+    return IntegrationOut.of(services().identity.integrations.revoke(
+        integration_id, current_web_session().user_id))

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, request
 from gateway.core import qrimage
 from gateway.core.tokens import digest
 from gateway.reports import library as reports
-from gateway.reports import preview, preview_control, snapshots
+from gateway.reports import preview, snapshots
 from gateway.web.api import json_response, operation
 from gateway.web.auth import (
     current_device,
@@ -86,8 +86,8 @@ def register_report(report_id: str, body: RegisterReport):
             body.snapshot.image(), declared=body.snapshot.media_type,
             max_bytes=svc.settings.preview_snapshot_max_bytes,
             max_pixels=svc.settings.preview_snapshot_max_pixels)
-    report, created = reports.register(
-        svc.store, svc.clock, report_id=report_id, title=body.title, owner=body.owner,
+    report, created = svc.reports.library.register(
+        report_id=report_id, title=body.title, owner=body.owner,
         users_=body.users, groups=body.groups, generated_at=body.generated_at,
         summary=body.summary, snapshot=snapshot, integration_id=current_integration(SCOPE).id)
     return json_response(ReportOut.of(report).model_dump(mode="json"), 201 if created else 200)
@@ -97,8 +97,7 @@ def register_report(report_id: str, body: RegisterReport):
 @operation(summary="Remove a report; its preview links and grants end with it", tag="reports",
            auth="integration", scope=SCOPE, status=204, errors=(404,))
 def remove_report(report_id: str):
-    svc = services()
-    reports.remove(svc.store, svc.clock, report_id, current_integration(SCOPE).id)
+    services().reports.library.remove(report_id, current_integration(SCOPE).id)
     return Response(status=204)
 
 
@@ -109,7 +108,7 @@ def remove_report(report_id: str):
            response=ReportList)
 def list_reports():
     session = current_web_session()
-    found = reports.visible_to(services().store, session.user_id)
+    found = services().reports.library.visible_to(session.user_id)
     return ReportList(reports=[ReportListItem(
         id=r.id, title=r.title, generated_at=r.generated_at, content=r.content_kind,
         can_manage=reports.may_manage(r, session.user_id, session.role)) for r in found])
@@ -120,7 +119,7 @@ def list_reports():
            response=ReportView, errors=(404,))
 def show_report(report_id: str):
     session = current_web_session()
-    report = reports.for_viewer(services().store, report_id, session.user_id)
+    report = services().reports.library.for_viewer(report_id, session.user_id)
     return ReportView(**ReportContent.fields_of(report),
                       can_manage=reports.may_manage(report, session.user_id, session.role))
 
@@ -129,8 +128,8 @@ def show_report(report_id: str):
 @operation(summary="A report's snapshot image, for a viewer", tag="reports", auth="web",
            produces="image/*", errors=(404,))
 def report_snapshot(report_id: str):
-    return _image(*reports.viewer_snapshot(services().store, report_id,
-                                           current_web_session().user_id))
+    return _image(*services().reports.library.viewer_snapshot(report_id,
+                                                              current_web_session().user_id))
 
 
 @bp.post("/api/v1/reports/<report_id>/preview-links")
@@ -139,9 +138,9 @@ def report_snapshot(report_id: str):
            tag="reports", auth="web", response=PreviewLinkOut, status=201, errors=(404, 429))
 def create_preview_link(report_id: str):
     svc = services()
-    link = preview.create_link(svc.store, svc.clock, public_url=svc.settings.public_url,
-                               report_id=report_id, user_id=current_web_session().user_id,
-                               ip=client_ip())
+    link = svc.reports.previews.create_link(report_id=report_id,
+                                            user_id=current_web_session().user_id,
+                                            ip=client_ip())
     return PreviewLinkOut.of(link, svc.clock.now(), qrimage.render_svg(link.url),
                              qrimage.render_png(link.url))
 
@@ -150,10 +149,9 @@ def create_preview_link(report_id: str):
 @operation(summary="The report's live preview grants (owner or admin)", tag="reports",
            auth="web", response=GrantList, errors=(404,))
 def list_grants(report_id: str):
-    svc = services()
     session = current_web_session()
-    report, active = preview_control.active_grants(svc.store, svc.clock, report_id,
-                                                   user_id=session.user_id, role=session.role)
+    report, active = services().reports.control.active_grants(
+        report_id, user_id=session.user_id, role=session.role)
     return GrantList(report_id=report.id, report_title=report.title,
                      grants=[GrantOut.of(item) for item in active])
 
@@ -162,10 +160,9 @@ def list_grants(report_id: str):
 @operation(summary="End one preview grant now (owner or admin)", tag="reports", auth="web",
            response=RevokedGrant, errors=(404,))
 def revoke_grant(report_id: str, grant_id: str):
-    svc = services()
     session = current_web_session()
-    grant = preview_control.revoke(svc.store, svc.clock, report_id, grant_id,
-                                   user_id=session.user_id, role=session.role, ip=client_ip())
+    grant = services().reports.control.revoke(report_id, grant_id, user_id=session.user_id,
+                                              role=session.role, ip=client_ip())
     return RevokedGrant(id=grant.id, report_id=grant.report_id, revoked_at=grant.revoked_at,
                         revoked_reason=grant.revoked_reason)
 
@@ -174,10 +171,9 @@ def revoke_grant(report_id: str, grant_id: str):
 @operation(summary="End every live preview grant of the report now (owner or admin)",
            tag="reports", auth="web", response=RevokedCount, errors=(404,))
 def revoke_all_grants(report_id: str):
-    svc = services()
     session = current_web_session()
-    count = preview_control.revoke_all(svc.store, svc.clock, report_id,
-                                       user_id=session.user_id, role=session.role, ip=client_ip())
+    count = services().reports.control.revoke_all(report_id, user_id=session.user_id,
+                                                  role=session.role, ip=client_ip())
     return RevokedCount(revoked=count)
 
 
@@ -192,10 +188,9 @@ def revoke_all_grants(report_id: str):
 def open_preview(body: OpenPreview):
     svc = services()
     principal = current_device()
-    issued = preview.open_preview(
-        svc.store, svc.clock, svc.signer, svc.catalogue, user_id=principal.user_id,
-        device_id=principal.device_id, token=body.token, code=body.code, via=body.via,
-        ip=client_ip())
+    issued = svc.reports.previews.open_preview(
+        user_id=principal.user_id, device_id=principal.device_id, token=body.token,
+        code=body.code, via=body.via, ip=client_ip())
     return GrantIssued.of(issued, svc.clock.now())
 
 
@@ -213,8 +208,8 @@ def _use_grant():
 def preview_status():
     svc = services()
     token, principal = _use_grant()
-    grant, _ = preview.use_grant(svc.store, svc.clock, svc.signer, token,
-                                 user_id=principal.user_id, device_id=principal.device_id)
+    grant, _ = svc.reports.previews.use_grant(token, user_id=principal.user_id,
+                                              device_id=principal.device_id)
     return PreviewStatus(grant_id=grant.id, report_id=grant.report_id,
                          expires_at=grant.expires_at,
                          expires_in=seconds_left(grant.expires_at, svc.clock.now()))
@@ -227,8 +222,8 @@ def preview_status():
 def preview_content():
     svc = services()
     token, principal = _use_grant()
-    grant, report = preview.use_grant(svc.store, svc.clock, svc.signer, token,
-                                      user_id=principal.user_id, device_id=principal.device_id)
+    grant, report = svc.reports.previews.use_grant(token, user_id=principal.user_id,
+                                                   device_id=principal.device_id)
     return PreviewContent(**ReportContent.fields_of(report), grant_id=grant.id,
                           expires_at=grant.expires_at,
                           expires_in=seconds_left(grant.expires_at, svc.clock.now()))
@@ -238,11 +233,9 @@ def preview_content():
 @operation(summary="The previewed report's snapshot image", tag="previews", auth="device",
            produces="image/*", errors=(404, 410), extra=_GRANT_PARAMETER)
 def preview_snapshot():
-    svc = services()
     token, principal = _use_grant()
-    return _image(*preview.grant_snapshot(svc.store, svc.clock, svc.signer, token,
-                                          user_id=principal.user_id,
-                                          device_id=principal.device_id))
+    return _image(*services().reports.previews.grant_snapshot(
+        token, user_id=principal.user_id, device_id=principal.device_id))
 
 
 # -- pages --------------------------------------------------------------------------------------

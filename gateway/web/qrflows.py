@@ -1,22 +1,15 @@
-"""Web parts every QR flow shares: the secret its tokens derive from, the short link and
-its images, the waiting browser's cookie, and the rate-limit keys and limits."""
+"""Web parts every QR flow shares: the short link and its images, the waiting browser's
+cookie, and the rate-limit keys and limits. (The key QR tokens derive from is the
+composition root's: ``gateway.build.qr_token_key``.)"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from flask import Response, current_app, request
+from flask import Response, request
 
 from gateway.core import qrimage
 from gateway.core.errors import GatewayError
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
-
-
-def token_secret() -> bytes:
-    """The key QR tokens are derived under: the app's secret, narrowed to this one use."""
-    return hmac.new(current_app.secret_key, b"qr-tokens", hashlib.sha256).digest()
 
 
 def link(path: str, token: str) -> str:

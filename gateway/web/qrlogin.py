@@ -8,11 +8,10 @@ from datetime import timedelta
 from flask import Blueprint, request
 
 from gateway.core import useragent
-from gateway.identity import accounts, devices, web_sessions
+from gateway.identity import accounts, devices
 from gateway.push import announcements
-from gateway.qrlogin import flow as qrlogin
 from gateway.qrlogin import logins
-from gateway.qrlogin import phone as qrlogin_phone
+from gateway.qrlogin.phone import Phone
 from gateway.web import qrflows, streams, waiting
 from gateway.web.api import json_response, operation
 from gateway.web.auth import current_device, session_cookie_name, set_session_cookie
@@ -56,15 +55,13 @@ def start(body: StartIn):
     svc = services()
     requester = useragent.describe(request.user_agent.string, client_ip(),
                                    svc.settings.geoip_database)
-    started = qrlogin.start(svc.store, svc.clock, qrflows.token_secret(), requester,
-                            return_to=body.return_to,
+    browser = svc.qrlogin.browser
+    started = browser.start(requester, return_to=body.return_to,
                             allowed_return_urls=svc.settings.return_urls,
-                            return_state=body.state,
-                            nonce=body.nonce)
+                            return_state=body.state, nonce=body.nonce)
     login = started.login
-    status = qrlogin.status(svc.store, svc.clock, login.id, started.browser_secret)
-    token = qrlogin.current_link_token(svc.store, svc.clock, qrflows.token_secret(), login.id,
-                                       started.browser_secret)
+    status = browser.status(login.id, started.browser_secret)
+    token = browser.current_link_token(login.id, started.browser_secret)
     out = StartOut(
         **StatusOut.of(status, svc.clock.now()).model_dump(),
         rotates_every=logins.ROTATION.total_seconds(), qr=qrflows.link("q", token),
@@ -79,7 +76,7 @@ def start(body: StartIn):
 
 def _reader(login_id: str):
     svc, secret = services(), qrflows.cookie(COOKIE)
-    return lambda: qrlogin.status(svc.store, svc.clock, login_id, secret, svc.states)
+    return lambda: svc.qrlogin.browser.status(login_id, secret, cached=True)
 
 
 @bp.get(f"{API}/<login_id>")
@@ -87,8 +84,7 @@ def _reader(login_id: str):
            tag="qr login", response=StatusOut, errors=(401, 403, 404))
 def status(login_id: str):
     svc = services()
-    found = qrlogin.status(svc.store, svc.clock, login_id, qrflows.cookie(COOKIE),
-                           svc.states)
+    found = svc.qrlogin.browser.status(login_id, qrflows.cookie(COOKIE), cached=True)
     return json_response(status_json(found, svc.clock.now()))
 
 
@@ -97,7 +93,7 @@ def status(login_id: str):
            tag="qr login", query=WaitQuery, response=StatusOut, errors=(401, 403, 404))
 def wait(login_id: str, query: WaitQuery):
     svc = services()
-    found = waiting.long_poll(svc.events, qrlogin.channel(login_id), _reader(login_id),
+    found = waiting.long_poll(svc.events, logins.channel(login_id), _reader(login_id),
                               svc.clock, query.known, query.seconds, FINAL)
     return json_response(status_json(found, svc.clock.now()))
 
@@ -110,16 +106,14 @@ def events(login_id: str):
     read = _reader(login_id)
     read()  # refuse another browser before the stream starts
     frames = waiting.stream(
-        svc.events, qrlogin.channel(login_id), read,
-        lambda: qrlogin.expire(svc.store, svc.clock, svc.events, login_id), svc.clock, FINAL,
+        svc.events, logins.channel(login_id), read,
+        lambda: svc.qrlogin.browser.expire(login_id), svc.clock, FINAL,
         slot=streams.claim())
     return waiting.sse_response(frames)
 
 
 def _qr_image(login_id: str, kind: str):
-    svc = services()
-    token = qrlogin.current_link_token(svc.store, svc.clock, qrflows.token_secret(), login_id,
-                                       qrflows.cookie(COOKIE))
+    token = services().qrlogin.browser.current_link_token(login_id, qrflows.cookie(COOKIE))
     return qrflows.image(qrflows.link("q", token), kind)
 
 
@@ -142,8 +136,8 @@ def qr_png(login_id: str):
            tag="qr login", response=RedeemOut, errors=(401, 403, 404, 409, 410))
 def redeem(login_id: str):
     svc = services()
-    done = qrlogin.redeem(
-        svc.store, svc.clock, svc.signer, svc.events, login_id=login_id,
+    done = svc.qrlogin.browser.redeem(
+        login_id=login_id,
         browser_secret=qrflows.cookie(COOKIE), csrf_token=request.headers.get("X-CSRF-Token"),
         audience=svc.settings.bi_client_id,
         session_lifetime=timedelta(hours=svc.settings.web_session_hours),
@@ -153,7 +147,7 @@ def redeem(login_id: str):
     announcements.new_sign_in(svc.store, svc.clock, user_id=done.user_id,
                               browser=f"{who.browser} on {who.os}", place=who.place,
                               notice_id=done.login.id)
-    session = web_sessions.find(svc.store, svc.clock, done.session_id)
+    session = svc.identity.sessions.find(done.session_id)
     out = RedeemOut(
         user=UserOut.of(accounts.get_user(svc.store, done.user_id)),
         csrf_token=session.csrf_token, method=session.method, expires_at=session.expires_at,
@@ -168,11 +162,11 @@ def redeem(login_id: str):
 
 # -- the phone --------------------------------------------------------------------------------
 
-def _phone() -> qrlogin_phone.Phone:
+def _phone() -> Phone:
     principal = current_device()
     device = devices.get_device(services().store, principal.device_id)
     where = useragent.describe(None, client_ip(), services().settings.geoip_database)
-    return qrlogin_phone.Phone(principal.user_id, principal.device_id, device.public_key, where)
+    return Phone(principal.user_id, principal.device_id, device.public_key, where)
 
 
 @bp.post(f"{API}/scan")
@@ -182,9 +176,7 @@ def _phone() -> qrlogin_phone.Phone:
            tag="qr login", auth="device", body=ScanIn, response=ScanOut,
            errors=(403, 404, 409, 410, 429))
 def scan(body: ScanIn):
-    svc = services()
-    scanned = qrlogin_phone.scan(svc.store, svc.clock, svc.catalogue, svc.events,
-                                 token=body.token, phone=_phone(), via=body.via)
+    scanned = services().qrlogin.phone.scan(token=body.token, phone=_phone(), via=body.via)
     return ScanOut.of(scanned)
 
 
@@ -194,9 +186,7 @@ def scan(body: ScanIn):
 @operation(summary="Type a QR login's code (phone): like a scan", tag="qr login",
            auth="device", body=CodeIn, response=ScanOut, errors=(403, 404, 409, 410, 429))
 def code(body: CodeIn):
-    svc = services()
-    scanned = qrlogin_phone.scan_code(svc.store, svc.clock, svc.events, code=body.code,
-                                      phone=_phone())
+    scanned = services().qrlogin.phone.scan_code(code=body.code, phone=_phone())
     return ScanOut.of(scanned)
 
 
@@ -205,10 +195,9 @@ def code(body: CodeIn):
            tag="qr login", auth="device", body=ConfirmIn, response=DecisionOut,
            errors=(403, 404, 409, 410))
 def confirm(login_id: str, body: ConfirmIn):
-    svc = services()
-    login = qrlogin_phone.confirm(svc.store, svc.clock, svc.events, login_id=login_id,
-                                  phone=_phone(), number=body.number, proof=body.proof,
-                                  ip=client_ip())
+    login = services().qrlogin.phone.confirm(login_id=login_id, phone=_phone(),
+                                             number=body.number, proof=body.proof,
+                                             ip=client_ip())
     return DecisionOut(id=login.id, state=login.state)
 
 
@@ -216,9 +205,7 @@ def confirm(login_id: str, body: ConfirmIn):
 @operation(summary="Refuse a scanned QR login (phone)", tag="qr login", auth="device",
            body=DenyIn, response=DecisionOut, errors=(404, 409, 410))
 def deny(login_id: str, body: DenyIn):
-    svc = services()
-    login = qrlogin_phone.deny(svc.store, svc.clock, svc.events, login_id=login_id,
-                               phone=_phone(), ip=client_ip())
+    login = services().qrlogin.phone.deny(login_id=login_id, phone=_phone(), ip=client_ip())
     return DecisionOut(id=login.id, state=login.state)
 
 

@@ -38,7 +38,6 @@ from sqlalchemy import func, select
 from gateway import create_app
 from gateway.core.keys import public_jwk
 from gateway.core.settings import Settings
-from gateway.identity import accounts
 from gateway.push import notifications
 from gateway.push.notifications import Audience, Draft
 from gateway.push.tables import deliveries
@@ -216,8 +215,7 @@ def main() -> int:
             cluster.ready(a, b, *workers)
             app = create_app(Settings.from_environ(cluster.env))
             svc = app.extensions["gateway"]
-            accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
-                                 password=PASSWORD)
+            svc.identity.accounts.create_user(username="alice", password=PASSWORD)
             print(f"setting up {FAN_OUT} users, devices, consents and subscriptions…",
                   flush=True)
             populate(app, service, consented=FAN_OUT)

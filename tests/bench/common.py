@@ -109,13 +109,13 @@ def prepare_instance(instance: Path) -> None:
     """Migrate the store and make a user, as ``flask init`` would."""
     from gateway.core.clock import SystemClock
     from gateway.core.store import Store, sqlite_url
-    from gateway.identity import accounts
+    from gateway.identity.accounts import Accounts
     from gateway.identity.passwords import Passwords
 
     store = Store.from_url(sqlite_url(instance / "gateway.sqlite3"))
     store.upgrade()
-    accounts.create_user(store, SystemClock(), Passwords("scrypt:1024:8:1"), username="alice",
-                         password="correct horse battery")
+    accounts = Accounts(store, SystemClock(), Passwords("scrypt:1024:8:1"))
+    accounts.create_user(username="alice", password="correct horse battery")
     store.dispose()
 
 

@@ -2,7 +2,7 @@ import stat
 from pathlib import Path
 
 import gateway.cli
-from gateway.identity import accounts, password_change
+from gateway.identity import accounts
 from gateway.identity.password_change import Changer
 
 
@@ -32,10 +32,9 @@ def test_init_removes_the_password_file_once_the_password_is_changed(app, runner
     path = _password_file(app)
     svc = app.extensions["gateway"]
     admin = accounts.find_user(svc.store, "admin")
-    password_change.change_password(
-        svc.store, svc.clock, svc.passwords, admin.id, current=path.read_text().strip(),
-        new="a password of my own", sign_out_others=False, by=Changer(),
-        on_signed_out=svc.reactions.signed_out)
+    svc.identity.password_changes.change_password(
+        admin.id, current=path.read_text().strip(), new="a password of my own",
+        sign_out_others=False, by=Changer())
     result = runner.invoke(args=["init"])
     assert result.exit_code == 0 and not path.exists() and "removed" in result.output
 

@@ -102,7 +102,6 @@ def _devices(app):
 
 
 def _alice(app) -> str:
-    from gateway.identity import accounts
 
-    return next(u.id for u in accounts.list_users(app.extensions["gateway"].store)
+    return next(u.id for u in app.extensions["gateway"].identity.accounts.list_users()
                 if u.username == "alice")

@@ -12,13 +12,13 @@ from gateway.core.errors import InvalidRequest
 from gateway.enrollment import offers as enrollment
 from gateway.enrollment.phone import ClaimedTwice, ClaimSecretWrong
 from gateway.enrollment.tables import enrollment_tokens, enrollments
-from gateway.identity import device_tokens, devices
-from tests.qrlogin_support import SECRET, Enrollment
+from gateway.identity import devices
+from tests.qrlogin_support import Enrollment
 
 
 @pytest.fixture
-def offer(app, actions, clock):
-    return Enrollment(app, actions, clock)
+def offer(gateway, people, clock):
+    return Enrollment(gateway, people, clock)
 
 
 def ledger(offer):
@@ -28,7 +28,7 @@ def ledger(offer):
 
 def test_an_offer_is_offered_and_keeps_its_token_and_code_hashed(offer):
     assert offer.state() == "offered"
-    token = qrcodes.token_for(b"k" * 32, offer.id, 0)
+    token = qrcodes.token_for(offer.key, offer.id, 0)
     with offer.store.read() as connection:
         row = " ".join(str(v) for v in connection.execute(select(enrollments)).one())
         hashes = list(connection.execute(select(enrollment_tokens.c.token_hash)).scalars())
@@ -57,7 +57,7 @@ def test_approving_with_the_phones_number_registers_it_and_the_phone_collects_to
     assert [(e.purpose, e.decision, e.method, e.device_id) for e in ledger(offer)] == [
         ("camera", "granted", "enrollment", approved.device_id)]
     pair = offer.collect(claimed.claim_secret)
-    principal = device_tokens.authenticate(offer.store, offer.svc.signer, pair.access_token)
+    principal = offer.svc.identity.tokens.authenticate(pair.access_token)
     assert principal.user_id == offer.user.id and principal.device_id == approved.device_id
     assert offer.state() == "collected"
     with pytest.raises(enrollment.WrongState):
@@ -103,9 +103,8 @@ def test_illegal_moves_are_refused(offer):
     with pytest.raises(ClaimSecretWrong):
         offer.collect("someone else's secret")
     with pytest.raises(enrollment.OtherSession):
-        enrollment.approve(offer.store, offer.clock, offer.bus, offer.svc.catalogue,
-                           offer_id=offer.id, session_hash="x" * 64,
-                           number=claimed.offer.number)
+        offer.offers.approve(offer_id=offer.id, session_hash="x" * 64,
+                             number=claimed.offer.number)
 
 
 def test_an_offer_expires_after_two_minutes(offer, clock):
@@ -213,7 +212,7 @@ def test_an_offer_that_is_not_approved_records_no_decision_and_no_device(offer, 
         offer.deny()
     elif end == "expire":
         clock.advance(120)
-        enrollment.expire(offer.store, clock, offer.bus, offer.id)
+        offer.offers.expire(offer.id)
     elif end == "claimed twice":
         with pytest.raises(ClaimedTwice):
             offer.claim(device_id="phone-0002")
@@ -288,8 +287,8 @@ def test_a_reconnection_without_a_good_proof_is_refused_unchanged(offer, clock, 
     if bad == "replayed":  # used for one offer, then sent again for the next one
         offer.claim(device_id=device.app_device_id, public_key=jwk, proof=proof)
         offer.deny()
-        offer.id = enrollment.offer(offer.store, clock, SECRET, user_id=offer.user.id,
-                                    session_hash=offer.session_hash).offer.id
+        offer.id = offer.offers.offer(user_id=offer.user.id,
+                                      session_hash=offer.session_hash).offer.id
     if bad == "no key":
         with offer.store.write() as connection:
             connection.execute(devices.devices.update().values(public_key=None))

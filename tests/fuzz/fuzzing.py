@@ -103,9 +103,9 @@ class Credentials:
         return cookie.key, cookie.value, csrf
 
     def integration_key(self) -> str:
-        _, key = integrations.create(self.svc.store, self.svc.clock,
-                                     name=f"fuzz-{next(self.serial)}",
-                                     scopes=sorted(integrations.SCOPES), created_by=None)
+        _, key = self.svc.identity.integrations.create(
+            name=f"fuzz-{next(self.serial)}", scopes=sorted(integrations.SCOPES),
+            created_by=None)
         return key
 
 

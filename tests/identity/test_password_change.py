@@ -5,41 +5,32 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.build import build_gateway
 from gateway.core import audit
 from gateway.core.errors import InvalidCredentials, TokenInvalid
-from gateway.identity import accounts, device_tokens, password_change, web_sessions
+from gateway.identity import accounts
 from gateway.identity.devices import DeviceDescription
 from gateway.identity.password_change import Changer
 
 OLD, NEW = "a one-time password", "a password of my own"
 
 
-@pytest.fixture
-def gateway(settings, clock):
-    built = build_gateway(settings, clock)
-    yield built
-    built.store.dispose()
-
-
 def _user_with_two_phones(gateway, must_change: bool = True):
     svc = gateway
-    user = accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
-                                password=OLD, must_change_password=must_change)
-    phones = [device_tokens.sign_in(
-        svc.store, svc.signer, svc.clock, svc.passwords, svc.lifetimes, username="alice",
-        password=OLD, description=DeviceDescription(f"phone-{n}", "Pixel", "Android", "16",
-                                                    "3.2.0"), ip=None) for n in range(2)]
+    user = svc.identity.accounts.create_user(username="alice", password=OLD,
+                                             must_change_password=must_change)
+    phones = [svc.identity.tokens.sign_in(
+        username="alice", password=OLD, description=DeviceDescription(
+            f"phone-{n}", "Pixel", "Android", "16", "3.2.0"), ip=None) for n in range(2)]
     return user, phones
 
 
 def _family(gateway, phone) -> str:
-    return device_tokens.authenticate(gateway.store, gateway.signer, phone.access_token).family_id
+    return gateway.identity.tokens.authenticate(phone.access_token).family_id
 
 
 def _signed_in(gateway, phone) -> bool:
     try:
-        device_tokens.authenticate(gateway.store, gateway.signer, phone.access_token)
+        gateway.identity.tokens.authenticate(phone.access_token)
     except TokenInvalid:
         return False
     return True
@@ -52,16 +43,13 @@ def _actions(gateway) -> list[str]:
 
 def test_replacing_a_one_time_password_ends_every_other_sign_in(gateway):
     user, (mine, other) = _user_with_two_phones(gateway)
-    browser = web_sessions.sign_in(gateway.store, gateway.clock, user.id, "password",
-                                   gateway.lifetimes.access)
-    one_time = password_change.change_password(
-        gateway.store, gateway.clock, gateway.passwords, user.id, current=OLD, new=NEW,
-        sign_out_others=False, by=Changer(device_id=mine.device_id,
-                                          family_id=_family(gateway, mine)),
-        on_signed_out=gateway.reactions.signed_out)
+    browser = gateway.identity.sessions.sign_in(user.id, "password", gateway.lifetimes.access)
+    one_time = gateway.identity.password_changes.change_password(
+        user.id, current=OLD, new=NEW, sign_out_others=False,
+        by=Changer(device_id=mine.device_id, family_id=_family(gateway, mine)))
     assert one_time
     assert _signed_in(gateway, mine) and not _signed_in(gateway, other)
-    assert web_sessions.find(gateway.store, gateway.clock, browser) is None
+    assert gateway.identity.sessions.find(browser) is None
     assert accounts.authenticate(gateway.store, gateway.passwords, "alice", NEW).id == user.id
     assert "account.password-changed" in _actions(gateway)
 
@@ -74,11 +62,9 @@ def test_a_change_whose_audit_row_fails_changes_nothing(gateway, monkeypatch):
 
     monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
-        password_change.change_password(
-            gateway.store, gateway.clock, gateway.passwords, user.id, current=OLD, new=NEW,
-            sign_out_others=True, by=Changer(device_id=mine.device_id,
-                                             family_id=_family(gateway, mine)),
-            on_signed_out=gateway.reactions.signed_out)
+        gateway.identity.password_changes.change_password(
+            user.id, current=OLD, new=NEW, sign_out_others=True,
+            by=Changer(device_id=mine.device_id, family_id=_family(gateway, mine)))
     monkeypatch.undo()
     assert accounts.authenticate(gateway.store, gateway.passwords, "alice", OLD).id == user.id
     with pytest.raises(InvalidCredentials):
@@ -89,9 +75,8 @@ def test_a_change_whose_audit_row_fails_changes_nothing(gateway, monkeypatch):
 def test_a_wrong_current_password_changes_nothing(gateway):
     user, (mine, other) = _user_with_two_phones(gateway, must_change=False)
     with pytest.raises(InvalidCredentials):
-        password_change.change_password(
-            gateway.store, gateway.clock, gateway.passwords, user.id, current="not it at all",
-            new=NEW, sign_out_others=True, by=Changer(session_hash="x"),
-            on_signed_out=gateway.reactions.signed_out)
+        gateway.identity.password_changes.change_password(
+            user.id, current="not it at all", new=NEW, sign_out_others=True,
+            by=Changer(session_hash="x"))
     assert _signed_in(gateway, mine) and _signed_in(gateway, other)
     assert "account.password-changed" not in _actions(gateway)

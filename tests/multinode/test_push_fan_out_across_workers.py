@@ -19,7 +19,6 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from gateway.identity import integrations
 from gateway.push.states import CLAIMABLE
 from gateway.push.tables import deliveries, notifications
 from tests.multinode_support import needs_cluster
@@ -84,8 +83,8 @@ def fleet(running):
     svc = running.svc
     with PushService(delay=0.05) as service:
         phones = populate(running.app, service, consented=CONSENTED, withdrawn=WITHDRAWN)
-        _, key = integrations.create(svc.store, svc.clock, name="bi-server",
-                                     scopes=["push:send"], created_by=None)
+        _, key = svc.identity.integrations.create(name="bi-server", scopes=["push:send"],
+                                                  created_by=None)
         yield Fleet(service, phones, key)
 
 

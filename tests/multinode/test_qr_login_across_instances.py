@@ -12,7 +12,6 @@ import time
 import jwt
 import pytest
 
-from gateway.identity import accounts
 from gateway.qrlogin.state_cache import StateCache
 from tests.multinode_support import browser, needs_cluster
 from tests.qr_client import PASSWORD, WAIT, EventStream, proof, sign_in_phone, start_login, status
@@ -23,8 +22,7 @@ pytestmark = [pytest.mark.multinode, needs_cluster]
 @pytest.fixture(scope="module")
 def alice(running):
     svc = running.svc
-    return accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
-                                password=PASSWORD)
+    return svc.identity.accounts.create_user(username="alice", password=PASSWORD)
 
 
 def test_desktop_waiting_on_a_sees_the_phone_confirm_on_b_and_redeems_on_a(

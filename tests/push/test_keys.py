@@ -1,6 +1,7 @@
 """VAPID keys: made once, rotated, retired; private keys stored wrapped; signed headers
 cached per key, audience and subject for at most 12 hours. And the batch push consent
-check agrees with the consent domain's own one."""
+check agrees with the consent domain's own one. Through the gateway built by the
+composition root, without Flask (but for the CLI commands)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,12 @@ from gateway.push.tables import vapid_keys
 
 
 @pytest.fixture
-def wrap(app):
-    return app.extensions["gateway"].push.wrap
+def wrap(gateway):
+    return gateway.push.wrap
 
 
-def test_the_first_key_is_made_once_and_its_private_half_is_stored_wrapped(app, clock, wrap):
-    svc = app.extensions["gateway"]
+def test_the_first_key_is_made_once_and_its_private_half_is_stored_wrapped(gateway, clock, wrap):
+    svc = gateway
     first, created = vapid.ensure_key(svc.store, clock, wrap)
     again, created_again = vapid.ensure_key(svc.store, clock, wrap)
     assert created and not created_again and first == again
@@ -39,8 +40,8 @@ def test_the_first_key_is_made_once_and_its_private_half_is_stored_wrapped(app, 
         vapid.KeyWrap(b"another secret" * 3).unwrap(sealed, first.kid)
 
 
-def test_instances_starting_together_make_one_current_key(app, clock, wrap):
-    store = app.extensions["gateway"].store
+def test_instances_starting_together_make_one_current_key(gateway, clock, wrap):
+    store = gateway.store
     starting = threading.Barrier(4)
 
     def start(_):
@@ -56,8 +57,8 @@ def test_instances_starting_together_make_one_current_key(app, clock, wrap):
     assert states == ["current"]
 
 
-def test_rotation_makes_a_new_current_key_and_keeps_the_old_one_usable(app, clock, wrap):
-    svc = app.extensions["gateway"]
+def test_rotation_makes_a_new_current_key_and_keeps_the_old_one_usable(gateway, clock, wrap):
+    svc = gateway
     old, _ = vapid.ensure_key(svc.store, clock, wrap)
     new = vapid.rotate(svc.store, clock, wrap, actor=None)
     with svc.store.read() as connection:
@@ -78,8 +79,8 @@ def test_init_and_the_vapid_command_make_and_show_the_key(app, runner):
 
 
 def test_signed_headers_are_reused_per_key_audience_and_subject_and_renewed_in_time(
-        app, clock, wrap):
-    svc = app.extensions["gateway"]
+        gateway, clock, wrap):
+    svc = gateway
     key, _ = vapid.ensure_key(svc.store, clock, wrap)
     with svc.store.read() as connection:
         private = vapid.load_private_key(connection, wrap, key.kid)
@@ -101,16 +102,16 @@ def test_signed_headers_are_reused_per_key_audience_and_subject_and_renewed_in_t
     assert renewed != first and cache.signed == 3
 
 
-def test_the_batch_consent_check_agrees_with_is_granted(app, actions, clock):
-    svc = app.extensions["gateway"]
-    actions.create_user("alice")
-    devices = [actions.device_sign_in("alice", device_id=f"phone-{n:04d}") for n in range(5)]
-    actions.grant(devices[0], "push")
-    actions.grant(devices[1], "push", "refused")
-    actions.grant(devices[2], "push")
-    actions.grant(devices[2], "push", "withdrawn")
-    actions.grant(devices[3], "camera")
-    actions.grant(devices[4], "push")
+def test_the_batch_consent_check_agrees_with_is_granted(gateway, people, clock):
+    svc = gateway
+    people.create_user("alice")
+    devices = [people.device_sign_in("alice", device_id=f"phone-{n:04d}") for n in range(5)]
+    people.decide(devices[0], "push")
+    people.decide(devices[1], "push", "refused")
+    people.decide(devices[2], "push")
+    people.decide(devices[2], "push", "withdrawn")
+    people.decide(devices[3], "camera")
+    people.decide(devices[4], "push")
     pairs = [(d.user_id, d.device_id) for d in devices]
     for round_ in ("before", "after"):
         with svc.store.read() as connection:
@@ -120,17 +121,18 @@ def test_the_batch_consent_check_agrees_with_is_granted(app, actions, clock):
         assert batch == single
         if round_ == "before":
             assert batch == {pairs[0], pairs[4]}
-            actions.publish_policy(version="2.0", changes=["push"], summary="Push changed")
-            actions.grant(devices[4], "push")
+            people.publish_policy(version="2.0", changes=["push"], summary="Push changed")
+            people.decide(devices[4], "push")
     assert batch == {pairs[4]}
 
 
-def test_the_remembered_consent_check_forgets_at_every_change_that_matters(app, actions, clock):
-    svc = app.extensions["gateway"]
-    actions.create_user("alice")
-    devices = [actions.device_sign_in("alice", device_id=f"phone-{n:04d}") for n in range(3)]
+def test_the_remembered_consent_check_forgets_at_every_change_that_matters(gateway, people,
+                                                                           clock):
+    svc = gateway
+    people.create_user("alice")
+    devices = [people.device_sign_in("alice", device_id=f"phone-{n:04d}") for n in range(3)]
     for device in devices:
-        actions.grant(device, "push")
+        people.decide(device, "push")
     pairs = [(d.user_id, d.device_id) for d in devices]
     memo = ConsentMemo()
 
@@ -139,13 +141,13 @@ def test_the_remembered_consent_check_forgets_at_every_change_that_matters(app, 
             return memo.granted(connection, clock, pairs)
 
     assert answers() == set(pairs)
-    actions.grant(devices[0], "push", "withdrawn")  # a new event in the ledger
+    people.decide(devices[0], "push", "withdrawn")  # a new event in the ledger
     assert answers() == set(pairs[1:])
     # Published for later: nothing changes in the store when it comes into effect.
-    actions.publish_policy(version="2.0", changes=["push"], summary="Push changed",
-                           effective_at=clock.now() + timedelta(minutes=1))
+    people.publish_policy(version="2.0", changes=["push"], summary="Push changed",
+                          effective_at=clock.now() + timedelta(minutes=1))
     assert answers() == set(pairs[1:])
     clock.advance(minutes=1)
     assert answers() == set()
-    actions.grant(devices[1], "push")
+    people.decide(devices[1], "push")
     assert answers() == {pairs[1]}

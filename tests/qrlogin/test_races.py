@@ -11,8 +11,8 @@ from gateway.core.errors import GatewayError
 from gateway.identity import devices
 from gateway.identity.devices import DeviceDescription
 from gateway.identity.tables import web_sessions
-from gateway.qrlogin import flow as qrlogin
-from gateway.qrlogin import phone as qrlogin_phone
+from gateway.qrlogin import logins
+from gateway.qrlogin.phone import Phone
 from tests.qrlogin_support import Enrollment, Flow, proof
 
 THREADS = 50
@@ -47,36 +47,34 @@ def winners(outcomes):
     return [result for kind, result in outcomes if kind == "won"]
 
 
-def test_fifty_concurrent_confirms_have_one_winner(app, actions, clock):
-    flow = Flow(app, actions, clock)
+def test_fifty_concurrent_confirms_have_one_winner(gateway, people, clock):
+    flow = Flow(gateway, people, clock)
     flow.scan()
     number = flow.status().number
     proofs = [proof(flow.device, flow.id, number, clock) for _ in range(THREADS)]
-    won = winners(race(lambda i: qrlogin_phone.confirm(
-        flow.store, clock, flow.bus, login_id=flow.id, phone=flow.phone, number=number,
-        proof=proofs[i])))
+    won = winners(race(lambda i: flow.moves.confirm(
+        login_id=flow.id, phone=flow.phone, number=number, proof=proofs[i])))
     assert len(won) == 1 and flow.status().state == "confirmed"
 
 
-def test_fifty_concurrent_confirms_and_denials_have_one_winner(app, actions, clock):
-    flow = Flow(app, actions, clock)
+def test_fifty_concurrent_confirms_and_denials_have_one_winner(gateway, people, clock):
+    flow = Flow(gateway, people, clock)
     flow.scan()
     number = flow.status().number
     proofs = [proof(flow.device, flow.id, number, clock) for _ in range(THREADS)]
 
     def confirm_or_deny(i):
         if i % 2:
-            return qrlogin_phone.deny(flow.store, clock, flow.bus, login_id=flow.id,
-                                      phone=flow.phone).state
-        return qrlogin_phone.confirm(flow.store, clock, flow.bus, login_id=flow.id,
-                                     phone=flow.phone, number=number, proof=proofs[i]).state
+            return flow.moves.deny(login_id=flow.id, phone=flow.phone).state
+        return flow.moves.confirm(login_id=flow.id, phone=flow.phone, number=number,
+                                  proof=proofs[i]).state
 
     won = winners(race(confirm_or_deny))
     assert len(won) == 1 and flow.status().state == won[0]
 
 
-def test_fifty_concurrent_redeems_have_one_winner_and_open_one_session(app, actions, clock):
-    flow = Flow(app, actions, clock)
+def test_fifty_concurrent_redeems_have_one_winner_and_open_one_session(gateway, people, clock):
+    flow = Flow(gateway, people, clock)
     flow.scan()
     flow.confirm()
     won = winners(race(lambda i: flow.redeem().session_id))
@@ -87,40 +85,39 @@ def test_fifty_concurrent_redeems_have_one_winner_and_open_one_session(app, acti
     assert sessions == 1
 
 
-def test_fifty_phones_scanning_one_code_have_one_winner(app, actions, clock):
-    flow = Flow(app, actions, clock)
+def test_fifty_phones_scanning_one_code_have_one_winner(gateway, people, clock):
+    flow = Flow(gateway, people, clock)
     with flow.store.write() as connection:
-        phones = [qrlogin_phone.Phone(flow.device.user_id, devices.register(
+        phones = [Phone(flow.device.user_id, devices.register(
             connection, clock, flow.device.user_id, DeviceDescription(
                 f"phone-{i:04d}", "Pixel 9", "Android", "16", "3.2.0"), None).id, None,
             flow.phone.where) for i in range(THREADS)]
     token = flow.token()
-    won = winners(race(lambda i: qrlogin_phone.scan(
-        flow.store, clock, flow.svc.catalogue, flow.bus, token=token, phone=phones[i],
-        via="link").login.device_id))
+    won = winners(race(lambda i: flow.moves.scan(
+        token=token, phone=phones[i], via="link").login.device_id))
     assert len(won) == 1
     with flow.store.read() as connection:
-        assert qrlogin.load(connection, flow.id).device_id == won[0]
+        assert logins.load(connection, flow.id).device_id == won[0]
 
 
-def test_fifty_concurrent_claims_have_one_winner_and_end_the_offer(app, actions, clock):
-    offer = Enrollment(app, actions, clock)
+def test_fifty_concurrent_claims_have_one_winner_and_end_the_offer(gateway, people, clock):
+    offer = Enrollment(gateway, people, clock)
     offer.policy()
     won = winners(race(lambda i: offer.claim(device_id=f"phone-{i:04d}").offer.device_id))
     assert len(won) == 1
     assert offer.state() == "denied"  # the other claims were second claims: someone else scanned
 
 
-def test_fifty_concurrent_approvals_have_one_winner(app, actions, clock):
-    offer = Enrollment(app, actions, clock)
+def test_fifty_concurrent_approvals_have_one_winner(gateway, people, clock):
+    offer = Enrollment(gateway, people, clock)
     claimed = offer.claim()
     won = winners(race(lambda i: offer.approve(claimed.offer.number).state))
     assert won == ["approved"]
     assert len(devices.list_devices(offer.store, offer.user.id)) == 1
 
 
-def test_fifty_concurrent_collections_hand_out_one_pair_of_tokens(app, actions, clock):
-    offer = Enrollment(app, actions, clock)
+def test_fifty_concurrent_collections_hand_out_one_pair_of_tokens(gateway, people, clock):
+    offer = Enrollment(gateway, people, clock)
     claimed = offer.claim()
     offer.approve(claimed.offer.number)
     won = winners(race(lambda i: offer.collect(claimed.claim_secret).refresh_token))

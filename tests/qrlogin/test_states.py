@@ -12,15 +12,15 @@ from gateway.core import audit, qrcodes
 from gateway.core.errors import CsrfFailed, InvalidRequest
 from gateway.core.tokens import digest
 from gateway.identity.device_proofs import ProofInvalid, ProofReplayed, ProofRequired
-from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import logins as qrlogin
 from gateway.qrlogin import phone as qrlogin_phone
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
-from tests.qrlogin_support import DESKTOP, SECRET, Flow, decide_consent, proof
+from tests.qrlogin_support import DESKTOP, Flow, proof
 
 
 @pytest.fixture
-def flow(app, actions, clock):
-    return Flow(app, actions, clock)
+def flow(gateway, people, clock):
+    return Flow(gateway, people, clock)
 
 
 def test_a_new_login_is_pending_and_keeps_no_secret_in_clear(flow):
@@ -52,9 +52,9 @@ def test_scanning_again_from_the_same_phone_changes_nothing(flow):
     assert again.login.choices == first.login.choices and again.login.number == first.login.number
 
 
-def test_a_second_phone_cannot_take_over_a_scanned_login(flow, actions):
+def test_a_second_phone_cannot_take_over_a_scanned_login(flow, people):
     flow.scan()
-    other = flow.phone_of(actions.device_sign_in(device_id="tablet-0002"))
+    other = flow.phone_of(people.device_sign_in(device_id="tablet-0002"))
     with pytest.raises(qrlogin.WrongState):
         flow.scan(phone=other)
 
@@ -111,11 +111,11 @@ def test_only_a_confirmed_login_can_be_redeemed(flow, step):
         flow.redeem()
 
 
-def test_a_phone_cannot_confirm_or_deny_a_login_it_did_not_scan(flow, actions):
+def test_a_phone_cannot_confirm_or_deny_a_login_it_did_not_scan(flow, people):
     with pytest.raises(qrlogin.LoginNotFound):
         flow.confirm(number=42)
     flow.scan()
-    other_device = actions.device_sign_in(device_id="tablet-0002")
+    other_device = people.device_sign_in(device_id="tablet-0002")
     with pytest.raises(qrlogin.LoginNotFound):
         flow.confirm(device=other_device, phone=flow.phone_of(other_device))
 
@@ -136,9 +136,9 @@ def test_only_the_starting_browser_can_watch_or_redeem(flow):
     flow.scan()
     flow.confirm()
     with pytest.raises(qrlogin.BrowserMissing):
-        qrlogin.status(flow.store, flow.clock, flow.id, None)
+        flow.browser.status(flow.id, None)
     with pytest.raises(qrlogin.OtherBrowser):
-        qrlogin.status(flow.store, flow.clock, flow.id, "another browser's secret")
+        flow.browser.status(flow.id, "another browser's secret")
     with pytest.raises(qrlogin.OtherBrowser):
         flow.redeem(secret="another browser's secret")
     with pytest.raises(CsrfFailed):
@@ -156,12 +156,12 @@ def test_a_login_expires_after_two_minutes(flow, clock):
 
 
 def test_expiry_is_recorded_once_and_told_to_waiters(flow, clock):
-    assert not qrlogin.expire(flow.store, clock, flow.bus, flow.id)
+    assert not flow.browser.expire(flow.id)
     clock.advance(120)
     with flow.bus.subscribe(qrlogin.channel(flow.id)) as inbox:
-        assert qrlogin.expire(flow.store, clock, flow.bus, flow.id)
+        assert flow.browser.expire(flow.id)
         assert inbox.get(timeout=1)["state"] == "expired"
-    assert not qrlogin.expire(flow.store, clock, flow.bus, flow.id)
+    assert not flow.browser.expire(flow.id)
 
 
 def test_a_scanned_login_expires_before_it_is_confirmed(flow, clock):
@@ -185,11 +185,9 @@ def test_a_confirmed_login_must_be_redeemed_within_thirty_seconds(flow, clock):
 
 
 def test_the_qr_token_rotates_every_thirty_seconds(flow, clock):
-    first = qrlogin.current_link_token(flow.store, clock, SECRET, flow.id,
-                                       flow.started.browser_secret)
+    first = flow.browser.current_link_token(flow.id, flow.started.browser_secret)
     clock.advance(30)
-    second = qrlogin.current_link_token(flow.store, clock, SECRET, flow.id,
-                                        flow.started.browser_secret)
+    second = flow.browser.current_link_token(flow.id, flow.started.browser_secret)
     assert first != second and flow.status().rotation == 1
     clock.advance(5)
     with pytest.raises(qrcodes.TokenReplaced):
@@ -211,12 +209,11 @@ def test_an_unknown_token_is_refused(flow):
 def test_the_code_is_not_drawn_again_once_scanned(flow):
     flow.scan()
     with pytest.raises(qrlogin.WrongState):
-        qrlogin.current_link_token(flow.store, flow.clock, SECRET, flow.id,
-                                   flow.started.browser_secret)
+        flow.browser.current_link_token(flow.id, flow.started.browser_secret)
 
 
 def scan_code(flow, code):
-    return qrlogin_phone.scan_code(flow.store, flow.clock, flow.bus, code=code, phone=flow.phone)
+    return flow.moves.scan_code(code=code, phone=flow.phone)
 
 
 def test_a_typed_code_scans_in_any_case_with_or_without_the_dash(flow):
@@ -241,27 +238,27 @@ def test_an_unknown_or_malformed_code_is_refused(flow):
             scan_code(flow, code)
 
 
-def test_the_apps_own_camera_needs_camera_consent(flow, app):
+def test_the_apps_own_camera_needs_camera_consent(flow, people):
     with pytest.raises(ConsentRequired) as refused:
         flow.scan(via="app_camera")
     assert refused.value.extensions["purpose"] == "camera"
     assert flow.status().state == "pending"
-    decide_consent(app, flow.device, "camera")
+    people.decide(flow.device, "camera")
     assert flow.scan(via="app_camera").login.via == "app_camera"
 
 
-def test_opening_the_link_or_typing_the_code_needs_no_camera_consent(flow, app):
-    decide_consent(app, flow.device, "camera", "refused")
+def test_opening_the_link_or_typing_the_code_needs_no_camera_consent(flow, people):
+    people.decide(flow.device, "camera", "refused")
     assert flow.scan(via="link").login.state == "scanned"
-    typed = qrlogin.start(flow.store, flow.clock, SECRET, DESKTOP)
+    typed = flow.browser.start(DESKTOP)
     assert scan_code(flow, typed.code).login.state == "scanned"
 
 
 def test_a_device_with_a_key_must_prove_its_confirmation(flow):
     flow.scan()
     with pytest.raises(ProofRequired):
-        qrlogin_phone.confirm(flow.store, flow.clock, flow.bus, login_id=flow.id,
-                              phone=flow.phone, number=flow.status().number, proof=None)
+        flow.moves.confirm(login_id=flow.id, phone=flow.phone, number=flow.status().number,
+                           proof=None)
     assert flow.status().state == "scanned"
 
 
@@ -295,12 +292,10 @@ def test_a_proof_for_another_number_or_login_is_refused(flow):
     number = flow.status().number
     made = proof(flow.device, "another-login", number, flow.clock)
     with pytest.raises(ProofInvalid):
-        qrlogin_phone.confirm(flow.store, flow.clock, flow.bus, login_id=flow.id,
-                              phone=flow.phone, number=number, proof=made)
+        flow.moves.confirm(login_id=flow.id, phone=flow.phone, number=number, proof=made)
     made = proof(flow.device, flow.id, number + 1 if number < 99 else 10, flow.clock)
     with pytest.raises(ProofInvalid):
-        qrlogin_phone.confirm(flow.store, flow.clock, flow.bus, login_id=flow.id,
-                              phone=flow.phone, number=number, proof=made)
+        flow.moves.confirm(login_id=flow.id, phone=flow.phone, number=number, proof=made)
 
 
 def test_an_unsigned_or_hmac_proof_is_refused(flow):
@@ -311,47 +306,39 @@ def test_an_unsigned_or_hmac_proof_is_refused(flow):
     for forged in (jwt.encode(claims, None, algorithm="none"),
                    jwt.encode(claims, "a shared secret of 32 bytes.....", algorithm="HS256")):
         with pytest.raises(ProofInvalid):
-            qrlogin_phone.confirm(flow.store, flow.clock, flow.bus, login_id=flow.id,
-                                  phone=flow.phone, number=number, proof=forged)
+            flow.moves.confirm(login_id=flow.id, phone=flow.phone, number=number,
+                               proof=forged)
 
 
 def test_a_replayed_proof_is_refused(flow):
     flow.scan()
     number = flow.status().number
     used = proof(flow.device, flow.id, number, flow.clock, jti="jti-used-once-0001")
-    qrlogin_phone.confirm(flow.store, flow.clock, flow.bus, login_id=flow.id, phone=flow.phone,
-                          number=number, proof=used)
+    flow.moves.confirm(login_id=flow.id, phone=flow.phone, number=number, proof=used)
     # The same proof id again, freshly signed for the next login this phone scans.
-    second = qrlogin.start(flow.store, flow.clock, SECRET, DESKTOP)
-    scanned = qrlogin_phone.scan(flow.store, flow.clock, flow.svc.catalogue, flow.bus,
-                                 token=qrcodes.token_for(SECRET, second.login.id, 0),
-                                 phone=flow.phone, via="link")
+    second = flow.browser.start(DESKTOP)
+    scanned = flow.moves.scan(token=qrcodes.token_for(flow.key, second.login.id, 0),
+                              phone=flow.phone, via="link")
     again = proof(flow.device, second.login.id, scanned.login.number, flow.clock,
                   jti="jti-used-once-0001")
     with pytest.raises(ProofReplayed):
-        qrlogin_phone.confirm(flow.store, flow.clock, flow.bus, login_id=second.login.id,
-                              phone=flow.phone, number=scanned.login.number, proof=again)
-    assert qrlogin.status(flow.store, flow.clock, second.login.id,
-                          second.browser_secret).state == "scanned"
+        flow.moves.confirm(login_id=second.login.id, phone=flow.phone,
+                           number=scanned.login.number, proof=again)
+    assert flow.browser.status(second.login.id, second.browser_secret).state == "scanned"
 
 
-def test_a_device_without_a_key_confirms_without_a_proof(flow, client):
-    from tests.support import device_description
-
-    response = client.post("/api/v1/auth/sign-in", json={
-        "username": "alice", "password": "correct horse battery",
-        "device": device_description("keyless-0003")})
-    body = response.get_json()
-    phone = qrlogin_phone.Phone(body["user_id"], body["device_id"], None, flow.phone.where)
+def test_a_device_without_a_key_confirms_without_a_proof(flow, people):
+    keyless = people.device_sign_in(device_id="keyless-0003", key=False)
+    phone = qrlogin_phone.Phone(keyless.user_id, keyless.device_id, None, flow.phone.where)
     flow.scan(phone=phone)
-    login = qrlogin_phone.confirm(flow.store, flow.clock, flow.bus, login_id=flow.id,
-                                  phone=phone, number=flow.status().number, proof=None)
+    login = flow.moves.confirm(login_id=flow.id, phone=phone, number=flow.status().number,
+                               proof=None)
     assert login.state == "confirmed"
 
 
 def test_ended_logins_are_removed_after_an_hour(flow, clock):
     clock.advance(hours=1, seconds=121)
-    qrlogin.start(flow.store, clock, SECRET, DESKTOP)
+    flow.browser.start(DESKTOP)
     with pytest.raises(qrlogin.LoginNotFound):
         flow.status()
 
@@ -359,10 +346,10 @@ def test_ended_logins_are_removed_after_an_hour(flow, clock):
 def test_a_login_goes_back_only_to_a_return_url_the_operator_allows(flow, clock):
     allowed = ("https://bi.example.com/sso",)
     with pytest.raises(InvalidRequest) as refused:
-        qrlogin.start(flow.store, clock, SECRET, DESKTOP, return_to="https://evil.example/sso",
-                      allowed_return_urls=allowed)
+        flow.browser.start(DESKTOP, return_to="https://evil.example/sso",
+                           allowed_return_urls=allowed)
     assert refused.value.extensions == {"field": "return_to"}
-    started = qrlogin.start(flow.store, clock, SECRET, DESKTOP,
-                            return_to="https://bi.example.com/sso/", allowed_return_urls=allowed)
+    started = flow.browser.start(DESKTOP, return_to="https://bi.example.com/sso/",
+                                 allowed_return_urls=allowed)
     assert started.login.return_url == "https://bi.example.com/sso"
-    assert qrlogin.start(flow.store, clock, SECRET, DESKTOP).login.return_url is None
+    assert flow.browser.start(DESKTOP).login.return_url is None

@@ -1,33 +1,34 @@
-"""gateway.reports.library: who may view a report, decided from the accounts as they are now."""
+"""gateway.reports.library: who may view a report, decided from the accounts as they are now
+(through the gateway's bound ``reports.library``, without Flask)."""
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, update
 
-from gateway.identity import accounts
 from gateway.identity.tables import users
 from gateway.reports import library as reports
 from gateway.reports.summary import Summary
 from gateway.reports.tables import reports as reports_table
 from tests.preview_support import SUMMARY
+from tests.support import People
 
 
 @pytest.fixture
-def svc(app):
-    return app.extensions["gateway"]
+def svc(gateway):
+    return gateway
 
 
 @pytest.fixture
-def people(actions):
-    return {name: actions.create_user(name, **fields) for name, fields in (
+def people(svc):
+    return {name: People(svc).create_user(name, **fields) for name, fields in (
         ("olivia", {}), ("victor", {"groups": ("sales",)}), ("lena", {}),
         ("ursula", {"groups": ("hr",)}), ("root", {"role": "admin"}))}
 
 
 def put(svc, report_id="sales-q3", owner="olivia", users_=(), groups=("sales",)):
-    report, _ = reports.register(
-        svc.store, svc.clock, report_id=report_id, title="Sales", owner=owner,
+    report, _ = svc.reports.library.register(
+        report_id=report_id, title="Sales", owner=owner,
         users_=list(users_), groups=list(groups), generated_at=None,
         summary=Summary.model_validate(SUMMARY), snapshot=None, integration_id=None)
     return report
@@ -55,8 +56,8 @@ def test_being_an_admin_does_not_open_reports(svc, people):
 
 def test_group_changes_count_at_once(svc, people):
     put(svc)
-    accounts.set_groups(svc.store, svc.clock, people["victor"].id, ())
-    accounts.set_groups(svc.store, svc.clock, people["ursula"].id, ("hr", "sales"))
+    svc.identity.accounts.set_groups(people["victor"].id, ())
+    svc.identity.accounts.set_groups(people["ursula"].id, ("hr", "sales"))
     assert viewers(svc, people) == ["olivia", "ursula"]
 
 
@@ -89,9 +90,9 @@ def test_the_listing_holds_only_what_the_user_may_view(svc, people):
     put(svc, "a")
     put(svc, "b", groups=("hr",))
     put(svc, "c", owner="lena", groups=())
-    assert [r.id for r in reports.visible_to(svc.store, people["victor"].id)] == ["a"]
-    assert sorted(r.id for r in reports.visible_to(svc.store, people["olivia"].id)) == ["a", "b"]
-    assert reports.visible_to(svc.store, people["root"].id) == []
+    assert [r.id for r in svc.reports.library.visible_to(people["victor"].id)] == ["a"]
+    assert sorted(r.id for r in svc.reports.library.visible_to(people["olivia"].id)) == ["a", "b"]
+    assert svc.reports.library.visible_to(people["root"].id) == []
 
 
 def test_concurrent_first_registrations_of_one_report_all_succeed(svc, people):

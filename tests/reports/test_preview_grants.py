@@ -1,5 +1,6 @@
-"""gateway.reports.preview and gateway.reports.preview_control: links, grants as JWTs with a row behind them,
-single-winner revocation, and the purge of what ended."""
+"""gateway.reports.preview and gateway.reports.preview_control: links, grants as JWTs with a
+row behind them, single-winner revocation, and the purge of what ended (through the gateway's
+bound ``reports`` services, without Flask)."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -11,39 +12,37 @@ from sqlalchemy import func, select
 from gateway.core import audit
 from gateway.core.clock import epoch
 from gateway.core.errors import TokenInvalid
-from gateway.reports import library as reports
-from gateway.reports import preview, preview_control
+from gateway.reports import preview
 from gateway.reports.summary import Summary
 from gateway.reports.tables import preview_grants, preview_links
 from tests.preview_support import SUMMARY
 
 
 @pytest.fixture
-def svc(app):
-    return app.extensions["gateway"]
+def svc(gateway):
+    return gateway
 
 
 @pytest.fixture
-def setting(svc, actions):
+def setting(svc, people):
     """Olivia owns a report Victor may see; Victor has a signed-in phone."""
-    olivia = actions.create_user("olivia")
-    victor = actions.create_user("victor", groups=("sales",))
-    reports.register(svc.store, svc.clock, report_id="sales-q3", title="Sales", owner="olivia",
-                     users_=[], groups=["sales"], generated_at=None,
-                     summary=Summary.model_validate(SUMMARY), snapshot=None, integration_id=None)
-    phone = actions.device_sign_in("victor")
+    olivia = people.create_user("olivia")
+    victor = people.create_user("victor", groups=("sales",))
+    svc.reports.library.register(
+        report_id="sales-q3", title="Sales", owner="olivia", users_=[], groups=["sales"],
+        generated_at=None, summary=Summary.model_validate(SUMMARY), snapshot=None,
+        integration_id=None)
+    phone = people.device_sign_in("victor")
     return olivia, victor, phone
 
 
 def link(svc, user_id):
-    return preview.create_link(svc.store, svc.clock, public_url="https://gw.example",
-                               report_id="sales-q3", user_id=user_id)
+    return svc.reports.previews.create_link(report_id="sales-q3", user_id=user_id)
 
 
 def open_(svc, phone, found):
-    return preview.open_preview(svc.store, svc.clock, svc.signer, svc.catalogue,
-                                user_id=phone.user_id, device_id=phone.device_id,
-                                token=found.url.rsplit("/", 1)[1])
+    return svc.reports.previews.open_preview(user_id=phone.user_id, device_id=phone.device_id,
+                                             token=found.url.rsplit("/", 1)[1])
 
 
 def test_a_grant_is_an_es256_jwt_for_the_preview_audience_backed_by_a_row(svc, setting):
@@ -63,12 +62,11 @@ def test_a_grant_ends_exactly_at_its_expiry(svc, setting, clock):
     _, victor, phone = setting
     issued = open_(svc, phone, link(svc, victor.id))
     clock.advance(minutes=10, seconds=-1)
-    preview.use_grant(svc.store, svc.clock, svc.signer, issued.token, user_id=victor.id,
-                      device_id=phone.device_id)
+    svc.reports.previews.use_grant(issued.token, user_id=victor.id, device_id=phone.device_id)
     clock.advance(seconds=1)
     with pytest.raises(preview.PreviewEnded) as ended:
-        preview.use_grant(svc.store, svc.clock, svc.signer, issued.token, user_id=victor.id,
-                          device_id=phone.device_id)
+        svc.reports.previews.use_grant(issued.token, user_id=victor.id,
+                                       device_id=phone.device_id)
     assert ended.value.extensions["reason"] == "expired"
 
 
@@ -76,9 +74,8 @@ def test_concurrent_revocations_have_one_winner(svc, setting):
     olivia, victor, phone = setting
     issued = open_(svc, phone, link(svc, victor.id))
     with ThreadPoolExecutor(10) as pool:
-        grants = list(pool.map(lambda _: preview_control.revoke(
-            svc.store, svc.clock, "sales-q3", issued.grant.id, user_id=olivia.id, role="user"),
-            range(10)))
+        grants = list(pool.map(lambda _: svc.reports.control.revoke(
+            "sales-q3", issued.grant.id, user_id=olivia.id, role="user"), range(10)))
     assert {g.revoked_reason for g in grants} == {"revoked"}
     with svc.store.read() as connection:
         assert len(audit.recent(connection, action="preview.revoked")) == 1
@@ -89,7 +86,7 @@ def test_the_purge_removes_what_ended_a_day_ago_and_keeps_the_rest(svc, setting,
     open_(svc, phone, link(svc, victor.id))
     clock.advance(days=1, minutes=11)
     open_(svc, phone, link(svc, victor.id))
-    assert preview_control.purge(svc.store, svc.clock) == 2  # the old link and grant
+    assert svc.reports.control.purge() == 2  # the old link and grant
     with svc.store.read() as connection:
         for table in (preview_links, preview_grants):
             assert connection.execute(select(func.count()).select_from(table)).scalar_one() == 1
@@ -102,6 +99,6 @@ def test_an_old_typed_code_does_not_shadow_a_live_one(svc, setting, clock, monke
     clock.advance(minutes=6)
     second = link(svc, victor.id)
     assert first.code == second.code == "BBBB-BBBB"
-    issued = preview.open_preview(svc.store, svc.clock, svc.signer, svc.catalogue,
-                                  user_id=victor.id, device_id=phone.device_id, code="bbbbbbbb")
+    issued = svc.reports.previews.open_preview(user_id=victor.id, device_id=phone.device_id,
+                                               code="bbbbbbbb")
     assert issued.grant.via == "typed_code"

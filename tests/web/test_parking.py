@@ -10,10 +10,10 @@ import threading
 import pytest
 
 from gateway.core.events import InProcessBus
-from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import logins as qrlogin
 from gateway.web import waiting
 from gateway.web.parking import StreamHub
-from tests.qrlogin_support import DESKTOP, SECRET, Flow
+from tests.qrlogin_support import DESKTOP, Flow
 
 FINAL = ("confirmed", "redeemed", "denied", "expired")
 WAIT = 10  # seconds a read or wait may block at most
@@ -56,9 +56,7 @@ class Browser:
 
 @pytest.fixture
 def flow(app, actions, clock):
-    flow = Flow(app, actions, clock)
-    flow.bus = WatchedBus()
-    return flow
+    return Flow(app.extensions["gateway"], actions, clock, bus=WatchedBus())
 
 
 @pytest.fixture
@@ -75,7 +73,7 @@ def park(flow, hub):
     def park(heartbeat: float = 5) -> Browser:
         stream = waiting.stream(
             flow.bus, qrlogin.channel(flow.id), flow.status,
-            lambda: qrlogin.expire(flow.store, flow.clock, flow.bus, flow.id), flow.clock,
+            lambda: flow.browser.expire(flow.id), flow.clock,
             FINAL, heartbeat=heartbeat)
         # gateway/serving.py writes the first frames on the request's own thread.
         assert stream.start().startswith("retry: 1000\nevent: pending\n")
@@ -127,11 +125,10 @@ def test_a_parked_stream_expires_with_its_login(flow, clock, park):
 def test_each_parked_stream_hears_only_its_own_login(flow, hub, park):
     quiet = []
     for _ in range(20):
-        other = qrlogin.start(flow.store, flow.clock, SECRET, DESKTOP)
+        other = flow.browser.start(DESKTOP)
         stream = waiting.stream(
             flow.bus, qrlogin.channel(other.login.id),
-            lambda other=other: qrlogin.status(flow.store, flow.clock, other.login.id,
-                                               other.browser_secret),
+            lambda other=other: flow.browser.status(other.login.id, other.browser_secret),
             lambda: None, flow.clock, FINAL)
         stream.start()
         server_end, browser_end = socket.socketpair()

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from gateway.core import audit
 from gateway.core.tokens import digest
-from gateway.identity import accounts
 from gateway.reports.tables import preview_grants, preview_links
 from tests.core.test_qrimage import rasterise_svg
 from tests.preview_support import image_bytes, integration_key, register, snapshot
@@ -157,7 +156,7 @@ def test_several_phones_may_open_one_link(app, actions, room, client):
 
 def test_permissions_are_checked_when_the_link_is_opened(app, actions, room, client):
     link = new_link(app, actions)  # made while Victor was in 'sales'
-    accounts.set_groups(room.svc.store, room.svc.clock, room.victor.id, ())
+    room.svc.identity.accounts.set_groups(room.victor.id, ())
     phone = actions.device_sign_in("victor")
     refused = open_link(client, phone, link)
     assert refused.status_code == 403 and problem_slug(refused) == "report-refused"
@@ -170,7 +169,7 @@ def test_permissions_are_checked_when_the_link_is_opened(app, actions, room, cli
 def test_losing_access_ends_a_grant_already_held(app, actions, room, client):
     phone = actions.device_sign_in("victor")
     grant = open_link(client, phone, new_link(app, actions)).get_json()["grant"]
-    accounts.set_groups(room.svc.store, room.svc.clock, room.victor.id, ("hr",))
+    room.svc.identity.accounts.set_groups(room.victor.id, ("hr",))
     refused = content(client, phone, grant)
     assert refused.status_code == 403 and problem_slug(refused) == "report-refused"
     assert TITLE not in refused.get_data(as_text=True)
@@ -186,7 +185,7 @@ def test_an_outsider_is_refused_without_learning_the_title(app, actions, room, c
 
 
 def test_a_report_registered_later_for_the_viewer_is_open_to_them(app, actions, room, client):
-    accounts.set_groups(room.svc.store, room.svc.clock, room.ursula.id, ("hr", "sales"))
+    room.svc.identity.accounts.set_groups(room.ursula.id, ("hr", "sales"))
     phone = actions.device_sign_in("ursula")
     assert open_link(client, phone, new_link(app, actions)).status_code == 201
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.identity import integrations
 from gateway.push import payload
 from tests.problems import assert_problem
 from tests.pushservice import Reply
@@ -23,8 +22,8 @@ def admin(actions, kit):
 @pytest.fixture
 def bi_key(app, clock):
     svc = app.extensions["gateway"]
-    _, key = integrations.create(svc.store, clock, name="bi-server", scopes=["push:send"],
-                                 created_by=None)
+    _, key = svc.identity.integrations.create(name="bi-server", scopes=["push:send"],
+                                              created_by=None)
     return {"Authorization": f"Bearer {key}"}
 
 
@@ -121,8 +120,8 @@ def test_a_notification_is_shown_only_to_the_integration_that_sent_it(
     kit.device("alice")
     sent = client.post("/api/v1/push/notifications", headers=bi_key, json={
         "audience": {"kind": "users", "users": ["alice"]}, "title": "Report ready"})
-    _, other = integrations.create(app.extensions["gateway"].store, clock, name="other",
-                                   scopes=["push:send"], created_by=None)
+    _, other = app.extensions["gateway"].identity.integrations.create(
+        name="other", scopes=["push:send"], created_by=None)
     url = f"/api/v1/push/notifications/{sent.get_json()['id']}"
     assert client.get(url, headers=bi_key).status_code == 200
     assert_problem(client.get(url, headers={"Authorization": f"Bearer {other}"}), 404,
@@ -131,8 +130,8 @@ def test_a_notification_is_shown_only_to_the_integration_that_sent_it(
 
 def test_sending_needs_the_push_scope(client, app, clock):
     svc = app.extensions["gateway"]
-    _, key = integrations.create(svc.store, clock, name="reports", scopes=["reports:write"],
-                                 created_by=None)
+    _, key = svc.identity.integrations.create(name="reports", scopes=["reports:write"],
+                                              created_by=None)
     response = client.post("/api/v1/push/notifications", headers={"Authorization": f"Bearer {key}"},
                            json={"audience": {"kind": "everyone"}, "title": "x"})
     assert_problem(response, 403)

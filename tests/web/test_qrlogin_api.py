@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from gateway.core import audit
 from gateway.web.headers import CSP
 from tests.problems import assert_problem
-from tests.qrlogin_support import decide_consent, proof, start, token_of
+from tests.qrlogin_support import proof, start, token_of
 
 API = "/api/v1/qr-logins"
 
@@ -221,13 +221,13 @@ def test_replayed_and_forged_proofs_are_refused(client, phone, clock):
                         json={"number": n2, "proof": replay}), 403, "device-proof-replayed")
 
 
-def test_the_apps_camera_needs_consent_but_the_link_does_not(app, client, phone):
+def test_the_apps_camera_needs_consent_but_the_link_does_not(app, client, phone, actions):
     started = start(client)
     body = assert_problem(client.post(f"{API}/scan", headers=phone.headers,
                                json={"token": token_of(started), "via": "app_camera"}),
                    403, "consent-required")
     assert body["purpose"] == "camera"
-    decide_consent(app, phone, "camera", "refused")
+    actions.decide(phone, "camera", "refused")
     assert scan(client, phone, started, via="link")["state"] == "scanned"
 
 

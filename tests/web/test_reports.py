@@ -12,7 +12,6 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from gateway.core import audit
-from gateway.identity import integrations
 from gateway.reports.tables import report_snapshots, reports
 from tests.preview_support import (
     SUMMARY,
@@ -64,8 +63,8 @@ def test_registering_needs_a_live_key_with_the_reports_scope(app, client, key):
     push_only = integration_key(app, scopes=("push:send",), name="pusher")
     assert_refused(app, register(client, push_only, "r1"), 403, "forbidden")
     svc = app.extensions["gateway"]
-    [integration] = [i for i in integrations.list_all(svc.store) if i.name == "bi-server"]
-    integrations.revoke(svc.store, svc.clock, integration.id, None)
+    [integration] = [i for i in svc.identity.integrations.list_all() if i.name == "bi-server"]
+    svc.identity.integrations.revoke(integration.id, None)
     assert_refused(app, register(client, key, "r1"), 401, "token-invalid")
 
 

@@ -25,8 +25,8 @@ def credentials(app, client, actions):
     actions.create_user("root", role="admin")
     phone = actions.device_sign_in("alice")
     svc = app.extensions["gateway"]
-    _, key = integrations.create(svc.store, svc.clock, name="bi", created_by=None,
-                                 scopes=sorted(integrations.SCOPES))
+    _, key = svc.identity.integrations.create(name="bi", created_by=None,
+                                              scopes=sorted(integrations.SCOPES))
     return {
         "deviceToken": phone.headers,
         "webSession": actions.web_sign_in("root"),  # the client keeps the cookie

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import logins as qrlogin
 from gateway.web import waiting
 from gateway.web.parking import StreamHub
 from gateway.web.stream_quota import RETRY_AFTER_SECONDS, StreamQuota, StreamsFull, TooManyStreams
@@ -78,7 +78,7 @@ def test_a_released_slot_frees_its_place_once_only():
 
 @pytest.fixture
 def flow(app, actions, clock):
-    return Flow(app, actions, clock)
+    return Flow(app.extensions["gateway"], actions, clock)
 
 
 class WatchedQuota(StreamQuota):
@@ -103,7 +103,7 @@ def open_stream(flow, quota):
     def open_stream(heartbeat: float = 5.0) -> waiting.EventStream:
         return waiting.stream(
             flow.bus, qrlogin.channel(flow.id), flow.status,
-            lambda: qrlogin.expire(flow.store, flow.clock, flow.bus, flow.id), flow.clock,
+            lambda: flow.browser.expire(flow.id), flow.clock,
             FINAL, heartbeat=heartbeat, slot=quota.acquire(FLOW, "198.51.100.7"))
     return open_stream
 

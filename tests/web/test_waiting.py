@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gateway.qrlogin import flow as qrlogin
+from gateway.qrlogin import logins as qrlogin
 from gateway.qrlogin.tables import qr_logins
 from gateway.web import waiting
 from tests.qrlogin_support import Flow
@@ -15,13 +15,13 @@ FINAL = ("confirmed", "redeemed", "denied", "expired")
 
 @pytest.fixture
 def flow(app, actions, clock):
-    return Flow(app, actions, clock)
+    return Flow(app.extensions["gateway"], actions, clock)
 
 
 def frames(flow, heartbeat=0.01):
     return waiting.stream(
         flow.bus, qrlogin.channel(flow.id), flow.status,
-        lambda: qrlogin.expire(flow.store, flow.clock, flow.bus, flow.id), flow.clock, FINAL,
+        lambda: flow.browser.expire(flow.id), flow.clock, FINAL,
         heartbeat=heartbeat)
 
 
