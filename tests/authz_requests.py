@@ -184,6 +184,8 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         w, who, "/redeem", w.confirmed, headers={"X-CSRF-Token": w.confirmed["csrf_token"]}),
     "POST /api/v1/qr-logins/scan": lambda w, who: Req(f"{QR}/scan", json={
         "token": w.login["token"], "via": "app_camera"}),
+    "POST /api/v1/qr-logins/hold": lambda w, who: Req(f"{QR}/hold", json={
+        "token": w.login["token"]}),
     "POST /api/v1/qr-logins/code": lambda w, who: Req(f"{QR}/code", json={"code": w.login["code"]}),
     "POST /api/v1/qr-logins/<login_id>/confirm": lambda w, who: Req(
         f"{QR}/{w.scanned['id']}/confirm", json=w.confirm_body(who)),

@@ -121,6 +121,25 @@ def find_token(connection: Connection, table: Table, token: str, times_of,
     raise TokenReplaced("this QR code was replaced by a newer one; scan the code on the screen")
 
 
+# -- holding a scanned link across a sign-in --------------------------------------------------
+
+def hold_for(secret: bytes, flow_id: str) -> str:
+    """A hold on flow *flow_id*: what a phone that opened the flow's link while signed out
+    keeps while it signs in, so the code rotating meanwhile does not lose the flow. It is
+    handed out only for a token in force (``find_token``), so it gives no one more than the
+    token did; it is good for the flow's lifetime and still needs the number on the screen."""
+    mac = hmac.new(secret, f"qr-hold:{flow_id}".encode(), hashlib.sha256).digest()
+    return f"{flow_id}.{base64.urlsafe_b64encode(mac[:TOKEN_BYTES]).decode('ascii')}"
+
+
+def held_flow(secret: bytes, hold: str) -> str:
+    """The flow a hold (``hold_for``) names. Raises ``TokenUnknown`` for anything else."""
+    flow_id, _, _ = hold.partition(".")
+    if not flow_id or not hmac.compare_digest(hold_for(secret, flow_id), hold):
+        raise TokenUnknown("this QR code is not known here; scan the code on the screen")
+    return flow_id
+
+
 # -- typed codes ----------------------------------------------------------------------------
 
 def new_code() -> tuple[str, dict]:

@@ -76,7 +76,7 @@ def _check_browser(row, browser_secret: str | None) -> None:
 
 
 _STATUS_COLUMNS = (qr_logins.c.state, qr_logins.c.number, qr_logins.c.created_at,
-                   qr_logins.c.expires_at, qr_logins.c.browser_hash)
+                   qr_logins.c.expires_at, qr_logins.c.browser_hash, qr_logins.c.deny_reason)
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,7 @@ class BrowserFlow:
             expires_at=row.expires_at,
             rotation=qrcodes.current_rotation(row.created_at, now) if pending else 0,
             rotates_at=qrcodes.next_rotation_at(row.created_at, now) if pending else None,
+            reason=row.deny_reason if state == "denied" else None,
         )
 
     def current_link_token(self, login_id: str, browser_secret: str | None) -> str:

@@ -98,9 +98,10 @@ class Status:
     expires_at: datetime
     rotation: int
     rotates_at: datetime | None
+    reason: str | None = None  # why a denied login was: refused, wrong-number
 
     def event(self) -> dict:
-        return {"state": self.state, "number": self.number,
+        return {"state": self.state, "number": self.number, "reason": self.reason,
                 "expires_at": iso(self.expires_at), "rotation": self.rotation}
 
 

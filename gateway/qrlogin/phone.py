@@ -108,9 +108,26 @@ class PhoneMoves:
     clock: Clock
     catalogue: Catalogue
     events: EventBus
+    key: bytes  # the QR tokens' key, which also signs holds
 
-    def scan(self, *, token: str, phone: Phone, via: str) -> Scanned:
-        """Move the login behind a QR *token* to ``scanned`` by *phone* and draw the numbers.
+    def hold(self, token: str) -> tuple[str, Login]:
+        """A hold on the login behind the QR *token* in force, for a phone that must sign in
+        before it can scan (``qrcodes.hold_for``), with the login. Changes nothing. Raises
+        ``TokenUnknown``, ``TokenReplaced`` and ``LoginExpired``/``WrongState`` for a login
+        that can no longer be scanned."""
+        now = self.clock.now()
+        with self.store.read() as connection:
+            login_id = qrcodes.find_token(connection, qr_login_tokens, token,
+                                          _times(connection), now)
+            login = load(connection, login_id)
+        if login.state_at(now) != "pending":
+            raise explain(login, now, "pending")
+        return qrcodes.hold_for(self.key, login_id), login
+
+    def scan(self, *, token: str | None = None, hold: str | None = None, phone: Phone,
+             via: str) -> Scanned:
+        """Move the login behind a QR *token* (or a *hold* on it, see ``hold``) to
+        ``scanned`` by *phone* and draw the numbers.
 
         Scanning again from the same phone gives the same answer. Raises ``ConsentRequired``
         (``via="app_camera"`` without camera consent), ``TokenUnknown``, ``TokenReplaced``,
@@ -122,8 +139,9 @@ class PhoneMoves:
             if via == "app_camera":
                 consent.require(connection, clock, self.catalogue, user_id=phone.user_id,
                                 device_id=phone.device_id, purpose="camera")
-            login_id = qrcodes.find_token(connection, qr_login_tokens, token,
-                                          _times(connection), now)
+            login_id = (qrcodes.held_flow(self.key, hold) if hold else
+                        qrcodes.find_token(connection, qr_login_tokens, token or "",
+                                           _times(connection), now))
             login = _scan(connection, clock, login_id, phone, via)
         return _scanned(self.events, login, phone)
 

@@ -29,4 +29,4 @@ class QrLogin:
         """Scan to log in on *store* and *clock*, telling waiters on *events*; QR tokens are
         derived from *key*."""
         return cls(BrowserFlow(store, clock, events, signer, key, states),
-                   PhoneMoves(store, clock, catalogue, events))
+                   PhoneMoves(store, clock, catalogue, events, key))

@@ -24,6 +24,8 @@ from gateway.web.qrlogin_schemas import (
     ConfirmIn,
     DecisionOut,
     DenyIn,
+    HoldIn,
+    HoldOut,
     RedeemOut,
     ScanIn,
     ScanOut,
@@ -176,8 +178,21 @@ def _phone() -> Phone:
            tag="qr login", auth="device", body=ScanIn, response=ScanOut,
            errors=(403, 404, 409, 410, 429))
 def scan(body: ScanIn):
-    scanned = services().qrlogin.phone.scan(token=body.token, phone=_phone(), via=body.via)
-    return ScanOut.of(scanned)
+    scanned = services().qrlogin.phone.scan(token=body.token, hold=body.hold, phone=_phone(),
+                                            via=body.via)
+    return ScanOut.of(scanned, services().clock.now())
+
+
+@bp.post(f"{API}/hold")
+@limiter.limit(qrflows.scan_limit, key_func=by_address)
+@operation(summary="Hold a QR login's code while the phone signs in (anonymous): the code "
+                   "may rotate meanwhile, the hold stays good for the login's lifetime",
+           tag="qr login", body=HoldIn, response=HoldOut, errors=(404, 409, 410, 429))
+def hold(body: HoldIn):
+    svc = services()
+    held, login = svc.qrlogin.phone.hold(body.token)
+    left = int((login.expires_at - svc.clock.now()).total_seconds())
+    return HoldOut(hold=held, expires_in=max(0, left))
 
 
 @bp.post(f"{API}/code")
@@ -187,7 +202,7 @@ def scan(body: ScanIn):
            auth="device", body=CodeIn, response=ScanOut, errors=(403, 404, 409, 410, 429))
 def code(body: CodeIn):
     scanned = services().qrlogin.phone.scan_code(code=body.code, phone=_phone())
-    return ScanOut.of(scanned)
+    return ScanOut.of(scanned, services().clock.now())
 
 
 @bp.post(f"{API}/<login_id>/confirm")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from gateway.qrlogin import logins
 from gateway.qrlogin.phone import Scanned
@@ -39,6 +39,9 @@ class StatusOut(BaseModel):
     rotation: int = Field(description="Which QR code is in force; it changes every 30 s")
     rotates_at: datetime | None
     rotates_in: float | None = Field(description="Seconds until the next QR code")
+    reason: Literal["refused", "wrong-number"] | None = Field(
+        default=None, description="Why a denied login was: refused on the phone, or the "
+                                  "wrong number tapped")
 
     @classmethod
     def of(cls, status: logins.Status, now: datetime) -> StatusOut:
@@ -49,6 +52,7 @@ class StatusOut(BaseModel):
             expires_in=max(0, int((status.expires_at - now).total_seconds())),
             rotation=status.rotation, rotates_at=status.rotates_at,
             rotates_in=(status.rotates_at - now).total_seconds() if status.rotates_at else None,
+            reason=status.reason,
         )
 
 
@@ -61,7 +65,8 @@ def status_json(status: logins.Status, now: datetime) -> dict:
             "expires_in": max(0, int((status.expires_at - now).total_seconds())),
             "rotation": status.rotation,
             "rotates_at": logins.iso(rotates_at) if rotates_at else None,
-            "rotates_in": (rotates_at - now).total_seconds() if rotates_at else None}
+            "rotates_in": (rotates_at - now).total_seconds() if rotates_at else None,
+            "reason": status.reason}
 
 
 class StartOut(StatusOut):
@@ -81,10 +86,32 @@ class WaitQuery(Model):
                          description="How long to wait for a change at most")
 
 
+TOKEN = r"^[A-Za-z0-9_-]+$"
+
+
 class ScanIn(Model):
-    token: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    token: str | None = Field(default=None, min_length=16, max_length=64, pattern=TOKEN)
+    hold: str | None = Field(default=None, min_length=16, max_length=128,
+                             pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+                             description="Instead of the token: the hold taken on it before "
+                                         "the phone signed in")
     via: Literal["link", "app_camera"] = Field(
         default="link", description="app_camera: the app's own scanner (needs camera consent)")
+
+    @model_validator(mode="after")
+    def _token_or_hold(self) -> ScanIn:
+        if (self.token is None) == (self.hold is None):
+            raise ValueError("send either the QR code's token or a hold on it")
+        return self
+
+
+class HoldIn(Model):
+    token: str = Field(min_length=16, max_length=64, pattern=TOKEN)
+
+
+class HoldOut(BaseModel):
+    hold: str = Field(description="Keep it while signing in, then scan with it")
+    expires_in: int = Field(description="Seconds the login (and so the hold) has left")
 
 
 class CodeIn(Model):
@@ -106,14 +133,17 @@ class ScanOut(BaseModel):
     warning: str | None
     choices: list[int]
     expires_at: datetime
+    expires_in: int = Field(description="Seconds left to decide, for a countdown")
 
     @classmethod
-    def of(cls, scanned: Scanned) -> ScanOut:
-        """What the phone shows of a login it scanned: who is asking, and the numbers."""
+    def of(cls, scanned: Scanned, now: datetime) -> ScanOut:
+        """What the phone shows of a login it scanned at *now*: who is asking, the numbers,
+        and how long is left."""
         login, who = scanned.login, scanned.login.requester
         return cls(
             id=login.id, state=login.state, warning=scanned.warning,
             choices=list(login.choices), expires_at=login.expires_at,
+            expires_in=max(0, int((login.expires_at - now).total_seconds())),
             requester=RequesterOut(browser=who.browser, os=who.os, place=who.place,
                                    network=who.network, started_at=login.created_at),
         )

@@ -101,6 +101,7 @@ async function begin() {
   scanned = false;
   $("again").classList.add("hidden");
   $("qr").classList.remove("faded");
+  $("code").textContent = "";
   $("qr-box").classList.remove("hidden");
   $("match").classList.add("hidden");
   say(t("Preparing a code…"));

@@ -1,6 +1,6 @@
 // The phone's decision on a QR login: who is asking, three numbers, Confirm or Deny.
 // Used by the page a scanned link opens and by the typed-code page.
-import { $, dateTime, el, errorText, json, say, signProof, t } from "./companion.js";
+import { $, dateTime, el, errorText, json, minutesSeconds, say, secondsUntil, signProof, t } from "./companion.js";
 
 // Show *scan* (the gateway's answer to a scan) in #decide and report the outcome in #status.
 export function show(scan) {
@@ -20,7 +20,18 @@ export function show(scan) {
       confirm.disabled = false;
     },
   }));
+  // How long is left to decide, from the seconds the gateway gave (the phone's clock may be
+  // wrong); at zero the buttons go, since the gateway would refuse them.
+  const ends = Date.now() + scan.expires_in * 1000;
+  const countdown = el("p", { className: "countdown muted", ariaLive: "off" });
+  const tick = () => {
+    const left = secondsUntil(ends);
+    countdown.textContent = t("Decide within {time}", { time: minutesSeconds(left) });
+    if (left === 0) finish(t("This sign-in request has expired. Make a new code on the computer."), "bad");
+  };
+  const timer = setInterval(tick, 250);
   box.replaceChildren(
+    countdown,
     el("ul", { className: "who" },
       el("li", { textContent: t("Browser: {browser} on {os}", { browser: who.browser, os: who.os }) }),
       el("li", { textContent: t("Where: {place}", { place }) }),
@@ -31,9 +42,14 @@ export function show(scan) {
     el("div", { className: "decision" }, confirm, deny),
   );
   box.classList.remove("hidden");
+  tick();
   say(t("Only confirm if you are at that computer and started this sign-in yourself."));
 
-  const finish = (text, kind) => { box.replaceChildren(el("p", { className: `result ${kind}`, textContent: text })); say(""); };
+  function finish(text, kind) {
+    clearInterval(timer);
+    box.replaceChildren(el("p", { className: `result ${kind}`, textContent: text }));
+    say("");
+  }
   const fail = (error) => {
     const type = (error.problem && error.problem.type) || "";
     if (type.endsWith("qr-login-wrong-number")) finish(t("That was not the number on the computer. The sign-in was refused."), "bad");

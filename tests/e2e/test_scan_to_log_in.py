@@ -65,6 +65,7 @@ def test_a_phone_scans_the_desktop_code_confirms_and_the_desktop_is_signed_in(ga
         phone_signs_in_at(phone, link)
         phone.get_by_text("Tap the number the computer shows:").wait_for()
         assert "Headless Chrome" in phone.locator(".who").text_content()
+        expect(phone.locator("#decide .countdown")).to_have_text(re.compile(r"Decide within [12]:\d\d"))
 
         desktop.locator("#number").wait_for(state="visible")
         number = desktop.locator("#number").text_content()
@@ -100,6 +101,24 @@ def test_the_desktop_redraws_the_code_on_the_period_the_gateway_sends(gateway):
         expect(qr).to_have_attribute("src", re.compile(r"\?r=2$"))
 
 
+def test_a_wrong_number_is_named_on_the_computer(gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desktop.goto(f"{base_url}/login")
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        phone = browser.new_context(**PHONE).new_page()
+        phone_signs_in_at(phone, decode_qr(desktop))
+        desktop.locator("#number").wait_for(state="visible")
+        right = desktop.locator("#number").text_content()
+        wrong = next(b for b in phone.locator(".choices button").all_text_contents() if b != right)
+        phone.get_by_role("button", name=f"Number {wrong}").click()
+        phone.get_by_role("button", name="Confirm").click()
+        phone.get_by_text("That was not the number on the computer.", exact=False).wait_for()
+        expect(desktop.locator("#status")).to_contain_text("was not this one")
+        expect(desktop.locator("#qr-box")).to_be_hidden()
+
+
 def test_after_a_refusal_the_desktop_offers_one_button_for_a_new_code(gateway):
     app, base_url = gateway
     with chromium() as browser:
@@ -121,8 +140,40 @@ def test_after_a_refusal_the_desktop_offers_one_button_for_a_new_code(gateway):
         again = desktop.get_by_role("button", name="Show a new code")
         expect(again).to_be_visible()
         again.click()
+        expect(desktop.locator("#code")).not_to_have_text(first_code)
         expect(desktop.locator("#code")).to_have_text(CODE)
-        assert desktop.locator("#code").text_content() != first_code
         expect(desktop.locator("#qr")).to_have_js_property("complete", True)
         assert decode_qr(desktop).startswith(f"{base_url}/q/")
         expect(again).to_be_hidden()
+
+
+def test_a_phone_signed_out_completes_the_login_even_after_the_code_rotated(settings):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.support import FakeClock
+
+    # The gateway's clock runs 95 s behind until the phone has signed in, then catches up
+    # with the phone's (which signs the proof of its confirmation with its own time).
+    clock = FakeClock(datetime.now(timezone.utc) - timedelta(seconds=95))
+    with live_gateway(settings, clock) as (app, base_url):
+        Actions(app, app.test_client()).create_user("alice", display_name="Alice Example")
+        with chromium() as browser:
+            desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+            desktop.goto(f"{base_url}/login")
+            expect(desktop.locator("#code")).to_have_text(CODE)
+            expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+            link = decode_qr(desktop)
+            phone = browser.new_context(**PHONE).new_page()
+            phone.goto(link)
+            phone.wait_for_url("**/app/sign-in**")
+            clock.advance(95)  # three codes later: a new user takes a while to sign in
+            phone.fill("#username", "alice")
+            phone.fill("#password", "correct horse battery")
+            phone.click("button[type=submit]")
+            phone.wait_for_url(link)
+            phone.get_by_text("Tap the number the computer shows:").wait_for()
+            desktop.locator("#number").wait_for(state="visible")
+            number = desktop.locator("#number").text_content()
+            phone.get_by_role("button", name=f"Number {number}").click()
+            phone.get_by_role("button", name="Confirm").click()
+            desktop.get_by_text("Signed in as Alice Example.").wait_for()

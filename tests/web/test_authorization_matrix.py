@@ -130,6 +130,7 @@ GET    /api/v1/qr-logins/<login_id>/qr.svg                   401   200   403   4
 POST   /api/v1/qr-logins/<login_id>/redeem                   401   200   403   401   403   401   401   401
 GET    /api/v1/qr-logins/<login_id>/wait                     401   200   403   401   403   401   401   401
 POST   /api/v1/qr-logins/code                                401   200   200   200   200   403   401   401
+POST   /api/v1/qr-logins/hold                                200   200   200   200   200   200   200   200
 POST   /api/v1/qr-logins/scan                                401   200   200   403   200   403   401   401
 GET    /api/v1/reports                                       401   200   200   401   200   403   401   401
 GET    /api/v1/reports/<report_id>                           401   200   403   401   403   403   401   401

@@ -294,7 +294,7 @@ def test_events_stream_the_states_and_end_when_the_login_is_decided(client, phon
     assert response.mimetype == "text/event-stream"
     assert response.headers["Cache-Control"] == "no-store"
     frames = frames_of(response)
-    assert next(frames) == ("pending", {"state": "pending", "number": None,
+    assert next(frames) == ("pending", {"state": "pending", "number": None, "reason": None,
                                         "expires_at": "2026-11-28T12:02:00Z",
                                         "rotation": 0})
     scan(client, phone, started)
@@ -394,3 +394,17 @@ def test_a_polled_status_sees_each_move_at_once(client, phone, clock):
     assert client.get(url).get_json()["state"] == "scanned"
     confirm(client, phone, started["id"], clock)
     assert client.get(url).get_json()["state"] == "confirmed"
+
+
+def test_the_computer_learns_why_a_login_was_denied(client, phone, clock):
+    refused = start(client)
+    scan(client, phone, refused)
+    client.post(f"{API}/{refused['id']}/deny", headers=phone.headers, json={})
+    assert client.get(f"{API}/{refused['id']}").get_json()["reason"] == "refused"
+    mistaken = start(client)
+    scan(client, phone, mistaken)
+    right = client.get(f"{API}/{mistaken['id']}").get_json()["number"]
+    wrong = confirm(client, phone, mistaken["id"], clock, number=right % 90 + 10)
+    assert_problem(wrong, 409, "qr-login-wrong-number")
+    status = client.get(f"{API}/{mistaken['id']}").get_json()
+    assert (status["state"], status["reason"]) == ("denied", "wrong-number")
