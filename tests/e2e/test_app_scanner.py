@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from gateway.core.qrimage import render_png
 from tests.live_server import chromium_launcher, live_gateway
 from tests.support import Actions
 
@@ -46,15 +47,20 @@ def gateway(settings):
         yield app, base_url
 
 
-def y4m(png: bytes, width: int = 640, height: int = 480, frames: int = 3) -> bytes:
-    """A Y4M video (4:2:0) of *frames* identical frames: the QR image in the middle of a white
-    picture, as Chromium's fake camera plays it (looping)."""
+def qr_scene(png: bytes, width: int = 640, height: int = 480) -> Image.Image:
+    """The QR image *png* in the middle of a white picture, whole pixels per module."""
     qr = Image.open(io.BytesIO(png)).convert("RGB")
     room = height - 80
-    side = qr.width * (room // qr.width) if qr.width <= room else room  # whole pixels per module
-    qr = qr.resize((side, side), Image.NEAREST)
+    side = qr.width * (room // qr.width) if qr.width <= room else room
     picture = Image.new("RGB", (width, height), "white")
-    picture.paste(qr, ((width - side) // 2, (height - side) // 2))
+    picture.paste(qr.resize((side, side), Image.NEAREST), ((width - side) // 2, (height - side) // 2))
+    return picture
+
+
+def y4m(picture: Image.Image, frames: int = 3) -> bytes:
+    """A Y4M video (4:2:0) of *frames* identical frames of *picture*, as Chromium's fake
+    camera plays it (looping)."""
+    width, height = picture.size
     y, u, v = picture.convert("YCbCr").split()
     half = (width // 2, height // 2)
     frame = b"FRAME\n" + y.tobytes() + u.resize(half, Image.BILINEAR).tobytes() \
@@ -75,9 +81,9 @@ def desktop_login(browser, base_url: str):
     return desktop, png.body()
 
 
-def phone_signs_in(browser, base_url: str):
+def phone_signs_in(browser, base_url: str, init: str = ""):
     context = browser.new_context(**PHONE)
-    context.add_init_script(COUNT_CAMERA_CALLS)
+    context.add_init_script(COUNT_CAMERA_CALLS + init)
     phone = context.new_page()
     phone.goto(f"{base_url}/app/")
     phone.wait_for_url("**/app/sign-in**")
@@ -98,7 +104,7 @@ def test_the_app_scans_the_desktop_code_with_its_camera_and_reaches_the_decision
     video = tmp_path / "qr.y4m"
     with chromium_launcher() as launch:
         desktop, png = desktop_login(launch(), base_url)
-        video.write_bytes(y4m(png))
+        video.write_bytes(y4m(qr_scene(png)))
         phone = phone_signs_in(launch(fake_camera(video)), base_url)
         phone.get_by_role("link", name="Scan", exact=True).click()
         phone.wait_for_url(f"{base_url}/app/scan")
@@ -143,7 +149,7 @@ def test_with_the_camera_refused_the_scanner_stays_off_and_the_typed_code_works(
     with chromium_launcher() as launch:
         desktop, png = desktop_login(launch(), base_url)
         code = desktop.locator("#code").text_content()
-        video.write_bytes(y4m(png))
+        video.write_bytes(y4m(qr_scene(png)))
         phone = phone_signs_in(launch(fake_camera(video)), base_url)
         phone.goto(f"{base_url}/app/scan")
         phone.locator("#consent-refuse").click()
@@ -167,3 +173,46 @@ def test_with_the_camera_refused_the_scanner_stays_off_and_the_typed_code_works(
         phone.get_by_role("button", name="Continue").click()
         phone.get_by_text("Tap the number the computer shows:").wait_for()
         expect(desktop.locator("#match")).to_be_visible()
+
+
+# Lets the test hide and show the page as a phone does (another app, the screen off), and
+# keeps the camera's streams to look at their tracks.
+HIDE_AND_SHOW = """
+window.__hidden = false;
+Object.defineProperty(document, "visibilityState", { get: () => (window.__hidden ? "hidden" : "visible") });
+Object.defineProperty(document, "hidden", { get: () => window.__hidden });
+window.__streams = [];
+const keep = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  const stream = await keep(constraints);
+  window.__streams.push(stream);
+  return stream;
+};
+window.__setHidden = (hidden) => { window.__hidden = hidden; document.dispatchEvent(new Event("visibilitychange")); };
+"""
+LIVE_TRACKS = "window.__streams.flatMap((s) => s.getTracks()).filter((t) => t.readyState === 'live').length"
+
+
+def test_another_sites_code_is_shown_not_opened_and_the_camera_stops_while_hidden(gateway, tmp_path):
+    _, base_url = gateway
+    video = tmp_path / "elsewhere.y4m"
+    video.write_bytes(y4m(qr_scene(render_png("https://elsewhere.example/q/abc"))))
+    with chromium_launcher() as launch:
+        phone = phone_signs_in(launch(fake_camera(video)), base_url, init=HIDE_AND_SHOW)
+        phone.goto(f"{base_url}/app/scan")
+        phone.locator("#consent-grant").click()
+
+        expect(phone.locator("#found")).to_have_text("https://elsewhere.example/q/abc", timeout=20_000)
+        expect(phone.locator("#status")).to_have_text(
+            "This code leads to another site. It was not opened; the address is shown below.")
+        expect(phone.locator("#found a")).to_have_count(0)  # text, not a link
+        assert phone.url == f"{base_url}/app/scan"
+        assert phone.evaluate(LIVE_TRACKS) == 1  # still scanning
+
+        phone.evaluate("window.__setHidden(true)")
+        assert phone.evaluate(LIVE_TRACKS) == 0
+        assert phone.evaluate("document.getElementById('video').srcObject") is None
+        phone.evaluate("window.__setHidden(false)")
+        expect(phone.locator("#viewer.reading")).to_be_visible()
+        assert phone.evaluate("window.__cameraCalls") == 2
+        assert phone.evaluate(LIVE_TRACKS) == 1
