@@ -1,7 +1,9 @@
-"""The companion's own scanner in headless Chromium, with a fake rear camera that films the
-desktop login page's real QR code: the phone grants the camera in the app's dialog, the
-scanner reads the code and reaches the login decision, and the desktop sees it scanned.
-With the camera refused the scanner never starts the camera, and typing the code works."""
+"""The companion's own scanner in headless Chromium, with a fake rear camera filming a real QR
+code of the running gateway: the phone grants the camera in the app's dialog, the scanner
+reads the desktop login's code and reaches the decision (the desktop sees it scanned); a
+report preview code and a connect code go on in their pages, all as the app's scan
+(via=app_camera). With the camera refused the camera is never started and typing the code
+works; another site's code is shown, never opened; hidden, the page stops the camera."""
 
 from __future__ import annotations
 
@@ -11,9 +13,15 @@ import re
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from gateway.core.qrimage import render_png
+from gateway.enrollment.tables import enrollments
+from gateway.qrlogin.tables import qr_logins
+from gateway.reports.tables import preview_grants
+from tests.e2e.test_scan_to_connect_a_phone import desktop_offers
 from tests.live_server import chromium_launcher, live_gateway
+from tests.preview_support import integration_key, register
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
@@ -135,11 +143,7 @@ def test_the_app_scans_the_desktop_code_with_its_camera_and_reaches_the_decision
         phone.get_by_text("Confirmed. The computer is signing in.").wait_for()
         desktop.get_by_text("Signed in as Alice Example.").wait_for()
 
-    svc = app.extensions["gateway"]
-    from sqlalchemy import select
-
-    from gateway.qrlogin.tables import qr_logins
-    with svc.store.read() as connection:
+    with app.extensions["gateway"].store.read() as connection:
         assert connection.execute(select(qr_logins.c.via)).scalars().all() == ["app_camera"]
 
 
@@ -216,3 +220,56 @@ def test_another_sites_code_is_shown_not_opened_and_the_camera_stops_while_hidde
         expect(phone.locator("#viewer.reading")).to_be_visible()
         assert phone.evaluate("window.__cameraCalls") == 2
         assert phone.evaluate(LIVE_TRACKS) == 1
+
+
+@pytest.fixture
+def reports_gateway(settings):
+    with live_gateway(settings) as (app, base_url):
+        actions = Actions(app, app.test_client())
+        actions.create_user("olivia", display_name="Olivia Owner")
+        actions.create_user("alice", display_name="Alice Example", groups=("sales",))
+        actions.publish_policy(summary="The first published agreement")
+        assert register(app.test_client(), integration_key(app)).status_code == 201
+        yield app, base_url
+
+
+def test_a_scanned_report_preview_code_opens_the_preview_in_the_app(reports_gateway, tmp_path):
+    app, base_url = reports_gateway
+    video = tmp_path / "preview.y4m"
+    with chromium_launcher() as launch:
+        desktop = launch().new_context(**DESKTOP).new_page()
+        desktop.goto(f"{base_url}/reports/sales-q3")
+        desktop.wait_for_url("**/sign-in?next=**")
+        desktop.fill("#username", "olivia")
+        desktop.fill("#password", "correct horse battery")
+        desktop.click("button[type=submit]")
+        desktop.wait_for_url(f"{base_url}/reports/sales-q3")
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        video.write_bytes(y4m(qr_scene(desktop.locator("#qr").screenshot())))
+
+        phone = phone_signs_in(launch(fake_camera(video)), base_url)
+        phone.goto(f"{base_url}/app/scan")
+        phone.locator("#consent-grant").click()
+        phone.wait_for_url(f"{base_url}/app/preview", timeout=20_000)
+        expect(phone.locator("svg.chart")).to_be_visible()
+
+    with app.extensions["gateway"].store.read() as connection:
+        assert connection.execute(select(preview_grants.c.via)).scalars().all() == ["app_camera"]
+
+
+def test_a_scanned_connect_code_goes_on_in_the_connect_page_as_the_apps_scan(gateway, tmp_path):
+    app, base_url = gateway
+    video = tmp_path / "connect.y4m"
+    with chromium_launcher() as launch:
+        desktop, link = desktop_offers(launch(), base_url)
+        video.write_bytes(y4m(qr_scene(desktop.locator("#qr").screenshot())))
+
+        phone = phone_signs_in(launch(fake_camera(video)), base_url)
+        phone.goto(f"{base_url}/app/scan")
+        phone.locator("#consent-grant").click()
+        phone.wait_for_url(f"{link}?via=app_camera", timeout=20_000)
+        phone.get_by_role("button", name="Allow", exact=True).click()
+        expect(phone.locator("#number")).to_have_text(re.compile(r"^\d\d$"))
+
+    with app.extensions["gateway"].store.read() as connection:
+        assert connection.execute(select(enrollments.c.via)).scalars().all() == ["app_camera"]
