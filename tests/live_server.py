@@ -57,8 +57,10 @@ def live_gateway(settings: Settings, clock: Clock | None = None):
 
 
 @contextmanager
-def chromium():
-    """Headless system Chromium (Playwright drives it; nothing is downloaded)."""
+def chromium_launcher():
+    """Launches headless system Chromium (Playwright drives it; nothing is downloaded): yields
+    ``launch(extra_args=())``, each browser started with CHROMIUM_ARGS and *extra_args* (a
+    fake camera, say). Several may run at once (one Playwright); all close at the end."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
@@ -67,8 +69,23 @@ def chromium():
 
         pytest.skip("chromium is not installed")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browsers = []
+
+        def launch(extra_args: tuple[str, ...] = ()):
+            browser = playwright.chromium.launch(executable_path=executable,
+                                                 args=[*CHROMIUM_ARGS, *extra_args])
+            browsers.append(browser)
+            return browser
+
         try:
-            yield browser
+            yield launch
         finally:
-            browser.close()
+            for browser in browsers:
+                browser.close()
+
+
+@contextmanager
+def chromium():
+    """Headless system Chromium (Playwright drives it; nothing is downloaded)."""
+    with chromium_launcher() as launch:
+        yield launch()

@@ -89,6 +89,14 @@ def companion_sign_in():
     return page("app-sign-in.html")
 
 
+@bp.get("/app/scan")
+@operation(summary="The companion's own scanner: the camera (with the camera consent) reads a "
+                   "code to log in, to preview a report or to connect a phone",
+           tag="pages", produces="text/html")
+def companion_scanner():
+    return page("app-scan.html")
+
+
 @bp.get("/home")
 @operation(summary="A signed-in desktop user's home: their reports, devices and what to do",
            tag="pages", produces="text/html")

@@ -6,6 +6,8 @@ import { watch } from "./qr-wait.js";
 
 const match = location.pathname.match(/^\/c\/([A-Za-z0-9_-]+)$/);
 const token = match ? match[1] : null;
+// The app's own scanner opens links with ?via=app_camera; that scan needs the camera granted.
+const via = new URLSearchParams(location.search).get("via") === "app_camera" ? "app_camera" : "link";
 $("server").textContent = t("Server: {host}", { host: location.host });
 if (!token) $("code-form").classList.remove("hidden");
 
@@ -34,7 +36,7 @@ async function claim() {
   // for a new phone the gateway ignores it.
   const device_proof = await signProof({ act: "enroll", sub: device.device_id }, "enrollment");
   const body = { device, device_proof, consents: decisions || [] };
-  if (token) { body.token = token; body.via = "link"; } else { body.code = $("code").value; }
+  if (token) { body.token = token; body.via = via; } else { body.code = $("code").value; }
   say(t("Connecting…"));
   const claimed = await post("/api/v1/enrollments/claim",
                              { body, headers: { "Content-Type": "application/json" } },

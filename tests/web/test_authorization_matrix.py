@@ -154,6 +154,7 @@ GET    /app/notifications                                    200   200   200   2
 GET    /app/preview                                          200   200   200   200   200   200   200   200
 GET    /app/privacy                                          200   200   200   200   200   200   200   200
 GET    /app/push-sw.js                                       200   200   200   200   200   200   200   200
+GET    /app/scan                                             200   200   200   200   200   200   200   200
 GET    /app/sign-in                                          200   200   200   200   200   200   200   200
 GET    /change-password                                      200   200   200   200   200   200   200   200
 GET    /c/<token>                                            200   200   200   200   200   200   200   200
