@@ -59,7 +59,8 @@ def doctor_command() -> None:
 @click.command("backup")
 @with_appcontext
 def backup() -> None:
-    """Copy the SQLite store to GATEWAY_BACKUP_DIR consistently (online backup API)."""
+    """Copy the SQLite store to GATEWAY_BACKUP_DIR consistently (online backup API),
+    keeping the newest GATEWAY_BACKUP_KEEP."""
     svc = _services()
     url = make_url(str(svc.store.engine.url))
     if url.get_backend_name() != "sqlite":
@@ -72,6 +73,10 @@ def backup() -> None:
     with sqlite3.connect(url.database) as source, sqlite3.connect(target) as copy:
         source.backup(copy)
     target.chmod(0o600)
+    # A backup holds personal data erased since: keep only the newest few.
+    for old in sorted(folder.glob("gateway-*.sqlite3"))[:-svc.settings.backup_keep]:
+        old.unlink()
+        click.echo(f"removed the old backup {old}")
     click.echo(f"backed up to {target}")
 
 
