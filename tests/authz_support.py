@@ -75,6 +75,7 @@ class World:
         self._keys: dict[tuple[str, ...], str] = {}
         self._logins: dict[str, dict] = {}
         self._claims: dict[str, str] = {}
+        self.actions.ensure_policy()  # devices sign in only once a notice exists (1.6)
 
     # -- people -------------------------------------------------------------------------------
 

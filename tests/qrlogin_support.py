@@ -151,6 +151,7 @@ class Enrollment:
         from gateway.enrollment import phone as enrollment_phone
         from gateway.identity.devices import DeviceDescription
 
+        self.policy()  # a phone is taken in only once a notice exists (agreement 1.6)
         if public_key is None and key:
             jwk = public_jwk(ec.generate_private_key(ec.SECP256R1()).public_key())
             public_key = {name: jwk[name] for name in ("kty", "crv", "x", "y")}

@@ -27,6 +27,7 @@ from tests.qr_client import (
     EventStream,
     complete_login,
     proof,
+    publish_first_policy,
     sign_in_phone,
     start_login,
 )
@@ -54,6 +55,7 @@ def cluster(tmp_path_factory):
         svc = app.extensions["gateway"]
         accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
                              password=PASSWORD)
+        publish_first_policy(svc.store, svc.clock)
         yield cluster
     finally:
         cluster.close()

@@ -27,6 +27,7 @@ from gateway.consent.chain import head as chain_head
 from gateway.consent.chain import verify as verify_chain
 from gateway.consent.errors import (
     ConsentRequired,
+    NoPolicyInEffect,
     NoSuchDevice,
     NothingToWithdraw,
     PolicyNotCurrent,
@@ -64,6 +65,7 @@ from gateway.consent.policies import (
     current_policy,
     get_policy,
     list_policies,
+    policy_in_effect,
     publish_policy,
     sha256,
     verify_texts,
@@ -72,12 +74,14 @@ from gateway.consent.state import ConsentStatus, derive, is_granted, require, st
 
 __all__ = [
     "CLIENT_CLOCK_SKEW", "DECISIONS", "GENESIS", "METHODS", "OS_PERMISSIONS", "ChainHead",
-    "ChainReport", "ConsentEvent", "ConsentRequired", "ConsentStatus", "NoSuchDevice",
+    "ChainReport", "ConsentEvent", "ConsentRequired", "ConsentStatus", "NoPolicyInEffect",
+    "NoSuchDevice",
     "Notice", "check_decision", "NothingToWithdraw", "PolicyNotCurrent", "PolicyVersion",
     "UnknownPolicyVersion", "UnknownPurpose", "acknowledge_policy", "chain_head",
-    "count_events", "current_policy", "derive", "event_hash", "get_event", "get_policy",
+    "count_events", "current_policy", "derive", "event_hash", "get_event",
+    "get_policy",
     "history", "is_granted", "list_policies", "notice", "notice_text",
-    "pick_language", "policy_seen", "publish_policy", "record", "redact_user",
+    "pick_language", "policy_in_effect", "policy_seen", "publish_policy", "record", "redact_user",
     "require", "require_language", "serve_notice", "sha256", "status", "statuses",
     "subject_digest", "verify_chain", "verify_texts", "withdraw",
 ]

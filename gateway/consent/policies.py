@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select
 
-from gateway.consent.errors import UnknownPolicyVersion
+from gateway.consent.errors import NoPolicyInEffect, UnknownPolicyVersion
 from gateway.consent.purposes import Catalogue
 from gateway.consent.tables import policy_changes, policy_versions
 from gateway.core import audit
@@ -127,6 +127,16 @@ def current_policy(connection: Connection, clock: Clock) -> PolicyVersion | None
     )
     found = _policies(connection, rows)
     return found[0] if found else None
+
+
+def policy_in_effect(connection: Connection, clock: Clock) -> PolicyVersion:
+    """The newest version in effect. Raises ``NoPolicyInEffect`` before the first takes
+    effect: until then nothing that needs a notice may be collected (agreement 1.6)."""
+    found = current_policy(connection, clock)
+    if found is None:
+        raise NoPolicyInEffect("the operator has not published the user agreement yet; "
+                               "devices can sign in once a version is in effect")
+    return found
 
 
 def get_policy(connection: Connection, version: str) -> PolicyVersion:

@@ -79,8 +79,10 @@ def claim(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *,
     (the app's camera without a granted camera decision), ``TokenUnknown``,
     ``CodeNotFound``/``CodeLocked``, ``OfferExpired``, ``WrongState``, ``DeviceKnown``
     (an existing device without a proof), ``ProofInvalid``/``ProofReplayed``, and
-    ``ClaimedTwice`` when the offer was claimed already, which ends it. Only the last
-    changes anything.
+    ``ClaimedTwice`` when the offer was claimed already, which ends it, and
+    ``NoPolicyInEffect`` while no version of the agreement is in effect (nothing about the
+    phone is stored before a notice exists, agreement 1.6). Only ``ClaimedTwice`` changes
+    anything.
     """
     if device.public_key is None:
         raise InvalidRequest("a phone connecting by scan must send its public key",
@@ -103,6 +105,7 @@ def claim(store: Store, clock: Clock, catalogue: Catalogue, events: EventBus, *,
         offer_id = qrcodes.match_code(store, enrollments, code, now, ("offered",))
     secret = new_token()
     with store.write() as connection:
+        consent.policy_in_effect(connection, clock)
         pending = [enrollment_devices.pending(connection, clock, catalogue, d)
                    for d in decisions]
         if code is None:

@@ -1,5 +1,6 @@
 """Consent over HTTP: the catalogue, each device's decisions, history, receipts, the
-policy versions and their public page, and ``requires_consent`` for other endpoints."""
+policy versions and their public page, and ``requires_consent`` and ``requires_policy``
+for other endpoints."""
 
 from __future__ import annotations
 
@@ -42,6 +43,22 @@ from gateway.web.pages import page
 
 bp = Blueprint("consent", __name__)
 TAG = "consent"
+
+
+def requires_policy(view):
+    """Decorate an endpoint that collects what needs a notice (a device's id, model,
+    system, address) so it answers 409 ``no-policy-in-effect`` while no version of the
+    agreement is in effect (agreement 1.6). Place it below ``@operation``: a malformed
+    body is still told so first."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        svc = services()
+        with svc.store.read() as connection:
+            consent.policy_in_effect(connection, svc.clock)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def requires_consent(purpose: str):

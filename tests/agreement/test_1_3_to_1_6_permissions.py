@@ -4,6 +4,7 @@ off only its own function."""
 import base64
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateway import consent
 from gateway.consent.purposes import Purpose
+from gateway.core.events import InProcessBus
 from tests.qrlogin_support import proof, start, token_of
 
 
@@ -122,3 +124,57 @@ def test_4_pages_load_no_third_party_scripts_or_trackers():
         text = script.read_text()
         assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)[\w.-]+\.\w", text) or \
             "www.w3.org" in text, f"{script.name} talks to another host"
+
+
+def _device_rows(app) -> list:
+    from sqlalchemy import select
+
+    from gateway.core.audit_tables import operations
+    from gateway.enrollment.tables import enrollments
+    from gateway.identity.tables import devices
+
+    with app.extensions["gateway"].store.read() as connection:
+        return (connection.execute(select(devices)).all()
+                + connection.execute(select(enrollments.c.device)
+                                     .where(enrollments.c.device.is_not(None))).all()
+                + connection.execute(select(operations.c.ip)
+                                     .where(operations.c.ip.is_not(None))).all())
+
+
+def test_1_6_nothing_about_a_device_is_collected_before_a_policy_is_in_effect(
+        app, client, actions, clock):
+    from tests.problems import assert_problem
+    from tests.support import device_description
+
+    actions.create_user("alice")  # the operator makes accounts (1.1); a fresh store
+    body = {"username": "alice", "password": "correct horse battery",
+            "device": device_description()}
+    refused = client.post("/api/v1/auth/sign-in", json=body)
+    assert assert_problem(refused, 409)["type"].endswith(":no-policy-in-effect")
+    # A version published for tomorrow is not in effect yet either.
+    actions.publish_policy("1.0", effective_at=clock.now() + timedelta(days=1))
+    assert client.post("/api/v1/auth/sign-in", json=body).status_code == 409
+    assert _device_rows(app) == []
+    clock.advance(days=1, seconds=1)
+    assert client.post("/api/v1/auth/sign-in", json=body).status_code == 200
+    assert _device_rows(app) != []
+
+
+def test_1_6_no_phone_is_taken_in_by_scan_before_a_policy_is_in_effect(app, actions, clock):
+    from gateway.core.useragent import Requester
+    from gateway.enrollment import offers, phone
+    from gateway.identity.devices import DeviceDescription
+    from tests.qrlogin_support import SECRET
+    from tests.support import device_description
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    svc = app.extensions["gateway"]
+    user = actions.create_user("alice")
+    offered = offers.offer(svc.store, clock, SECRET, user_id=user.id, session_hash="s" * 64)
+    with pytest.raises(consent.NoPolicyInEffect):
+        phone.claim(svc.store, clock, svc.catalogue, InProcessBus(), token=None,
+                    code=offered.code, via="typed_code", decisions=[],
+                    device=DeviceDescription("phone-1", "Pixel 9", "Android", "16", "3.2.0",
+                                             device_description(key=key)["public_key"]),
+                    where=Requester("unknown", "unknown", "198.51.100.0/24", None, None))
+    assert _device_rows(app) == []

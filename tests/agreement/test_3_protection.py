@@ -26,7 +26,8 @@ def test_3_2_the_operation_log_stores_addresses_truncated_at_once(app, actions):
     actions.create_user("alice")
     actions.device_sign_in()
     with app.extensions["gateway"].store.read() as connection:
-        assert connection.execute(select(operations.c.ip)).scalars().all() == ["127.0.0.0/24"]
+        assert connection.execute(select(operations.c.ip).where(
+            operations.c.ip.is_not(None))).scalars().all() == ["127.0.0.0/24"]
 
 
 def test_3_2_log_subjects_are_keyed_pseudonyms_that_rotate_with_the_key():

@@ -46,6 +46,7 @@ from tests.bench.common import next_event, percentile
 from tests.cluster import Cluster, fresh_schema
 from tests.push_population import populate
 from tests.pushservice import PushService
+from tests.qr_client import publish_first_policy
 
 FAN_OUT = 10_000
 ROUNDS = 2  # of each kind, alternating
@@ -218,6 +219,7 @@ def main() -> int:
             svc = app.extensions["gateway"]
             accounts.create_user(svc.store, svc.clock, svc.passwords, username="alice",
                                  password=PASSWORD)
+            publish_first_policy(svc.store, svc.clock)
             print(f"setting up {FAN_OUT} users, devices, consents and subscriptions…",
                   flush=True)
             populate(app, service, consented=FAN_OUT)
