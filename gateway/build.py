@@ -29,7 +29,7 @@ from gateway.core.tokens import Signer
 from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
-from gateway.privacy import datamap, device_reports, exports
+from gateway.privacy import datamap, device_reports, exports, partner_terms
 from gateway.privacy.access_log import AccessLog
 from gateway.push import personal_data as push_data
 from gateway.push import reactions as push
@@ -138,7 +138,11 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         passwords=Passwords(settings.password_hash),
         lifetimes=Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
                             refresh=timedelta(days=settings.refresh_token_days)),
-        catalogue=Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn),
+        # A partner purpose covers the partner's current terms (recipient, purpose, fields).
+        catalogue=Catalogue.for_partners(
+            settings.partners, withdrawn=declared.withdrawn, terms=partner_terms.notice_terms,
+            kept_days={"location": settings.retain_location_days,
+                       "push": settings.retain_push_delivery_days}),
         reactions=declared,
         receipts=ReceiptIssuer(
             keyring, settings.public_url, clock, load_secret(keys_dir, "consent-pseudonym"),

@@ -380,7 +380,9 @@ class World:
     @cached_property
     def partner(self) -> str:
         partners.configure(self.svc.store, self.clock, self.svc.catalogue, name=PARTNER,
-                           webhook_url="http://127.0.0.1:9/hook", fields=["username"], by=None)
+                           webhook_url="http://127.0.0.1:9/hook", fields=["username"],
+                           recipient="CRM Ltd", contact="privacy@crm.example",
+                           purpose="support", by=None)
         self.actions.grant(self.alice_phone, PARTNER_PREFIX + PARTNER)
         return PARTNER
 

@@ -53,6 +53,7 @@ from gateway.consent.ledger import (
 from gateway.consent.notices import (
     Notice,
     acknowledge_policy,
+    current_notice,
     notice,
     notice_text,
     pick_language,
@@ -62,6 +63,7 @@ from gateway.consent.notices import (
 )
 from gateway.consent.policies import (
     PolicyVersion,
+    computed_changes,
     current_policy,
     get_policy,
     list_policies,
@@ -78,7 +80,7 @@ __all__ = [
     "NoSuchDevice",
     "Notice", "check_decision", "NothingToWithdraw", "PolicyNotCurrent", "PolicyVersion",
     "UnknownPolicyVersion", "UnknownPurpose", "acknowledge_policy", "chain_head",
-    "count_events", "current_policy", "derive", "event_hash", "get_event",
+    "computed_changes", "count_events", "current_notice", "current_policy", "derive", "event_hash", "get_event",
     "get_policy",
     "history", "is_granted", "list_policies", "notice", "notice_text",
     "pick_language", "policy_in_effect", "policy_seen", "publish_policy", "record", "redact_user",

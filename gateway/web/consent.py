@@ -30,6 +30,7 @@ from gateway.web.consent_schemas import (
     NoticeOut,
     PermissionOut,
     PolicyAnnouncement,
+    PolicyChangesOut,
     PolicyList,
     PolicyOut,
     PolicySeenIn,
@@ -103,12 +104,14 @@ def purposes(query: LanguageQuery):
     language = _language(query)
     with svc.store.read() as connection:
         policy = consent.current_policy(connection, svc.clock)
+        notices = {p.name: policy and consent.current_notice(connection, svc.catalogue, p,
+                                                             policy, language)
+                   for p in svc.catalogue}
     return CatalogueOut(
         language=language, policy_version=policy and policy.version,
         required=[PermissionOut.of(name, texts.get(language, texts["en"]))
                   for name, texts in REQUIRED_PERMISSIONS],
-        purposes=[PurposeOut.of_purpose(p, language, policy and consent.notice(p, policy, language))
-                  for p in svc.catalogue],
+        purposes=[PurposeOut.of_purpose(p, language, notices[p.name]) for p in svc.catalogue],
     )
 
 
@@ -231,6 +234,15 @@ def policies():
         current = consent.current_policy(connection, svc.clock)
     return PolicyList(policies=[PolicyOut.of(p) for p in found],
                       current=current and current.version)
+
+
+@bp.get("/api/v1/admin/policies/changes")
+@operation(summary="Which purposes a version published now changes (asked again)",
+           tag="admin", auth="admin", response=PolicyChangesOut)
+def policy_changes():
+    svc = services()
+    with svc.store.read() as connection:
+        return PolicyChangesOut(changes=consent.computed_changes(connection, svc.catalogue))
 
 
 @bp.post("/api/v1/admin/policies")

@@ -119,6 +119,10 @@ def everything(app, actions, client, clock, kit):
     enrollment.collect(claimed.claim_secret)
 
     phone, _ = kit.device("alice", device_id="alice-phone-4242")
+    partners.configure(svc.store, clock, svc.catalogue, name="crm",
+                       webhook_url="https://crm.example.com/hook", fields=["username", "email"],
+                       recipient="CRM Ltd", contact="privacy@crm.example",
+                       purpose="account_sync", by=None)
     for purpose in ("camera", "location", "partner_sharing:crm"):
         actions.grant(phone, purpose)
     client.post("/api/v1/policy/seen", headers=phone.headers, json={"version": "1.0"})
@@ -152,11 +156,8 @@ def everything(app, actions, client, clock, kit):
     # A notification naming her, delivered; and a disclosure to the partner.
     kit.send("alice")
     kit.drain()
-    partners.configure(svc.store, clock, svc.catalogue, name="crm",
-                       webhook_url="https://crm.example.com/hook", fields=["username", "email"],
-                       by=None)
     partners.share(svc.store, clock, svc.catalogue, partner="crm", user_id=phone.user_id,
-                   reason="account-sync", send=lambda url, body: 204)
+                   reason="account_sync", send=lambda url, body: 204)
     return phone, headers
 
 

@@ -35,6 +35,7 @@ POST   /api/v1/admin/integrations                            401   403   403   4
 DELETE /api/v1/admin/integrations/<integration_id>           401   403   403   401   200   403   401   401
 GET    /api/v1/admin/partners                                401   403   403   401   200   403   401   401
 PUT    /api/v1/admin/partners/<name>                         401   403   403   401   204   403   401   401
+GET    /api/v1/admin/policies/changes                        401   403   403   401   200   403   401   401
 POST   /api/v1/admin/policies                                401   403   403   401   201   403   401   401
 GET    /api/v1/admin/push/alerts                             401   403   403   401   200   403   401   401
 POST   /api/v1/admin/push/alerts/<int:alert_id>/resolve      401   403   403   401   200   403   401   401
