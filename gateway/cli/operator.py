@@ -73,11 +73,18 @@ def backup() -> None:
     with sqlite3.connect(url.database) as source, sqlite3.connect(target) as copy:
         source.backup(copy)
     target.chmod(0o600)
-    # A backup holds personal data erased since: keep only the newest few.
-    for old in sorted(folder.glob("gateway-*.sqlite3"))[:-svc.settings.backup_keep]:
-        old.unlink()
+    for old in rotate_backups(folder, svc.settings.backup_keep):
         click.echo(f"removed the old backup {old}")
     click.echo(f"backed up to {target}")
+
+
+def rotate_backups(folder: Path, keep: int) -> list[Path]:
+    """Remove all but the newest *keep* backups in *folder*: a backup holds personal data
+    erased since it was made. Returns what was removed."""
+    doomed = sorted(folder.glob("gateway-*.sqlite3"))[:-keep]
+    for old in doomed:
+        old.unlink()
+    return doomed
 
 
 COMMANDS = (purge, verify_log, doctor_command, backup)

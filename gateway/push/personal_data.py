@@ -80,6 +80,11 @@ def scrub_audiences(connection: Connection, clock: Clock, user_id: str) -> dict[
     return {"audiences_scrubbed": scrubbed, "cursors_cleared": cursors}
 
 
+NOTIFICATIONS = Holding(
+    notifications, "push", users=("sender_id",), personal=("audience", "expanded_cursor"),
+    kept="GATEWAY_RETAIN_PUSH_DELIVERY_DAYS; the sender's random id until then",
+    section="push", erasure="keep", eraser=scrub_audiences, retention=(PUSH_DELIVERIES,))
+
 HOLDINGS = (
     Holding(deliveries, "push", users=("user_id",), devices=("device_id",),
             personal=("origin",), kept="GATEWAY_RETAIN_PUSH_DELIVERY_DAYS",
@@ -87,11 +92,7 @@ HOLDINGS = (
     Holding(subscriptions, "push", users=("user_id",), devices=("device_id",),
             personal=("endpoint", "origin"), secret=("endpoint_hash", "p256dh", "auth"),
             kept="while push consent is granted on the device", section="push"),
-    Holding(notifications, "push", users=("sender_id",),
-            personal=("audience", "expanded_cursor"),
-            kept="GATEWAY_RETAIN_PUSH_DELIVERY_DAYS; the sender's random id until then",
-            section="push", erasure="keep", eraser=scrub_audiences,
-            retention=(PUSH_DELIVERIES,)),
+    NOTIFICATIONS,
     Holding(quiet_hours, "push", users=("user_id",), kept="for the account's life",
             section="push"),
     Holding(topic_opt_outs, "push", users=("user_id",), kept="for the account's life",
