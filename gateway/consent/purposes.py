@@ -83,10 +83,15 @@ BASE_PURPOSES = (
         "push", "Notifications",
         "Receive notifications about sign-ins, reports and announcements.",
         "Push notifications (agreement 1.5)",
-        ("push subscription endpoint and keys", "delivery and display receipts"),
+        ("push subscription endpoint and keys", "delivery and display receipts",
+         "each notification passes through the push service of your phone or browser "
+         "(Google, Apple, Mozilla or Microsoft): it leaves this server, often for another "
+         "country; the privacy centre names yours"),
         translations=(("zh", Wording(
             "通知", "接收有关登录、报表和公告的通知。", "推送通知（协议第 1.5 条）",
-            ("推送订阅地址和密钥", "送达和展示回执"))),),
+            ("推送订阅地址和密钥", "送达和展示回执",
+             "每条通知都经由您手机或浏览器的推送服务（Google、Apple、Mozilla 或 Microsoft）"
+             "传递：通知会离开本服务器，且常常去往其他国家；隐私中心会列出您使用的推送服务"))),),
     ),
     Purpose(
         "location", "Precise location",

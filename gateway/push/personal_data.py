@@ -5,12 +5,15 @@ these holdings to the map; nothing here registers itself."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import Connection, select, update
 
 from gateway.core.clock import Clock
 from gateway.core.personal_data import Category, Holding, json_rows
 from gateway.identity.tables import devices, users
 from gateway.push import reactions
+from gateway.push.allowlist import service_of
 from gateway.push.tables import (
     alerts,
     config,
@@ -34,12 +37,12 @@ def export(connection: Connection, user_id: str) -> dict:
         return json_rows(connection.execute(query))
     mine = select(devices.c.id).where(devices.c.user_id == user_id).scalar_subquery()
     return {
-        "subscriptions": rows(select(
+        "subscriptions": with_service(rows(select(
             subscriptions.c.id, subscriptions.c.device_id, subscriptions.c.endpoint,
             subscriptions.c.origin, subscriptions.c.family_id, subscriptions.c.vapid_kid,
             subscriptions.c.created_at, subscriptions.c.updated_at,
             subscriptions.c.last_delivered_at)
-            .where((subscriptions.c.user_id == user_id) | subscriptions.c.device_id.in_(mine))),
+            .where((subscriptions.c.user_id == user_id) | subscriptions.c.device_id.in_(mine)))),
         "topic_opt_outs": rows(select(topic_opt_outs.c.topic, topic_opt_outs.c.created_at)
                                .where(topic_opt_outs.c.user_id == user_id)),
         "quiet_hours": rows(select(quiet_hours.c.starts, quiet_hours.c.ends,
@@ -59,6 +62,13 @@ def export(connection: Connection, user_id: str) -> dict:
         "alerts_resolved": rows(select(alerts.c.id, alerts.c.kind, alerts.c.resolved_at)
                                 .where(alerts.c.resolved_by == user_id)),
     }
+
+
+def with_service(found: list[dict]) -> list[dict]:
+    """Each subscription with who runs its push service, which every notification to it
+    passes through (it leaves this server, often the country)."""
+    return [{**row, "push_service": service_of(urlsplit(row["origin"]).hostname or "")}
+            for row in found]
 
 
 def scrub_audiences(connection: Connection, clock: Clock, user_id: str) -> dict[str, int]:

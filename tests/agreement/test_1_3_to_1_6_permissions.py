@@ -178,3 +178,25 @@ def test_1_6_no_phone_is_taken_in_by_scan_before_a_policy_is_in_effect(app, acti
                                              device_description(key=key)["public_key"]),
                     where=Requester("unknown", "unknown", "198.51.100.0/24", None, None))
     assert _device_rows(app) == []
+
+
+def test_1_5_the_push_notice_says_notifications_leave_the_server(client, alice):
+    for language, told in (("en", ("Google, Apple, Mozilla or Microsoft", "leaves this server",
+                                   "another country")),
+                           ("zh", ("Google、Apple、Mozilla 或 Microsoft", "离开本服务器", "其他国家"))):
+        text = client.get(f"/api/v1/consents/push/notice?lang={language}",
+                          headers=alice.headers).get_json()["text"]
+        assert all(part in text for part in told), text
+
+
+@pytest.mark.parametrize(("host", "named"), [
+    ("fcm.googleapis.com", "Google Firebase Cloud Messaging"),
+    ("web.push.apple.com", "Apple Push Notification service"),
+    ("updates.push.services.mozilla.com", "Mozilla Push Service"),
+    ("wns2-par02p.notify.windows.com", "Microsoft Windows Push Notification Services"),
+    ("push.example.com", "the push service at push.example.com"),
+])
+def test_1_5_the_privacy_centre_names_the_push_service_of_my_subscription(host, named):
+    from gateway.push.allowlist import service_of
+
+    assert service_of(host) == named

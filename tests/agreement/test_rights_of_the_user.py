@@ -146,7 +146,9 @@ def test_rights_the_export_holds_what_every_function_kept(client, everything):
                     "preview_grants", "locations", "disclosures", "device_sign_ins"):
         assert document[section], section
     assert document["qr_logins"][0]["browser"] == "Firefox 133"
-    assert document["push"]["subscriptions"][0]["endpoint"].startswith("http")
+    (subscription,) = document["push"]["subscriptions"]
+    assert subscription["endpoint"].startswith("http")
+    assert subscription["push_service"] == "the push service at 127.0.0.1"  # the test's own
 
 
 @pytest.mark.push_service
