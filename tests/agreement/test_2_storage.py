@@ -246,3 +246,10 @@ def test_2_2_backups_are_rotated_and_the_doctor_says_they_hold_personal_data(
         svc.settings, database_url=str(svc.store.engine.url), keys_dir=svc.keys_dir,
         now=clock.now()))
     assert str(folder) in said and "personal data" in said
+
+
+def test_2_2_the_privacy_centre_tells_how_long_each_kind_of_data_is_kept(client):
+    kept = {r["category"]: r["days"] for r in client.get(
+        "/api/v1/privacy/retention").get_json()["retention"]}
+    assert kept["precise_location"] == 7 and kept["notices"] == 1095
+    assert kept["ended_flows"] == 1 / 24

@@ -88,6 +88,7 @@ POST   /api/v1/me/password                                   401   204   204   2
 POST   /api/v1/partners/<name>/disclosures                   401   401   401   401   401   401   201   403
 GET    /api/v1/policies                                      200   200   200   200   200   200   200   200
 GET    /api/v1/policy                                        200   200   200   200   200   200   200   200
+GET    /api/v1/privacy/retention                             200   200   200   200   200   200   200   200
 POST   /api/v1/policy/seen                                   401   204   204   204   204   403   401   401
 GET    /api/v1/previews/current                              401   200   403   403   403   403   401   401
 GET    /api/v1/previews/current/content                      401   200   403   403   403   403   401   401
