@@ -54,11 +54,11 @@ class Holding:
     belongs to a person when one of them names the person or one of their devices);
     *personal* the other columns that say something about the person; *secret* the
     columns never exported (hashes, keys); *impersonal* the columns whose names sound
-    personal but hold nothing about a person (each with its reason beside it). *kept* says in words how long rows stay;
-    *retention* are the rules that shorten it. *section* is the export section the rows
-    appear in (``exporter`` fills it when the rows need shaping, else they are listed as
-    they are); *erasure* what deleting the account does, ``eraser`` when that needs more
-    than the generic step.
+    personal but hold nothing about a person (each with its reason beside it). *kept*
+    says in words how long rows stay; *retention* are the rules that shorten it.
+    *section* is the export section the rows appear in (``exporter`` fills it when the
+    rows need shaping, else they are listed as they are); *erasure* what deleting the
+    account does, ``eraser`` when that needs more than the generic step.
     """
 
     table: Table
@@ -77,6 +77,7 @@ class Holding:
 
     @property
     def covered(self) -> frozenset[str]:
+        """Every column this holding says something about."""
         return frozenset(self.users + self.devices + self.personal + self.secret
                          + self.impersonal)
 
@@ -109,6 +110,7 @@ class Holding:
 
 
 def json_rows(result) -> list[dict]:
+    """The rows of *result* as dictionaries, times in ISO 8601."""
     return [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row._mapping.items()}
             for row in result]
 
@@ -126,6 +128,7 @@ class DataMap:
         return iter(self.holdings)
 
     def of(self, table: str) -> list[Holding]:
+        """The holdings of the table called *table* (none for a table without personal data)."""
         return [h for h in self.holdings if h.table.name == table]
 
     def categories(self) -> tuple[Category, ...]:
