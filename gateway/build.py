@@ -23,6 +23,7 @@ from gateway.consent.receipts import Controller, ReceiptIssuer
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.events import EventBus, InProcessBus
 from gateway.core.keys import Keyring, ensure_folder, load_secret
+from gateway.core.personal_data import Category, DataMap, Eraser, Exporter
 from gateway.core.redis_events import RedisBus
 from gateway.core.settings import Settings
 from gateway.core.store import Store, sqlite_url
@@ -32,10 +33,9 @@ from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
 from gateway.identity.service import Identity
-from gateway.privacy import retention, rights
+from gateway.privacy import datamap, device_reports, exports, partner_terms
 from gateway.privacy.access_log import AccessLog
-from gateway.privacy.retention import Category
-from gateway.privacy.rights import Eraser, Exporter
+from gateway.push import personal_data as push_data
 from gateway.push import reactions as push
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
@@ -56,28 +56,37 @@ class Reactions:
     withdrawn: Mapping[str, tuple[WithdrawalHook, ...]]  # purpose -> on withdrawal/refusal
     device_revoked: tuple[RevocationHook, ...]
     signed_out: tuple[SignOutHook, ...]
+    data_map: DataMap  # every table holding personal data; the three below follow it
     retention: tuple[Category, ...]  # every data category the purge applies
     exports: Mapping[str, Exporter]  # section of the user's export -> what fills it
     erasures: Mapping[str, Eraser]  # part of an account's deletion -> what it removes
 
 
+def personal_data() -> DataMap:
+    """The personal-data map: every domain's holdings, in the order of an account's
+    deletion (push's first, for they refer to devices; the account's own row last)."""
+    return DataMap(push_data.HOLDINGS + datamap.HOLDINGS, datamap.devices_of)
+
+
 def reactions() -> Reactions:
     """Every cross-domain reaction of the gateway, in one list."""
+    data_map = personal_data()
     return Reactions(
         withdrawn={
             # Push consent withdrawn or refused: no subscription, nothing more sent.
             "push": (push.on_push_withdrawn,),
+            # Location consent withdrawn or refused: the fixes stored go at once.
+            "location": (device_reports.on_location_withdrawn,),
         },
         device_revoked=(
             push.on_device_revoked,  # its subscription and queue go
             preview_control.end_device_grants,  # its open report previews end
         ),
         signed_out=(push.on_signed_out,),  # the subscription made under that sign-in goes
-        retention=(*retention.CATEGORIES, Category(
-            "push_deliveries", "retain_push_delivery_days", push.purge_deliveries,
-            "sent notifications and their per-device delivery rows")),
-        exports={**rights.EXPORTS, "push": push.export},
-        erasures={"push": push.erase},
+        data_map=data_map,
+        retention=data_map.categories(),
+        exports={**data_map.exports(), **exports.VIEWS},
+        erasures=data_map.erasures(),
     )
 
 
@@ -129,7 +138,11 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     metrics = CollectorRegistry(auto_describe=True)
     metrics.register(PushCollector(store))
     signer = Signer(keyring, settings.public_url, clock)
-    catalogue = Catalogue.for_partners(settings.partners, withdrawn=declared.withdrawn)
+    # A partner purpose covers the partner's current terms (recipient, purpose, fields).
+    catalogue = Catalogue.for_partners(
+        settings.partners, withdrawn=declared.withdrawn, terms=partner_terms.notice_terms,
+        kept_days={"location": settings.retain_location_days,
+                   "push": settings.retain_push_delivery_days})
     qr_key = qr_token_key(keys_dir)
     lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
                           refresh=timedelta(days=settings.refresh_token_days))

@@ -93,7 +93,8 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         f"/api/v1/admin/integrations/{w.doomed_integration}"),
     "PUT /api/v1/admin/partners/<name>": lambda w, who: Req(
         f"/api/v1/admin/partners/{PARTNER}",
-        json={"webhook_url": "http://127.0.0.1:9/hook", "fields": ["username"]}),
+        json={"webhook_url": "http://127.0.0.1:9/hook", "fields": ["username"],
+              "recipient": "CRM Ltd", "contact": "privacy@crm.example", "purpose": "support"}),
     "POST /api/v1/admin/policies": lambda w, who: Req("/api/v1/admin/policies", json={
         "version": f"{w.policy}.{w.n}", "text": "The agreement, again.", "summary": "Typos",
         "changes": []}),
@@ -132,7 +133,7 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
     # -- partners -------------------------------------------------------------------------------
     "POST /api/v1/partners/<name>/disclosures": lambda w, who: Req(
         f"/api/v1/partners/{w.partner}/disclosures",
-        json={"username": w.username("alice"), "reason": "support ticket"}),
+        json={"username": w.username("alice"), "reason": "support"}),
     # -- reports and previews -------------------------------------------------------------------
     "PUT /api/v1/reports/<report_id>": lambda w, who: Req(f"{REPORTS}/{w.report}", json={
         "title": w.secret_title, "owner": w.username("alice"), "summary": {

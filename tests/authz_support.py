@@ -76,6 +76,7 @@ class World:
         self._keys: dict[tuple[str, ...], str] = {}
         self._logins: dict[str, dict] = {}
         self._claims: dict[str, str] = {}
+        self.actions.ensure_policy()  # devices sign in only once a notice exists (1.6)
 
     # -- people -------------------------------------------------------------------------------
 
@@ -386,7 +387,9 @@ class World:
     @cached_property
     def partner(self) -> str:
         partners.configure(self.svc.store, self.clock, self.svc.catalogue, name=PARTNER,
-                           webhook_url="http://127.0.0.1:9/hook", fields=["username"], by=None)
+                           webhook_url="http://127.0.0.1:9/hook", fields=["username"],
+                           recipient="CRM Ltd", contact="privacy@crm.example",
+                           purpose="support", by=None)
         self.actions.grant(self.alice_phone, PARTNER_PREFIX + PARTNER)
         return PARTNER
 

@@ -62,6 +62,16 @@ class EventStream:
         self._response.close()
 
 
+def publish_first_policy(store, clock) -> None:
+    """Publish a first version of the agreement (what ``flask init`` does on a fresh
+    install): devices sign in only once a notice exists (agreement 1.6)."""
+    from gateway import consent
+    from gateway.consent.purposes import Catalogue
+
+    consent.publish_policy(store, clock, Catalogue.for_partners(), version="1.0",
+                           text_="The user agreement.", summary="First version", changes=())
+
+
 def sign_in_phone(session, base: str, username: str):
     key = ec.generate_private_key(ec.SECP256R1())
     jwk = public_jwk(key.public_key())

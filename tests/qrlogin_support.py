@@ -131,6 +131,7 @@ class Enrollment:
 
     def claim(self, *, device_id="phone-0001", via="link", decisions=None, code=None,
               key=True, public_key=None, proof=None):
+        self.policy()  # a phone is taken in only once a notice exists (agreement 1.6)
         if public_key is None and key:
             jwk = public_jwk(ec.generate_private_key(ec.SECP256R1()).public_key())
             public_key = {name: jwk[name] for name in ("kty", "crv", "x", "y")}

@@ -26,6 +26,7 @@ from tests.qr_client import (
     EventStream,
     complete_login,
     proof,
+    publish_first_policy,
     sign_in_phone,
     start_login,
 )
@@ -52,6 +53,7 @@ def cluster(tmp_path_factory):
         app = create_app(Settings.from_environ(cluster.env))
         svc = app.extensions["gateway"]
         svc.identity.accounts.create_user(username="alice", password=PASSWORD)
+        publish_first_policy(svc.store, svc.clock)
         yield cluster
     finally:
         cluster.close()

@@ -58,7 +58,8 @@ def doctor_command() -> None:
 @click.command("backup")
 @with_appcontext
 def backup() -> None:
-    """Copy the SQLite store to GATEWAY_BACKUP_DIR consistently (online backup API)."""
+    """Copy the SQLite store to GATEWAY_BACKUP_DIR consistently (online backup API),
+    keeping the newest GATEWAY_BACKUP_KEEP."""
     svc = _services()
     url = make_url(str(svc.store.engine.url))
     if url.get_backend_name() != "sqlite":
@@ -71,7 +72,18 @@ def backup() -> None:
     with sqlite3.connect(url.database) as source, sqlite3.connect(target) as copy:
         source.backup(copy)
     target.chmod(0o600)
+    for old in rotate_backups(folder, svc.settings.backup_keep):
+        click.echo(f"removed the old backup {old}")
     click.echo(f"backed up to {target}")
+
+
+def rotate_backups(folder: Path, keep: int) -> list[Path]:
+    """Remove all but the newest *keep* backups in *folder*: a backup holds personal data
+    erased since it was made. Returns what was removed."""
+    doomed = sorted(folder.glob("gateway-*.sqlite3"))[:-keep]
+    for old in doomed:
+        old.unlink()
+    return doomed
 
 
 COMMANDS = (purge, verify_log, doctor_command, backup)

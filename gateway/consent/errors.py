@@ -5,8 +5,8 @@ from __future__ import annotations
 from gateway.consent.purposes import UnknownPurpose
 from gateway.core.errors import Conflict, Forbidden, NotFound
 
-__all__ = ["ConsentRequired", "NoSuchDevice", "NothingToWithdraw", "PolicyNotCurrent",
-           "UnknownPolicyVersion", "UnknownPurpose"]
+__all__ = ["ConsentRequired", "NoPolicyInEffect", "NoSuchDevice", "NothingToWithdraw",
+           "PolicyNotCurrent", "UnknownPolicyVersion", "UnknownPurpose"]
 
 
 class ConsentRequired(Forbidden):
@@ -35,3 +35,11 @@ class NothingToWithdraw(Conflict):
 class NoSuchDevice(NotFound):
     slug = "no-such-device"
     title = "No such device among the user's devices"
+
+
+class NoPolicyInEffect(Conflict):
+    """No version of the agreement is in effect yet, so nothing that needs a notice (a
+    device's id, model, system, address) may be collected (agreement 1.6)."""
+
+    slug = "no-policy-in-effect"
+    title = "No version of the user agreement is in effect yet"

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from gateway.consent import chain
 from gateway.consent.errors import NothingToWithdraw, PolicyNotCurrent
-from gateway.consent.notices import notice, require_language
+from gateway.consent.notices import current_notice, require_language
 from gateway.consent.policies import current_policy, get_policy, last_change_seq
 from gateway.consent.purposes import Catalogue
 from gateway.consent.tables import consent_events
@@ -104,9 +104,10 @@ def check(
         raise PolicyNotCurrent(
             f"policy version {policy_version!r} does not apply to {purpose!r} now; show the "
             "notice of the current version", current_version=current and current.version)
-    if notice_hash != notice(purpose_, policy, language).hash:
+    if notice_hash != current_notice(connection, catalogue, purpose_, policy, language).hash:
         raise InvalidRequest("notice_hash is not the hash of the notice served for this "
-                             "purpose, policy version and language", field="notice_hash")
+                             "purpose, policy version and language (or what the purpose "
+                             "covers changed since)", field="notice_hash")
     return language, client_time
 
 
@@ -166,7 +167,7 @@ def withdraw(
     policy = current_policy(connection, clock)
     if last is None or last.decision != "granted" or policy is None:
         return None
-    shown = notice(purpose_, policy, last.language)
+    shown = current_notice(connection, catalogue, purpose_, policy, last.language)
     return record(connection, clock, catalogue, user_id=user_id, device_id=device_id,
                   purpose=purpose, decision="withdrawn", policy_version=policy.version,
                   notice_hash=shown.hash, language=last.language, method=method,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, exists, insert, select
 
 from gateway.consent.policies import PolicyVersion, sha256
-from gateway.consent.purposes import DEFAULT_LANGUAGE, LANGUAGES, Purpose
+from gateway.consent.purposes import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, Purpose
 from gateway.consent.tables import notices_served, policy_acknowledgements
 from gateway.core.clock import Clock
 from gateway.core.errors import InvalidRequest
@@ -32,6 +32,7 @@ _SENSITIVE = {
     "zh": "这属于敏感个人信息：我们单独征求您的同意，并仅用于此目的。",
 }
 _SEPARATOR = {"en": "; ", "zh": "；"}
+_KEPT = {"en": "Kept for {days} days. ", "zh": "保存 {days} 天。"}
 
 
 @dataclass(frozen=True)
@@ -69,20 +70,33 @@ def require_language(code: str) -> str:
     return found
 
 
-def notice_text(purpose: Purpose, policy: PolicyVersion, language: str = DEFAULT_LANGUAGE) -> str:
-    """The notice the app shows before asking for *purpose* under *policy*."""
+def notice_text(purpose: Purpose, policy: PolicyVersion, language: str = DEFAULT_LANGUAGE,
+                terms: str | None = None) -> str:
+    """The notice the app shows before asking for *purpose* under *policy*, stating the
+    *terms* it covers now when it has any (a partner's recipient, purpose and fields)."""
     language = language if language in _TEMPLATES else DEFAULT_LANGUAGE
     wording = purpose.wording(language)
-    return _TEMPLATES[language].format(
+    text = _TEMPLATES[language].format(
         title=wording.title, why=wording.why, function=wording.function,
         data=_SEPARATOR[language].join(wording.data),
-        sensitive=_SENSITIVE[language] if purpose.sensitive else "", version=policy.version,
+        sensitive=(_SENSITIVE[language] if purpose.sensitive else "")
+        + (_KEPT[language].format(days=purpose.kept_days) if purpose.kept_days else ""),
+        version=policy.version,
     )
+    return f"{text} {terms}" if terms else text
 
 
-def notice(purpose: Purpose, policy: PolicyVersion, language: str = DEFAULT_LANGUAGE) -> Notice:
+def notice(purpose: Purpose, policy: PolicyVersion, language: str = DEFAULT_LANGUAGE,
+           terms: str | None = None) -> Notice:
     """The notice for *purpose* under *policy* in *language*, with its hash."""
-    return Notice(purpose.name, policy.version, language, notice_text(purpose, policy, language))
+    return Notice(purpose.name, policy.version, language,
+                  notice_text(purpose, policy, language, terms))
+
+
+def current_notice(connection: Connection, catalogue: Catalogue, purpose: Purpose,
+                   policy: PolicyVersion, language: str = DEFAULT_LANGUAGE) -> Notice:
+    """The notice for *purpose* under *policy* with the terms it covers now."""
+    return notice(purpose, policy, language, catalogue.terms(connection, purpose.name, language))
 
 
 def serve_notice(connection: Connection, clock: Clock, *, user_id: str, device_id: str,

@@ -1,9 +1,12 @@
 """Policy versions: the published texts of the agreement, immutable once published.
 
 A version names the purposes it *changes*; once it is in effect, decisions about those
-purposes taken under older versions stop counting (re-consent). The announcement of a
-new version (clause 6) is sent after the publishing transaction has committed
-(``gateway.push.announcements``).
+purposes taken under older versions stop counting (re-consent). Which purposes changed is
+computed when publishing, from what each purpose covers (``Purpose.coverage``: its wording
+in every language, sensitivity, retention) against the previous version; the admin may
+only add purposes to that (``computed_changes`` shows it before publishing). The
+announcement of a new version (clause 6) is sent after the publishing transaction has
+committed (``gateway.push.announcements``).
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select
 
-from gateway.consent.errors import UnknownPolicyVersion
+from gateway.consent.errors import NoPolicyInEffect, UnknownPolicyVersion
 from gateway.consent.purposes import Catalogue
-from gateway.consent.tables import policy_changes, policy_versions
+from gateway.consent.tables import policy_changes, policy_coverage, policy_versions
 from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.errors import Conflict, InvalidRequest
@@ -67,15 +70,17 @@ def publish_policy(
     store: Store, clock: Clock, catalogue: Catalogue, *, version: str, text_: str, summary: str,
     changes: Iterable[str], effective_at: datetime | None = None, published_by: str | None = None,
 ) -> PolicyVersion:
-    """Publish a version of the agreement; it cannot be changed afterwards.
+    """Publish a version of the agreement; it cannot be changed afterwards. It changes the
+    purposes ticked in *changes* and, whatever is ticked, every purpose whose coverage
+    differs from the previous version's (``computed_changes``).
 
     Raises ``UnknownPurpose`` for a changed purpose outside the catalogue, ``Conflict``
     when the version label exists already, and ``InvalidRequest`` for a malformed label,
     an empty text or summary, or an effective date in the past or before that of the
     newest version (versions take effect in the order they are published).
     """
-    changes = sorted(set(changes))
-    for name in changes:
+    ticked = set(changes)
+    for name in ticked:
         catalogue.get(name)
     if not VERSION_PATTERN.match(version):
         raise InvalidRequest("a version label is 1-32 letters, digits, '.', '_' or '-'",
@@ -97,6 +102,7 @@ def publish_policy(
         if latest is not None and effective_at < latest:
             raise InvalidRequest("a version cannot take effect before the newest one does "
                                  f"({latest.isoformat()})", field="effective_at")
+        changes = sorted(ticked | set(computed_changes(connection, catalogue)))
         seq = connection.execute(insert(policy_versions).values(
             version=version, text=text_, text_hash=sha256(text_), summary=summary,
             effective_at=effective_at, published_at=now, published_by=published_by,
@@ -104,11 +110,24 @@ def publish_policy(
         if changes:
             connection.execute(insert(policy_changes),
                                [{"policy_seq": seq, "purpose": name} for name in changes])
+        connection.execute(insert(policy_coverage), [
+            {"policy_seq": seq, "purpose": p.name, "digest": p.coverage()} for p in catalogue])
         policy = get_policy(connection, version)
         audit.record(connection, clock, "policy.published", actor=published_by,
                      subject=version, details={"changes": list(changes),
                                                "effective_at": effective_at.isoformat()})
         return policy
+
+
+def computed_changes(connection: Connection, catalogue: Catalogue) -> list[str]:
+    """The purposes whose coverage differs from what the newest published version
+    recorded (every purpose before the first version, or after versions that recorded
+    none): what publishing now counts as changed whatever is ticked."""
+    newest = connection.execute(select(func.max(policy_versions.c.seq))).scalar()
+    recorded = dict(connection.execute(
+        select(policy_coverage.c.purpose, policy_coverage.c.digest)
+        .where(policy_coverage.c.policy_seq == newest)).all()) if newest else {}
+    return [p.name for p in catalogue if recorded.get(p.name) != p.coverage()]
 
 
 def list_policies(connection: Connection) -> list[PolicyVersion]:
@@ -127,6 +146,16 @@ def current_policy(connection: Connection, clock: Clock) -> PolicyVersion | None
     )
     found = _policies(connection, rows)
     return found[0] if found else None
+
+
+def policy_in_effect(connection: Connection, clock: Clock) -> PolicyVersion:
+    """The newest version in effect. Raises ``NoPolicyInEffect`` before the first takes
+    effect: until then nothing that needs a notice may be collected (agreement 1.6)."""
+    found = current_policy(connection, clock)
+    if found is None:
+        raise NoPolicyInEffect("the operator has not published the user agreement yet; "
+                               "devices can sign in once a version is in effect")
+    return found
 
 
 def get_policy(connection: Connection, version: str) -> PolicyVersion:

@@ -9,6 +9,9 @@ cannot work without (agreement 1.3): they are explained, not consented to.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -46,6 +49,7 @@ class Purpose:
     sensitive: bool = False
     # (language, wording) pairs beyond English; a tuple keeps the dataclass hashable.
     translations: tuple[tuple[str, Wording], ...] = field(default=(), compare=False)
+    kept_days: int | None = None  # how long its data is kept (a setting), told in the notice
 
     def wording(self, language: str = DEFAULT_LANGUAGE) -> Wording:
         """The purpose's texts in *language*, English when there is no translation."""
@@ -53,6 +57,15 @@ class Purpose:
             if code == language:
                 return wording
         return Wording(self.title, self.why, self.function, self.data)
+
+    def coverage(self) -> str:
+        """A digest of what the purpose covers: its wording in every language, whether it
+        is sensitive, and how long its data is kept. A policy version records it per
+        purpose; publishing compares it with the previous version's (re-consent)."""
+        stated = {"sensitive": self.sensitive, "kept_days": self.kept_days,
+                  "wording": {code: dataclasses.asdict(self.wording(code)) for code in LANGUAGES}}
+        canonical = json.dumps(stated, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 BASE_PURPOSES = (
@@ -70,10 +83,15 @@ BASE_PURPOSES = (
         "push", "Notifications",
         "Receive notifications about sign-ins, reports and announcements.",
         "Push notifications (agreement 1.5)",
-        ("push subscription endpoint and keys", "delivery and display receipts"),
+        ("push subscription endpoint and keys", "delivery and display receipts",
+         "each notification passes through the push service of your phone or browser "
+         "(Google, Apple, Mozilla or Microsoft): it leaves this server, often for another "
+         "country; the privacy centre names yours"),
         translations=(("zh", Wording(
             "通知", "接收有关登录、报表和公告的通知。", "推送通知（协议第 1.5 条）",
-            ("推送订阅地址和密钥", "送达和展示回执"))),),
+            ("推送订阅地址和密钥", "送达和展示回执",
+             "每条通知都经由您手机或浏览器的推送服务（Google、Apple、Mozilla 或 Microsoft）"
+             "传递：通知会离开本服务器，且常常去往其他国家；隐私中心会列出您使用的推送服务"))),),
     ),
     Purpose(
         "location", "Precise location",
@@ -125,6 +143,9 @@ def partner_purpose(partner: str) -> Purpose:
 # undo(connection, clock, user_id, device_id): what withdrawing or refusing a purpose on a
 # device undoes, run in the transaction that records the decision.
 WithdrawalHook = Callable[[Connection, Clock, str, str], None]
+# terms(connection, purpose, language) -> what the purpose covers now beyond its wording
+# (a partner's recipient, purpose and fields), stated in its notice; None when nothing.
+TermsSource = Callable[[Connection, str, str], "str | None"]
 
 
 class Catalogue:
@@ -132,19 +153,38 @@ class Catalogue:
     what withdrawing each undoes elsewhere (agreement 1.4, 1.5: only its own function)."""
 
     def __init__(self, purposes: tuple[Purpose, ...],
-                 withdrawn: Mapping[str, tuple[WithdrawalHook, ...]] | None = None) -> None:
+                 withdrawn: Mapping[str, tuple[WithdrawalHook, ...]] | None = None,
+                 terms: TermsSource | None = None) -> None:
         self._purposes = {purpose.name: purpose for purpose in purposes}
         self._withdrawn = dict(withdrawn or {})
+        self._terms = terms
 
     @classmethod
     def for_partners(cls, partners: tuple[str, ...] = (),
                      withdrawn: Mapping[str, tuple[WithdrawalHook, ...]] | None = None,
-                     ) -> Catalogue:
-        return cls(BASE_PURPOSES + tuple(partner_purpose(p) for p in partners), withdrawn)
+                     terms: TermsSource | None = None,
+                     kept_days: Mapping[str, int] | None = None) -> Catalogue:
+        """The base purposes and one per partner; *terms* says what each partner purpose
+        covers now (``gateway.privacy.partner_terms.notice_terms``), *kept_days* how long
+        each purpose's data is kept (from the retention settings)."""
+        kept = kept_days or {}
+        purposes = BASE_PURPOSES + tuple(partner_purpose(p) for p in partners)
+        return cls(tuple(dataclasses.replace(p, kept_days=kept.get(p.name)) for p in purposes),
+                   withdrawn, terms)
 
     def with_purpose(self, purpose: Purpose) -> Catalogue:
         """A catalogue with one more purpose (a new function, agreement 1.6)."""
-        return Catalogue(tuple(self._purposes.values()) + (purpose,), self._withdrawn)
+        return Catalogue(tuple(self._purposes.values()) + (purpose,), self._withdrawn,
+                         self._terms)
+
+    def has_terms(self, purpose: str) -> bool:
+        """Whether *purpose* covers terms set at run time (a partner's), which its notice
+        states and a grant must match."""
+        return self._terms is not None and purpose.startswith(PARTNER_PREFIX)
+
+    def terms(self, connection: Connection, purpose: str, language: str) -> str | None:
+        """What *purpose* covers now beyond its wording, in *language*; None if nothing."""
+        return self._terms(connection, purpose, language) if self.has_terms(purpose) else None
 
     def withdrawn(self, purpose: str) -> tuple[WithdrawalHook, ...]:
         """What withdrawing or refusing *purpose* undoes (nothing for most purposes)."""

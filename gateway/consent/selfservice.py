@@ -12,7 +12,7 @@ from gateway.consent.ledger import ConsentEvent, get_event, history, record, wit
 from gateway.consent.notices import (
     Notice,
     acknowledge_policy,
-    notice,
+    current_notice,
     policy_seen,
     serve_notice,
 )
@@ -51,10 +51,11 @@ def overview(store: Store, clock: Clock, catalogue: Catalogue, *, user_id: str,
         found = statuses(connection, clock, catalogue, user_id=user_id, device_id=device_id)
         unseen = policy is not None and not policy_seen(connection, user_id=user_id,
                                                         version=policy.version)
-    states = []
-    for purpose, current in zip(catalogue, found, strict=True):
-        shown = notice(purpose, policy, language) if policy and current.needs_decision else None
-        states.append(PurposeState(purpose, current, shown))
+        states = []
+        for purpose, current in zip(catalogue, found, strict=True):
+            shown = (current_notice(connection, catalogue, purpose, policy, language)
+                     if policy and current.needs_decision else None)
+            states.append(PurposeState(purpose, current, shown))
     to_serve = [state.notice for state in states if state.notice]
     if to_serve:
         with store.write() as connection:
@@ -74,7 +75,7 @@ def notice_for(store: Store, clock: Clock, catalogue: Catalogue, *, user_id: str
         policy = current_policy(connection, clock)
         if policy is None:
             raise NotFound("no policy version is in effect yet, so nothing can be asked")
-        shown = notice(purpose_, policy, language)
+        shown = current_notice(connection, catalogue, purpose_, policy, language)
         serve_notice(connection, clock, user_id=user_id, device_id=device_id, purpose=purpose,
                      policy=policy, notice_hash=shown.hash, language=language)
     return shown

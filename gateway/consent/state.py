@@ -5,11 +5,13 @@ The current state is the last decision, never stored apart from the events. A de
 stops counting once a policy version published after the one it was taken under, and in
 effect now, changes its purpose: a grant no longer grants, and a refusal may be asked
 about again. Otherwise a refusal is not asked about again (repeated prompting after a
-refusal is itself unlawful collection under China's app rules).
+refusal is itself unlawful collection under China's app rules). A grant of a purpose
+with terms (a partner's) also stops counting when the terms change (``terms``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from gateway.consent.ledger import ConsentEvent, event_of
 from gateway.consent.policies import LAST_CHANGE, change_seqs, version_seqs
 from gateway.consent.purposes import Catalogue
 from gateway.consent.tables import consent_events, policy_versions
+from gateway.consent.terms import terms_changed
 from gateway.core.clock import Clock
 
 GRANT_AT = "/api/v1/consents"
@@ -34,22 +37,27 @@ class ConsentStatus:
     state: str  # granted, refused, withdrawn, undecided
     stale: bool  # decided under a policy version that a later one in effect changed
     last_event: ConsentEvent | None
+    terms_changed: bool = False  # a grant of terms (a partner's) that have changed since
 
     @property
     def granted(self) -> bool:
-        return self.state == "granted" and not self.stale
+        return self.state == "granted" and not self.stale and not self.terms_changed
 
     @property
     def needs_decision(self) -> bool:
-        """Ask the user? Not after a refusal or withdrawal, unless the policy changed."""
-        return self.state == "undecided" or self.stale
+        """Ask the user? Not after a refusal or withdrawal, unless the policy (or what the
+        purpose covers) changed."""
+        return self.state == "undecided" or self.stale or self.terms_changed
 
     @property
     def reason(self) -> str | None:
-        """Why a decision is needed: ``undecided`` or ``policy_changed``; else None."""
+        """Why a decision is needed: ``undecided``, ``policy_changed`` or
+        ``terms_changed``; else None."""
         if self.state == "undecided":
             return "undecided"
-        return "policy_changed" if self.stale else None
+        if self.stale:
+            return "policy_changed"
+        return "terms_changed" if self.terms_changed else None
 
 
 def _status(purpose: str, event: ConsentEvent | None, decided_seq: int | None,
@@ -128,9 +136,12 @@ def statuses(connection: Connection, clock: Clock, catalogue: Catalogue, *, user
     last = {row.purpose: event_of(row) for row in connection.execute(
         select(consent_events).where(consent_events.c.seq.in_(newest)))}
     versions, changes = version_seqs(connection), change_seqs(connection, clock)
-    return [derive(purpose.name, [last[purpose.name]] if purpose.name in last else [],
-                   version_seqs=versions, change_seqs=changes)
-            for purpose in catalogue]
+    found = [derive(purpose.name, [last[purpose.name]] if purpose.name in last else [],
+                    version_seqs=versions, change_seqs=changes)
+             for purpose in catalogue]
+    return [dataclasses.replace(state, terms_changed=True)
+            if state.granted and terms_changed(connection, catalogue, state.last_event)
+            else state for state in found]
 
 
 def is_granted(connection: Connection, clock: Clock, *, user_id: str, device_id: str,
@@ -151,8 +162,14 @@ def require(connection: Connection, clock: Clock, catalogue: Catalogue, *, user_
     catalogue.get(purpose)
     state, stale = _granted(connection, clock, user_id=user_id, device_id=device_id,
                             purpose=purpose)
-    if state != "granted" or stale:
-        reason = "was decided under an older policy" if stale else f"is {state}"
+    changed = (state == "granted" and not stale and catalogue.has_terms(purpose)
+               and terms_changed(connection, catalogue, status(
+                   connection, clock, user_id=user_id, device_id=device_id,
+                   purpose=purpose).last_event))
+    if state != "granted" or stale or changed:
+        reason = ("covered other terms (recipient, purpose or fields changed since)" if changed
+                  else "was decided under an older policy" if stale else f"is {state}")
+        stale = stale or changed
         raise ConsentRequired(
             f"the consent for {purpose!r} {reason}; grant it in the app's settings",
             purpose=purpose, state=state, stale=stale, grant_at=GRANT_AT,

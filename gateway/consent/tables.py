@@ -42,6 +42,17 @@ policy_changes = Table(
     Index("ix_policy_changes_purpose", "purpose", "policy_seq"),
 )
 
+# What each purpose covered under a version (``Purpose.coverage``): publishing compares
+# the catalogue with the previous version's and counts every purpose that differs as
+# changed, so no tick box can hide a change.
+policy_coverage = Table(
+    "policy_coverage",
+    metadata,
+    Column("policy_seq", ForeignKey("policy_versions.seq"), primary_key=True),
+    Column("purpose", String(96), primary_key=True),
+    Column("digest", String(64), nullable=False),
+)
+
 # Append-only: each event carries the hash of the one before, so an edit or a removal
 # breaks the chain and `flask gateway verify-consent` names where. The hash covers the
 # subject (user and device) through `subject_digest`, so retention can erase who an old

@@ -62,7 +62,16 @@ def inspect(settings: Settings, *, database_url: str, keys_dir: Path, now: datet
             level="warn")
     backups = sorted(Path(settings.backup_dir).glob("gateway-*.sqlite3")) if settings.backup_dir else []
     fresh = bool(backups) and now - datetime.fromtimestamp(backups[-1].stat().st_mtime, now.tzinfo) < BACKUP_MAX_AGE
-    add(fresh, "a backup from the last two days",
+    where = f"in {Path(settings.backup_dir).resolve()}" if settings.backup_dir else "(none set)"
+    add(fresh, f"a backup from the last two days {where}",
         "set GATEWAY_BACKUP_DIR and run `flask --app wsgi gateway backup` daily (cron or a "
         "systemd timer); on PostgreSQL use pg_dump", level="warn")
+    # Backups copy the whole store: accounts, devices, locations. Say so, and where.
+    add(len(backups) <= settings.backup_keep,
+        f"backups {where} hold personal data (accounts, devices, locations): keep them as "
+        f"safe as the store; {len(backups)} kept, at most {settings.backup_keep} "
+        "(GATEWAY_BACKUP_KEEP)",
+        "run `flask --app wsgi gateway backup` (it removes the oldest beyond "
+        "GATEWAY_BACKUP_KEEP) or remove old ones by hand: erased data lives on in them",
+        level="warn")
     return findings

@@ -1,13 +1,11 @@
-"""Service logs as structured JSON on stdout, and pseudonyms for the people they mention.
+"""Service logs as structured JSON on stdout.
 
-A log line names a user only by a keyed HMAC of their id (with the key's id, so the key
-can rotate); it never carries a token, secret, password or full QR link.
+A log line names no user (who did what is the operation log's, kept under its retention
+period); it never carries a token, secret, password or full QR link.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import sys
@@ -55,17 +53,3 @@ def configure(level: str = "INFO") -> None:
         handler._gateway = True
         root.addHandler(handler)
         root.propagate = False
-
-
-class Pseudonyms:
-    """Keyed, stable pseudonyms: the same user always maps to the same value under one key."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-        self.key_id = hashlib.sha256(key).hexdigest()[:8]
-
-    def of(self, user_id: str | None) -> str | None:
-        if user_id is None:
-            return None
-        mac = hmac.new(self._key, user_id.encode(), hashlib.sha256).hexdigest()[:24]
-        return f"{self.key_id}:{mac}"

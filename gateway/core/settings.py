@@ -156,8 +156,25 @@ class Settings:
     retain_consent_after_account_days: int = _setting(
         1095, positive_int, "Days consent evidence is kept after its account is deleted."
     )
+    retain_notice_days: int = _setting(
+        1095, positive_int, "Days a notice served and a policy acknowledgement are kept (the "
+        "acknowledgement of the version in effect stays while it is)."
+    )
+    retain_revoked_device_days: int = _setting(
+        30, positive_int, "Days a revoked device keeps its app id, model, system and address; "
+        "then they are blanked."
+    )
+    retain_ended_flow_hours: int = _setting(
+        1, positive_int, "Hours an ended QR login or phone-connection offer (browser, system, "
+        "network, place) and a used device proof are kept; the operation log keeps the sign-in."
+    )
     backup_dir: str = _setting(
-        "", text, "Folder `flask gateway backup` writes SQLite backups to; the doctor checks it."
+        "", text, "Folder `flask gateway backup` writes SQLite backups to; the doctor checks it. "
+        "Backups hold personal data (accounts, devices, locations)."
+    )
+    backup_keep: int = _setting(
+        7, positive_int, "How many backups `flask gateway backup` keeps in GATEWAY_BACKUP_DIR; "
+        "older ones are removed, so erased data does not live on in them."
     )
     preview_snapshot_max_bytes: int = _setting(
         524_288, positive_int, "Largest report snapshot image accepted, in bytes (sent base64, "

@@ -138,8 +138,10 @@ class ClaimingPhone:
         (the app's camera without a granted camera decision), ``TokenUnknown``,
         ``CodeNotFound``/``CodeLocked``, ``OfferExpired``, ``WrongState``, ``DeviceKnown``
         (an existing device without a proof), ``ProofInvalid``/``ProofReplayed``, and
-        ``ClaimedTwice`` when the offer was claimed already, which ends it. Only the last
-        changes anything.
+        ``ClaimedTwice`` when the offer was claimed already, which ends it, and
+        ``NoPolicyInEffect`` while no version of the agreement is in effect (nothing about the
+        phone is stored before a notice exists, agreement 1.6). Only ``ClaimedTwice`` changes
+        anything.
         """
         if device.public_key is None:
             raise InvalidRequest("a phone connecting by scan must send its public key",
@@ -162,6 +164,7 @@ class ClaimingPhone:
             offer_id = qrcodes.match_code(self.store, enrollments, code, now, ("offered",))
         secret = new_token()
         with self.store.write() as connection:
+            consent.policy_in_effect(connection, self.clock)
             pending = [enrollment_devices.pending(connection, self.clock, self.catalogue, d)
                        for d in decisions]
             if code is None:

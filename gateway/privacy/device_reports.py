@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, delete, insert, update
 
 from gateway import consent
 from gateway.core.clock import Clock
@@ -79,3 +79,10 @@ def report(
             dropped += ["position"] * (position is not None)
             dropped += ["access_point"] * (access_point is not None)
     return ReportOutcome(tuple(stored), tuple(dropped))
+
+
+def on_location_withdrawn(connection: Connection, clock: Clock, user_id: str,
+                          device_id: str) -> None:
+    """Location consent withdrawn or refused on *device_id*: the positions and access
+    points it reported go at once, not when their retention period ends."""
+    connection.execute(delete(device_locations).where(device_locations.c.device_id == device_id))

@@ -3,8 +3,10 @@ authorisation, checked at the moment of sending, and every disclosure is recorde
 shown to the user.
 
 The operator names partners in ``GATEWAY_PARTNERS`` (each becomes a consent purpose
-``partner_sharing:<name>``) and sets, per partner, the webhook and the fields it gets.
-The webhook is the only address the gateway calls for a partner.
+``partner_sharing:<name>``) and sets, per partner, who receives the data (recipient and
+contact), the webhook, one purpose from a fixed list and the fields it gets: the terms a
+user's consent covers (``partner_terms``). Changing any of them makes existing grants
+stale. The webhook is the only address the gateway calls for a partner.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError, InvalidRequest, NotFound
 from gateway.core.store import Store
 from gateway.identity import accounts
+from gateway.privacy.partner_terms import PURPOSES, terms_of_row
 from gateway.privacy.tables import disclosures, partner_configs
 
 FIELDS = ("username", "display_name", "email", "phone", "groups")
@@ -74,50 +77,77 @@ def _check_url(url: str) -> str:
 
 
 def configure(store: Store, clock: Clock, catalogue: Catalogue, *, name: str, webhook_url: str,
-              fields: list[str], by: str | None) -> None:
-    """Set where partner *name* is reached and which fields it gets. Raises ``NotFound``
-    for a partner not named in the settings and ``InvalidRequest`` for a bad URL or field."""
+              fields: list[str], recipient: str, contact: str, purpose: str,
+              by: str | None) -> None:
+    """Set who partner *name* is (*recipient*, *contact*), where it is reached, for which
+    *purpose* (one of ``partner_terms.PURPOSES``) and which fields it gets. Every grant
+    made on other terms stops counting. Raises ``NotFound`` for a partner not named in the
+    settings and ``InvalidRequest`` for a bad URL, field, purpose, recipient or contact."""
     catalogue.get(PARTNER_PREFIX + name)
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown or not fields:
         raise InvalidRequest(f"fields must be some of {', '.join(FIELDS)}", field="fields")
+    if purpose not in PURPOSES:
+        raise InvalidRequest(f"purpose must be one of {', '.join(PURPOSES)} (agreement 4: "
+                             "data is shared only to run the system)", field="purpose")
+    if not recipient.strip():
+        raise InvalidRequest("name who receives the data", field="recipient")
+    if not contact.strip():
+        raise InvalidRequest("say how to reach the recipient", field="contact")
     values = dict(webhook_url=_check_url(webhook_url), fields=sorted(set(fields)),
+                  recipient=recipient.strip(), contact=contact.strip(), purpose=purpose,
                   updated_at=clock.now())
     with store.write() as connection:
         if connection.execute(update(partner_configs).where(partner_configs.c.name == name)
                               .values(**values)).rowcount == 0:
             connection.execute(insert(partner_configs).values(name=name, **values))
         audit.record(connection, clock, "partner.configured", actor=by, subject=name,
-                     details={"fields": values["fields"]})
+                     details={"fields": values["fields"], "purpose": purpose,
+                              "recipient": values["recipient"],
+                              "host": urlsplit(values["webhook_url"]).hostname})
 
 
-def authorised(connection: Connection, clock: Clock, user_id: str, partner: str) -> bool:
+def authorised(connection: Connection, clock: Clock, catalogue: Catalogue, user_id: str,
+               partner: str) -> bool:
     """Whether the user's latest decision on sharing with *partner*, from any of their
-    devices, is a current grant."""
+    devices, is a current grant of the partner's current terms."""
     purpose = PARTNER_PREFIX + partner
     latest = connection.execute(
         select(consent_events.c.device_id)
         .where(consent_events.c.user_id == user_id, consent_events.c.purpose == purpose)
         .order_by(consent_events.c.seq.desc()).limit(1)).scalar()
-    return latest is not None and consent.is_granted(
-        connection, clock, user_id=user_id, device_id=latest, purpose=purpose)
+    if latest is None:
+        return False
+    try:
+        consent.require(connection, clock, catalogue, user_id=user_id, device_id=latest,
+                        purpose=purpose)
+    except consent.ConsentRequired:
+        return False
+    return True
 
 
 def share(store: Store, clock: Clock, catalogue: Catalogue, *, partner: str, user_id: str,
           reason: str, send: Sender = post_json) -> Disclosure:
-    """Send the user's configured fields to *partner* and record the disclosure.
+    """Send the user's configured fields to *partner* for *reason* (the partner's purpose)
+    and record the disclosure.
 
-    Raises ``NotFound`` (partner not configured, or no such user) and ``NotAuthorised``
-    when the user has not granted ``partner_sharing:<partner>`` (nothing is sent then).
+    Raises ``NotFound`` (partner not configured, or no such user), ``InvalidRequest`` when
+    *reason* is not the purpose the partner is configured (and the user consented) for,
+    and ``NotAuthorised`` when the user has not granted ``partner_sharing:<partner>``
+    under its current terms (nothing is sent then).
     """
     catalogue.get(PARTNER_PREFIX + partner)
     user = accounts.get_user(store, user_id)
     with store.read() as connection:
         config = connection.execute(select(partner_configs)
                                     .where(partner_configs.c.name == partner)).first()
-        if config is None:
-            raise NotFound(f"the partner {partner!r} has no webhook configured")
-        if not authorised(connection, clock, user_id, partner):
+        if terms_of_row(config) is None:
+            raise NotFound(f"the partner {partner!r} has no recipient, purpose and webhook "
+                           "configured")
+        if reason != config.purpose:
+            raise InvalidRequest(f"{partner!r} receives data only for {config.purpose!r}, "
+                                 "the purpose its users consented to", field="reason")
+        if not authorised(connection, clock, catalogue, user_id, partner):
             raise NotAuthorised(f"sharing with {partner!r} needs the user's consent",
                                 purpose=PARTNER_PREFIX + partner)
     data = {field: getattr(user, field) for field in config.fields}

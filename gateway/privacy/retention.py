@@ -1,15 +1,15 @@
 """Retention (agreement 2.2): personal data is kept only as long as its purpose needs.
 
 Each data category has a retention period in the settings and a purger that removes (or
-anonymises) what is older. ``CATEGORIES`` are the ones kept here; the composition root
-adds the other domains' (``gateway.build.reactions``), and ``purge`` runs them all, from
-the worker on a schedule and from ``flask gateway purge [--dry-run]``.
+anonymises) what is older. The categories below are named by the holdings of the
+personal-data map (``gateway.privacy.datamap``); the composition root gathers those of
+every domain (``gateway.build.reactions``), and ``purge`` runs them all, from the
+housekeeper on a schedule and from ``flask gateway purge [--dry-run]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, select, text, update
@@ -19,25 +19,18 @@ from gateway.core import audit
 from gateway.core.audit_tables import operations
 from gateway.core.clock import Clock
 from gateway.core.netaddr import truncate_ip
+from gateway.core.personal_data import Category
 from gateway.core.settings import Settings
 from gateway.core.store import Store
 from gateway.identity.tables import devices, refresh_tokens, token_families, web_sessions
+from gateway.privacy import stale
 from gateway.privacy.tables import deleted_accounts, device_locations
 from gateway.reports.tables import preview_grants, preview_links
 
 _PURGE_LOCK = 0x70757267  # PostgreSQL advisory lock id: one purge per cluster at a time
 DAILY = timedelta(days=1)
 
-# purger(connection, clock, cutoff, dry_run) -> how many rows it removed or anonymised
-Purger = Callable[[Connection, Clock, datetime, bool], int]
-
-
-@dataclass(frozen=True)
-class Category:
-    name: str
-    setting: str  # the Settings field holding its retention in days
-    purger: Purger
-    what: str
+__all__ = ["Category", "purge"]
 
 
 def _count_or_delete(connection, table, condition, dry_run: bool) -> int:
@@ -97,20 +90,26 @@ def _purge_previews(connection: Connection, clock: Clock, cutoff: datetime, dry_
                                dry_run))
 
 
-CATEGORIES = (
-    Category("previews", "retain_session_days", _purge_previews,
-             "ended preview links and preview grants"),
-    Category("consent_evidence", "retain_consent_after_account_days", _purge_consent_evidence,
-             "who the consent decisions of deleted accounts were about"),
-    Category("precise_location", "retain_location_days", _purge_locations,
-             "GPS positions and Wi-Fi access points reported by devices"),
-    Category("full_ip_address", "retain_full_ip_days", _truncate_device_ips,
-             "full client addresses of devices (cut to /24 or /48)"),
-    Category("sessions", "retain_session_days", _purge_sessions,
-             "ended browser sessions, expired refresh tokens and revoked sign-ins"),
-    Category("operation_log", "retain_operation_log_days", _purge_operations,
-             "the operation log: who did what"),
-)
+PREVIEWS = Category("previews", "retain_session_days", _purge_previews,
+                    "ended preview links and preview grants")
+CONSENT_EVIDENCE = Category(
+    "consent_evidence", "retain_consent_after_account_days", _purge_consent_evidence,
+    "who the consent decisions of deleted accounts were about")
+PRECISE_LOCATION = Category("precise_location", "retain_location_days", _purge_locations,
+                            "GPS positions and Wi-Fi access points reported by devices")
+FULL_IP_ADDRESS = Category("full_ip_address", "retain_full_ip_days", _truncate_device_ips,
+                           "full client addresses of devices (cut to /24 or /48)")
+SESSIONS = Category("sessions", "retain_session_days", _purge_sessions,
+                    "ended browser sessions, expired refresh tokens and revoked sign-ins")
+OPERATION_LOG = Category("operation_log", "retain_operation_log_days", _purge_operations,
+                         "the operation log: who did what")
+NOTICES = Category("notices", "retain_notice_days", stale.purge_notices,
+                   "notices served and policy versions acknowledged (not the one in effect)")
+REVOKED_DEVICES = Category("revoked_devices", "retain_revoked_device_days",
+                           stale.anonymise_revoked_devices,
+                           "the id, model, system and address of revoked devices")
+ENDED_FLOWS = Category("ended_flows", "retain_ended_flow_hours", stale.purge_ended_flows,
+                       "ended QR logins, phone-connection offers and used device proofs")
 
 
 def purge(store: Store, clock: Clock, settings: Settings, categories: Iterable[Category], *,
@@ -137,7 +136,7 @@ def purge(store: Store, clock: Clock, settings: Settings, categories: Iterable[C
         if every is not None and _last_purge(connection) > now - every:
             return _purge_files(access_log, now, settings, dry_run)
         for category in sorted(categories, key=lambda c: c.name):
-            cutoff = now - timedelta(days=getattr(settings, category.setting))
+            cutoff = now - period(settings, category)
             result[category.name] = category.purger(connection, clock, cutoff, dry_run)
         result.update(_purge_files(access_log, now, settings, dry_run))
         if not dry_run:
@@ -146,6 +145,12 @@ def purge(store: Store, clock: Clock, settings: Settings, categories: Iterable[C
             audit.record(connection, clock, "retention.purged",
                          details={"removed": result, "chain_starts_after": anchor})
     return result
+
+
+def period(settings: Settings, category: Category) -> timedelta:
+    """How long *category*'s data is kept under *settings*."""
+    value = getattr(settings, category.setting)
+    return timedelta(hours=value) if category.setting.endswith("_hours") else timedelta(days=value)
 
 
 def _last_purge(connection: Connection) -> datetime:

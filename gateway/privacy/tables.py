@@ -30,7 +30,8 @@ deleted_accounts = Table(
     Column("deleted_at", UTCDateTime, nullable=False, index=True),
 )
 
-# Partner systems (agreement 5): where the operator lets data go, and which fields.
+# Partner systems (agreement 5): who receives the data, where, for which purpose, and
+# which fields. A user's consent covers exactly these terms (``privacy.partner_terms``).
 partner_configs = Table(
     "partner_configs",
     metadata,
@@ -38,6 +39,9 @@ partner_configs = Table(
     Column("webhook_url", String(512), nullable=False),
     Column("fields", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("recipient", String(128)),  # who runs the partner system
+    Column("contact", String(254)),  # how to reach them (e-mail or URL)
+    Column("purpose", String(32)),  # one of partner_terms.PURPOSES
 )
 
 # Every disclosure to a partner, shown to the user it was about.

@@ -16,6 +16,16 @@ DEFAULT_HOSTS = (
     "*.notify.windows.com",  # Edge on Windows (wns2-*.notify.windows.com)
 )
 
+# Who runs each default push service: every notification to a subscription there passes
+# through that company's servers, outside the customer's server and often the country.
+OPERATORS = (
+    ("fcm.googleapis.com", "Google Firebase Cloud Messaging", "Google Firebase 云消息传递"),
+    ("*.push.services.mozilla.com", "Mozilla Push Service", "Mozilla 推送服务"),
+    ("*.push.apple.com", "Apple Push Notification service", "Apple 推送通知服务"),
+    ("*.notify.windows.com", "Microsoft Windows Push Notification Services",
+     "Microsoft Windows 推送通知服务"),
+)
+
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _PATTERN = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})+$")
 
@@ -45,3 +55,12 @@ def allowed(host: str, patterns: tuple[str, ...] | list[str]) -> bool:
         elif host == pattern:
             return True
     return False
+
+
+def service_of(host: str, language: str = "en") -> str:
+    """Who runs the push service at *host*, in *language* (en, zh): one of the big four
+    by name, else the host itself."""
+    for pattern, english, chinese in OPERATORS:
+        if allowed(host, (pattern,)):
+            return chinese if language == "zh" else english
+    return f"推送服务 {host}" if language == "zh" else f"the push service at {host}"

@@ -1,5 +1,6 @@
 """Consent over HTTP: the catalogue, each device's decisions, history, receipts, the
-policy versions and their public page, and ``requires_consent`` for other endpoints."""
+policy versions and their public page, and ``requires_consent`` and ``requires_policy``
+for other endpoints."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from gateway.web.consent_schemas import (
     NoticeOut,
     PermissionOut,
     PolicyAnnouncement,
+    PolicyChangesOut,
     PolicyList,
     PolicyOut,
     PolicySeenIn,
@@ -42,6 +44,22 @@ from gateway.web.pages import page
 
 bp = Blueprint("consent", __name__)
 TAG = "consent"
+
+
+def requires_policy(view):
+    """Decorate an endpoint that collects what needs a notice (a device's id, model,
+    system, address) so it answers 409 ``no-policy-in-effect`` while no version of the
+    agreement is in effect (agreement 1.6). Place it below ``@operation``: a malformed
+    body is still told so first."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        svc = services()
+        with svc.store.read() as connection:
+            consent.policy_in_effect(connection, svc.clock)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def requires_consent(purpose: str):
@@ -86,12 +104,14 @@ def purposes(query: LanguageQuery):
     language = _language(query)
     with svc.store.read() as connection:
         policy = consent.current_policy(connection, svc.clock)
+        notices = {p.name: policy and consent.current_notice(connection, svc.catalogue, p,
+                                                             policy, language)
+                   for p in svc.catalogue}
     return CatalogueOut(
         language=language, policy_version=policy and policy.version,
         required=[PermissionOut.of(name, texts.get(language, texts["en"]))
                   for name, texts in REQUIRED_PERMISSIONS],
-        purposes=[PurposeOut.of_purpose(p, language, policy and consent.notice(p, policy, language))
-                  for p in svc.catalogue],
+        purposes=[PurposeOut.of_purpose(p, language, notices[p.name]) for p in svc.catalogue],
     )
 
 
@@ -214,6 +234,15 @@ def policies():
         current = consent.current_policy(connection, svc.clock)
     return PolicyList(policies=[PolicyOut.of(p) for p in found],
                       current=current and current.version)
+
+
+@bp.get("/api/v1/admin/policies/changes")
+@operation(summary="Which purposes a version published now changes (asked again)",
+           tag="admin", auth="admin", response=PolicyChangesOut)
+def policy_changes():
+    svc = services()
+    with svc.store.read() as connection:
+        return PolicyChangesOut(changes=consent.computed_changes(connection, svc.catalogue))
 
 
 @bp.post("/api/v1/admin/policies")

@@ -108,7 +108,9 @@ class ConsentStateOut(BaseModel):
     granted: bool = Field(description="Whether the function may be used now")
     stale: bool = Field(description="Decided under a policy version a newer one changed")
     needs_decision: bool
-    reason: Literal["undecided", "policy_changed"] | None
+    reason: Literal["undecided", "policy_changed", "terms_changed"] | None = Field(
+        description="Why a decision is needed: undecided, the policy changed, or what the "
+        "purpose covers (a partner's recipient, purpose, fields) changed")
     decided_at: datetime | None
     policy_version: str | None
     method: str | None
@@ -247,10 +249,18 @@ class PolicySeenIn(Model):
     version: str = Field(pattern=VERSION)
 
 
+class PolicyChangesOut(BaseModel):
+    changes: list[str] = Field(description="Purposes whose coverage (wording in every "
+                               "language, sensitivity, retention) differs from the newest "
+                               "version's: a version published now changes them, and their "
+                               "consents are asked again, whatever is ticked")
+
+
 class NewPolicyIn(Model):
     version: str = Field(pattern=VERSION)
     text: str = Field(min_length=1, max_length=200_000)
     summary: str = Field(min_length=1, max_length=2_000, description="What changed")
     changes: list[str] = Field(default_factory=list, max_length=64,
-                               description="Purposes whose consents must be asked again")
+                               description="Purposes whose consents must be asked again, "
+                               "besides those computed (GET /api/v1/admin/policies/changes)")
     effective_at: AwareDatetime | None = Field(default=None, description="Default: now")

@@ -11,6 +11,7 @@ from gateway.identity.devices import DeviceDescription
 from gateway.identity.password_change import Changer
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
+from gateway.web.consent import requires_policy
 from gateway.web.context import client_ip, services
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
 from gateway.web.schemas import DeviceIn, DeviceList, DeviceOut, PasswordChange, UserOut
@@ -62,7 +63,8 @@ def description_of(device: DeviceIn) -> DeviceDescription:
 @limiter.limit(sign_in_limit, key_func=by_address)
 @limiter.limit(sign_in_limit, key_func=by_account)
 @operation(summary="Sign a device in with a password", tag="device sign-in", body=SignIn,
-           response=Tokens, errors=(401, 429))
+           response=Tokens, errors=(401, 409, 429))
+@requires_policy  # nothing about the device is stored before a notice exists (1.6)
 def sign_in(body: SignIn):
     pair = services().identity.tokens.sign_in(
         username=body.username, password=body.password,

@@ -4,24 +4,31 @@ disclosure, the user sees every one."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from flask import Blueprint
 from pydantic import BaseModel, Field
 
 from gateway.core.errors import NotFound
 from gateway.identity import accounts
-from gateway.privacy import partners
+from gateway.privacy import partner_terms, partners
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device, current_web_session
 from gateway.web.context import services
 
 bp = Blueprint("partners", __name__, url_prefix="/api/v1")
 PartnerName = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# The fixed list of purposes data may be shared for (agreement 4: running the system only).
+PartnerPurpose = Literal[tuple(partner_terms.PURPOSES)]  # type: ignore[valid-type]
 
 
 class PartnerConfig(Model):
     webhook_url: str = Field(min_length=8, max_length=512)
     fields: list[str] = Field(min_length=1, max_length=len(partners.FIELDS))
+    recipient: str = Field(min_length=1, max_length=128, description="Who receives the data")
+    contact: str = Field(min_length=3, max_length=254,
+                         description="How to reach the recipient (e-mail or URL)")
+    purpose: PartnerPurpose = Field(description="What the data is shared for")
 
 
 class PartnerOut(BaseModel):
@@ -32,11 +39,13 @@ class PartnerOut(BaseModel):
 class PartnerList(BaseModel):
     partners: list[PartnerOut]
     fields: list[str]
+    purposes: list[str]
 
 
 class DisclosureRequest(Model):
     username: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=128)
+    reason: PartnerPurpose = Field(description="The purpose: the one the partner is "
+                                               "configured, and the user consented, for")
 
 
 class DisclosureOut(BaseModel):
@@ -65,16 +74,18 @@ def list_partners():
     configured = partners.configured_names(svc.store)
     return PartnerList(
         partners=[PartnerOut(name=n, configured=n in configured) for n in svc.settings.partners],
-        fields=list(partners.FIELDS))
+        fields=list(partners.FIELDS), purposes=list(partner_terms.PURPOSES))
 
 
 @bp.put("/admin/partners/<name>")
-@operation(summary="Set a partner's webhook and the fields it gets", tag="admin",
+@operation(summary="Set a partner's recipient, webhook, purpose and the fields it gets "
+                   "(existing consents to other terms stop counting)", tag="admin",
            auth="admin", body=PartnerConfig, status=204, errors=(400, 404))
 def configure_partner(name: str, body: PartnerConfig):
     svc = services()
     partners.configure(svc.store, svc.clock, svc.catalogue, name=name,
                        webhook_url=body.webhook_url, fields=body.fields,
+                       recipient=body.recipient, contact=body.contact, purpose=body.purpose,
                        by=current_web_session().user_id)
     return "", 204
 
@@ -82,7 +93,7 @@ def configure_partner(name: str, body: PartnerConfig):
 @bp.post("/partners/<name>/disclosures")
 @operation(summary="Hand a user's configured fields to a partner (needs their consent)",
            tag="partners", auth="integration", scope="partners:share", body=DisclosureRequest,
-           response=DisclosureOut, status=201, errors=(404,))
+           response=DisclosureOut, status=201, errors=(400, 403, 404))
 def disclose(name: str, body: DisclosureRequest):
     svc = services()
     user = accounts.find_user(svc.store, body.username)

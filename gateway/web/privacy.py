@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from gateway.consent import selfservice
 from gateway.core.errors import InvalidCredentials
 from gateway.identity import accounts
-from gateway.privacy import device_reports, rights
+from gateway.privacy import device_reports, retention, rights
 from gateway.privacy.device_reports import AccessPoint, Position
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import current_device
@@ -56,6 +56,16 @@ class DeletionOut(BaseModel):
     parts: dict[str, int]
 
 
+class RetentionOut(BaseModel):
+    category: str = Field(description="The retention category (the README lists them)")
+    what: str = Field(description="What goes when the period ends")
+    days: float = Field(description="How long it is kept, in days (1/24 for an hour)")
+
+
+class RetentionList(BaseModel):
+    retention: list[RetentionOut]
+
+
 class ExportOut(BaseModel):
     generated_at: str
     user_id: str
@@ -76,6 +86,17 @@ def report_device(body: DeviceReport):
         access_point=AccessPoint(**body.access_point.model_dump()) if body.access_point else None,
     )
     return ReportOut(stored=list(outcome.stored), dropped=list(outcome.dropped))
+
+
+@bp.get("/api/v1/privacy/retention")
+@operation(summary="How long each kind of personal data is kept (for the privacy centre)",
+           tag="account", response=RetentionList)
+def retention_periods():
+    svc = services()
+    return RetentionList(retention=[
+        RetentionOut(category=c.name, what=c.what,
+                     days=retention.period(svc.settings, c).total_seconds() / 86400)
+        for c in sorted(svc.reactions.retention, key=lambda c: c.name)])
 
 
 @bp.get("/api/v1/me/export")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, send_from_directory
 from pydantic import BaseModel, Field
 
 from gateway.core.errors import NotFound
 from gateway.push import preferences, receipts, subscriptions, topics, vapid
+from gateway.push.allowlist import service_of
 from gateway.push.runtime import PushRuntime
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
@@ -52,6 +54,8 @@ class SubscriptionIn(Model):
 class SubscriptionOut(BaseModel):
     id: str
     origin: str
+    push_service: str = Field(description="Who runs the push service every notification to "
+                              "this device passes through (outside this server)")
     vapid_kid: str
     resubscribe: bool = Field(description="The key was retired: subscribe again")
     current_key: str
@@ -96,7 +100,9 @@ def _out(subscription: subscriptions.Subscription) -> SubscriptionOut:
     with services().store.read() as connection:
         current = vapid.current_key(connection).public_key
     return SubscriptionOut(
-        id=subscription.id, origin=subscription.origin, vapid_kid=subscription.vapid_kid,
+        id=subscription.id, origin=subscription.origin,
+        push_service=service_of(urlsplit(subscription.origin).hostname or ""),
+        vapid_kid=subscription.vapid_kid,
         resubscribe=subscription.resubscribe, current_key=current,
         created_at=subscription.created_at, updated_at=subscription.updated_at,
         last_delivered_at=subscription.last_delivered_at)

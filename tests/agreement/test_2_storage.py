@@ -160,3 +160,98 @@ def test_2_2_the_embedded_housekeeper_purges_on_its_schedule(app, client, action
     clock.advance(days=31)
     assert Housekeeper(app.extensions["gateway"]).purge_once()["sessions"] >= 1
     assert count(app, web_sessions) == 0
+
+
+def test_2_2_notices_served_and_acknowledgements_go_after_their_period(app, client, actions, clock):
+    from gateway.consent.tables import notices_served, policy_acknowledgements
+
+    actions.create_user("alice")
+    device = actions.device_sign_in()
+    actions.grant(device, "camera")  # serves the notice
+    assert client.post("/api/v1/policy/seen", headers=device.headers,
+                       json={"version": "1.0"}).status_code == 204
+    clock.advance(days=2000)
+    actions.publish_policy("2.0", changes=[], summary="Second version")
+    assert purge(app)["notices"] >= 2
+    assert count(app, notices_served) == 0 and count(app, policy_acknowledgements) == 0
+
+
+def test_2_2_the_acknowledgement_of_the_version_in_effect_stays(app, client, actions, clock):
+    from gateway.consent.tables import policy_acknowledgements
+
+    actions.create_user("alice")
+    device = actions.device_sign_in()
+    actions.publish_policy()
+    client.post("/api/v1/policy/seen", headers=device.headers, json={"version": "1.0"})
+    clock.advance(days=2000)
+    purge(app)
+    assert count(app, policy_acknowledgements) == 1  # else she would be asked again
+
+
+def test_2_2_a_revoked_device_forgets_which_phone_it_was(app, client, actions, clock):
+    actions.create_user("alice")
+    lost = actions.device_sign_in(device_id="lost-phone-1")
+    kept = actions.device_sign_in(device_id="kept-phone-2")
+    assert client.delete(f"/api/v1/devices/{lost.device_id}",
+                         headers=kept.headers).status_code == 200
+    clock.advance(days=29)
+    assert purge(app)["revoked_devices"] == 0
+    clock.advance(days=2)
+    assert purge(app)["revoked_devices"] == 1
+    with app.extensions["gateway"].store.read() as connection:
+        row = connection.execute(select(devices).where(devices.c.id == lost.device_id)).one()
+        other = connection.execute(select(devices).where(devices.c.id == kept.device_id)).one()
+    assert "lost-phone-1" not in str(tuple(row)) and row.model == "" and row.last_ip is None
+    assert other.app_device_id == "kept-phone-2" and other.model == "Pixel 9"
+
+
+def test_2_2_ended_qr_logins_go_on_the_housekeepers_round(app, client, clock):
+    from gateway.privacy.housekeeping import Housekeeper
+    from gateway.qrlogin.tables import qr_logins
+    from tests.qrlogin_support import start
+
+    start(client)
+    clock.advance(hours=2)
+    assert Housekeeper(app.extensions["gateway"]).purge_once()["ended_flows"] == 1
+    assert count(app, qr_logins) == 0
+
+
+def test_2_2_withdrawing_location_consent_removes_the_stored_fixes_at_once(
+        app, client, actions):
+    actions.create_user("alice")
+    device = actions.device_sign_in()
+    actions.grant(device, "location")
+    client.post("/api/v1/devices/current/report", headers=device.headers, json={
+        "model": "P", "os": "A", "os_version": "1", "app_version": "1",
+        "access_point": {"bssid": "a4:5e:60:12:34:56", "ssid": "Home"}})
+    assert count(app, device_locations) == 1
+    assert client.delete("/api/v1/consents/location", headers=device.headers).status_code == 200
+    assert count(app, device_locations) == 0
+
+
+def test_2_2_backups_are_rotated_and_the_doctor_says_they_hold_personal_data(
+        app, runner, clock, tmp_path):
+    import dataclasses
+
+    from gateway.core import doctor
+
+    svc = app.extensions["gateway"]
+    if svc.store.dialect != "sqlite":
+        pytest.skip("PostgreSQL is backed up with pg_dump")
+    folder = tmp_path / "backups"
+    svc.settings = dataclasses.replace(svc.settings, backup_dir=str(folder), backup_keep=2)
+    for _ in range(3):
+        assert runner.invoke(args=["gateway", "backup"]).exit_code == 0
+        clock.advance(hours=1)
+    assert len(list(folder.glob("gateway-*.sqlite3"))) == 2
+    said = " ".join(f.check for f in doctor.inspect(
+        svc.settings, database_url=str(svc.store.engine.url), keys_dir=svc.keys_dir,
+        now=clock.now()))
+    assert str(folder) in said and "personal data" in said
+
+
+def test_2_2_the_privacy_centre_tells_how_long_each_kind_of_data_is_kept(client):
+    kept = {r["category"]: r["days"] for r in client.get(
+        "/api/v1/privacy/retention").get_json()["retention"]}
+    assert kept["precise_location"] == 7 and kept["notices"] == 1095
+    assert kept["ended_flows"] == 1 / 24

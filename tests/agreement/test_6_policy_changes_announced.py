@@ -61,3 +61,60 @@ def test_a_qr_sign_in_is_told_to_the_users_devices(app, client, actions, kit, se
     (message,) = subscription.messages
     assert message["title"] == "New sign-in" and "Windows" in message["body"]
     assert scanned["choices"]
+
+
+def _states(client, device) -> dict:
+    return {s["purpose"]: s for s in client.get(
+        "/api/v1/consents", headers=device.headers).get_json()["purposes"]}
+
+
+def _keep_location(app, days: int) -> None:
+    """The operator changes how long positions are kept and restarts the gateway."""
+    import dataclasses
+
+    from gateway.build import build_gateway
+
+    svc = app.extensions["gateway"]
+    svc.settings = dataclasses.replace(svc.settings, retain_location_days=days)
+    svc.catalogue = build_gateway(svc.settings, svc.clock).catalogue
+
+
+def test_6_a_changed_purpose_is_asked_again_without_anyone_ticking_it(app, client, actions):
+    actions.create_user("alice")
+    device = actions.device_sign_in()
+    actions.grant(device, "location")
+    actions.grant(device, "camera")
+    actions.create_user("root", role="admin")
+    admin = actions.web_sign_in("root")
+    assert client.get("/api/v1/admin/policies/changes",
+                      headers=admin).get_json()["changes"] == []
+    _keep_location(app, 30)
+    # The admin sees what a new version will change before publishing it ...
+    assert client.get("/api/v1/admin/policies/changes",
+                      headers=admin).get_json()["changes"] == ["location"]
+    # ... and ticking nothing does not hide it.
+    published = client.post("/api/v1/admin/policies", headers=admin, json={
+        "version": "2.0", "text": "Agreement 2.0", "summary": "Positions kept longer",
+        "changes": []})
+    assert published.status_code == 201 and published.get_json()["changes"] == ["location"]
+    states = _states(client, device)
+    assert states["location"]["reason"] == "policy_changed" and not states["location"]["granted"]
+    assert states["camera"]["granted"]  # only what changed is asked again
+    assert "Kept for 30 days" in states["location"]["notice"]["text"]
+
+
+def test_6_a_tick_adds_a_purpose_and_an_unknown_one_is_a_problem(app, client, actions):
+    actions.create_user("alice")
+    device = actions.device_sign_in()
+    actions.grant(device, "camera")
+    actions.create_user("root", role="admin")
+    admin = actions.web_sign_in("root")
+    body = {"version": "2.0", "text": "Agreement 2.0", "summary": "Camera explained"}
+    unknown = client.post("/api/v1/admin/policies", headers=admin,
+                          json={**body, "changes": ["telepathy"]})
+    assert unknown.status_code == 404
+    assert unknown.headers["Content-Type"] == "application/problem+json"
+    ticked = client.post("/api/v1/admin/policies", headers=admin,
+                         json={**body, "changes": ["camera"]})
+    assert ticked.get_json()["changes"] == ["camera"]
+    assert not _states(client, device)["camera"]["granted"]

@@ -108,7 +108,7 @@ def test_rights_my_push_data_is_exported_and_erased_with_the_account(app, client
     response = client.post("/api/v1/me/delete", headers=phone.headers,
                            json={"password": "correct horse battery"})
     assert response.status_code == 200
-    assert response.get_json()["parts"]["push.deliveries"] == 1
+    assert response.get_json()["parts"]["push_deliveries.removed"] == 1
     assert push_rows(app, deliveries, phone.user_id) == []
     assert push_rows(app, subscriptions, phone.user_id) == []
 
@@ -121,3 +121,46 @@ def test_rights_revoking_a_device_removes_its_push_subscription(app, client, kit
                          headers=kept.headers).status_code == 200
     assert [row.device_id for row in push_rows(app, subscriptions, kept.user_id)] == [
         kept.device_id]
+
+
+@pytest.fixture
+def everything(app, client, actions, clock, kit):
+    """Alice has used every function (``tests.privacy.lifecycle_support.everything``)."""
+    from tests.privacy.lifecycle_support import everything
+
+    return everything(app, actions, client, clock, kit)[0]
+
+
+@pytest.fixture
+def settings(settings):
+    from tests.privacy.lifecycle_support import with_partner
+
+    return with_partner(settings)
+
+
+@pytest.mark.push_service
+def test_rights_the_export_holds_what_every_function_kept(client, everything):
+    document = client.get("/api/v1/me/export", headers=everything.headers).get_json()
+    for section in ("qr_logins", "browser_sessions", "notices_served", "enrollments",
+                    "policy_acknowledgements", "reports_owned", "preview_links",
+                    "preview_grants", "locations", "disclosures", "device_sign_ins"):
+        assert document[section], section
+    assert document["qr_logins"][0]["browser"] == "Firefox 133"
+    (subscription,) = document["push"]["subscriptions"]
+    assert subscription["endpoint"].startswith("http")
+    assert subscription["push_service"] == "the push service at 127.0.0.1"  # the test's own
+
+
+@pytest.mark.push_service
+def test_rights_deletion_leaves_no_name_beside_my_random_id(app, client, everything):
+    from gateway.push.tables import notifications
+    from gateway.qrlogin.tables import qr_logins
+
+    response = client.post("/api/v1/me/delete", headers=everything.headers,
+                           json={"password": "correct horse battery"})
+    assert response.status_code == 200
+    with app.extensions["gateway"].store.read() as connection:
+        audiences = connection.execute(select(notifications.c.audience)).scalars().all()
+        logins = connection.execute(select(qr_logins)).all()
+    assert audiences and all("alice" not in str(a) for a in audiences)
+    assert [row for row in logins if row.user_id == everything.user_id] == []

@@ -45,6 +45,7 @@ from tests.bench.common import next_event, percentile
 from tests.cluster import Cluster, fresh_schema
 from tests.push_population import populate
 from tests.pushservice import PushService
+from tests.qr_client import publish_first_policy
 
 FAN_OUT = 10_000
 ROUNDS = 2  # of each kind, alternating
@@ -216,6 +217,7 @@ def main() -> int:
             app = create_app(Settings.from_environ(cluster.env))
             svc = app.extensions["gateway"]
             svc.identity.accounts.create_user(username="alice", password=PASSWORD)
+            publish_first_policy(svc.store, svc.clock)
             print(f"setting up {FAN_OUT} users, devices, consents and subscriptions…",
                   flush=True)
             populate(app, service, consented=FAN_OUT)

@@ -111,11 +111,13 @@ def prepare_instance(instance: Path) -> None:
     from gateway.core.store import Store, sqlite_url
     from gateway.identity.accounts import Accounts
     from gateway.identity.passwords import Passwords
+    from tests.qr_client import publish_first_policy
 
     store = Store.from_url(sqlite_url(instance / "gateway.sqlite3"))
     store.upgrade()
     accounts = Accounts(store, SystemClock(), Passwords("scrypt:1024:8:1"))
     accounts.create_user(username="alice", password="correct horse battery")
+    publish_first_policy(store, SystemClock())
     store.dispose()
 
 

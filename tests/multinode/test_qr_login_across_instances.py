@@ -14,7 +14,16 @@ import pytest
 
 from gateway.qrlogin.state_cache import StateCache
 from tests.multinode_support import browser, needs_cluster
-from tests.qr_client import PASSWORD, WAIT, EventStream, proof, sign_in_phone, start_login, status
+from tests.qr_client import (
+    PASSWORD,
+    WAIT,
+    EventStream,
+    proof,
+    publish_first_policy,
+    sign_in_phone,
+    start_login,
+    status,
+)
 
 pytestmark = [pytest.mark.multinode, needs_cluster]
 
@@ -22,6 +31,7 @@ pytestmark = [pytest.mark.multinode, needs_cluster]
 @pytest.fixture(scope="module")
 def alice(running):
     svc = running.svc
+    publish_first_policy(svc.store, svc.clock)
     return svc.identity.accounts.create_user(username="alice", password=PASSWORD)
 
 

@@ -6,6 +6,7 @@ from tests.support import device_description
 
 @pytest.fixture
 def alice(actions):
+    actions.ensure_policy()  # devices sign in only once a notice exists (agreement 1.6)
     return actions.create_user("alice")
 
 

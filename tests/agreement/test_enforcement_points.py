@@ -1,0 +1,158 @@
+"""The clause tests can fail: each enforcement point of the agreement, turned into a no-op
+in turn, must make at least one of its clause tests fail (a mutation check, issue 18).
+
+Each row names the point (where the gateway keeps a promise), what replaces it, and the
+clause tests that must notice. The tests run in this process, SQLite only, with the
+point patched for their session; the table is in the README's privacy section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+
+
+def _nothing(*args, **kwargs):
+    return None
+
+
+def _always(value):
+    return lambda *args, **kwargs: value
+
+
+@dataclass(frozen=True)
+class Point:
+    clause: str
+    target: str  # "module:attribute" or "module:Class.attribute"
+    replacement: object
+    tests: tuple[str, ...]  # "file::test" under tests/agreement
+
+    @property
+    def id(self) -> str:
+        return self.target.split(":", 1)[1]
+
+
+def _set(owner, name: str, value) -> None:
+    if isinstance(owner, type) or not hasattr(owner, "__dataclass_fields__"):
+        setattr(owner, name, value)
+    else:  # a category or holding: a frozen dataclass every holder shares, changed in place
+        object.__setattr__(owner, name, value)
+
+
+POINTS = (
+    Point("1.4, 1.5: consent checked where the action happens", "gateway.consent:require",
+          _nothing, ("test_1_3_to_1_6_permissions.py::test_1_4_refusing_camera_turns_off_only_"
+                     "the_apps_own_scanner",
+                     "test_1_3_to_1_6_permissions.py::test_1_5_refusing_push_turns_off_only_"
+                     "notifications")),
+    Point("1.5: withdrawing push removes the subscription", "gateway.push.reactions:"
+          "on_push_withdrawn", _nothing,
+          ("test_1_3_to_1_6_permissions.py::test_1_5_withdrawing_push_removes_the_"
+           "subscription_at_once",)),
+    Point("1.2.1: location stored only with consent", "gateway.privacy.device_reports:"
+          "consent", type("Granted", (), {"is_granted": staticmethod(_always(True))}),
+          ("test_1_2_device_and_log_information.py::test_1_2_1_without_location_consent_gps_"
+           "and_wifi_are_dropped_before_storage",)),
+    Point("1.6: nothing collected before a policy is in effect", "gateway.consent:"
+          "policy_in_effect", _nothing,
+          ("test_1_3_to_1_6_permissions.py::test_1_6_nothing_about_a_device_is_collected_"
+           "before_a_policy_is_in_effect",
+           "test_1_3_to_1_6_permissions.py::test_1_6_no_phone_is_taken_in_by_scan_before_a_"
+           "policy_is_in_effect")),
+    Point("2.2: the retention purge runs every category", "gateway.core.personal_data:"
+          "DataMap.categories", _always(()),
+          ("test_2_storage.py::test_2_2_precise_locations_go_after_their_retention_period",)),
+    Point("2.2: notices and acknowledgements expire", "gateway.privacy.retention:NOTICES.purger",
+          _always(0), ("test_2_storage.py::test_2_2_notices_served_and_acknowledgements_go_"
+                       "after_their_period",)),
+    Point("2.2: revoked devices are anonymised", "gateway.privacy.retention:"
+          "REVOKED_DEVICES.purger", _always(0),
+          ("test_2_storage.py::test_2_2_a_revoked_device_forgets_which_phone_it_was",)),
+    Point("2.2: ended QR logins go on the housekeeper's round", "gateway.privacy.retention:"
+          "ENDED_FLOWS.purger", _always(0),
+          ("test_2_storage.py::test_2_2_ended_qr_logins_go_on_the_housekeepers_round",)),
+    Point("2.2: withdrawing location removes the fixes", "gateway.privacy.device_reports:"
+          "on_location_withdrawn", _nothing,
+          ("test_2_storage.py::test_2_2_withdrawing_location_consent_removes_the_stored_"
+           "fixes_at_once",)),
+    Point("2.2: backups are rotated", "gateway.cli.operator:rotate_backups", _always([]),
+          ("test_2_storage.py::test_2_2_backups_are_rotated_and_the_doctor_says_they_hold_"
+           "personal_data",)),
+    Point("3.2: addresses in the operation log are cut at once", "gateway.core.audit:"
+          "truncate_ip", lambda ip: ip,
+          ("test_3_protection.py::test_3_2_the_operation_log_stores_addresses_truncated_at_"
+           "once",)),
+    Point("5: sharing needs the user's consent", "gateway.privacy.partners:authorised",
+          _always(True), ("test_5_partner_sharing.py::test_5_nothing_is_shared_without_the_"
+                          "users_consent",)),
+    Point("5: a consent covers the partner's terms", "gateway.consent.state:terms_changed",
+          _always(False), ("test_5_partner_sharing.py::test_5_any_change_to_what_is_shared_"
+                           "makes_the_consent_stale",)),
+    Point("5: the notice states the partner's terms", "gateway.privacy.partner_terms:"
+          "notice_terms", _nothing,
+          ("test_5_partner_sharing.py::test_5_the_notice_names_the_recipient_its_host_the_"
+           "purpose_and_the_fields",)),
+    Point("6: re-consent is computed when publishing", "gateway.consent.policies:"
+          "computed_changes", _always([]),
+          ("test_6_policy_changes_announced.py::test_6_a_changed_purpose_is_asked_again_"
+           "without_anyone_ticking_it",)),
+    Point("6: a changed purpose stops counting", "gateway.consent.state:_status",
+          lambda purpose, event, decided, changed: __import__(
+              "gateway.consent.state", fromlist=["ConsentStatus"]).ConsentStatus(
+              purpose, event.decision if event else "undecided", False, event),
+          ("test_6_policy_changes_announced.py::test_6_a_changed_purpose_is_asked_again_"
+           "without_anyone_ticking_it",)),
+    Point("rights: the export has every holding", "gateway.core.personal_data:Holding.rows",
+          _always([]), ("test_rights_of_the_user.py::test_rights_the_export_holds_what_every_"
+                        "function_kept",)),
+    Point("rights: deletion erases every holding", "gateway.core.personal_data:Holding.erase",
+          _always({}), ("test_rights_of_the_user.py::test_rights_deletion_leaves_no_name_"
+                        "beside_my_random_id",)),
+    Point("rights: push audiences forget a deleted user", "gateway.push.personal_data:"
+          "NOTIFICATIONS.eraser", _always({}),
+          ("test_rights_of_the_user.py::test_rights_deletion_leaves_no_name_beside_my_random_"
+           "id",)),
+)
+
+
+class Mutation:
+    """A pytest plugin that patches one enforcement point for the session it joins."""
+
+    def __init__(self, point: Point) -> None:
+        self.point = point
+        self.undo = None
+
+    def pytest_sessionstart(self, session) -> None:
+        module, _, path = self.point.target.partition(":")
+        owner = __import__(module, fromlist=["_"])
+        *parents, name = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        assert hasattr(owner, name), f"{self.point.target} is gone: update the table"
+        before = getattr(owner, name)
+        _set(owner, name, self.point.replacement)
+        self.undo = lambda: _set(owner, name, before)
+
+    def pytest_sessionfinish(self, session) -> None:
+        if self.undo is not None:
+            self.undo()
+
+
+def test_every_enforcement_point_is_covered_by_a_clause_test_that_exists():
+    for point in POINTS:
+        for test in point.tests:
+            file, name = test.split("::")
+            assert f"def {name}(" in (HERE / file).read_text(), test
+
+
+@pytest.mark.parametrize("point", POINTS, ids=lambda p: p.id)
+def test_disabling_an_enforcement_point_fails_its_clause_tests(point):
+    targets = [str(HERE / test) for test in point.tests]
+    code = pytest.main([*targets, "-q", "-x", "-p", "no:cacheprovider", "-k", "not postgresql",
+                        "--no-header"], plugins=[Mutation(point)])
+    assert code == pytest.ExitCode.TESTS_FAILED, (
+        f"{point.clause}: with {point.target} disabled, {', '.join(point.tests)} still pass")
