@@ -48,9 +48,9 @@ def signed_in_page(name: str, *, admin: bool = False) -> Response:
     a user who is not an administrator is shown that the page is not theirs (403)."""
     session = optional_web_session()
     if session is None:
-        return redirect(f"/sign-in?next={quote(request.path)}")
+        return redirect(f"/sign-in?next={quote(request.path, safe='')}")
     if session.must_change_password:
-        return redirect(f"/change-password?next={quote(request.path)}")
+        return redirect(f"/change-password?next={quote(request.path, safe='')}")
     if admin and session.role != "admin":
         return page("forbidden.html", status=403)
     return page(name)
