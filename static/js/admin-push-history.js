@@ -99,7 +99,10 @@ async function drawChart() {
   for (const index of [0, points.length - 1]) {
     if (!points[index]) continue;
     const tick = svg("text", { x: left + index * slot, y: height - 4, "text-anchor": index ? "end" : "start" });
-    tick.textContent = dateTime(points[index].at, { hour: "2-digit", minute: "2-digit" });
+    // Past an hour the two ends are on different days: each says its day too.
+    const format = Number(hours) > 1 ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }
+      : { hour: "2-digit", minute: "2-digit" };
+    tick.textContent = dateTime(points[index].at, format);
     chart.append(tick);
   }
   $("chart").replaceChildren(chart);
