@@ -3,17 +3,27 @@ language, each with the gateway's strict CSP (their scripts and styles come from
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, g, redirect, render_template, request
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request
+from flask_babel import gettext as _
 
 from gateway.core.errors import NotFound
 from gateway.identity import accounts
 from gateway.web.api import operation
 from gateway.web.auth import optional_web_session
 from gateway.web.context import services
+from gateway.web.i18n import HTML_TAGS, language
 
 bp = Blueprint("pages", __name__)
+
+# The companion's colours when installed (its title bar, its splash screen): the pages'
+# accent and background (static/css/gateway.css --accent and --bg).
+THEME_COLOUR = "#1f5fbf"
+BACKGROUND_COLOUR = "#f6f7f9"
 
 
 def viewer() -> accounts.User | None:
@@ -30,7 +40,7 @@ def viewer() -> accounts.User | None:
 
 @bp.app_context_processor
 def _page_context() -> dict:
-    return {"viewer": viewer()}
+    return {"viewer": viewer(), "theme_colour": THEME_COLOUR}
 
 
 def page(name: str, status: int = 200) -> Response:
@@ -80,6 +90,53 @@ def change_password():
 @operation(summary="The mobile companion's home page", tag="pages", produces="text/html")
 def companion_home():
     return page("app.html")
+
+
+@bp.get("/app/manifest.webmanifest")
+@operation(summary="The companion's web app manifest: how a phone installs it on its home screen",
+           tag="pages", produces="application/manifest+json")
+def companion_manifest():
+    icon = "/static/icons/{}".format
+    manifest = {
+        "name": "Companion Gateway",
+        "short_name": "Companion",
+        "description": _("Sign in on a computer by scanning its code, and get notifications."),
+        "lang": HTML_TAGS[language()],
+        "id": "/app/",
+        "start_url": "/app/",
+        "scope": "/app/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [
+            {"src": icon("icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": icon("icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": icon("icon-maskable-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
+        ],
+    }
+    response = Response(json.dumps(manifest, ensure_ascii=False),
+                        mimetype="application/manifest+json")
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@cache
+def _icon_bytes(folder: str) -> bytes:
+    return (Path(folder) / "icons" / "favicon.ico").read_bytes()
+
+
+@bp.get("/favicon.ico")
+@operation(summary="The gateway's icon, for browser tabs and bookmarks", tag="pages",
+           produces="image/vnd.microsoft.icon")
+def favicon():
+    # From memory: browsers fetch it on their own, after the page, and may drop the request
+    # half-way; nothing is left open when they do.
+    response = Response(_icon_bytes(current_app.static_folder),
+                        mimetype="image/vnd.microsoft.icon")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/app/sign-in")

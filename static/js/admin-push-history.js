@@ -13,6 +13,13 @@ function svg(name, attributes) {
   return element;
 }
 
+// How many deliveries of *outcome* a point of the chart counts: 0 for a step without any
+// (or an answer that leaves the count out), never NaN.
+const countOf = (point, outcome) => {
+  const value = Number((point.counts || {})[outcome]);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+};
+
 async function loadHistory() {
   const { notifications } = await api("/api/v1/admin/push/notifications?limit=50");
   const body = $("history").querySelector("tbody");
@@ -61,18 +68,24 @@ async function drawChart() {
   const { points, step_seconds: step } = await api(`/api/v1/admin/push/stats?hours=${hours}`);
   const width = 600, height = 200, left = 36, bottom = 18, top = 6;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none" });
-  const totals = points.map((p) => OUTCOMES.reduce((sum, o) => sum + (p.counts[o] || 0), 0));
+  const totals = points.map((p) => OUTCOMES.reduce((sum, o) => sum + countOf(p, o), 0));
   const peak = Math.max(1, ...totals);
+  const empty = totals.every((total) => total === 0);
   const slot = (width - left) / Math.max(points.length, 1);
   const scale = (height - bottom - top) / peak;
   chart.append(svg("line", { x1: left, y1: height - bottom, x2: width, y2: height - bottom, class: "axis" }));
   const label = svg("text", { x: 2, y: top + 8 });
-  label.textContent = number(peak);
+  label.textContent = number(empty ? 0 : peak);
   chart.append(label);
+  if (empty) {
+    const none = svg("text", { x: left + (width - left) / 2, y: (height - bottom) / 2, "text-anchor": "middle", class: "empty" });
+    none.textContent = t("No deliveries in this period.");
+    chart.append(none);
+  }
   points.forEach((point, index) => {
     let y = height - bottom;
     for (const outcome of OUTCOMES) {
-      const count = point.counts[outcome] || 0;
+      const count = countOf(point, outcome);
       if (!count) continue;
       const h = count * scale;
       y -= h;
@@ -86,7 +99,10 @@ async function drawChart() {
   for (const index of [0, points.length - 1]) {
     if (!points[index]) continue;
     const tick = svg("text", { x: left + index * slot, y: height - 4, "text-anchor": index ? "end" : "start" });
-    tick.textContent = dateTime(points[index].at, { hour: "2-digit", minute: "2-digit" });
+    // Past an hour the two ends are on different days: each says its day too.
+    const format = Number(hours) > 1 ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }
+      : { hour: "2-digit", minute: "2-digit" };
+    tick.textContent = dateTime(points[index].at, format);
     chart.append(tick);
   }
   $("chart").replaceChildren(chart);
@@ -97,7 +113,7 @@ async function drawChart() {
     const item = document.createElement("li");
     const swatch = document.createElement("span");
     swatch.className = `swatch o-${outcome}`;
-    item.append(swatch, `${stateName(outcome)} ${number(points.reduce((sum, p) => sum + (p.counts[outcome] || 0), 0))}`);
+    item.append(swatch, `${stateName(outcome)} ${number(points.reduce((sum, p) => sum + countOf(p, outcome), 0))}`);
     legend.append(item);
   }
 }

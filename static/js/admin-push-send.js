@@ -1,7 +1,7 @@
 // Compose and send a notification, then follow its progress live (counts by state,
 // polled until every delivery reached a final state), and "send a test to my devices".
-import { api, loadAlerts, ready, stateName, when } from "./admin-push.js";
-import { $, el, number, onSubmit, say, t } from "./desktop.js";
+import { api, formError, loadAlerts, ready, stateName, when } from "./admin-push.js";
+import { $, clearFieldErrors, el, list, number, onSubmit, say, t } from "./desktop.js";
 
 const STATES = ["queued", "sending", "retrying", "delivered", "suppressed", "pruned", "failed", "expired"];
 let following = null;
@@ -36,7 +36,11 @@ function render(notification) {
   $("progress-counts").replaceChildren(
     ...STATES.flatMap((state) => count(stateName(state), state, progress.states[state])),
     ...count(t("shown on device"), "displayed", progress.displayed));
-  if (progress.done) {
+  if (progress.done && !progress.total) {
+    // Nobody to send to is no failure of the gateway's, but the admin should know why.
+    say(t("Sent to nobody: none of the devices it was for has subscribed to notifications. A phone subscribes on the companion's Notifications page ({page}): signed in there, its user turns notifications on.",
+      { page: `${location.origin}/app/notifications` }), "bad", $("progress-state"));
+  } else if (progress.done) {
     say(t("Complete: {delivered} delivered of {total}.", {
       delivered: number(progress.states.delivered), total: number(progress.total) }), "ok", $("progress-state"));
   } else {
@@ -65,14 +69,36 @@ async function follow(id) {
   }
 }
 
+// Words for a field the gateway refused (else the problem's own detail, or a line
+// naming the field's label).
+const FIELD_PROBLEMS = {
+  title: t("Write a title."),
+  ttl: t("A TTL is 0 to 2419200 seconds (28 days)."),
+  collapse_key: t("Up to 32 letters, digits, - and _."),
+};
+
+// The problem of a refused send, with the field it concerns: unknown users or groups are
+// the audience's, an unknown topic the topic's.
+function aboutField(problem) {
+  if (problem && problem.unknown) {
+    const names = Object.values(problem.unknown).flat();
+    return { ...problem, field: "audience", detail: t("Not known here: {names}.", { names: list(names) }) };
+  }
+  if (problem && problem.topic && problem.status === 404) return { ...problem, field: "topic" };
+  return problem;
+}
+
 async function send(path, body) {
+  const form = $("compose");
   try {
     const notification = await api(path, { method: "POST", body });
-    say(t("Accepted: notification {id}.", { id: notification.id }), "ok");
+    clearFieldErrors(form);
+    say(t("Accepted: notification {id}.", { id: notification.id }), "ok", $("send-status"));
     render(notification);
     follow(notification.id);
   } catch (error) {
-    say(error.message, "bad");
+    formError(form, { ...error, message: error.message, problem: aboutField(error.problem) }, $("send-status"), {
+      fields: { audience: $("audience-names") }, texts: FIELD_PROBLEMS });
   }
 }
 

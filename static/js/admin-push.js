@@ -1,7 +1,9 @@
 // The push console's shared part: the admin session, calls to the API, and the settings,
 // VAPID keys, alerts and topics sections. The send and history parts
 // (admin-push-send.js, admin-push-history.js) import what they need from here.
-import { $, dateTime, el, json, list, number, onSubmit, rowButton, say, session, t } from "./desktop.js";
+import {
+  $, clearFieldErrors, dateTime, el, json, list, number, onSubmit, rowButton, say, session, showFieldErrors, t,
+} from "./desktop.js";
 
 // A call of the console's; a signed-out browser goes to sign in first.
 export const api = (path, options = {}) => json(path, { ...options, signIn: true });
@@ -15,6 +17,31 @@ export function cell(row, text, className) {
 }
 
 export const when = (iso) => (iso ? dateTime(iso) : "");
+
+// A failed call about *form*: what is wrong with a field is said under that field (and
+// scrolled to); anything else in *line*, the form's own status line, scrolled to as well.
+export function formError(form, error, line, options = {}) {
+  if (showFieldErrors(form, error.problem, options)) { say("", "", line); return; }
+  say(error.message, "bad", line);
+  line.scrollIntoView({ block: "nearest" });
+}
+
+// What the console warns of before anything else, at the top of the page: what keeps
+// notifications from going out as they should.
+function showWarnings(settings) {
+  const items = [];
+  if (!settings.subject) {
+    const fix = el("a", { href: "#subject", textContent: t("Set a VAPID contact") });
+    fix.addEventListener("click", () => $("subject").focus());
+    items.push(el("li", { className: "notice", id: "warning-no-subject" },
+      t("No VAPID contact: push services may refuse every notification, as they cannot reach whoever sends them."), " ", fix));
+  }
+  if (settings.allow_insecure_local) {
+    items.push(el("li", { className: "notice", id: "warning-test-mode",
+      textContent: t("Test mode: pushes may go to local http addresses. Turn GATEWAY_PUSH_ALLOW_INSECURE_LOCAL_ENDPOINTS off outside tests.") }));
+  }
+  $("warnings").replaceChildren(...items);
+}
 
 // A delivery's state (and the counts' terms), as the console names it.
 export const STATE_NAMES = {
@@ -33,6 +60,7 @@ const URGENCIES = { "very-low": t("very-low"), low: t("low"), normal: t("normal"
 
 async function loadSettings() {
   const settings = await api("/api/v1/admin/push/settings");
+  showWarnings(settings);
   $("subject").value = settings.subject_source === "console" ? settings.subject : "";
   $("subject").placeholder = settings.subject || "mailto:ops@example.com";
   $("subject-source").textContent = settings.subject
@@ -113,9 +141,17 @@ async function loadTopics() {
 
 onSubmit($("settings-form"), async (event) => {
   event.preventDefault();
-  await act("/api/v1/admin/push/settings", t("Settings saved."), { method: "PUT", body: {
-    subject: $("subject").value.trim(),
-    hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
+  const form = event.target;
+  try {
+    await api("/api/v1/admin/push/settings", { method: "PUT", body: {
+      subject: $("subject").value.trim(),
+      hosts: $("hosts").value.split(/\s+/).filter(Boolean) } });
+    clearFieldErrors(form);
+    say(t("Settings saved."), "ok", $("settings-status"));
+    await loadSettings();
+  } catch (error) {
+    formError(form, error, $("settings-status"));
+  }
 });
 
 onSubmit($("topic-form"), async (event) => {
@@ -124,10 +160,14 @@ onSubmit($("topic-form"), async (event) => {
     await api(`/api/v1/admin/push/topics/${encodeURIComponent($("topic-name").value.trim())}`, {
       method: "PUT", body: { title: $("topic-title").value.trim(), ttl: Number($("topic-ttl").value),
         urgency: $("topic-urgency").value, description: $("topic-description").value.trim() } });
+    clearFieldErrors(event.target);
+    say("", "", $("topic-status"));
     event.target.reset();
     await loadTopics();
   } catch (error) {
-    say(error.message, "bad");
+    formError(event.target, error, $("topic-status"), { fields: {
+      name: $("topic-name"), title: $("topic-title"), ttl: $("topic-ttl"), urgency: $("topic-urgency"),
+      description: $("topic-description") } });
   }
 });
 

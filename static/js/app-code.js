@@ -1,8 +1,8 @@
 // The phone's typed-code page: for a computer whose QR code cannot be scanned.
-import { $, errorText, json, onSubmit, requireSignIn, say, t } from "./companion.js";
+import { $, errorText, json, onSubmit, requireSecureContext, requireSignIn, say, t } from "./companion.js";
 import { show } from "./qr-decide.js";
 
-if (requireSignIn()) {
+if (requireSecureContext() && requireSignIn()) {
   const form = $("code-form");
   onSubmit(form, async (event) => {
     event.preventDefault();

@@ -6,6 +6,11 @@ import { $, api, base64url, json, onSubmit, requireSignIn, say as sayIn, t } fro
 const state = $("push-state");
 const say = (line, text, kind = "") => sayIn(text, kind, line);
 const supported = "serviceWorker" in navigator && "PushManager" in window;
+// Safari on iPhone and iPad delivers Web Push only to a web app added to the Home Screen;
+// in a Safari tab, `navigator.standalone` is false (it is true once installed).
+const apple = /iPhone|iPad|iPod/.test(navigator.userAgent) ||
+  (/Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1); // iPadOS asks as a Mac
+if (apple && navigator.standalone === false) $("home-screen-hint").classList.remove("hidden");
 
 const b64ToBytes = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 

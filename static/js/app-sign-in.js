@@ -1,7 +1,7 @@
 // The companion's password sign-in: registers this browser as a device, then goes back.
-import { $, json, onSubmit, safeNext, say, signIn, signOut, t } from "./companion.js";
+import { $, json, onSubmit, requireSecureContext, safeNext, say, signIn, signOut, t } from "./companion.js";
 
-onSubmit($("sign-in"), async (event) => {
+if (requireSecureContext()) onSubmit($("sign-in"), async (event) => {
   event.preventDefault();
   say(t("Signing in…"));
   try {

@@ -17,6 +17,27 @@ export const base64url = (bytes) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const base64urlText = (text) => base64url(new TextEncoder().encode(text));
 
+// The device's key and its proofs need WebCrypto, which browsers give only to a secure
+// context: https, or localhost. Opened over plain http on another address (a LAN address),
+// a page that needs it says so in place of its form, and returns false; true otherwise.
+export function requireSecureContext() {
+  if (globalThis.crypto && globalThis.crypto.subtle) return true;
+  const main = document.querySelector("main");
+  const notice = Object.assign(document.createElement("p"), {
+    id: "insecure", className: "notice", role: "alert",
+    textContent: t("This page needs a secure connection (https). Opened as {origin}, this phone cannot create or use its sign-in key. Open the gateway's https address instead, or ask your administrator for it.",
+                   { origin: location.origin }),
+  });
+  main.querySelector("h1").after(notice);
+  const status = document.getElementById("status");
+  if (status) status.textContent = "";
+  for (const control of main.querySelectorAll("form, button")) {
+    if (control.tagName === "BUTTON") control.disabled = true;
+    else control.classList.add("hidden");
+  }
+  return false;
+}
+
 export function deviceId() {
   let id = store.getItem(KEYS.device);
   if (!id) {

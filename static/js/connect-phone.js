@@ -1,7 +1,7 @@
 // The phone's side of scan to connect: decide on the camera, claim the offer, show the
 // number, and once the computer approves, keep the tokens. For /c/<token> and /app/connect.
 // The phone is not signed in yet: its calls carry no token, only the claim's secret.
-import { $, adoptTokens, deviceDescription, language, problemText, say, signProof, t } from "./companion.js";
+import { $, adoptTokens, deviceDescription, language, problemText, requireSecureContext, say, signProof, t } from "./companion.js";
 import { watch } from "./qr-wait.js";
 
 const match = location.pathname.match(/^\/c\/([A-Za-z0-9_-]+)$/);
@@ -9,7 +9,9 @@ const token = match ? match[1] : null;
 // The app's own scanner opens links with ?via=app_camera; that scan needs the camera granted.
 const via = new URLSearchParams(location.search).get("via") === "app_camera" ? "app_camera" : "link";
 $("server").textContent = t("Server: {host}", { host: location.host });
-if (!token) $("code-form").classList.remove("hidden");
+// Over plain http the phone cannot make its key: the page says so and offers nothing.
+const secure = requireSecureContext();
+if (!token && secure) $("code-form").classList.remove("hidden");
 
 // The camera notice under the current policy, in the page's language: the decision goes
 // with the claim.
@@ -68,13 +70,13 @@ const decide = (decision) => {
   claim();
 };
 
-if (camera && camera.notice) {
+if (secure && camera && camera.notice) {
   $("consent-title").textContent = camera.title;
   $("consent-text").textContent = camera.notice.text;
   $("consent").classList.remove("hidden");
   $("allow").addEventListener("click", () => decide("granted"));
   $("refuse").addEventListener("click", () => decide("refused"));
-} else {
+} else if (secure) {
   $("connect").classList.remove("hidden");
   $("connect").addEventListener("click", claim);
 }

@@ -126,3 +126,44 @@ export const secondsUntil = (endsAt) => Math.max(0, Math.round((endsAt - Date.no
 // *seconds* as a countdown shows them: "1:05".
 export const minutesSeconds = (seconds) =>
   `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+
+// Show what is wrong with the fields of *form* named in *problem*, each under its own
+// field, and bring the first into view. The gateway names a field in a schema problem's
+// `errors` (`[{field}]`) or in the problem's own `field`; *fields* maps the gateway's names
+// to the form's elements where they differ, and *texts* holds the words for a field
+// (else the problem's detail for its own `field`, or a generic line with the label).
+// Returns how many fields it marked; a problem naming none leaves the form as it is.
+export function showFieldErrors(form, problem, { fields = {}, texts = {} } = {}) {
+  clearFieldErrors(form);
+  const named = [];
+  if (problem && Array.isArray(problem.errors)) named.push(...problem.errors.map((e) => [e.field, null]));
+  if (problem && typeof problem.field === "string") named.push([problem.field, problem.detail]);
+  const marked = [];
+  for (const [field, detail] of named) {
+    const name = String(field || "").split(".")[0];
+    const input = fields[name] || form.elements.namedItem(name) || form.querySelector(`#${CSS.escape(name)}`);
+    if (!input || !input.id || marked.includes(input)) continue;
+    const label = form.querySelector(`label[for="${CSS.escape(input.id)}"]`);
+    const text = texts[name] || detail ||
+      t("“{field}” is not valid. Check it and try again.", { field: label ? label.textContent.trim() : name });
+    const line = el("p", { id: `${input.id}-error`, className: "field-error", textContent: text });
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", line.id);
+    input.after(line);
+    marked.push(input);
+  }
+  if (marked.length) {
+    marked[0].scrollIntoView({ block: "center" });
+    marked[0].focus({ preventScroll: true });
+  }
+  return marked.length;
+}
+
+// Take away what showFieldErrors said about *form*.
+export function clearFieldErrors(form) {
+  for (const line of form.querySelectorAll(".field-error")) line.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+}

@@ -1,5 +1,7 @@
 // The privacy centre: my data, my devices, export, delete (agreement 1.1 and the user's rights).
-import { $, dateTime, json, list as listOf, onSubmit, requireSignIn, rowButton, say, t } from "./companion.js";
+import {
+  $, clearFieldErrors, dateTime, json, list as listOf, onSubmit, requireSignIn, rowButton, say, showFieldErrors, t,
+} from "./companion.js";
 
 // The fields of an account a partner may get, as the page names them.
 const FIELD_NAMES = {
@@ -68,6 +70,21 @@ async function showDisclosures() {
   }
 }
 
+// What the gateway refused in the profile, said under the field it concerns.
+const FIELD_PROBLEMS = {
+  email: t("This is not an e-mail address. Write it as name@example.com."),
+  phone: t("This is not a phone number. Write digits, with + and the country code if needed."),
+};
+
+// Once the account is gone, nothing of it stays on the screen: only what happened, and the
+// way back to the app (which now asks to sign in).
+function showDeleted() {
+  localStorage.clear();
+  const main = document.querySelector("main");
+  main.replaceChildren(main.querySelector("h1"), $("status"), $("back"));
+  say(t("Your account is deleted. Your personal data was erased and this phone is signed out."), "ok");
+}
+
 if (requireSignIn()) {
   onSubmit($("profile"), async (event) => {
     event.preventDefault();
@@ -77,9 +94,11 @@ if (requireSignIn()) {
     if (form.phone.value) body.phone = form.phone.value;
     try {
       await json("/api/v1/me", { method: "PATCH", body });
+      clearFieldErrors(form);
       say(t("Saved."), "ok");
     } catch (error) {
-      say(error.message, "bad");
+      const marked = showFieldErrors(form, error.problem, { texts: FIELD_PROBLEMS });
+      say(marked ? t("Not saved: correct the marked field.") : error.message, "bad");
     }
   });
 
@@ -98,8 +117,7 @@ if (requireSignIn()) {
     if (!confirm(t("Delete your account and your personal data? This cannot be undone."))) return;
     try {
       await json("/api/v1/me/delete", { method: "POST", body: { password: $("delete-password").value } });
-      localStorage.clear();
-      say(t("Your account was deleted."), "ok");
+      showDeleted();
     } catch (error) {
       say(error.message, "bad");
     }

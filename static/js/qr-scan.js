@@ -2,7 +2,7 @@
 // The code on the computer changes every half minute, and signing in (a new user choosing a
 // password) takes longer: so a phone that is signed out first takes a hold on the login,
 // which stays good for the login's lifetime, and scans with it once signed in.
-import { errorText, json, requireSignIn, say, signedIn, t } from "./companion.js";
+import { errorText, json, requireSecureContext, requireSignIn, say, signedIn, t } from "./companion.js";
 import { show } from "./qr-decide.js";
 
 const token = location.pathname.split("/").pop();
@@ -20,7 +20,11 @@ async function holdThenSignIn() {
   requireSignIn();
 }
 
-if (!signedIn()) {
+// Checked first: a login this phone cannot confirm (no WebCrypto over plain http) is
+// neither held nor claimed.
+if (!requireSecureContext()) {
+  // the page says why
+} else if (!signedIn()) {
   await holdThenSignIn();
 } else {
   const hold = sessionStorage.getItem(HELD);
