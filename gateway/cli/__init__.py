@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from gateway.cli import push as push_commands
+from gateway.consent import first_policy
 from gateway.core import keys
 from gateway.core.errors import Conflict
 from gateway.core.settings import describe, markdown_table
@@ -98,7 +99,8 @@ def create_admin(username: str) -> None:
 @with_appcontext
 def init() -> None:
     """First-start set-up, safe to repeat (systemd runs it at every start): migrate, make
-    keys, make an admin if none. It never prints a secret unless run on a terminal."""
+    keys, make an admin if none, publish the first user agreement if none. It never prints
+    a secret unless run on a terminal."""
     svc = _services()
     svc.store.upgrade()
     database = svc.store.engine.url.database
@@ -109,6 +111,10 @@ def init() -> None:
     _remove_spent_password_files()
     if not any(user.is_admin for user in svc.identity.accounts.list_users()):
         _create_admin("admin")
+    # Nothing that needs a notice is collected before one is in effect (agreement 1.6).
+    if first_policy.publish_first(svc.store, svc.clock, svc.catalogue):
+        click.echo(f"user agreement version {first_policy.VERSION} published (Chinese and "
+                   "English); publish your own from the admin console")
 
 
 @click.command("settings")

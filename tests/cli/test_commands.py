@@ -60,3 +60,22 @@ def test_create_admin_refuses_a_taken_name(runner):
 def test_settings_lists_every_variable(runner):
     result = runner.invoke(args=["settings"])
     assert "GATEWAY_DATABASE_URL" in result.output and "GATEWAY_PUBLIC_URL" in result.output
+
+
+def test_init_publishes_a_first_bilingual_agreement_once_and_announces_no_change(app, runner):
+    from gateway import consent
+    from gateway.push.tables import notifications
+
+    svc = app.extensions["gateway"]
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0 and "user agreement version 1.0 published" in first.output
+    with svc.store.read() as connection:
+        policy = consent.current_policy(connection, svc.clock)
+        sent = connection.execute(notifications.select()).all()
+    assert policy.version == "1.0"
+    assert "本网关的用户协议" in policy.text and "The gateway's user agreement" in policy.text
+    assert sent == []  # the first version is no "update" to announce
+    again = runner.invoke(args=["init"])
+    assert "published" not in again.output
+    with svc.store.read() as connection:
+        assert [p.version for p in consent.list_policies(connection)] == ["1.0"]

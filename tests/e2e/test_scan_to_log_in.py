@@ -37,7 +37,9 @@ def decode_qr(page) -> str:
 @pytest.fixture
 def gateway(settings):
     with live_gateway(settings) as (app, base_url):
-        Actions(app, app.test_client()).create_user("alice", display_name="Alice Example")
+        actions = Actions(app, app.test_client())
+        actions.create_user("alice", display_name="Alice Example")
+        actions.ensure_policy()  # as `flask init` publishes on a fresh install
         yield app, base_url
 
 
@@ -156,7 +158,9 @@ def test_a_phone_signed_out_completes_the_login_even_after_the_code_rotated(sett
     # with the phone's (which signs the proof of its confirmation with its own time).
     clock = FakeClock(datetime.now(timezone.utc) - timedelta(seconds=95))
     with live_gateway(settings, clock) as (app, base_url):
-        Actions(app, app.test_client()).create_user("alice", display_name="Alice Example")
+        actions = Actions(app, app.test_client())
+        actions.create_user("alice", display_name="Alice Example")
+        actions.ensure_policy()  # as `flask init` publishes on a fresh install
         with chromium() as browser:
             desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
             desktop.goto(f"{base_url}/login")

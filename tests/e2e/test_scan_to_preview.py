@@ -31,6 +31,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 def gateway(settings, clock):
     with live_gateway(settings, clock) as (app, base_url):
         actions = Actions(app, app.test_client())
+        actions.ensure_policy()  # as `flask init` publishes on a fresh install
         actions.create_user("olivia", display_name="Olivia Owner")
         actions.create_user("victor", display_name="Victor Viewer", groups=("sales",))
         actions.create_user("ursula", display_name="Ursula Outsider", groups=("hr",))

@@ -48,6 +48,7 @@ navigation.addEventListener("navigate", (event) => {
 def gateway(settings):
     with live_gateway(settings) as (app, base_url):
         actions = Actions(app, app.test_client())
+        actions.ensure_policy()  # as `flask init` publishes on a fresh install
         actions.create_user("alice", display_name="Alice Example")
         actions.create_user("root", password=ONE_TIME, role="admin", must_change_password=True)
         yield app, base_url
