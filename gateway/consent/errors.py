@@ -11,12 +11,12 @@ __all__ = ["ConsentRequired", "NoPolicyInEffect", "NoSuchDevice", "NothingToWith
 
 class ConsentRequired(Forbidden):
     slug = "consent-required"
-    title = "This function needs a consent the device has not given"
+    title = "This needs a permission you have not given"
 
 
 class UnknownPolicyVersion(NotFound):
     slug = "unknown-policy-version"
-    title = "No such policy version has been published"
+    title = "No such version of the agreement was published"
 
 
 class PolicyNotCurrent(Conflict):
@@ -24,17 +24,17 @@ class PolicyNotCurrent(Conflict):
     purpose, or one that is not in effect yet: the user saw an outdated notice."""
 
     slug = "policy-not-current"
-    title = "The notice was shown under a policy version that does not apply now"
+    title = "The notice shown belongs to a version of the agreement that no longer applies"
 
 
 class NothingToWithdraw(Conflict):
     slug = "nothing-to-withdraw"
-    title = "There is no granted consent to withdraw"
+    title = "There is no permission to withdraw"
 
 
 class NoSuchDevice(NotFound):
     slug = "no-such-device"
-    title = "No such device among the user's devices"
+    title = "This device is not one of yours"
 
 
 class NoPolicyInEffect(Conflict):

@@ -83,31 +83,36 @@ def check(
     """
     purpose_ = catalogue.get(purpose)
     if decision not in DECISIONS:
-        raise InvalidRequest(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
+        raise InvalidRequest("A decision is one of {choices}.",
+                             params={"choices": ", ".join(DECISIONS)}, field="decision")
     if method not in METHODS:
-        raise InvalidRequest(f"method must be one of {', '.join(METHODS)}", field="method")
+        raise InvalidRequest("The method is one of {choices}.",
+                             params={"choices": ", ".join(METHODS)}, field="method")
     if os_permission is not None and os_permission not in OS_PERMISSIONS:
-        raise InvalidRequest(f"os_permission must be one of {', '.join(OS_PERMISSIONS)}",
+        raise InvalidRequest("The system permission is one of {choices}.",
+                             params={"choices": ", ".join(OS_PERMISSIONS)},
                              field="os_permission")
     language = require_language(language)
     now = clock.now()
     if client_time is not None:
         if client_time.tzinfo is None:
-            raise InvalidRequest("client_time needs a UTC offset", field="client_time")
+            raise InvalidRequest("The phone's time needs its UTC offset.", field="client_time")
         client_time = client_time.astimezone(UTC)
         if client_time > now + CLIENT_CLOCK_SKEW:
-            raise InvalidRequest("client_time lies in the future", field="client_time")
+            raise InvalidRequest("The phone's time lies in the future: check its clock.",
+                                 field="client_time")
     policy = get_policy(connection, policy_version)
     newest = last_change_seq(connection, clock, purpose)
     if policy.effective_at > now or policy.seq < newest:
         current = current_policy(connection, clock)
         raise PolicyNotCurrent(
-            f"policy version {policy_version!r} does not apply to {purpose!r} now; show the "
-            "notice of the current version", current_version=current and current.version)
+            "Version {version} of the agreement no longer applies to this permission: show "
+            "the notice of the current version.", params={"version": policy_version},
+            current_version=current and current.version)
     if notice_hash != current_notice(connection, catalogue, purpose_, policy, language).hash:
-        raise InvalidRequest("notice_hash is not the hash of the notice served for this "
-                             "purpose, policy version and language (or what the purpose "
-                             "covers changed since)", field="notice_hash")
+        raise InvalidRequest("The notice answered is not the one shown now for this "
+                             "permission (it may have changed since): show it again.",
+                             field="notice_hash")
     return language, client_time
 
 
@@ -133,8 +138,8 @@ def record(
     if decision == "withdrawn":
         last = _last_decision(connection, user_id, device_id, purpose)
         if last is None or last.decision != "granted":
-            raise NothingToWithdraw(f"{purpose!r} is not granted on this device",
-                                    purpose=purpose)
+            raise NothingToWithdraw("This permission is not granted on this device, so "
+                                    "there is nothing to withdraw.", purpose=purpose)
     values = dict(
         id=new_id(), user_id=user_id, device_id=device_id, purpose=purpose, decision=decision,
         policy_version=policy_version, notice_hash=notice_hash, language=language,
@@ -189,7 +194,7 @@ def get_event(connection: Connection, event_id: str) -> ConsentEvent:
     """One decision by its id. Raises ``NotFound``."""
     row = connection.execute(select(consent_events).where(consent_events.c.id == event_id)).first()
     if row is None:
-        raise NotFound("no such consent decision")
+        raise NotFound("There is no such consent decision.")
     return event_of(row)
 
 

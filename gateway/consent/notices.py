@@ -66,7 +66,8 @@ def require_language(code: str) -> str:
     """The supported language *code* names. Raises ``InvalidRequest`` for another."""
     found = language_of(code)
     if found is None:
-        raise InvalidRequest(f"notices exist in {', '.join(LANGUAGES)} only", field="language")
+        raise InvalidRequest("Notices exist in {languages} only.",
+                             params={"languages": ", ".join(LANGUAGES)}, field="language")
     return found
 
 

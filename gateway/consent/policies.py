@@ -83,25 +83,27 @@ def publish_policy(
     for name in ticked:
         catalogue.get(name)
     if not VERSION_PATTERN.match(version):
-        raise InvalidRequest("a version label is 1-32 letters, digits, '.', '_' or '-'",
+        raise InvalidRequest("A version label has 1 to 32 letters, digits, '.', '_' or '-'.",
                              field="version")
     if not text_.strip() or len(text_) > MAX_TEXT:
-        raise InvalidRequest(f"the text must be 1 to {MAX_TEXT} characters", field="text")
+        raise InvalidRequest("The text has 1 to {most} characters.", params={"most": MAX_TEXT},
+                             field="text")
     if not summary.strip():
-        raise InvalidRequest("say what changed in the summary", field="summary")
+        raise InvalidRequest("Say in the summary what changed.", field="summary")
     now = clock.now()
     effective_at = effective_at or now
     if effective_at < now:
-        raise InvalidRequest("a version cannot take effect in the past", field="effective_at")
+        raise InvalidRequest("A version cannot take effect in the past.", field="effective_at")
     with store.write() as connection:
         if connection.execute(
             select(policy_versions.c.seq).where(policy_versions.c.version == version)
         ).first():
-            raise Conflict(f"policy version {version!r} exists and cannot be changed")
+            raise Conflict("Version {version} exists already and cannot be changed: publish a "
+                           "new version.", params={"version": version})
         latest = connection.execute(select(func.max(policy_versions.c.effective_at))).scalar()
         if latest is not None and effective_at < latest:
-            raise InvalidRequest("a version cannot take effect before the newest one does "
-                                 f"({latest.isoformat()})", field="effective_at")
+            raise InvalidRequest("A version cannot take effect before the newest one does "
+                                 "({when}).", params={"when": latest.isoformat()}, field="effective_at")
         changes = sorted(ticked | set(computed_changes(connection, catalogue)))
         seq = connection.execute(insert(policy_versions).values(
             version=version, text=text_, text_hash=sha256(text_), summary=summary,
@@ -153,8 +155,8 @@ def policy_in_effect(connection: Connection, clock: Clock) -> PolicyVersion:
     effect: until then nothing that needs a notice may be collected (agreement 1.6)."""
     found = current_policy(connection, clock)
     if found is None:
-        raise NoPolicyInEffect("the operator has not published the user agreement yet; "
-                               "devices can sign in once a version is in effect")
+        raise NoPolicyInEffect("The gateway's administrator has not published the user "
+                               "agreement yet. Phones can sign in once it is in effect.")
     return found
 
 
@@ -163,7 +165,8 @@ def get_policy(connection: Connection, version: str) -> PolicyVersion:
     found = _policies(connection, connection.execute(
         select(policy_versions).where(policy_versions.c.version == version)))
     if not found:
-        raise UnknownPolicyVersion(f"no policy version {version!r} was published",
+        raise UnknownPolicyVersion("No version {version} of the agreement was published.",
+                                   params={"version": version},
                                    version=version)
     return found[0]
 

@@ -26,7 +26,7 @@ DEFAULT_LANGUAGE = "en"
 
 class UnknownPurpose(NotFound):
     slug = "unknown-purpose"
-    title = "No such purpose in this gateway's catalogue"
+    title = "No such permission"
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,8 @@ class Catalogue:
         try:
             return self._purposes[name]
         except KeyError:
-            raise UnknownPurpose(f"{name!r} is not a purpose of this gateway",
+            raise UnknownPurpose("\"{name}\" is not a permission this gateway asks for.",
+                                 params={"name": name},
                                  purpose=name) from None
 
     def __iter__(self):

@@ -74,7 +74,7 @@ def notice_for(store: Store, clock: Clock, catalogue: Catalogue, *, user_id: str
     with store.write() as connection:
         policy = current_policy(connection, clock)
         if policy is None:
-            raise NotFound("no policy version is in effect yet, so nothing can be asked")
+            raise NotFound("No version of the agreement is in effect yet, so nothing can be asked.")
         shown = current_notice(connection, catalogue, purpose_, policy, language)
         serve_notice(connection, clock, user_id=user_id, device_id=device_id, purpose=purpose,
                      policy=policy, notice_hash=shown.hash, language=language)
@@ -87,7 +87,7 @@ def _own_device(store: Store, user_id: str, device_id: str) -> devices.Device:
     except NotFound:
         device = None
     if device is None or device.user_id != user_id:
-        raise NoSuchDevice("no such device among yours", device_id=device_id)
+        raise NoSuchDevice("This device is not one of yours.", device_id=device_id)
     return device
 
 
@@ -105,8 +105,8 @@ def decide(store: Store, clock: Clock, catalogue: Catalogue, *, user_id: str,
     if target != acting_device_id:
         _own_device(store, user_id, target)
         if decision != "withdrawn":
-            raise Forbidden("grant or refuse on the device itself; from another device you "
-                            "may only withdraw")
+            raise Forbidden("Grant or refuse on the device itself; from another device you can "
+                            "only withdraw.")
     with store.write() as connection:
         event = record(connection, clock, catalogue, user_id=user_id, device_id=target,
                        purpose=purpose, decision=decision, policy_version=policy_version,
@@ -165,7 +165,7 @@ def receipt(store: Store, issuer: ReceiptIssuer, catalogue: Catalogue, *, user_i
         except NotFound:
             event = None
     if event is None or event.user_id != user_id:
-        raise NotFound("no such consent decision among yours")
+        raise NotFound("This consent decision is not one of yours.")
     try:
         purpose = catalogue.get(event.purpose)
     except NotFound:  # a partner no longer configured: its evidence still has a receipt
@@ -180,7 +180,8 @@ def acknowledge(store: Store, clock: Clock, *, user_id: str, device_id: str,
     with store.write() as connection:
         policy = get_policy(connection, version)
         if policy.effective_at > clock.now():
-            raise PolicyNotCurrent(f"policy version {version!r} is not in effect yet")
+            raise PolicyNotCurrent("Version {version} of the agreement is not in effect yet.",
+                                   params={"version": version})
         acknowledge_policy(connection, clock, user_id=user_id, device_id=device_id,
                            policy=policy)
         serve_notice(connection, clock, user_id=user_id, device_id=device_id, purpose=None,

@@ -167,11 +167,13 @@ def require(connection: Connection, clock: Clock, catalogue: Catalogue, *, user_
                    connection, clock, user_id=user_id, device_id=device_id,
                    purpose=purpose).last_event))
     if state != "granted" or stale or changed:
-        reason = ("covered other terms (recipient, purpose or fields changed since)" if changed
-                  else "was decided under an older policy" if stale else f"is {state}")
         stale = stale or changed
         raise ConsentRequired(
-            f"the consent for {purpose!r} {reason}; grant it in the app's settings",
+            "What you agreed to share has changed: decide again in the app's settings."
+            if changed else
+            "The agreement changed since you decided: decide again in the app's settings."
+            if stale else
+            "This needs your permission first: allow it in the app's settings.",
             purpose=purpose, state=state, stale=stale, grant_at=GRANT_AT,
             settings_page=SETTINGS_PAGE,
         )

@@ -71,7 +71,7 @@ def _check_url(url: str) -> str:
     parts = urlsplit(url)
     local = parts.hostname in LOOPBACK_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
-        raise InvalidRequest("a partner webhook must be https (http only on this machine)",
+        raise InvalidRequest("A partner's webhook must use https (http only on this machine).",
                              field="webhook_url")
     return url
 
@@ -86,14 +86,15 @@ def configure(store: Store, clock: Clock, catalogue: Catalogue, *, name: str, we
     catalogue.get(PARTNER_PREFIX + name)
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown or not fields:
-        raise InvalidRequest(f"fields must be some of {', '.join(FIELDS)}", field="fields")
+        raise InvalidRequest("Fields are some of {choices}.", params={"choices": ", ".join(FIELDS)},
+                             field="fields")
     if purpose not in PURPOSES:
-        raise InvalidRequest(f"purpose must be one of {', '.join(PURPOSES)} (agreement 4: "
-                             "data is shared only to run the system)", field="purpose")
+        raise InvalidRequest("The purpose is one of {choices}: data is shared only to run the "
+                             "system (agreement 4).", params={"choices": ", ".join(PURPOSES)}, field="purpose")
     if not recipient.strip():
-        raise InvalidRequest("name who receives the data", field="recipient")
+        raise InvalidRequest("Name who receives the data.", field="recipient")
     if not contact.strip():
-        raise InvalidRequest("say how to reach the recipient", field="contact")
+        raise InvalidRequest("Say how to reach the recipient.", field="contact")
     values = dict(webhook_url=_check_url(webhook_url), fields=sorted(set(fields)),
                   recipient=recipient.strip(), contact=contact.strip(), purpose=purpose,
                   updated_at=clock.now())
@@ -142,13 +143,16 @@ def share(store: Store, clock: Clock, catalogue: Catalogue, *, partner: str, use
         config = connection.execute(select(partner_configs)
                                     .where(partner_configs.c.name == partner)).first()
         if terms_of_row(config) is None:
-            raise NotFound(f"the partner {partner!r} has no recipient, purpose and webhook "
-                           "configured")
+            raise NotFound("The partner {partner} has no recipient, purpose and webhook "
+                           "configured yet.", params={"partner": partner})
         if reason != config.purpose:
-            raise InvalidRequest(f"{partner!r} receives data only for {config.purpose!r}, "
-                                 "the purpose its users consented to", field="reason")
+            raise InvalidRequest("The partner {partner} receives data only for "
+                                 "{purpose}, the purpose its users consented to.",
+                                 params={"partner": partner, "purpose": config.purpose},
+                                 field="reason")
         if not authorised(connection, clock, catalogue, user_id, partner):
-            raise NotAuthorised(f"sharing with {partner!r} needs the user's consent",
+            raise NotAuthorised("Sharing with {partner} needs the user's consent.",
+                                params={"partner": partner},
                                 purpose=PARTNER_PREFIX + partner)
     data = {field: getattr(user, field) for field in config.fields}
     if "groups" in data:

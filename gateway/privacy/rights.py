@@ -38,7 +38,7 @@ def export(store: Store, clock: Clock, user_id: str,
     """
     with store.read() as connection:
         if connection.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
-            raise NotFound("no such account")
+            raise NotFound("There is no such account.")
         document = {"generated_at": clock.now().isoformat(), "user_id": user_id}
         for section, exporter in sorted(sections.items()):
             document[section] = exporter(connection, user_id)

@@ -98,7 +98,7 @@ def disclose(name: str, body: DisclosureRequest):
     svc = services()
     user = accounts.find_user(svc.store, body.username)
     if user is None:
-        raise NotFound("no such user")
+        raise NotFound("There is no such user.")
     return DisclosureOut.of(partners.share(svc.store, svc.clock, svc.catalogue, partner=name,
                                            user_id=user.id, reason=body.reason))
 

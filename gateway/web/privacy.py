@@ -127,7 +127,7 @@ def delete_my_account(body: DeleteAccount):
     try:
         accounts.authenticate(svc.store, svc.passwords, user.username, body.password)
     except InvalidCredentials:
-        raise InvalidCredentials("the password is wrong; nothing was deleted") from None
+        raise InvalidCredentials("The password is wrong, so nothing was deleted.") from None
     parts = rights.delete_account(svc.store, svc.clock, principal.user_id,
                                   svc.reactions.erasures)
     return DeletionOut(deleted=True, parts=parts)
