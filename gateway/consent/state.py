@@ -167,13 +167,13 @@ def require(connection: Connection, clock: Clock, catalogue: Catalogue, *, user_
                    connection, clock, user_id=user_id, device_id=device_id,
                    purpose=purpose).last_event))
     if state != "granted" or stale or changed:
-        stale = stale or changed
-        raise ConsentRequired(
-            "What you agreed to share has changed: decide again in the app's settings."
-            if changed else
-            "The agreement changed since you decided: decide again in the app's settings."
-            if stale else
-            "This needs your permission first: allow it in the app's settings.",
-            purpose=purpose, state=state, stale=stale, grant_at=GRANT_AT,
-            settings_page=SETTINGS_PAGE,
-        )
+        where = dict(purpose=purpose, state=state, stale=stale or changed, grant_at=GRANT_AT,
+                     settings_page=SETTINGS_PAGE)
+        if changed:
+            raise ConsentRequired("What you agreed to share has changed: decide again in the "
+                                  "app's settings.", **where)
+        if stale:
+            raise ConsentRequired("The agreement changed since you decided: decide again in "
+                                  "the app's settings.", **where)
+        raise ConsentRequired("This needs your permission first: allow it in the app's "
+                              "settings.", **where)
