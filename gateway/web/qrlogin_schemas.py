@@ -11,6 +11,7 @@ from gateway.qrlogin import logins
 from gateway.qrlogin.phone import Scanned
 from gateway.web import waiting
 from gateway.web.api import Model
+from gateway.web.problems import words
 from gateway.web.schemas import UserOut
 
 State = Literal["pending", "scanned", "confirmed", "redeemed", "denied", "expired"]
@@ -110,9 +111,10 @@ class ScanOut(BaseModel):
     @classmethod
     def of(cls, scanned: Scanned) -> ScanOut:
         """What the phone shows of a login it scanned: who is asking, and the numbers."""
-        login, who = scanned.login, scanned.login.requester
+        login, who, warning = scanned.login, scanned.login.requester, scanned.warning
         return cls(
-            id=login.id, state=login.state, warning=scanned.warning,
+            id=login.id, state=login.state,
+            warning=words(warning.text, warning.params) if warning else None,
             choices=list(login.choices), expires_at=login.expires_at,
             requester=RequesterOut(browser=who.browser, os=who.os, place=who.place,
                                    network=who.network, started_at=login.created_at),
