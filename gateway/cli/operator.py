@@ -50,7 +50,7 @@ def doctor_command() -> None:
     findings = checklist(svc)
     for finding in findings:
         line = f"[{finding.level:4}] {finding.check}"
-        click.echo(line + (f": {finding.advice}" if finding.advice else ""))
+        click.echo(line + (f": {finding.english()}" if finding.advice else ""))
     if any(f.level == "fail" for f in findings):
         raise SystemExit(1)
 

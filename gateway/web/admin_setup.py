@@ -29,5 +29,5 @@ class Checklist(BaseModel):
                    "item is fixed", tag="admin", auth="admin", response=Checklist)
 def setup_checklist():
     return Checklist(items=[ItemOut(level=item.level, check=words(item.check),
-                                    advice=words(item.advice), fix_url=item.fix_url)
+                                    advice=words(item.advice, item.params), fix_url=item.fix_url)
                             for item in checklist(services())])
