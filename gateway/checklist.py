@@ -4,7 +4,7 @@ is fixed. The admin home shows it; ``flask gateway doctor`` prints it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gateway import consent
@@ -18,8 +18,14 @@ from gateway.push import config as push_config
 class Item:
     level: str  # ok, warn, fail
     check: str  # fixed English, translated where shown
-    advice: str  # empty when ok
+    advice: str  # empty when ok; fixed English with "{name}" for each of params
     fix_url: str | None = None  # the page where it is fixed, when a page can
+    params: dict[str, str] = field(default_factory=dict)
+
+    def english(self, text: str) -> str:
+        """*text* (the check or the advice) in English, its params filled in (for the
+        command line)."""
+        return text.format(**self.params) if self.params else text
 
 
 def _item(ok: bool, check: str, advice: str, level: str = "fail",
@@ -54,4 +60,4 @@ def checklist(gateway: Gateway) -> list[Item]:
     ]
     found = doctor.inspect(settings, database_url=str(gateway.store.engine.url),
                            keys_dir=gateway.keys_dir, now=gateway.clock.now())
-    return items + [Item(f.level, f.check, f.advice) for f in found]
+    return items + [Item(f.level, f.check, f.advice, params=f.params) for f in found]

@@ -65,11 +65,10 @@ class EventStream:
 def publish_first_policy(store, clock) -> None:
     """Publish a first version of the agreement (what ``flask init`` does on a fresh
     install): devices sign in only once a notice exists (agreement 1.6)."""
-    from gateway import consent
+    from gateway.consent import first_policy
     from gateway.consent.purposes import Catalogue
 
-    consent.publish_policy(store, clock, Catalogue.for_partners(), version="1.0",
-                           text_="The user agreement.", summary="First version", changes=())
+    first_policy.publish_first(store, clock, Catalogue.for_partners())
 
 
 def sign_in_phone(session, base: str, username: str):

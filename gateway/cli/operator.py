@@ -49,8 +49,8 @@ def doctor_command() -> None:
     svc = _services()
     findings = checklist(svc)
     for finding in findings:
-        line = f"[{finding.level:4}] {finding.check}"
-        click.echo(line + (f": {finding.advice}" if finding.advice else ""))
+        line = f"[{finding.level:4}] {finding.english(finding.check)}"
+        click.echo(line + (f": {finding.english(finding.advice)}" if finding.advice else ""))
     if any(f.level == "fail" for f in findings):
         raise SystemExit(1)
 

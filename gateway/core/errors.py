@@ -44,13 +44,13 @@ class ValidationFailed(GatewayError):
 
     status = 422
     slug = "validation-failed"
-    title = "The request does not match its schema"
+    title = "Some values are not valid"
 
 
 class Unauthenticated(GatewayError):
     status = 401
     slug = "unauthenticated"
-    title = "Authentication required"
+    title = "Sign-in required"
 
 
 class InvalidCredentials(GatewayError):
@@ -62,17 +62,17 @@ class InvalidCredentials(GatewayError):
 class TokenInvalid(GatewayError):
     status = 401
     slug = "token-invalid"
-    title = "The token is not valid"
+    title = "Token not valid"
 
 
 class TokenExpired(TokenInvalid):
     slug = "token-expired"
-    title = "The token has expired"
+    title = "Token expired"
 
 
 class TokenReused(TokenInvalid):
     slug = "token-reused"
-    title = "The token was already used; its whole family is now revoked"
+    title = "Token used twice"
 
 
 class Forbidden(GatewayError):
@@ -83,7 +83,7 @@ class Forbidden(GatewayError):
 
 class CsrfFailed(Forbidden):
     slug = "csrf-failed"
-    title = "Missing or wrong CSRF token"
+    title = "Security check failed"
 
 
 class PasswordChangeRequired(Forbidden):
@@ -91,7 +91,7 @@ class PasswordChangeRequired(Forbidden):
     else, so whoever else saw that password gains nothing by using it."""
 
     slug = "password-change-required"
-    title = "Change the one-time password first"
+    title = "Change your one-time password first"
 
 
 class NotFound(GatewayError):
@@ -103,7 +103,7 @@ class NotFound(GatewayError):
 class Conflict(GatewayError):
     status = 409
     slug = "conflict"
-    title = "Conflict with the current state"
+    title = "Conflict"
 
 
 class Gone(GatewayError):

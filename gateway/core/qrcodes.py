@@ -37,22 +37,22 @@ TOKEN_BYTES = 18  # 144 bits, 24 characters: the link stays short and the QR ver
 
 class CodeNotFound(NotFound):
     slug = "code-not-found"
-    title = "No request has this code"
+    title = "Code not found"
 
 
 class CodeLocked(Forbidden):
     slug = "code-locked"
-    title = "This code is locked after too many wrong tries"
+    title = "Code locked"
 
 
 class TokenUnknown(NotFound):
     slug = "qr-token-unknown"
-    title = "This QR code is not known"
+    title = "Unknown QR code"
 
 
 class TokenReplaced(Gone):
     slug = "qr-token-replaced"
-    title = "This QR code was replaced by a newer one"
+    title = "QR code replaced"
 
 
 # -- rotating tokens -------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def find_token(connection: Connection, table: Table, token: str, times_of,
         select(table.c.flow_id, table.c.rotation).where(table.c.token_hash == digest(token))
     ).first()
     if row is None:
-        raise TokenUnknown("this QR code is not known here; scan the code on the screen")
+        raise TokenUnknown("This QR code is not known here. Scan the code on the screen.")
     created_at, expires_at = times_of(row.flow_id)
     in_force = current_rotation(created_at, min(now, expires_at - timedelta(microseconds=1)),
                                 period)
@@ -117,8 +117,9 @@ def find_token(connection: Connection, table: Table, token: str, times_of,
     if row.rotation == in_force - 1 and now < created_at + period * in_force + GRACE:
         return row.flow_id
     if row.rotation > in_force:  # cannot happen with an honest clock; refuse rather than guess
-        raise TokenUnknown("this QR code is not known here; scan the code on the screen")
-    raise TokenReplaced("this QR code was replaced by a newer one; scan the code on the screen")
+        raise TokenUnknown("This QR code is not known here. Scan the code on the screen.")
+    raise TokenReplaced("This QR code was replaced by a newer one. Scan the code on the screen "
+                        "now.")
 
 
 # -- holding a scanned link across a sign-in --------------------------------------------------
@@ -168,7 +169,8 @@ def match_code(store: Store, table: Table, text: str, now: datetime,
     """
     code = normalize_code(text)
     if code is None:
-        raise CodeNotFound(f"a code has {CODE_LENGTH} letters from {CODE_ALPHABET}")
+        raise CodeNotFound("A code has {length} characters from {letters}. Check it and try again.",
+                           params={"length": CODE_LENGTH, "letters": CODE_ALPHABET})
     live = (table.c.code_lookup == code[:LOOKUP_LENGTH], table.c.state.in_(live_states),
             table.c.expires_at > now)
     locked = False
@@ -185,9 +187,9 @@ def match_code(store: Store, table: Table, text: str, now: datetime,
             connection.execute(update(table).where(*live)
                                .values(code_failures=table.c.code_failures + 1))
     if locked:
-        raise CodeLocked("this code is locked after too many wrong tries; "
-                         "scan the QR code or start again on the computer")
-    raise CodeNotFound("no request has this code; check it and try again")
+        raise CodeLocked("This code is locked after too many wrong tries. "
+                         "Scan the QR code, or start again on the computer.")
+    raise CodeNotFound("No request has this code. Check it and try again.")
 
 
 def code_lookup_taken(connection: Connection, table: Table, lookup: str, now: datetime,

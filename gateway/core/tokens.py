@@ -73,14 +73,18 @@ class Signer:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise TokenInvalid("the token is not a JWT") from None
+            raise TokenInvalid("This token cannot be read. Send a token the gateway "
+                               "issued.") from None
         if header.get("alg") not in ALGORITHMS:
-            raise TokenInvalid("the token's algorithm is not accepted")
+            raise TokenInvalid("This token uses a signing algorithm the gateway does not accept. "
+                               "Send a token the gateway issued.")
         if typ is not None and header.get("typ") != typ:
-            raise TokenInvalid("the token is of another type")
+            raise TokenInvalid("This token is of another kind than this request needs. Send the "
+                               "right token.")
         key = self.keyring.get(str(header.get("kid", "")))
         if key is None:
-            raise TokenInvalid("the token was signed by an unknown key")
+            raise TokenInvalid("This token was signed with a key the gateway does not know. Get a "
+                               "new token.")
         try:
             claims = jwt.decode(
                 token,
@@ -94,7 +98,7 @@ class Signer:
                          "require": ["exp", "iat", "aud", "iss", "jti"]},
             )
         except jwt.PyJWTError:
-            raise TokenInvalid("the token's signature or claims do not check out") from None
+            raise TokenInvalid("This token does not check out. Get a new token.") from None
         if not isinstance(claims["exp"], int) or claims["exp"] <= epoch(self.clock.now()):
-            raise TokenExpired()
+            raise TokenExpired("This token has expired. Get a new token and try again.")
         return claims

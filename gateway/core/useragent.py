@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import ua_parser
 
+from gateway.core.languages import N_
 from gateway.core.netaddr import truncate_ip
 
 UNKNOWN = "unknown"
@@ -132,7 +133,16 @@ def _wide_network(network: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6
     return parsed.supernet(new_prefix=16 if parsed.version == 4 else 32)
 
 
-def networks_differ(requester: Requester, phone: Requester) -> str | None:
+@dataclass(frozen=True)
+class NetworkWarning:
+    """What the phone is warned of: a fixed English *text* with "{name}" for each of
+    *params*, put in the reader's language by the web layer."""
+
+    text: str
+    params: dict[str, str]
+
+
+def networks_differ(requester: Requester, phone: Requester) -> NetworkWarning | None:
     """Why the phone should be warned that the requester is far from it, or None.
 
     Markedly different means another country (where the GeoIP database knows both), or
@@ -141,13 +151,17 @@ def networks_differ(requester: Requester, phone: Requester) -> str | None:
     """
     if requester.country and phone.country:
         if requester.country != phone.country:
-            return f"The computer appears to be in {requester.place}, not where your phone is."
+            return NetworkWarning(N_("The computer appears to be in {place}, not where your "
+                                     "phone is. Approve only if you started this sign-in."),
+                                  {"place": requester.place or requester.country})
         return None
     ours, theirs = _wide_network(requester.network), _wide_network(phone.network)
     if ours is None or theirs is None:
         return None
     if ours.is_private != theirs.is_private:
-        return "The computer is on another kind of network than your phone."
+        return NetworkWarning(N_("The computer is on another kind of network than your phone. "
+                                 "Approve only if you started this sign-in."), {})
     if not ours.is_private and ours != theirs:
-        return "The computer is on a different network than your phone."
+        return NetworkWarning(N_("The computer is on a different network than your phone. "
+                                 "Approve only if you started this sign-in."), {})
     return None

@@ -29,7 +29,7 @@ PROOF_AUDIENCE = "enrollment"
 
 class DeviceKnown(Conflict):
     slug = "enrollment-device-known"
-    title = "This phone is one of your devices already; only the phone itself can reconnect it"
+    title = "Phone already connected"
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,14 @@ def proven(connection: Connection, clock: Clock, user_id: str, device: DeviceDes
     if row is None:
         return None
     if not proof or not row.public_key:
-        raise DeviceKnown("this phone is one of your devices already: send a proof signed "
-                          "with its key, or sign in on it with the password")
+        raise DeviceKnown("This phone is one of your devices already. Reconnect it from the phone "
+                          "itself, or sign in on it with your password.")
     registered = json.loads(row.public_key)
     device_proofs.check(connection, clock, device_id=row.id, public_jwk=registered,
                         proof=proof, audience=PROOF_AUDIENCE,
                         expect={"act": "enroll", "sub": device.app_device_id})
     if (key["x"], key["y"]) != (registered["x"], registered["y"]):
-        raise InvalidRequest("a connected phone keeps the key it registered",
+        raise InvalidRequest("A connected phone keeps the key it registered.",
                              field="device.public_key")
     return row.id
 

@@ -47,27 +47,27 @@ CHANNEL_PREFIX = "enrollment:"
 
 class OfferNotFound(NotFound):
     slug = "enrollment-not-found"
-    title = "No such offer to connect a phone"
+    title = "Request to connect a phone not found"
 
 
 class OfferExpired(Gone):
     slug = "enrollment-expired"
-    title = "This offer to connect a phone has expired"
+    title = "Request to connect a phone expired"
 
 
 class WrongState(Conflict):
     slug = "enrollment-wrong-state"
-    title = "The offer is not in a state that allows this"
+    title = "Not possible at this step"
 
 
 class OtherSession(Forbidden):
     slug = "enrollment-other-session"
-    title = "This offer belongs to another browser session"
+    title = "Made in another browser"
 
 
 class WrongNumber(Conflict):
     slug = "enrollment-wrong-number"
-    title = "That was not the number on the phone; the offer was ended"
+    title = "Wrong number"
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,8 @@ def load(connection: Connection, offer_id: str) -> Offer:
     """The offer *offer_id*. Raises ``OfferNotFound``."""
     row = connection.execute(select(enrollments).where(enrollments.c.id == offer_id)).first()
     if row is None:
-        raise OfferNotFound("no offer has this id")
+        raise OfferNotFound("There is no such request to connect a phone. Make a new one on the "
+                            "computer.")
     return _offer(row)
 
 
@@ -143,8 +144,10 @@ def explain(offer: Offer, now: datetime, wanted: str):
     """The error for a move that needed the offer *wanted* but found it otherwise."""
     state = offer.state_at(now)
     if state == "expired":
-        return OfferExpired("this offer has expired; make a new one on the computer")
-    return WrongState(f"the offer is {state}, not {wanted}", state=state)
+        return OfferExpired("This request to connect a phone has expired. Make a new one on the "
+                            "computer.")
+    return WrongState("This request to connect a phone cannot take this step now. Make a new "
+                      "one on the computer.", state=state)
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,8 @@ class Offers:
             row_hash = connection.execute(select(enrollments.c.session_hash)
                                           .where(enrollments.c.id == offer_id)).scalar()
         if not hmac.compare_digest(row_hash, session_hash):
-            raise OtherSession()
+            raise OtherSession("This request to connect a phone was made in another browser. "
+                               "Carry on there, or make a new one here.")
         return found
 
     def link_token(self, offer_id: str, session_hash: str) -> str:
@@ -253,10 +257,11 @@ class Offers:
             result = load(connection, offer_id)
         self.events.publish(channel(offer_id), {"state": result.state})
         if reason == "wrong-number":
-            raise WrongNumber()
+            raise WrongNumber("That was not the number on the phone, so the request was ended "
+                              "for safety. Make a new one.")
         if reason == "device-known":
-            raise DeviceKnown("a device with this phone's installation id was registered "
-                              "meanwhile; the offer was ended")
+            raise DeviceKnown("This phone was connected in another way meanwhile, so this request "
+                              "was ended. Nothing more needs doing.")
         return result
 
     def deny(self, *, offer_id: str, session_hash: str, ip: str | None = None) -> Offer:

@@ -42,12 +42,12 @@ VIAS = ("link", "app_camera", "typed_code")
 
 class ClaimedTwice(WrongState):
     slug = "enrollment-claimed-twice"
-    title = "Another phone claimed this offer too; it was ended for safety"
+    title = "Scanned by two phones"
 
 
 class ClaimSecretWrong(Unauthenticated):
     slug = "enrollment-claim-unknown"
-    title = "Only the phone that claimed this offer may do this"
+    title = "Another phone scanned this code"
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,11 @@ def _mine(connection: Connection, offer_id: str, claim_secret: str | None):
     row = connection.execute(select(enrollments.c.claim_hash)
                              .where(enrollments.c.id == offer_id)).first()
     if row is None:
-        raise OfferNotFound("no offer has this id")
+        raise OfferNotFound("There is no such request to connect a phone. Scan the code on the "
+                            "computer again.")
     if not claim_secret or not row.claim_hash or not hmac.compare_digest(
             row.claim_hash, digest(claim_secret)):
-        raise ClaimSecretWrong()
+        raise ClaimSecretWrong("Only the phone that scanned this code may do this.")
     return load(connection, offer_id)
 
 
@@ -144,19 +145,20 @@ class ClaimingPhone:
         anything.
         """
         if device.public_key is None:
-            raise InvalidRequest("a phone connecting by scan must send its public key",
+            raise InvalidRequest("A phone connecting by scan must send its public key.",
                                  field="device.public_key")
         key = devices.device_key_jwk(device.public_key)
         purposes = [d.purpose for d in decisions]
         if len(set(purposes)) != len(purposes):
-            raise InvalidRequest("each purpose may be decided once", field="consents")
+            raise InvalidRequest("Decide each purpose only once.", field="consents")
         if any(d.decision not in ("granted", "refused") for d in decisions):
-            raise InvalidRequest("a phone not yet connected can only grant or refuse",
+            raise InvalidRequest("A phone not yet connected can only grant or refuse.",
                                  field="consents")
         if via == "app_camera" and not any(d.purpose == "camera" and d.decision == "granted"
                                            for d in decisions):
             raise consent.ConsentRequired(
-                "the app's own scanner needs the camera consent: send the granted decision",
+                "Scanning with the app needs your consent to use the camera. Grant it and "
+                "scan again.",
                 purpose="camera")
         now = self.clock.now()
         if code is not None:
@@ -181,7 +183,8 @@ class ClaimingPhone:
             # Claimed before (or a moment ago by a concurrent call): a second phone has the code.
             if found.state_at(now) in ("claimed", "offered"):
                 self._end_claimed_twice(offer_id)
-                raise ClaimedTwice()
+                raise ClaimedTwice("Another phone scanned this code too, so the request was "
+                                   "ended for safety. Make a new one on the computer.")
             raise explain(found, now, "offered")
         with self.store.read() as connection:
             result = load(connection, offer_id)

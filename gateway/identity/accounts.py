@@ -69,7 +69,9 @@ def _set_groups(connection: Connection, clock: Clock, user_id: str, names) -> No
     names = sorted(set(names))
     for name in names:
         if not GROUP_NAME.match(name):
-            raise InvalidRequest(f"{name!r} is not a valid group name")
+            raise InvalidRequest("\"{name}\" is not a valid group name. Use letters, digits, '.', "
+                                 "'_' or '-'.",
+                                 params={"name": name})
     known = set(connection.execute(select(groups.c.name).where(groups.c.name.in_(names))).scalars())
     for name in names:
         if name not in known:
@@ -90,7 +92,8 @@ def authenticate(store: Store, passwords: Passwords, username: str, password: st
         ).first()
         valid = passwords.check(row.password_hash if row else None, password)
         if not valid or row.disabled_at is not None:
-            raise InvalidCredentials()
+            raise InvalidCredentials("The username or the password is wrong. Check them and try "
+                                     "again.")
         return user_of(connection, row)
 
 
@@ -99,7 +102,7 @@ def get_user(store: Store, user_id: str) -> User:
     with store.read() as connection:
         row = connection.execute(select(users).where(users.c.id == user_id)).first()
         if row is None or row.disabled_at is not None:
-            raise NotFound("no such user")
+            raise NotFound("There is no such user.")
         return user_of(connection, row)
 
 
@@ -121,11 +124,11 @@ def replace_password(connection: Connection, passwords: Passwords, user_id: str,
     change: the sign-ins it ends and its audit row.)"""
     check_strength(new)
     if new == current:
-        raise InvalidRequest("the new password must differ from the current one",
+        raise InvalidRequest("The new password must differ from the current one.",
                              field="new_password")
     row = connection.execute(select(users).where(users.c.id == user_id)).one()
     if not passwords.check(row.password_hash, current):
-        raise InvalidCredentials("the current password is wrong")
+        raise InvalidCredentials("The current password is wrong. Type it again.")
     connection.execute(
         update(users)
         .where(users.c.id == user_id)
@@ -142,7 +145,7 @@ def saved_language(connection: Connection, user_id: str) -> str | None:
 def check_strength(password: str) -> None:
     """Raise ``InvalidRequest`` for a password too short to be worth hashing."""
     if len(password) < 10:
-        raise InvalidRequest("a password needs at least 10 characters")
+        raise InvalidRequest("A password needs at least 10 characters.")
 
 
 def one_time_password() -> str:
@@ -166,14 +169,15 @@ class Accounts:
         ``Conflict`` when the username is taken."""
         username = username.strip().lower()
         if not USERNAME.match(username):
-            raise InvalidRequest("a username is 2-64 characters: a-z, 0-9, '.', '_' or '-'")
+            raise InvalidRequest("A username has 2 to 64 characters: a-z, 0-9, '.', '_' or '-'.")
         if role not in ROLES:
-            raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
+            raise InvalidRequest("A role is one of {roles}.", params={"roles": ", ".join(ROLES)})
         with self.store.write() as connection:
             taken = connection.execute(
                 select(users.c.id).where(users.c.username == username)).first()
             if taken:
-                raise Conflict(f"the username {username!r} is taken")
+                raise Conflict("The username \"{username}\" is taken. Choose another one.",
+                               params={"username": username})
             user_id = new_id()
             connection.execute(
                 insert(users).values(
@@ -216,7 +220,7 @@ class Accounts:
         with self.store.write() as connection:
             row = connection.execute(select(users).where(users.c.id == user_id)).first()
             if row is None:
-                raise NotFound("no such user")
+                raise NotFound("There is no such user.")
             _set_groups(connection, self.clock, user_id, names)
             return user_of(connection, row)
 
@@ -227,13 +231,13 @@ class Accounts:
         empty display name, ``InvalidRequest``."""
         allowed = {k: v for k, v in changes.items() if k in ("display_name", "email", "phone")}
         if "display_name" in allowed and not allowed["display_name"]:
-            raise InvalidRequest("a display name cannot be empty", field="display_name")
+            raise InvalidRequest("A display name cannot be empty.", field="display_name")
         with self.store.write() as connection:
             if allowed:
                 connection.execute(update(users).where(users.c.id == user_id).values(**allowed))
             row = connection.execute(select(users).where(users.c.id == user_id)).first()
             if row is None:
-                raise NotFound("no such user")
+                raise NotFound("There is no such user.")
             audit.record(connection, self.clock, "account.profile-changed", actor=user_id,
                          device_id=device_id, details={"fields": sorted(changes)})
             return user_of(connection, row)

@@ -28,17 +28,17 @@ KEEP_USED = timedelta(minutes=10)  # well past MAX_AGE: an older proof is refuse
 
 class ProofInvalid(Forbidden):
     slug = "device-proof-invalid"
-    title = "The device proof does not check out"
+    title = "Device proof not valid"
 
 
 class ProofRequired(ProofInvalid):
     slug = "device-proof-required"
-    title = "This device registered a key; send a proof signed with it"
+    title = "Device proof required"
 
 
 class ProofReplayed(ProofInvalid):
     slug = "device-proof-replayed"
-    title = "This device proof was used already"
+    title = "Device proof used already"
 
 
 def check(connection: Connection, clock: Clock, *, device_id: str, public_jwk: dict,
@@ -59,26 +59,29 @@ def check(connection: Connection, clock: Clock, *, device_id: str, public_jwk: d
                      "require": ["aud", "iat", "jti"]},
         )
     except (jwt.PyJWTError, ValueError, TypeError):
-        raise ProofInvalid("the proof's signature or claims do not check out") from None
+        raise ProofInvalid("The device's proof does not check out. Try again from the "
+                           "phone.") from None
     for name, value in expect.items():
         if claims.get(name) != value:
-            raise ProofInvalid(f"the proof is not about this approval ({name} differs)")
+            raise ProofInvalid("The device's proof is about something else (its {claim} differs). "
+                               "Try again from the phone.", params={"claim": name})
     iat, jti = claims["iat"], claims["jti"]
     if not isinstance(iat, int) or isinstance(iat, bool) or abs(
             epoch(clock.now()) - iat) > MAX_AGE.total_seconds():
-        raise ProofInvalid("the proof is stale or from the future; make a new one")
+        raise ProofInvalid("The device's proof is too old, or dated in the future. Check the "
+                           "phone's clock and try again.")
     if not isinstance(jti, str) or not 8 <= len(jti) <= 128:
-        raise ProofInvalid("the proof needs a unique jti of 8 to 128 characters")
+        raise ProofInvalid("The device's proof needs a unique jti of 8 to 128 characters.")
     now = clock.now()
     connection.execute(delete(used_device_proofs).where(used_device_proofs.c.used_at
                                                         < now - KEEP_USED))
     seen = connection.execute(select(used_device_proofs.c.jti).where(
         used_device_proofs.c.device_id == device_id, used_device_proofs.c.jti == jti)).first()
     if seen:
-        raise ProofReplayed()
+        raise ProofReplayed("This proof was used already. Try again from the phone.")
     try:
         connection.execute(insert(used_device_proofs).values(device_id=device_id, jti=jti,
                                                              used_at=now))
     except IntegrityError:  # a concurrent call with the same proof committed first
-        raise ProofReplayed() from None
+        raise ProofReplayed("This proof was used already. Try again from the phone.") from None
     return claims

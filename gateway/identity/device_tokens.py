@@ -161,7 +161,7 @@ class DeviceTokens:
                 .where(refresh_tokens.c.token_hash == digest(refresh_token))
             ).first()
             if row is None or row.revoked_at or row.device_revoked_at or row.disabled_at:
-                raise TokenInvalid("the refresh token is not valid")
+                raise TokenInvalid("The refresh token is not valid. Sign in again.")
             # Conditional update: of two concurrent uses exactly one marks it used.
             marked = connection.execute(
                 update(refresh_tokens)
@@ -179,7 +179,7 @@ class DeviceTokens:
                     .values(revoked_at=now, revoked_reason="refresh-reuse")
                 )
             elif row.expires_at <= now:
-                raise TokenExpired("the refresh token has expired; sign in again")
+                raise TokenExpired("The refresh token has expired. Sign in again.")
             else:
                 connection.execute(
                     update(devices_table)
@@ -190,7 +190,8 @@ class DeviceTokens:
                     connection, self.signer, self.clock, self.lifetimes,
                     row.family_id, row.device_id, row.user_id, row.role,
                 )
-        raise TokenReused()
+        raise TokenReused("This refresh token was used already, so this sign-in was ended "
+                          "for safety. Sign in again.")
 
     def authenticate(self, access_token: str) -> DevicePrincipal:
         """The caller behind an access token. Raises ``TokenInvalid`` or ``TokenExpired``,
@@ -207,7 +208,7 @@ class DeviceTokens:
                        devices_table.c.id == claims.get("did"))
             ).first()
         if row is None or row.revoked_at or row.device_revoked:
-            raise TokenInvalid("the device or its sign-in was revoked")
+            raise TokenInvalid("This device or its sign-in was ended. Sign in again.")
         return DevicePrincipal(claims["sub"], claims["did"], claims["sid"],
                                claims.get("role", "user"), row.must_change_password)
 

@@ -64,13 +64,15 @@ def device_key_jwk(jwk: dict) -> dict:
     """The normalised public JWK of a device key. Raises ``InvalidRequest`` unless *jwk*
     is an EC P-256 public key whose point lies on the curve (no private part accepted)."""
     if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-        raise InvalidRequest("the device key must be an EC P-256 JWK", field="public_key")
+        raise InvalidRequest("The device key must be an EC P-256 JWK.", field="public_key")
     if "d" in jwk:
-        raise InvalidRequest("send the public key only, never the private part", field="public_key")
+        raise InvalidRequest("Send only the public key, never the private "
+                             "part.", field="public_key")
     try:
         key = ECAlgorithm.from_jwk(json.dumps(jwk))
     except (InvalidKeyError, ValueError, TypeError, KeyError):
-        raise InvalidRequest("the device key is not a valid P-256 point", field="public_key") from None
+        raise InvalidRequest("The device key is not a valid P-256 "
+                             "point.", field="public_key") from None
     jwk = public_jwk(key)
     return {name: jwk[name] for name in ("kty", "crv", "x", "y", "kid")}
 
@@ -143,7 +145,7 @@ def get_device(store: Store, device_id: str) -> Device:
     with store.read() as connection:
         row = connection.execute(select(devices).where(devices.c.id == device_id)).first()
     if row is None:
-        raise NotFound("no such device")
+        raise NotFound("There is no such device.")
     return _device(row)
 
 
@@ -180,7 +182,7 @@ class Devices:
                 select(devices).where(devices.c.id == device_id, devices.c.user_id == user_id)
             ).first()
             if row is None:
-                raise NotFound("no such device")
+                raise NotFound("There is no such device.")
             if row.revoked_at is None:
                 connection.execute(update(devices).where(devices.c.id == device_id)
                                    .values(revoked_at=now))

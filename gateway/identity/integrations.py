@@ -46,14 +46,16 @@ def authenticate(store: Store, clock: Clock, key: str, scope: str) -> Integratio
     without the scope.
     """
     if not key.startswith(PREFIX):
-        raise TokenInvalid("not an integration key")
+        raise TokenInvalid("This is not an integration key. Send a key that starts with gwk_.")
     with store.read() as connection:
         row = connection.execute(select(integration_keys)
                                  .where(integration_keys.c.key_hash == digest(key))).first()
     if row is None or row.revoked_at is not None:
-        raise TokenInvalid("the integration key is unknown or revoked")
+        raise TokenInvalid("This integration key is unknown or was revoked. Ask an administrator "
+                           "for a new one.")
     if scope not in row.scopes:
-        raise Forbidden(f"this integration key lacks the scope {scope!r}")
+        raise Forbidden("This integration key may not do this: it lacks the scope \"{scope}\".",
+                        params={"scope": scope})
     with store.write() as connection:
         connection.execute(update(integration_keys).where(integration_keys.c.id == row.id)
                            .values(last_used_at=clock.now()))
@@ -75,12 +77,16 @@ class Integrations:
         """
         unknown = sorted(set(scopes) - SCOPES.keys())
         if unknown or not scopes:
-            raise InvalidRequest(f"scopes must be some of {', '.join(SCOPES)}", field="scopes")
+            raise InvalidRequest("Choose scopes among "
+                                 "{scopes}.", params={"scopes": ", ".join(SCOPES)},
+                                 field="scopes")
         key = PREFIX + new_token()
         with self.store.write() as connection:
             if connection.execute(select(integration_keys.c.id)
                                   .where(integration_keys.c.name == name)).first():
-                raise Conflict(f"an integration called {name!r} exists")
+                raise Conflict("An integration called \"{name}\" exists already. Choose another "
+                               "name.",
+                               params={"name": name})
             integration_id = new_id()
             connection.execute(insert(integration_keys).values(
                 id=integration_id, name=name, key_hash=digest(key), scopes=sorted(set(scopes)),
@@ -103,7 +109,7 @@ class Integrations:
                                        .where(integration_keys.c.id == integration_id)
                                        .values(revoked_at=self.clock.now())).rowcount
             if not found:
-                raise NotFound("no such integration")
+                raise NotFound("There is no such integration.")
             audit.record(connection, self.clock, "integration.revoked", actor=by,
                          subject=integration_id)
             row = connection.execute(select(integration_keys)

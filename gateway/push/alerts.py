@@ -63,7 +63,7 @@ def resolve(store: Store, clock: Clock, alert_id: int, *, actor: str | None) -> 
     with store.write() as connection:
         row = connection.execute(select(alerts).where(alerts.c.id == alert_id)).first()
         if row is None:
-            raise NotFound("no such alert")
+            raise NotFound("There is no such alert.")
         if row.resolved_at is None:
             connection.execute(update(alerts).where(alerts.c.id == alert_id)
                                .values(resolved_at=clock.now(), resolved_by=actor))

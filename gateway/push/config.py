@@ -102,7 +102,7 @@ def change(store: Store, clock: Clock, options: PushOptions, *, subject: str | N
         try:
             subject = check_subject(subject)
         except ValueError as error:
-            raise InvalidRequest("The VAPID contact is not usable: {reason}",
+            raise InvalidRequest("The contact for push services is not usable: {reason}",
                                  params={"reason": str(error)}, field="subject") from None
     if hosts is not None:
         try:
@@ -111,7 +111,8 @@ def change(store: Store, clock: Clock, options: PushOptions, *, subject: str | N
             raise InvalidRequest("A push service host is not usable: {reason}",
                                  params={"reason": str(error)}, field="hosts") from None
         if len(hosts) > MAX_EXTRA_HOSTS:
-            raise InvalidRequest("Name at most {most} extra hosts.", params={"most": MAX_EXTRA_HOSTS},
+            raise InvalidRequest("Name at most {most} extra "
+                                 "hosts.", params={"most": MAX_EXTRA_HOSTS},
                                  field="hosts")
     with store.write() as connection:
         if subject is not None:

@@ -65,40 +65,45 @@ def check_endpoint(url: str, hosts: tuple[str, ...], *, allow_insecure_local: bo
     """*url* as an ``Endpoint`` if the gateway may push to it; raises ``EndpointRefused``
     saying why not (scheme, allowlist, an address that is not public, no DNS answer)."""
     if len(url) > MAX_ENDPOINT:
-        raise EndpointRefused(f"the endpoint is longer than {MAX_ENDPOINT} characters")
+        raise EndpointRefused("The push address is longer than {most} characters.",
+                              params={"most": MAX_ENDPOINT})
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise EndpointRefused("the endpoint is not a URL") from None
+        raise EndpointRefused("The push address is not a URL.") from None
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host or parts.username or parts.password \
             or parts.fragment:
-        raise EndpointRefused("the endpoint must be an https:// URL without credentials")
+        raise EndpointRefused("The push address must be an https:// URL without credentials.")
     if parts.scheme == "http" and not allow_insecure_local:
-        raise EndpointRefused("the endpoint must use https")
+        raise EndpointRefused("The push address must use https.")
     listed = allowed(host, hosts)
     if not listed and not allow_insecure_local:
-        raise EndpointRefused(f"{host} is not a push service on the allowlist", host=host)
+        raise EndpointRefused("{host} is not a push service the gateway allows.",
+                              params={"host": host}, host=host)
     try:
         addresses = [host] if _is_literal(host) else resolve(host, port)
     except (OSError, UnicodeError):
-        raise EndpointRefused(f"{host} does not resolve", host=host) from None
+        raise EndpointRefused("{host} cannot be found in DNS.", params={"host": host},
+                              host=host) from None
     if not addresses:
-        raise EndpointRefused(f"{host} does not resolve", host=host)
+        raise EndpointRefused("{host} cannot be found in DNS.", params={"host": host},
+                              host=host)
     public = all(is_public(a) for a in addresses)
     local = all(is_local(a) for a in addresses)
     if parts.scheme == "http" and not local:
-        raise EndpointRefused("the endpoint must use https")
+        raise EndpointRefused("The push address must use https.")
     if listed and public:
         pass
     elif allow_insecure_local and local:
         pass  # the operator's explicit test-only exception
     elif listed and not public:
-        raise EndpointRefused(f"{host} resolves to a private, loopback or link-local address",
-                              host=host)
+        raise EndpointRefused("{host} points to a private, loopback or link-local address.",
+                              params={"host": host}, host=host)
     else:
-        raise EndpointRefused(f"{host} is not a push service on the allowlist", host=host)
+        raise EndpointRefused("{host} is not a push service the gateway allows.",
+                              params={"host": host}, host=host)
     default_port = port == {"https": 443, "http": 80}[parts.scheme]
     netloc = f"[{host}]" if ":" in host else host
     origin = f"{parts.scheme}://{netloc}" + ("" if default_port else f":{port}")
@@ -117,7 +122,8 @@ def _b64(value: str, field: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
-        raise SubscriptionKeysInvalid(f"{field} is not base64url", field=field) from None
+        raise SubscriptionKeysInvalid("{field} is not base64url.", params={"field": field},
+                                      field=field) from None
 
 
 def check_keys(p256dh: str, auth: str) -> tuple[str, str]:
@@ -126,15 +132,15 @@ def check_keys(p256dh: str, auth: str) -> tuple[str, str]:
     ``SubscriptionKeysInvalid`` naming the field otherwise."""
     point = _b64(p256dh.strip(), "keys.p256dh")
     if len(point) != 65 or point[0] != 4:
-        raise SubscriptionKeysInvalid("p256dh must be a 65-byte uncompressed P-256 point",
+        raise SubscriptionKeysInvalid("The p256dh key must be a 65-byte uncompressed P-256 point.",
                                       field="keys.p256dh")
     try:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
     except ValueError:
-        raise SubscriptionKeysInvalid("p256dh is not a point on the P-256 curve",
+        raise SubscriptionKeysInvalid("The p256dh key is not a point on the P-256 curve.",
                                       field="keys.p256dh") from None
     secret = _b64(auth.strip(), "keys.auth")
     if len(secret) != 16:
-        raise SubscriptionKeysInvalid("auth must be 16 bytes", field="keys.auth")
+        raise SubscriptionKeysInvalid("The auth secret must be 16 bytes.", field="keys.auth")
     encode = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
     return encode(point), encode(secret)

@@ -9,12 +9,12 @@ class EndpointRefused(InvalidRequest):
     """The subscription's endpoint is not a push service the gateway may call."""
 
     slug = "push-endpoint-refused"
-    title = "This push endpoint is not allowed"
+    title = "Push address not allowed"
 
 
 class SubscriptionKeysInvalid(InvalidRequest):
     slug = "push-keys-invalid"
-    title = "The subscription's keys are not valid"
+    title = "Subscription keys not valid"
 
 
 class PayloadTooLarge(GatewayError):
@@ -22,22 +22,22 @@ class PayloadTooLarge(GatewayError):
 
     status = 422
     slug = "push-payload-too-large"
-    title = "The notification is too large to push"
+    title = "Notification too long"
 
 
 class AudienceInvalid(InvalidRequest):
     slug = "push-audience-invalid"
-    title = "The audience names users, groups or a topic that do not exist"
+    title = "Unknown recipients"
 
 
 class IdempotencyConflict(Conflict):
     """The idempotency key was used before for a different request."""
 
     slug = "idempotency-key-reused"
-    title = "This idempotency key was used for another request"
+    title = "Idempotency key used already"
 
 
 class NoVapidKey(GatewayError):
     status = 503
     slug = "push-not-set-up"
-    title = "Push is not set up yet: no VAPID key (run `flask gateway vapid`)"
+    title = "Push notifications are not set up yet"

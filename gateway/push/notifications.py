@@ -96,7 +96,7 @@ def get(connection: Connection, notification_id: str) -> Notification:
     row = connection.execute(select(notifications)
                              .where(notifications.c.id == notification_id)).first()
     if row is None:
-        raise NotFound("no such notification")
+        raise NotFound("There is no such notification.")
     return from_row(row)
 
 
@@ -105,7 +105,7 @@ def get_sent_by(connection: Connection, notification_id: str, sender_id: str) ->
     missing. Raises ``NotFound``."""
     found = get(connection, notification_id)
     if found.sender_id != sender_id:
-        raise NotFound("no such notification")
+        raise NotFound("There is no such notification.")
     return found
 
 
@@ -129,7 +129,7 @@ def _check_url(url: str | None) -> None:
     parts = urlsplit(url)
     same_site = url.startswith("/") and not url.startswith("//") and "\\" not in url
     if not same_site and not (parts.scheme == "https" and parts.hostname):
-        raise InvalidRequest("url must be a path on this gateway (/...) or an https:// URL",
+        raise InvalidRequest("The link must be a path on this gateway (/...) or an https:// URL.",
                              field="url")
 
 
@@ -137,29 +137,32 @@ def _check(connection: Connection, draft: Draft) -> tuple[int, str]:
     """The TTL and urgency in force; raises on anything that cannot be sent."""
     audience = draft.audience
     if audience.kind not in AUDIENCES:
-        raise AudienceInvalid(f"audience.kind must be one of {', '.join(AUDIENCES)}")
+        raise AudienceInvalid("The audience kind is one of {kinds}.",
+                              params={"kinds": ", ".join(AUDIENCES)})
     if audience.kind == "users" and not audience.users:
-        raise AudienceInvalid("name at least one user", field="audience.users")
+        raise AudienceInvalid("Name at least one user.", field="audience.users")
     if audience.kind == "groups" and not audience.groups:
-        raise AudienceInvalid("name at least one group", field="audience.groups")
+        raise AudienceInvalid("Name at least one group.", field="audience.groups")
     if audience.kind == "topic" and not draft.topic:
-        raise AudienceInvalid("a topic audience needs the topic", field="topic")
+        raise AudienceInvalid("Name the topic to send to its subscribers.", field="topic")
     missing = unknown_names(connection, audience.users, audience.groups)
     if missing:
-        raise AudienceInvalid("unknown " + "; ".join(f"{k}: {', '.join(v)}"
-                                                     for k, v in missing.items()),
-                              unknown=missing)
+        names = ", ".join(name for found in missing.values() for name in found)
+        raise AudienceInvalid("These recipients are not known to the gateway: {names}. Check "
+                              "the names.", params={"names": names}, unknown=missing)
     topic = topics.get(connection, draft.topic) if draft.topic else None
     _check_url(draft.url)
     if draft.collapse_key is not None and not COLLAPSE_KEY.match(draft.collapse_key):
-        raise InvalidRequest("collapse_key is at most 32 of A-Z a-z 0-9 - _", field="collapse_key")
+        raise InvalidRequest("A collapse key has at most 32 of A-Z a-z 0-9 - "
+                             "_.", field="collapse_key")
     ttl = draft.ttl if draft.ttl is not None else (topic.ttl if topic else DEFAULT_TTL)
     if not 0 <= ttl <= topics.MAX_TTL:
-        raise InvalidRequest("ttl is 0 to {most} seconds.", params={"most": topics.MAX_TTL},
+        raise InvalidRequest("The time to live is 0 to {most} "
+                             "seconds.", params={"most": topics.MAX_TTL},
                              field="ttl")
     urgency = draft.urgency or (topic.urgency if topic else "normal")
     if urgency not in topics.URGENCIES:
-        raise InvalidRequest("urgency is one of {choices}.",
+        raise InvalidRequest("The urgency is one of {choices}.",
                              params={"choices": ", ".join(topics.URGENCIES)}, field="urgency")
     return ttl, urgency
 
@@ -176,7 +179,8 @@ def accept(store: Store, clock: Clock, draft: Draft, *, sender_kind: str,
     now = clock.now()
     send_at = max(draft.send_at or now, now)
     if send_at > now + LONGEST_DELAY:
-        raise InvalidRequest("send_at is at most 30 days ahead", field="send_at")
+        raise InvalidRequest("A notification can be scheduled at most 30 days "
+                             "ahead.", field="send_at")
     try:
         with store.write() as connection:
             replay = _replay(connection, sender_id, draft.idempotency_key, request_hash)
@@ -189,8 +193,9 @@ def accept(store: Store, clock: Clock, draft: Draft, *, sender_kind: str,
             size = payload.largest_size(content)
             if size > payload.MAX_PAYLOAD:
                 raise PayloadTooLarge(
-                    f"the notification would take {size} bytes; a push carries at most "
-                    f"{payload.MAX_PAYLOAD}: shorten the title or body", size=size,
+                    "This notification would take {size} bytes, and a push carries at most "
+                    "{limit}. Shorten the title or the text.",
+                    params={"size": size, "limit": payload.MAX_PAYLOAD}, size=size,
                     limit=payload.MAX_PAYLOAD)
             connection.execute(insert(notifications).values(
                 id=notification_id, sender_kind=sender_kind, sender_id=sender_id,
@@ -222,6 +227,7 @@ def _replay(connection: Connection, sender_id: str, key: str | None,
     if row is None:
         return None
     if row.request_hash != request_hash:
-        raise IdempotencyConflict("this idempotency key was used for a different notification",
+        raise IdempotencyConflict("This idempotency key was used for a different notification. Use "
+                                  "a new key.",
                                   notification_id=row.id)
     return from_row(row)

@@ -37,9 +37,9 @@ class ReceiptKey:
         """The delivery id a token speaks of. Raises ``TokenInvalid`` for a forged one."""
         number, _, _mac = token.partition(".")
         if not number.isdigit() or len(number) > 19:
-            raise TokenInvalid("not a receipt token")
+            raise TokenInvalid("This is not a receipt token.")
         if not hmac.compare_digest(self.token(int(number)), token):
-            raise TokenInvalid("the receipt token does not check out")
+            raise TokenInvalid("This receipt token does not check out.")
         return int(number)
 
 

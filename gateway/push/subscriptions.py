@@ -107,8 +107,8 @@ def _key_for(connection: Connection, application_server_key: str | None) -> str:
     row = connection.execute(select(vapid_keys.c.kid, vapid_keys.c.state).where(
         vapid_keys.c.public_key == application_server_key)).first()
     if row is None or row.state == "retired":
-        raise Conflict("that applicationServerKey is not in use; subscribe again with the "
-                       "current one", field="application_server_key",
+        raise Conflict("That applicationServerKey is no longer in use. Subscribe again with the "
+                       "current one.", field="application_server_key",
                        current_key=current.public_key)
     return row.kid
 

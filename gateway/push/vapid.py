@@ -113,9 +113,9 @@ def retire(store: Store, clock: Clock, kid: str, *, actor: str | None) -> VapidK
     with store.write() as connection:
         row = connection.execute(select(vapid_keys).where(vapid_keys.c.kid == kid)).first()
         if row is None:
-            raise NotFound("no such VAPID key")
+            raise NotFound("There is no such VAPID key.")
         if row.state == "current":
-            raise Conflict("the current key cannot be retired; rotate first")
+            raise Conflict("The current key cannot be retired. Rotate the keys first.")
         if row.state != "retired":
             connection.execute(update(vapid_keys).where(vapid_keys.c.kid == kid)
                                .values(state="retired", retired_at=clock.now()))
@@ -138,7 +138,8 @@ def current_key(connection: Connection) -> VapidKey:
     """The key new subscriptions use. Raises ``NoVapidKey`` before the first is made."""
     row = connection.execute(select(vapid_keys).where(vapid_keys.c.state == "current")).first()
     if row is None:
-        raise NoVapidKey()
+        raise NoVapidKey("Push notifications are not set up yet: an administrator must make a "
+                         "VAPID key first (flask gateway vapid).")
     return _key(row)
 
 
@@ -147,7 +148,7 @@ def load_private_key(connection: Connection, wrap: KeyWrap, kid: str) -> ec.Elli
     row = connection.execute(select(vapid_keys.c.private_key)
                              .where(vapid_keys.c.kid == kid)).first()
     if row is None:
-        raise NotFound("no such VAPID key")
+        raise NotFound("There is no such VAPID key.")
     return serialization.load_der_private_key(wrap.unwrap(row.private_key, kid), password=None)
 
 

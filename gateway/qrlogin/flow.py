@@ -63,16 +63,17 @@ def allowed_return_url(return_to: str | None, allowed: Collection[str]) -> str |
         return None
     wanted = return_to.rstrip("/")
     if wanted not in allowed:
-        raise InvalidRequest("return_to is not one of the return URLs this gateway allows",
+        raise InvalidRequest("The return_to address is not one this gateway allows.",
                              field="return_to")
     return wanted
 
 
 def _check_browser(row, browser_secret: str | None) -> None:
     if not browser_secret:
-        raise BrowserMissing("this browser did not start the QR login (no cookie)")
+        raise BrowserMissing("This browser did not start this sign-in. Start again on this "
+                             "computer.")
     if not hmac.compare_digest(row.browser_hash, digest(browser_secret)):
-        raise OtherBrowser()
+        raise OtherBrowser("This sign-in was started in another browser. Start again here.")
 
 
 _STATUS_COLUMNS = (qr_logins.c.state, qr_logins.c.number, qr_logins.c.created_at,
@@ -146,7 +147,7 @@ class BrowserFlow:
                 row = connection.execute(
                     select(*_STATUS_COLUMNS).where(qr_logins.c.id == login_id)).first()
             if row is None:
-                raise LoginNotFound("no QR login has this id")
+                raise LoginNotFound("There is no such sign-in. Start again on the computer.")
             if cache is not None:
                 cache.put(login_id, row, row.state)
         _check_browser(row, browser_secret)
@@ -173,14 +174,14 @@ class BrowserFlow:
             row = connection.execute(
                 select(*_STATUS_COLUMNS).where(qr_logins.c.id == login_id)).first()
         if row is None:
-            raise LoginNotFound("no QR login has this id")
+            raise LoginNotFound("There is no such sign-in. Start again on the computer.")
         _check_browser(row, browser_secret)
         now = self.clock.now()
         if row.expires_at <= now and row.state in LIVE:
-            raise LoginExpired("this QR login has expired; start a new one")
+            raise LoginExpired("This sign-in code has expired. Make a new one on the computer.")
         if row.state != "pending":
-            raise WrongState(f"the QR login is {row.state}; its code is no longer shown",
-                             state=row.state)
+            raise WrongState("This sign-in code is no longer shown: it was scanned or ended. "
+                             "Make a new one if you need to.", state=row.state)
         return qrcodes.token_for(self.key, login_id, qrcodes.current_rotation(row.created_at, now))
 
     def expire(self, login_id: str) -> bool:
@@ -213,10 +214,10 @@ class BrowserFlow:
         with self.store.write() as connection:
             row = connection.execute(select(qr_logins).where(qr_logins.c.id == login_id)).first()
             if row is None:
-                raise LoginNotFound("no QR login has this id")
+                raise LoginNotFound("There is no such sign-in. Start again on the computer.")
             _check_browser(row, browser_secret)
             if not csrf_token or not hmac.compare_digest(row.csrf_hash, digest(csrf_token)):
-                raise CsrfFailed("send the CSRF token of this QR login in the X-CSRF-Token header")
+                raise CsrfFailed("Send the CSRF token of this sign-in in the X-CSRF-Token header.")
             login = login_of(row)
             moved = connection.execute(
                 update(qr_logins)
@@ -229,7 +230,7 @@ class BrowserFlow:
             user = connection.execute(select(users.c.username, users.c.disabled_at)
                                       .where(users.c.id == login.user_id)).first()
             if user is None or user.disabled_at is not None:
-                raise Forbidden("this account cannot sign in")
+                raise Forbidden("This account cannot sign in. Ask an administrator.")
             session_id = web_sessions.open_session(connection, clock, login.user_id, "qr",
                                                    session_lifetime, replaces=replaces)
             audit.record(connection, clock, "qrlogin.redeemed", actor=login.user_id,

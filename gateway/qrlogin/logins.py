@@ -28,27 +28,27 @@ ENDED = ("redeemed", "denied", "expired")
 
 class LoginNotFound(NotFound):
     slug = "qr-login-not-found"
-    title = "No such QR login"
+    title = "Sign-in not found"
 
 
 class LoginExpired(Gone):
     slug = "qr-login-expired"
-    title = "This QR login has expired"
+    title = "Sign-in code expired"
 
 
 class WrongState(Conflict):
     slug = "qr-login-wrong-state"
-    title = "The QR login is not in a state that allows this"
+    title = "Not possible at this step"
 
 
 class BrowserMissing(Unauthenticated):
     slug = "qr-login-browser-unknown"
-    title = "Only the browser that started this QR login may do this"
+    title = "Started in another browser"
 
 
 class OtherBrowser(Forbidden):
     slug = "qr-login-other-browser"
-    title = "This QR login belongs to another browser"
+    title = "Started in another browser"
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def load(connection: Connection, login_id: str) -> Login:
     """The login *login_id*. Raises ``LoginNotFound``."""
     row = connection.execute(select(qr_logins).where(qr_logins.c.id == login_id)).first()
     if row is None:
-        raise LoginNotFound("no QR login has this id")
+        raise LoginNotFound("There is no such sign-in. Start again on the computer.")
     return login_of(row)
 
 
@@ -141,7 +141,9 @@ def explain(login: Login, now: datetime, wanted: str):
     """The error for a move that needed the login *wanted* but found it otherwise."""
     state = login.state_at(now)
     if state == "expired":
-        return LoginExpired("this QR login has expired; start a new one on the computer")
+        return LoginExpired("This sign-in code has expired. Make a new one on the computer.")
     if state == "redeemed":
-        return WrongState("this QR login was used already", state=state)
-    return WrongState(f"the QR login is {state}, not {wanted}", state=state)
+        return WrongState("This sign-in code was used already. Make a new one on the "
+                          "computer.", state=state)
+    return WrongState("This sign-in cannot take this step now. Start again on the computer.",
+                      state=state)

@@ -20,7 +20,7 @@ from gateway.core.clock import Clock
 from gateway.core.errors import Conflict
 from gateway.core.events import EventBus
 from gateway.core.store import Store
-from gateway.core.useragent import Requester, networks_differ
+from gateway.core.useragent import NetworkWarning, Requester, networks_differ
 from gateway.identity import device_proofs
 from gateway.qrlogin.logins import LIVE, REDEEM_WINDOW, Login, LoginNotFound, channel, explain, load
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
@@ -31,7 +31,7 @@ PROOF_AUDIENCE = "qr-login"
 
 class WrongNumber(Conflict):
     slug = "qr-login-wrong-number"
-    title = "That was not the number on the computer; the login was denied"
+    title = "Wrong number"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Scanned:
     """What the phone shows after a scan."""
 
     login: Login
-    warning: str | None
+    warning: NetworkWarning | None
 
 
 def _times(connection: Connection):
@@ -86,7 +86,8 @@ def _mine(connection: Connection, login_id: str, phone: Phone) -> Login:
     login = load(connection, login_id)
     # Another phone's login is indistinguishable from a missing one.
     if login.device_id != phone.device_id or login.user_id != phone.user_id:
-        raise LoginNotFound("this phone did not scan a QR login with this id")
+        raise LoginNotFound("This phone did not scan this sign-in code. Scan the code on the "
+                            "computer.")
     return login
 
 
@@ -171,7 +172,8 @@ class PhoneMoves:
                 raise explain(login, now, "scanned")
             if phone.public_key is not None:
                 if not proof:
-                    raise device_proofs.ProofRequired()
+                    raise device_proofs.ProofRequired(
+                        "This device registered a key: send a proof signed with it.")
                 device_proofs.check(
                     connection, clock, device_id=phone.device_id, public_jwk=phone.public_key,
                     proof=proof, audience=PROOF_AUDIENCE,
@@ -196,7 +198,8 @@ class PhoneMoves:
             login = load(connection, login_id)
         self.events.publish(channel(login_id), {"state": login.state, "number": None})
         if wrong:
-            raise WrongNumber()
+            raise WrongNumber("That was not the number on the computer. The sign-in was "
+                              "refused for safety; start again on the computer.")
         return login
 
     def deny(self, *, login_id: str, phone: Phone, ip: str | None = None) -> Login:

@@ -39,20 +39,20 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 class ReportNotFound(NotFound):
     slug = "report-not-found"
-    title = "No such report"
+    title = "Report not found"
 
 
 class ReportRefused(Forbidden):
     """Deliberately says nothing about the report: not its title, not its owner."""
 
     slug = "report-refused"
-    title = "You are not allowed to see this report"
+    title = "Report not shared with you"
 
 
 class UnknownUsers(InvalidRequest):
     status = 422
     slug = "unknown-users"
-    title = "Some of the users named are not known to the gateway"
+    title = "Unknown users"
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ class Report:
 def check_id(report_id: str) -> str:
     """*report_id* if it is a usable report id. Raises ``InvalidRequest``."""
     if not REPORT_ID.match(report_id or ""):
-        raise InvalidRequest("a report id is 1-128 characters: letters, digits, '.', '_', ':' "
-                             "or '-', starting with a letter or digit", field="report_id")
+        raise InvalidRequest("A report id has 1 to 128 characters: letters, digits, '.', '_', ':' "
+                             "or '-', starting with a letter or digit.", field="report_id")
     return report_id
 
 
@@ -91,7 +91,8 @@ def _user_ids(connection: Connection, usernames: list[str], field: str) -> dict[
     found = {row.username: row.id for row in rows}
     missing = [name for name in names if name not in found]
     if missing:
-        raise UnknownUsers(f"unknown users: {', '.join(missing[:20])}", field=field,
+        raise UnknownUsers("These users are not known to the gateway: {users}. Check the names.",
+                           params={"users": ", ".join(missing[:20])}, field=field,
                            users=missing[:100])
     return found
 
@@ -134,7 +135,7 @@ def get(connection: Connection, report_id: str) -> Report:
         .where(reports.c.id == report_id)
     ).first()
     if row is None:
-        raise ReportNotFound()
+        raise ReportNotFound("There is no such report. It may have been removed.")
     viewers = connection.execute(
         select(users.c.username)
         .join(report_viewer_users, report_viewer_users.c.user_id == users.c.id)
@@ -178,7 +179,7 @@ def require_viewer(connection: Connection, report_id: str, user_id: str) -> Repo
     ``ReportRefused`` (which names nothing of the report)."""
     report = get(connection, report_id)
     if not may_view(connection, report_id, user_id):
-        raise ReportRefused("you are not allowed to see this report; ask its owner for access")
+        raise ReportRefused("You are not allowed to see this report. Ask its owner for access.")
     return report
 
 
@@ -193,7 +194,7 @@ def snapshot_image(connection: Connection, report_id: str) -> tuple[str, bytes]:
     row = connection.execute(select(report_snapshots.c.media_type, report_snapshots.c.data)
                              .where(report_snapshots.c.report_id == report_id)).first()
     if row is None:
-        raise ReportNotFound("this report has no snapshot image")
+        raise ReportNotFound("This report has no snapshot image.")
     return row.media_type, bytes(row.data)
 
 
@@ -216,15 +217,18 @@ class Library:
         """
         check_id(report_id)
         if (summary is None) == (snapshot is None):
-            raise InvalidRequest("send either a snapshot or a summary, not both or neither")
+            raise InvalidRequest("Send either a snapshot or a summary, not both or neither.")
         if len(users_) > MAX_VIEWERS or len(groups) > MAX_VIEWERS:
-            raise InvalidRequest(f"at most {MAX_VIEWERS} users and {MAX_VIEWERS} groups")
+            raise InvalidRequest("Choose at most {most} users and {most} groups.",
+                                 params={"most": MAX_VIEWERS})
         for name in groups:
             if not GROUP_NAME.match(name):
-                raise InvalidRequest(f"{name!r} is not a valid group name", field="groups")
+                raise InvalidRequest("\"{name}\" is not a valid group name.", params={"name": name},
+                                     field="groups")
         now = self.clock.now()
         if generated_at is not None and generated_at > now + CLOCK_SKEW:
-            raise InvalidRequest("generated_at lies in the future", field="generated_at")
+            raise InvalidRequest("The generation time (generated_at) lies in the "
+                                 "future.", field="generated_at")
         values = dict(
             title=title, content_kind="summary" if summary else "snapshot",
             summary=summary.model_dump(mode="json") if summary else None,
@@ -246,7 +250,7 @@ class Library:
         """Forget a report; its preview links and grants go with it. Raises ``ReportNotFound``."""
         with self.store.write() as connection:
             if not connection.execute(delete(reports).where(reports.c.id == report_id)).rowcount:
-                raise ReportNotFound()
+                raise ReportNotFound("There is no such report. It may have been removed.")
             audit.record(connection, self.clock, "report.removed", subject=report_id,
                          details={"integration": integration_id})
 

@@ -53,32 +53,32 @@ LINK_VIAS = ("link", "app_camera")  # with "typed_code": the same words as scan-
 
 class PreviewLinkUnknown(NotFound):
     slug = "preview-link-unknown"
-    title = "This preview link or code is not known"
+    title = "Unknown preview link"
 
 
 class PreviewLinkExpired(Gone):
     slug = "preview-link-expired"
-    title = "This preview link has expired; ask for a new code"
+    title = "Preview link expired"
 
 
 class PreviewGrantInvalid(Forbidden):
     slug = "preview-grant-invalid"
-    title = "The preview grant is not valid"
+    title = "Preview not valid"
 
 
 class PreviewWrongDevice(Forbidden):
     slug = "preview-wrong-device"
-    title = "This preview was opened on another device"
+    title = "Opened on another device"
 
 
 class PreviewEnded(Gone):
     slug = "preview-ended"
-    title = "This preview has ended"
+    title = "Preview ended"
 
 
 class GrantNotFound(NotFound):
     slug = "preview-grant-not-found"
-    title = "No such preview grant for this report"
+    title = "Preview not found"
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,10 @@ def _find_link(connection: Connection, clock: Clock, token: str | None, code: st
                  .order_by(preview_links.c.expires_at.desc()).limit(1))
     row = connection.execute(query).first()
     if row is None:
-        raise PreviewLinkUnknown()
+        raise PreviewLinkUnknown("This preview link or code is not known. Check it, or ask for a "
+                                 "new one.")
     if row.expires_at <= clock.now():
-        raise PreviewLinkExpired()
+        raise PreviewLinkExpired("This preview link has expired. Ask for a new one.")
     return row
 
 
@@ -142,19 +143,23 @@ def _check(connection: Connection, clock: Clock, signer: Signer, token: str, use
     try:
         claims = signer.verify(token, audience=GRANT_AUDIENCE, typ=GRANT_TYPE)
     except TokenExpired:
-        raise PreviewEnded("the preview has expired", reason="expired") from None
+        raise PreviewEnded("This preview has ended: its time is up. Open the report "
+                           "again.", reason="expired") from None
     except TokenInvalid:
-        raise PreviewGrantInvalid() from None
+        raise PreviewGrantInvalid("This preview cannot be checked. Open the report "
+                                  "again.") from None
     row = connection.execute(
         select(preview_grants).where(preview_grants.c.id == claims["jti"])).first()
     if row is None:  # the report was removed, and its grants with it
-        raise PreviewEnded("the report is no longer available", reason="removed")
+        raise PreviewEnded("This report is no longer available.", reason="removed")
     if row.device_id != device_id or row.user_id != user_id or claims.get("did") != device_id:
-        raise PreviewWrongDevice("a preview grant works only on the device that opened it")
+        raise PreviewWrongDevice("This preview works only on the device that opened it.")
     if row.revoked_at is not None:
-        raise PreviewEnded("the preview was revoked", reason="revoked")
+        raise PreviewEnded("This preview was ended by the report's owner or an "
+                           "administrator.", reason="revoked")
     if row.expires_at <= clock.now():
-        raise PreviewEnded("the preview has expired", reason="expired")
+        raise PreviewEnded("This preview has ended: its time is up. Open the report "
+                           "again.", reason="expired")
     return grant_from_row(row), reports.require_viewer(connection, row.report_id, user_id)
 
 
@@ -201,11 +206,11 @@ class Previews:
         ``reports.ReportRefused``.
         """
         if (token is None) == (code is None):
-            raise InvalidRequest("send either the link's token or a typed code")
+            raise InvalidRequest("Send either the link's token or a typed code.")
         if code is not None:
             via = "typed_code"
         elif via not in LINK_VIAS:
-            raise InvalidRequest("via must be 'link' or 'app_camera' for a link", field="via")
+            raise InvalidRequest("For a link, via must be 'link' or 'app_camera'.", field="via")
         now = self.clock.now()
         with self.store.write() as connection:
             link = _find_link(connection, self.clock, token, code)

@@ -44,8 +44,8 @@ def _require_manager(connection: Connection, report_id: str, user_id: str, role:
     if reports.may_manage(report, user_id, role):
         return report
     if reports.may_view(connection, report_id, user_id):
-        raise Forbidden("only the report's owner or an administrator controls its previews")
-    raise reports.ReportRefused()
+        raise Forbidden("Only the report's owner or an administrator can manage its previews.")
+    raise reports.ReportRefused("You are not allowed to see this report. Ask its owner for access.")
 
 
 def end_grants(connection: Connection, clock: Clock, condition, *, by: str | None,
@@ -119,7 +119,7 @@ class PreviewControl:
                              subject=report_id, details={"grant": grant_id}, ip=ip)
             row = connection.execute(select(preview_grants).where(condition)).first()
             if row is None:
-                raise GrantNotFound()
+                raise GrantNotFound("This report has no such preview.")
             return grant_from_row(row)
 
     def revoke_all(self, report_id: str, *, user_id: str, role: str, ip: str | None = None) -> int:

@@ -29,25 +29,25 @@ _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # how PNG and JPEG files 
 class SnapshotTooLarge(GatewayError):
     status = 413
     slug = "snapshot-too-large"
-    title = "The snapshot image is too large"
+    title = "Snapshot too large"
 
 
 class SnapshotUnsupported(GatewayError):
     status = 415
     slug = "snapshot-unsupported"
-    title = "The snapshot must be a PNG or JPEG image"
+    title = "Snapshot not PNG or JPEG"
 
 
 class SnapshotTypeMismatch(GatewayError):
     status = 422
     slug = "snapshot-type-mismatch"
-    title = "The snapshot is not of the type it was declared as"
+    title = "Snapshot of another type"
 
 
 class SnapshotUnreadable(GatewayError):
     status = 422
     slug = "snapshot-unreadable"
-    title = "The snapshot image cannot be decoded"
+    title = "Snapshot unreadable"
 
 
 @dataclass(frozen=True)
@@ -66,31 +66,35 @@ def validate(data: bytes, *, declared: str | None, max_bytes: int, max_pixels: i
     given, is not the type found) and ``SnapshotUnreadable`` (truncated or corrupt).
     """
     if len(data) > max_bytes:
-        raise SnapshotTooLarge(f"the snapshot has {len(data)} bytes; the limit is {max_bytes}",
+        raise SnapshotTooLarge("The snapshot has {size} bytes, and the limit is {limit}. Send a "
+                               "smaller image.", params={"size": len(data), "limit": max_bytes},
                                limit=max_bytes)
     try:
         image = Image.open(io.BytesIO(data), formats=tuple(MEDIA_TYPES))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow's own ceiling (far above ours) tripped while reading the header.
-        raise SnapshotTooLarge(f"the image has more than {max_pixels} pixels",
-                               limit=max_pixels) from None
+        raise SnapshotTooLarge("The image has more than {limit} pixels. Send a smaller image.",
+                               params={"limit": max_pixels}, limit=max_pixels) from None
     except Exception:
         # Image.open raises UnidentifiedImageError, but malformed headers also surface as
         # SyntaxError, ValueError or struct.error from the format plugins.
         if data.startswith(_SIGNATURES):
-            raise SnapshotUnreadable("the image is truncated or corrupt") from None
-        raise SnapshotUnsupported("the snapshot is not a PNG or JPEG image") from None
+            raise SnapshotUnreadable("The image is cut short or damaged.") from None
+        raise SnapshotUnsupported("The snapshot is not a PNG or JPEG image.") from None
     with image:
         media_type = _FOUND.get(image.format or "")
         if media_type is None:
-            raise SnapshotUnsupported("the snapshot is not a PNG or JPEG image")
+            raise SnapshotUnsupported("The snapshot is not a PNG or JPEG image.")
         if declared is not None and declared.strip().lower() != media_type:
-            raise SnapshotTypeMismatch(f"the snapshot was declared as {declared!r} but is "
-                                       f"{media_type}", found=media_type)
+            raise SnapshotTypeMismatch("The snapshot was sent as \"{declared}\" but is {found}.",
+                                       params={"declared": declared, "found": media_type},
+                                       found=media_type)
         width, height = image.size
         if width < 1 or height < 1 or width * height > max_pixels:
-            raise SnapshotTooLarge(f"the image is {width}x{height} pixels; the limit is "
-                                   f"{max_pixels} pixels", limit=max_pixels)
+            raise SnapshotTooLarge("The image is {width}x{height} pixels, and the limit is {limit} "
+                                   "pixels. Send a smaller image.",
+                                   params={"width": width, "height": height, "limit": max_pixels},
+                                   limit=max_pixels)
         return Snapshot(media_type, width, height, _reencode(image))
 
 
@@ -109,7 +113,8 @@ def _reencode(image: Image.Image) -> bytes:
             image.save(out, "PNG", **options)
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error,
             Image.DecompressionBombError) as error:
-        raise SnapshotUnreadable(f"the image cannot be decoded: {_reason(error)}") from None
+        raise SnapshotUnreadable("The image cannot be decoded ({reason}). Send it again.",
+                                 params={"reason": _reason(error)}) from None
     return out.getvalue()
 
 

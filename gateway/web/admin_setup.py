@@ -28,6 +28,6 @@ class Checklist(BaseModel):
 @operation(summary="The set-up checklist: what this deployment still needs, and where each "
                    "item is fixed", tag="admin", auth="admin", response=Checklist)
 def setup_checklist():
-    return Checklist(items=[ItemOut(level=item.level, check=words(item.check),
-                                    advice=words(item.advice), fix_url=item.fix_url)
+    return Checklist(items=[ItemOut(level=item.level, check=words(item.check, item.params),
+                                    advice=words(item.advice, item.params), fix_url=item.fix_url)
                             for item in checklist(services())])

@@ -59,8 +59,8 @@ def allow_before_password_change(allowed: bool) -> None:
 def _check_password_changed(must_change_password: bool) -> None:
     if must_change_password and not g.get("before_password_change", False):
         raise PasswordChangeRequired(
-            "this account still has its one-time password: change it first "
-            "(POST /api/v1/web/password or /api/v1/me/password)")
+            "This account still has its one-time password. Change it first "
+            "(POST /api/v1/web/password or /api/v1/me/password).")
 
 
 def current_device() -> DevicePrincipal:
@@ -70,7 +70,7 @@ def current_device() -> DevicePrincipal:
     if "device" not in g:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("send the device's access token as 'Authorization: Bearer ...'")
+            raise Unauthenticated("Send the device's access token as 'Authorization: Bearer ...'.")
         svc = services()
         g.device = svc.identity.tokens.authenticate(token.strip())
     _check_password_changed(g.device.must_change_password)
@@ -83,7 +83,7 @@ def current_integration(scope: str) -> Integration:
     if "integration" not in g:
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise Unauthenticated("send the integration key as 'Authorization: Bearer gwk_...'")
+            raise Unauthenticated("Send the integration key as 'Authorization: Bearer gwk_...'.")
         svc = services()
         g.integration = integrations.authenticate(svc.store, svc.clock, key.strip(), scope)
     return g.integration
@@ -107,7 +107,7 @@ def current_web_session(*, admin: bool = False) -> WebSession:
     """
     session = optional_web_session()
     if session is None:
-        raise Unauthenticated("sign in first")
+        raise Unauthenticated("Sign in first.")
     if request.method not in SAFE_METHODS and not session.csrf_matches(
         request.headers.get(CSRF_HEADER)
     ):
@@ -115,5 +115,5 @@ def current_web_session(*, admin: bool = False) -> WebSession:
                          params={"header": CSRF_HEADER})
     _check_password_changed(session.must_change_password)
     if admin and session.role != "admin":
-        raise Forbidden("this needs an administrator")
+        raise Forbidden("Only an administrator may do this.")
     return session

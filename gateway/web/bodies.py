@@ -37,13 +37,13 @@ _STEPS = str.maketrans({"[": "\x02", "{": "\x02", "]": "\x00", "}": "\x00"})
 class UnsupportedMediaType(GatewayError):
     status = 415
     slug = "unsupported-media-type"
-    title = "Send the body as application/json"
+    title = "Unsupported media type"
 
 
 class BodyTooDeep(GatewayError):
     status = 400
     slug = "body-too-deep"
-    title = "The JSON body nests too deeply"
+    title = "Body nested too deeply"
 
 
 def nesting_depth(text: str) -> int:
@@ -66,19 +66,20 @@ def _number(text: str) -> int | float:
 
 def _parse() -> Any:
     if request.mimetype != "application/json":
-        raise UnsupportedMediaType()
+        raise UnsupportedMediaType("Send the body as application/json.")
     raw = request.get_data(cache=True)
     try:
         # As json.loads reads bytes: UTF-8, -16 or -32, told by the first bytes.
         text = raw.decode(json.detect_encoding(raw), "surrogatepass")
     except UnicodeDecodeError:
-        raise InvalidRequest("the body is not well-formed JSON") from None
+        raise InvalidRequest("The body is not well-formed JSON.") from None
     if nesting_depth(text) > MAX_DEPTH:
-        raise BodyTooDeep(f"arrays and objects may nest at most {MAX_DEPTH} deep")
+        raise BodyTooDeep("Arrays and objects may nest at most {most} deep.",
+                          params={"most": MAX_DEPTH})
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_number)
     except ValueError:
-        raise InvalidRequest("the body is not well-formed JSON") from None
+        raise InvalidRequest("The body is not well-formed JSON.") from None
 
 
 def json_body() -> Any:

@@ -6,10 +6,11 @@ from flask import Blueprint, current_app
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.core.languages import N_
 from gateway.web.api import json_response, operation
 from gateway.web.context import services
 from gateway.web.openapi import openapi_document
-from gateway.web.problems import problem
+from gateway.web.problems import problem, words
 
 bp = Blueprint("meta", __name__)
 VERSION = "0.1.0"
@@ -48,9 +49,12 @@ def readyz():
         store.ping()
         current = store.migrations_current()
     except SQLAlchemyError:
-        return problem(503, "not-ready", "Not ready", "The database cannot be reached.")
+        return problem(503, "not-ready", words(N_("Not ready")),
+                       words(N_("The database cannot be reached. Check that it is running.")))
     if not current:
-        return problem(503, "not-ready", "Not ready", "The database needs migrating.")
+        return problem(503, "not-ready", words(N_("Not ready")),
+                       words(N_("The database needs migrating. Run `flask --app wsgi db "
+                                "upgrade`.")))
     return Health(status="ready")
 
 

@@ -31,9 +31,9 @@ def _check_scraper() -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
                 token.strip().encode("utf-8"), settings.metrics_token.encode("utf-8")):
-            raise Unauthenticated("send the scrape token as 'Authorization: Bearer ...'")
+            raise Unauthenticated("Send the scrape token as 'Authorization: Bearer ...'.")
     elif not settings.metrics_open:
-        raise NotFound("/metrics is off: set GATEWAY_METRICS_TOKEN to scrape it")
+        raise NotFound("/metrics is off. Set GATEWAY_METRICS_TOKEN to scrape it.")
 
 
 @bp.get("/metrics")

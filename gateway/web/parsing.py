@@ -16,7 +16,11 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from gateway.core.errors import ValidationFailed as _ValidationFailed
+from gateway.core.languages import N_
 from gateway.web.bodies import json_body
+
+# What a person reads of any validation failure; ``errors`` names each field for developers.
+_DETAIL = N_("Some of the values sent are not valid. Correct the fields named and try again.")
 
 
 def _field_errors(error: ValidationError) -> list[dict[str, str]]:
@@ -46,7 +50,7 @@ def _nul_fields(value: Any, where: str = "") -> list[str]:
 def _refuse_nul(fields: list[str]) -> None:
     # No text column can hold U+0000 (PostgreSQL refuses it outright), nor should it.
     if fields:
-        raise _ValidationFailed(errors=[
+        raise _ValidationFailed(_DETAIL, errors=[
             {"field": name, "message": "text may not contain the NUL character (U+0000)",
              "code": "string_nul"} for name in fields])
 
@@ -62,7 +66,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         # a date-time, no "5" for an integer (JSON mode still reads date-time strings).
         return model.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as error:
-        raise _ValidationFailed(errors=_field_errors(error)) from None
+        raise _ValidationFailed(_DETAIL, errors=_field_errors(error)) from None
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
@@ -87,10 +91,10 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     wrong = sorted(name for name in _date_time_fields(model)
                    if name in values and not _RFC3339.match(values[name]))
     if wrong:
-        raise _ValidationFailed(errors=[
+        raise _ValidationFailed(_DETAIL, errors=[
             {"field": name, "message": "expected an RFC 3339 date-time, e.g. "
              "2026-11-28T12:00:00Z", "code": "datetime_format"} for name in wrong])
     try:
         return model.model_validate(values)
     except ValidationError as error:
-        raise _ValidationFailed(errors=_field_errors(error)) from None
+        raise _ValidationFailed(_DETAIL, errors=_field_errors(error)) from None

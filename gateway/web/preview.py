@@ -198,7 +198,8 @@ def _use_grant():
     principal = current_device()
     token = request.headers.get(GRANT_HEADER, "").strip()
     if not token:
-        raise preview.PreviewGrantInvalid(f"send the preview grant in the {GRANT_HEADER} header")
+        raise preview.PreviewGrantInvalid("Send the preview grant in the {header} header.",
+                                          params={"header": GRANT_HEADER})
     return token, principal
 
 

@@ -47,7 +47,7 @@ _HTTP_WORDS = {
     404: (N_("Not found"), N_("There is nothing at this address.")),
     405: (N_("Method not allowed"), N_("This address does not take this method.")),
     406: (N_("Not acceptable"), N_("The gateway cannot answer in a form the client accepts.")),
-    409: (N_("Conflict"), N_("This conflicts with the current state; reload and try again.")),
+    409: (N_("Conflict"), N_("This conflicts with the current state. Reload and try again.")),
     413: (N_("Body too large"), N_("The request body is larger than the gateway accepts.")),
     414: (N_("Address too long"), N_("The address is longer than the gateway accepts.")),
     415: (N_("Unsupported media type"), N_("Send the body as application/json.")),
@@ -107,7 +107,8 @@ def _from_http_exception(error: HTTPException) -> Response:
 def _from_unexpected(error: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url_rule or "(no route)")
     return problem(500, "internal-error", words(N_("Internal error")),
-                   words(N_("The gateway failed; the error was logged.")))
+                   words(N_("Something went wrong in the gateway. The error was logged; "
+                            "try again later.")))
 
 
 def init_app(app: Flask) -> None:

@@ -123,7 +123,7 @@ def vapid_key():
 def get_subscription():
     found = subscriptions.for_device(services().store, current_device().device_id)
     if found is None:
-        raise NotFound("this device has no push subscription")
+        raise NotFound("This device has no push subscription. Turn on notifications on it first.")
     return _out(found)
 
 

@@ -104,7 +104,7 @@ def rotate_key():
            tag="admin push", auth="admin", response=SettingsOut, errors=(404, 409))
 def retire_key(kid: str):
     if not KID.match(kid):
-        raise NotFound("no such VAPID key")
+        raise NotFound("There is no such VAPID key.")
     svc = services()
     vapid.retire(svc.store, svc.clock, kid, actor=current_web_session().user_id)
     return _settings_out()
@@ -122,8 +122,8 @@ def list_topics():
            response=TopicOut, errors=(400,))
 def put_topic(name: str, body: TopicIn):
     if not re.match(TOPIC_NAME, name):
-        raise InvalidRequest("a topic name is 1-64 of a-z 0-9 _ - (starting with a letter "
-                             "or digit)", field="name")
+        raise InvalidRequest("A topic name has 1 to 64 of a-z 0-9 _ - (starting with a letter "
+                             "or digit).", field="name")
     svc = services()
     topic, _ = topics.save(svc.store, svc.clock, name=name, title=body.title,
                            description=body.description, ttl=body.ttl, urgency=body.urgency,
@@ -192,7 +192,7 @@ def list_notifications(query: HistoryQuery):
            auth="admin", response=NotificationDetail, errors=(404,))
 def notification_detail(notification_id: str):
     if not NOTIFICATION_ID.match(notification_id):
-        raise NotFound("no such notification")
+        raise NotFound("There is no such notification.")
     with services().store.read() as connection:
         found = notifications.get(connection, notification_id)
         counts = history.progress(connection, [notification_id])[notification_id]

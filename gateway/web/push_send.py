@@ -141,7 +141,7 @@ def send(body: SendIn):
 def status(notification_id: str):
     integration = current_integration("push:send")
     if not NOTIFICATION_ID.match(notification_id):
-        raise NotFound("no such notification")
+        raise NotFound("There is no such notification.")
     with services().store.read() as connection:
         notifications.get_sent_by(connection, notification_id, integration.id)
     return notification_out(notification_id)

@@ -11,6 +11,7 @@ from gateway.qrlogin import logins
 from gateway.qrlogin.phone import Scanned
 from gateway.web import waiting
 from gateway.web.api import Model
+from gateway.web.problems import words
 from gateway.web.schemas import UserOut
 
 State = Literal["pending", "scanned", "confirmed", "redeemed", "denied", "expired"]
@@ -139,9 +140,10 @@ class ScanOut(BaseModel):
     def of(cls, scanned: Scanned, now: datetime) -> ScanOut:
         """What the phone shows of a login it scanned at *now*: who is asking, the numbers,
         and how long is left."""
-        login, who = scanned.login, scanned.login.requester
+        login, who, warning = scanned.login, scanned.login.requester, scanned.warning
         return cls(
-            id=login.id, state=login.state, warning=scanned.warning,
+            id=login.id, state=login.state,
+            warning=words(warning.text, warning.params) if warning else None,
             choices=list(login.choices), expires_at=login.expires_at,
             expires_in=max(0, int((login.expires_at - now).total_seconds())),
             requester=RequesterOut(browser=who.browser, os=who.os, place=who.place,

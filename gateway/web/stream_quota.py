@@ -26,7 +26,7 @@ class TooManyStreams(GatewayError):
 
     status = 429
     slug = "too-many-streams"
-    title = "Too many event streams open"
+    title = "Too many event streams"
     retry_after = RETRY_AFTER_SECONDS
 
 
@@ -35,7 +35,7 @@ class StreamsFull(GatewayError):
 
     status = 503
     slug = "streams-full"
-    title = "The gateway serves as many event streams as it can"
+    title = "The gateway is busy"
     retry_after = RETRY_AFTER_SECONDS
 
 
@@ -87,14 +87,17 @@ class StreamQuota:
         bucket = address_key(address)
         with self._lock:
             if self._open >= self.total:
-                raise StreamsFull(f"The gateway has {self.total} event streams open; "
-                                  "wait with the long poll or try again later.")
+                raise StreamsFull("The gateway has {total} event streams open, as many as it can. "
+                                  "Wait with the long poll, or try again later.",
+                                  params={"total": self.total})
             if self._flows[flow] >= self.per_flow:
-                raise TooManyStreams(f"This flow has {self.per_flow} event streams open "
-                                     "already; close one first.", scope="flow")
+                raise TooManyStreams("This page has {count} event streams open already. Close "
+                                     "one first.", params={"count": self.per_flow},
+                                     scope="flow")
             if self._addresses[bucket] >= self.per_address:
-                raise TooManyStreams(f"This client address has {self.per_address} event "
-                                     "streams open already; close one first.",
+                raise TooManyStreams("This client address has {count} event streams open "
+                                     "already. Close one first.",
+                                     params={"count": self.per_address},
                                      scope="address")
             self._open += 1
             self._flows[flow] += 1

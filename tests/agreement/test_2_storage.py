@@ -244,7 +244,7 @@ def test_2_2_backups_are_rotated_and_the_doctor_says_they_hold_personal_data(
         assert runner.invoke(args=["gateway", "backup"]).exit_code == 0
         clock.advance(hours=1)
     assert len(list(folder.glob("gateway-*.sqlite3"))) == 2
-    said = " ".join(f.check for f in doctor.inspect(
+    said = " ".join(f.check.format(**f.params) for f in doctor.inspect(
         svc.settings, database_url=str(svc.store.engine.url), keys_dir=svc.keys_dir,
         now=clock.now()))
     assert str(folder) in said and "personal data" in said

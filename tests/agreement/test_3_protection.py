@@ -61,8 +61,8 @@ def test_3_2_the_chain_verifier_notices_a_removed_entry(app, actions):
 
 def test_3_3_the_doctor_names_what_to_fix(app, runner, settings):
     result = runner.invoke(args=["gateway", "doctor"])
-    assert "[ok  ] public URL uses https" in result.output
-    assert "a backup from the last two days" in result.output
+    assert "[ok  ] The public address uses https" in result.output
+    assert "There is a backup from the last two days" in result.output
     keys = app.extensions["gateway"].keys_dir
     loose = os.path.join(keys, "loose.key")
     with open(loose, "w") as handle:
@@ -82,4 +82,4 @@ def test_3_3_a_backup_satisfies_the_doctor(app, runner, tmp_path):
     svc.settings = svc.settings.replace(backup_dir=str(tmp_path / "backups"))
     assert runner.invoke(args=["gateway", "backup"]).exit_code == 0
     result = runner.invoke(args=["gateway", "doctor"])
-    assert "[ok  ] a backup from the last two days" in result.output
+    assert "[ok  ] There is a backup from the last two days" in result.output
