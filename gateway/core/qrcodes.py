@@ -137,7 +137,7 @@ def held_flow(secret: bytes, hold: str) -> str:
     """The flow a hold (``hold_for``) names. Raises ``TokenUnknown`` for anything else."""
     flow_id, _, _ = hold.partition(".")
     if not flow_id or not hmac.compare_digest(hold_for(secret, flow_id), hold):
-        raise TokenUnknown("this QR code is not known here; scan the code on the screen")
+        raise TokenUnknown("This QR code is not known here. Scan the code on the screen.")
     return flow_id
 
 

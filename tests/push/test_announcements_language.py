@@ -1,0 +1,55 @@
+"""The gateway's own announcements reach each person in their language: the one they chose
+with the pages' switch, else the deployment's default."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.core.catalogues import translate
+from gateway.core.languages import N_
+from gateway.push import announcements
+
+pytestmark = pytest.mark.push_service
+
+CHANGED = N_("The user agreement changed (version {version})")
+
+
+def choose(client, device, language):
+    answer = client.put("/api/v1/language", json={"language": language}, headers=device.headers)
+    assert answer.status_code == 204
+
+
+def test_a_new_version_is_announced_to_each_reader_in_their_language(client, actions, kit):
+    alice, alices = kit.device("alice")
+    bob, bobs = kit.device("bob")
+    choose(client, alice, "zh-CN")
+    policy = actions.publish_policy(version="2.0", changes=[])
+    svc = kit.svc
+    announcements.policy_published(svc.store, svc.clock, policy)
+    kit.settle()
+    assert [m["title"] for m in alices.messages] == [translate("zh", CHANGED, version="2.0")]
+    assert [m["title"] for m in bobs.messages] == [CHANGED.format(version="2.0")]
+    assert alices.messages[0]["title"] != bobs.messages[0]["title"]
+
+
+def test_one_who_chose_no_language_hears_in_the_deployments_default(client, actions, kit):
+    _, alices = kit.device("alice")
+    policy = actions.publish_policy(version="2.0", changes=[])
+    svc = kit.svc
+    announcements.policy_published(svc.store, svc.clock, policy, default_language="zh")
+    kit.settle()
+    assert [m["title"] for m in alices.messages] == [translate("zh", CHANGED, version="2.0")]
+
+
+def test_a_new_phone_is_told_in_the_owners_language(client, actions, kit):
+    alice, alices = kit.device("alice")
+    choose(client, alice, "zh")
+    svc = kit.svc
+    announcements.phone_connected(svc.store, svc.clock, user_id=alice.user_id,
+                                  model="Pixel 8", notice_id="n-1")
+    kit.settle()
+    (message,) = alices.messages
+    assert message["title"] == translate("zh", N_("A new phone was connected"))
+    assert message["body"] == translate("zh", N_("{model} can now use your account."),
+                                        model="Pixel 8")
+    assert "Pixel 8" in message["body"]
