@@ -138,6 +138,12 @@ def list_policies(connection: Connection) -> list[PolicyVersion]:
         select(policy_versions).order_by(policy_versions.c.seq.desc())))
 
 
+def is_first(connection: Connection, policy: PolicyVersion) -> bool:
+    """Whether *policy* is the first version ever published (nothing it could update)."""
+    return connection.execute(select(policy_versions.c.seq)
+                              .where(policy_versions.c.seq < policy.seq).limit(1)).first() is None
+
+
 def current_policy(connection: Connection, clock: Clock) -> PolicyVersion | None:
     """The newest version already in effect, or None before the first is published."""
     rows = connection.execute(

@@ -124,12 +124,15 @@ def consents(query: LanguageQuery):
     found = selfservice.overview(svc.store, svc.clock, svc.catalogue, user_id=principal.user_id,
                                  device_id=principal.device_id, language=_language(query))
     policy = found.policy
+    if policy:
+        with svc.store.read() as connection:
+            first = consent.is_first(connection, policy)
     return ConsentsOut(
         device_id=principal.device_id, language=found.language,
         policy=policy and PolicyAnnouncement(
             version=policy.version, summary=policy.summary, changes=list(policy.changes),
             effective_at=policy.effective_at, text_hash=policy.text_hash,
-            unseen=found.policy_unseen),
+            unseen=found.policy_unseen, first=first),
         needs_decision=[s.purpose.name for s in found.purposes if s.status.needs_decision],
         purposes=[ConsentStateOut.of_state(s, found.language) for s in found.purposes],
     )

@@ -98,6 +98,7 @@ class PolicyAnnouncement(BaseModel):
     effective_at: datetime
     text_hash: str
     unseen: bool = Field(description="The user has not acknowledged this version yet")
+    first: bool = Field(description="The first version published: it updates nothing")
 
 
 class ConsentStateOut(BaseModel):

@@ -70,9 +70,12 @@ function announce(policy) {
   if (!policy || !policy.unseen) return;
   const words = { version: policy.version, date: dateTime(policy.effective_at), summary: policy.summary,
                   purposes: list(policy.changes.map(titleOf)) };
-  $("announcement-text").textContent = policy.changes.length
+  // The first version updates nothing: it is introduced, not announced as a change.
+  const first = t("The user agreement (version {version}, in effect since {date}) says what this app does with your data. Please read it.", words);
+  const updated = policy.changes.length
     ? t("The user agreement was updated to version {version} (in effect {date}): {summary}. It asks again about: {purposes}.", words)
     : t("The user agreement was updated to version {version} (in effect {date}): {summary}.", words);
+  $("announcement-text").textContent = policy.first ? first : updated;
   $("announcement-link").href = `/policies#v-${policy.version}`;
   $("announcement-seen").onclick = async () => {
     await json("/api/v1/policy/seen", { method: "POST", body: { version: policy.version } });
