@@ -15,6 +15,7 @@ from sqlalchemy import Connection, exists, insert, select
 from gateway.consent.policies import PolicyVersion, sha256
 from gateway.consent.purposes import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, Purpose
 from gateway.consent.tables import notices_served, policy_acknowledgements
+from gateway.core import languages
 from gateway.core.clock import Clock
 from gateway.core.errors import InvalidRequest
 
@@ -47,24 +48,14 @@ class Notice:
         return sha256(self.text)
 
 
-def language_of(code: str) -> str | None:
-    """The supported language a tag such as ``zh-CN`` or ``en`` names, or None."""
-    base = code.strip().replace("_", "-").split("-")[0].lower()
-    return base if base in LANGUAGES else None
-
-
 def pick_language(preferences: Iterable[str]) -> str:
     """The first supported language among *preferences* (best first), else English."""
-    for code in preferences:
-        found = language_of(code)
-        if found:
-            return found
-    return DEFAULT_LANGUAGE
+    return languages.pick_language(preferences, DEFAULT_LANGUAGE)
 
 
 def require_language(code: str) -> str:
     """The supported language *code* names. Raises ``InvalidRequest`` for another."""
-    found = language_of(code)
+    found = languages.language_of(code)
     if found is None:
         raise InvalidRequest("Notices exist in {languages} only.",
                              params={"languages": ", ".join(LANGUAGES)}, field="language")
