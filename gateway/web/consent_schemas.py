@@ -11,6 +11,7 @@ from gateway import consent
 from gateway.consent.purposes import Purpose, Wording
 from gateway.consent.selfservice import DeviceHistory, PurposeState
 from gateway.web.api import Model
+from gateway.web.shown import shown
 
 LANGUAGE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$"
 DEVICE = r"^[0-9a-f]{32}$"
@@ -161,29 +162,20 @@ class DecisionIn(Model):
                                   pattern=DEVICE)
 
 
-class EventOut(BaseModel):
-    id: str
-    device_id: str
-    purpose: str
-    decision: str
-    policy_version: str
-    notice_hash: str
-    language: str
-    method: str
-    os_permission: str | None
-    app_version: str | None
-    client_time: datetime | None
-    server_time: datetime
+class _Receipted(BaseModel):
     receipt_url: str
 
     @classmethod
-    def of(cls, event: consent.ConsentEvent) -> EventOut:
-        return cls(id=event.id, device_id=event.device_id, purpose=event.purpose,
-                   decision=event.decision, policy_version=event.policy_version,
-                   notice_hash=event.notice_hash, language=event.language, method=event.method,
-                   os_permission=event.os_permission, app_version=event.app_version,
-                   client_time=event.client_time, server_time=event.server_time,
+    def of(cls, event: consent.ConsentEvent) -> BaseModel:
+        """A decision as its device is told it, with where its signed receipt is."""
+        return cls(**{name: getattr(event, name) for name in cls.model_fields
+                      if name != "receipt_url"},
                    receipt_url=f"/api/v1/consents/{event.id}/receipt")
+
+
+# A decision as its device sees it: the ledger's chaining and the user id stay inside.
+EventOut = shown(consent.ConsentEvent, hide=("seq", "user_id", "prev_hash", "hash"),
+                 base=_Receipted, name="EventOut")
 
 
 class DecisionOut(BaseModel):

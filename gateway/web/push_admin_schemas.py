@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.push import topics
+from gateway.push.alerts import Alert
 from gateway.web.api import Model
 from gateway.web.push_send import PLAIN, NotificationOut, Urgency
+from gateway.web.shown import shown
 
 
 class KeyOut(BaseModel):
@@ -58,15 +60,7 @@ class TopicList(BaseModel):
     topics: list[TopicOut]
 
 
-class AlertOut(BaseModel):
-    id: int
-    kind: str
-    origin: str
-    detail: str
-    count: int
-    first_at: datetime
-    last_at: datetime
-    resolved_at: datetime | None
+AlertOut = shown(Alert)
 
 
 class AlertList(BaseModel):

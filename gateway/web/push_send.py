@@ -4,7 +4,6 @@ request and answer shapes the admin console's send uses too."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Literal
 
 from flask import Blueprint
@@ -16,6 +15,7 @@ from gateway.push.notifications import Audience, Draft, Notification
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import current_integration
 from gateway.web.context import services
+from gateway.web.shown import shown
 
 bp = Blueprint("push_send", __name__, url_prefix="/api/v1/push")
 
@@ -68,34 +68,22 @@ class ProgressOut(BaseModel):
     done: bool
 
 
-class NotificationOut(BaseModel):
-    id: str
-    sender_kind: str
-    audience: dict
-    topic: str | None
-    title: str
-    body: str
-    url: str | None
-    collapse_key: str | None
-    ttl: int
-    urgency: str
-    send_at: datetime
-    expires_at: datetime
-    created_at: datetime
-    expanded_at: datetime | None
-    recipients: int | None
-    skipped: dict | None
+class _Progressing(BaseModel):
     progress: ProgressOut
     replayed: bool = False
 
     @classmethod
     def of(cls, notification: Notification, counts: dict, replayed: bool = False):
-        return cls(**{name: getattr(notification, name) for name in (
-            "id", "sender_kind", "audience", "topic", "title", "body", "url", "collapse_key",
-            "ttl", "urgency", "send_at", "expires_at", "created_at", "expanded_at",
-            "recipients", "skipped")},
-            progress=ProgressOut(**counts, done=history.done(notification, counts)),
-            replayed=replayed)
+        """*notification* as its sender is told it, with how far its sending has got."""
+        return cls(**{name: getattr(notification, name) for name in cls.model_fields
+                      if name not in ("progress", "replayed")},
+                   progress=ProgressOut(**counts, done=history.done(notification, counts)),
+                   replayed=replayed)
+
+
+# A notification as its sender sees it; who sent it and the expansion's bookmark stay inside.
+NotificationOut = shown(Notification, hide=("sender_id", "expanded_cursor"),
+                        base=_Progressing, name="NotificationOut")
 
 
 def draft_of(body: SendIn) -> Draft:
