@@ -24,7 +24,9 @@ PAGES = ("/app/sign-in", "/app/connect", "/c/some-offer-token", "/app/code", "/q
 @pytest.fixture
 def gateway(settings):
     with live_gateway(settings) as (app, base_url):
-        Actions(app, app.test_client()).create_user("alice")
+        actions = Actions(app, app.test_client())
+        actions.ensure_policy()  # as `flask init` publishes on a fresh install
+        actions.create_user("alice")
         yield app, base_url
 
 

@@ -32,7 +32,9 @@ STANDALONE = "Object.defineProperty(Navigator.prototype, 'standalone', {{ get: (
 @pytest.fixture
 def gateway(settings):
     with live_gateway(settings) as (app, base_url):
-        Actions(app, app.test_client()).create_user("alice", display_name="Alice Example")
+        actions = Actions(app, app.test_client())
+        actions.ensure_policy()  # as `flask init` publishes on a fresh install
+        actions.create_user("alice", display_name="Alice Example")
         yield app, base_url
 
 
