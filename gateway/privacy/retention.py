@@ -18,6 +18,7 @@ from gateway import consent
 from gateway.core import audit
 from gateway.core.audit_tables import operations
 from gateway.core.clock import Clock
+from gateway.core.languages import N_
 from gateway.core.netaddr import truncate_ip
 from gateway.core.personal_data import Category
 from gateway.core.settings import Settings
@@ -91,25 +92,25 @@ def _purge_previews(connection: Connection, clock: Clock, cutoff: datetime, dry_
 
 
 PREVIEWS = Category("previews", "retain_session_days", _purge_previews,
-                    "ended preview links and preview grants")
+                    N_("Ended preview links and preview grants"))
 CONSENT_EVIDENCE = Category(
     "consent_evidence", "retain_consent_after_account_days", _purge_consent_evidence,
-    "who the consent decisions of deleted accounts were about")
+    N_("Who the consent decisions of deleted accounts were about"))
 PRECISE_LOCATION = Category("precise_location", "retain_location_days", _purge_locations,
-                            "GPS positions and Wi-Fi access points reported by devices")
+                            N_("GPS positions and Wi-Fi access points reported by devices"))
 FULL_IP_ADDRESS = Category("full_ip_address", "retain_full_ip_days", _truncate_device_ips,
-                           "full client addresses of devices (cut to /24 or /48)")
+                           N_("Full client addresses of devices (cut to /24 or /48)"))
 SESSIONS = Category("sessions", "retain_session_days", _purge_sessions,
-                    "ended browser sessions, expired refresh tokens and revoked sign-ins")
+                    N_("Ended browser sessions, expired refresh tokens and revoked sign-ins"))
 OPERATION_LOG = Category("operation_log", "retain_operation_log_days", _purge_operations,
-                         "the operation log: who did what")
+                         N_("The operation log: who did what"))
 NOTICES = Category("notices", "retain_notice_days", stale.purge_notices,
-                   "notices served and policy versions acknowledged (not the one in effect)")
+                   N_("Notices served and policy versions acknowledged (not the one in effect)"))
 REVOKED_DEVICES = Category("revoked_devices", "retain_revoked_device_days",
                            stale.anonymise_revoked_devices,
-                           "the id, model, system and address of revoked devices")
+                           N_("The id, model, system and address of revoked devices"))
 ENDED_FLOWS = Category("ended_flows", "retain_ended_flow_hours", stale.purge_ended_flows,
-                       "ended QR logins, phone-connection offers and used device proofs")
+                       N_("Ended QR logins, phone-connection offers and used device proofs"))
 
 
 def purge(store: Store, clock: Clock, settings: Settings, categories: Iterable[Category], *,

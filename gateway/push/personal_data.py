@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, select, update
 
 from gateway.core.clock import Clock
+from gateway.core.languages import N_
 from gateway.core.personal_data import Category, Holding, json_rows
 from gateway.identity.tables import devices, users
 from gateway.push import reactions
@@ -26,7 +27,7 @@ from gateway.push.tables import (
 
 PUSH_DELIVERIES = Category("push_deliveries", "retain_push_delivery_days",
                            reactions.purge_deliveries,
-                           "sent notifications and their per-device delivery rows")
+                           N_("Sent notifications and their per-device delivery rows"))
 
 
 def export(connection: Connection, user_id: str) -> dict:

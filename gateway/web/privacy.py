@@ -17,6 +17,7 @@ from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
 from gateway.web.pages import page
+from gateway.web.problems import words
 
 bp = Blueprint("privacy", __name__)
 
@@ -94,7 +95,7 @@ def report_device(body: DeviceReport):
 def retention_periods():
     svc = services()
     return RetentionList(retention=[
-        RetentionOut(category=c.name, what=c.what,
+        RetentionOut(category=c.name, what=words(c.what),
                      days=retention.period(svc.settings, c).total_seconds() / 86400)
         for c in sorted(svc.reactions.retention, key=lambda c: c.name)])
 

@@ -29,6 +29,7 @@ const say = (text, ok = true) => sayIn(text, ok ? "ok" : "bad");
 
 function describe(item) {
   if (item.reason === "policy_changed") return t("The agreement changed: decide again to use it");
+  if (item.reason === "terms_changed") return t("What is shared changed: decide again to use it");
   return STATE_TEXT[item.state];
 }
 
@@ -36,7 +37,7 @@ function purposeRow(item) {
   const toggle = el("input", { type: "checkbox", className: "switch", checked: item.granted, id: `switch-${item.purpose}` });
   toggle.setAttribute("role", "switch");
   toggle.dataset.purpose = item.purpose;
-  const state = el("div", { className: `state${item.reason === "policy_changed" ? " attention" : ""}`, id: `state-${item.purpose}`, textContent: describe(item) });
+  const state = el("div", { className: `state${["policy_changed", "terms_changed"].includes(item.reason) ? " attention" : ""}`, id: `state-${item.purpose}`, textContent: describe(item) });
   const title = el("label", { className: "title", htmlFor: toggle.id, textContent: item.title });
   const about = el("div", { className: "about" }, title);
   if (item.sensitive) about.append(el("span", { className: "tag", textContent: t("sensitive") }));

@@ -70,6 +70,20 @@ async function showDisclosures() {
   }
 }
 
+// How long each kind of data is kept (clause 2.2), as the gateway's settings say.
+async function showRetention() {
+  const { retention } = await json("/api/v1/privacy/retention");
+  const list = $("retention");
+  list.replaceChildren();
+  for (const kind of retention) {
+    const period = kind.days < 1 ? t("{hours} hours", { hours: Math.round(kind.days * 24) })
+      : t("{days} days", { days: Math.round(kind.days) });
+    const item = document.createElement("li");
+    item.append(kind.what, " · ", Object.assign(document.createElement("strong"), { textContent: period }));
+    list.append(item);
+  }
+}
+
 // What the gateway refused in the profile, said under the field it concerns.
 const FIELD_PROBLEMS = {
   email: t("This is not an e-mail address. Write it as name@example.com."),
@@ -123,5 +137,5 @@ if (requireSignIn()) {
     }
   });
 
-  await Promise.all([showAccount(), showDevices(), showDisclosures()]);
+  await Promise.all([showAccount(), showDevices(), showDisclosures(), showRetention()]);
 }

@@ -86,3 +86,13 @@ def test_the_privacy_centre_leads_back_to_the_app(gateway):
         page.get_by_role("link", name="Back to the app").click()
         page.wait_for_url(f"{base_url}/app/")
         expect(page.locator("#who")).to_contain_text("Alice Example")
+
+
+def test_the_privacy_centre_says_how_long_each_kind_of_data_is_kept(gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        page = open_privacy_centre(browser, base_url)
+        kept = page.locator("#retention li")
+        expect(kept.filter(has_text="GPS positions")).to_contain_text(
+            f"{app.extensions['gateway'].settings.retain_location_days} days")
+        assert kept.count() >= 8
