@@ -118,6 +118,8 @@ def _describe(op: Operation, endpoint: str, params: list[dict], refs: dict) -> d
         content = None
     elif op.produces == "text/event-stream":
         content = {op.produces: {"schema": _SSE_EVENT}}
+    elif op.produces.endswith("+json"):  # a JSON document of its own kind (a web app manifest)
+        content = {op.produces: {"schema": {"type": "object"}}}
     else:
         content = {op.produces: {"schema": {"type": "string"}}}
     responses: dict[str, dict] = {str(op.status): {"description": op.summary}}

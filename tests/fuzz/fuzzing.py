@@ -84,12 +84,34 @@ class Credentials:
         self.svc = app.extensions["gateway"]
         self.actions = Actions(app, app.test_client())
         self.serial = itertools.count(1)
-        self.actions.create_user("fuzz-user", groups=("sales",))
-        self.actions.create_user("fuzz-admin", role="admin")
+        self.user, self.admin = self._account("fuzz-user"), self._account("fuzz-admin")
         self.actions.publish_policy()
 
+    def _account(self, kind: str) -> str:
+        """A new account of *kind*: the fuzzer, as an administrator, may disable an account
+        or reset its password (what the admin API is for), so each kind is made again
+        whenever its account can no longer sign in."""
+        username = f"{kind}-{next(self.serial)}"
+        if kind == "fuzz-admin":
+            self.actions.create_user(username, role="admin")
+        else:
+            self.actions.create_user(username, groups=("sales",))
+        return username
+
+    def _signs_in(self, username: str) -> bool:
+        from gateway.identity import accounts
+
+        try:
+            user = accounts.authenticate(self.svc.store, self.svc.passwords, username,
+                                         "correct horse battery")
+        except Exception:  # disabled, or its password reset by the fuzzer
+            return False
+        return not user.must_change_password
+
     def device_token(self) -> str:
-        device = self.actions.device_sign_in("fuzz-user",
+        if not self._signs_in(self.user):
+            self.user = self._account("fuzz-user")
+        device = self.actions.device_sign_in(self.user,
                                              device_id=f"fuzz-phone-{next(self.serial)}")
         for purpose in ("camera", "push", "location"):
             self.actions.grant(device, purpose)
@@ -97,8 +119,10 @@ class Credentials:
 
     def web_session(self) -> tuple[str, str, str]:
         """(cookie name, session id, CSRF token) of a new admin browser session."""
+        if not self._signs_in(self.admin):
+            self.admin = self._account("fuzz-admin")
         client = self.app.test_client()
-        csrf = self.actions.web_sign_in("fuzz-admin", client=client)["X-CSRF-Token"]
+        csrf = self.actions.web_sign_in(self.admin, client=client)["X-CSRF-Token"]
         cookie = client.get_cookie("gw_session") or client.get_cookie("__Host-gw_session")
         return cookie.key, cookie.value, csrf
 
