@@ -33,13 +33,14 @@ from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
 from gateway.identity.service import Identity
-from gateway.privacy import datamap, device_reports, exports, partner_terms
+from gateway.privacy import datamap, device_reports, exports, partner_terms, whereabouts
 from gateway.privacy.access_log import AccessLog
 from gateway.push import personal_data as push_data
 from gateway.push import reactions as push
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
 from gateway.qrlogin import logins
+from gateway.qrlogin.far_away import Locator
 from gateway.qrlogin.service import QrLogin
 from gateway.qrlogin.state_cache import StateCache
 from gateway.reports import preview_control
@@ -60,6 +61,7 @@ class Reactions:
     retention: tuple[Category, ...]  # every data category the purge applies
     exports: Mapping[str, Exporter]  # section of the user's export -> what fills it
     erasures: Mapping[str, Eraser]  # part of an account's deletion -> what it removes
+    locate_phone: Locator  # where a phone is, for scan to log in's far-away warning
 
 
 def personal_data() -> DataMap:
@@ -87,6 +89,8 @@ def reactions() -> Reactions:
         retention=data_map.categories(),
         exports={**data_map.exports(), **exports.VIEWS},
         erasures=data_map.erasures(),
+        # A phone's newest fix, read only with its location consent: the far-away warning.
+        locate_phone=whereabouts.recent_fix,
     )
 
 
@@ -172,7 +176,8 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         identity=Identity.build(store, clock, signer, passwords, lifetimes,
                                 device_revoked=declared.device_revoked,
                                 signed_out=declared.signed_out),
-        qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states),
+        qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states,
+                              locate=declared.locate_phone),
         enrollment=Enrollment.build(store, clock, events, signer, catalogue, lifetimes, qr_key),
         reports=Reports.build(store, clock, signer, catalogue, settings.public_url),
     )

@@ -31,6 +31,8 @@ EXPECTED = {
     "device_revoked": ["gateway.push.reactions.on_device_revoked",
                        "gateway.reports.preview_control.end_device_grants"],
     "signed_out": ["gateway.push.reactions.on_signed_out"],
+    # Where a phone is for scan to log in's far-away warning: its fix, with location consent.
+    "locate_phone": "gateway.privacy.whereabouts.recent_fix",
     "retention": ["consent_evidence", "ended_flows", "full_ip_address", "notices",
                   "operation_log", "precise_location", "previews", "push_deliveries",
                   "revoked_devices", "sessions"],
@@ -65,6 +67,8 @@ print(json.dumps({
     "carried": {p: [name(f) for f in gateway.catalogue.withdrawn(p)] for p in r.withdrawn},
     "device_revoked": [name(f) for f in r.device_revoked],
     "signed_out": [name(f) for f in r.signed_out],
+    "locate_phone": name(r.locate_phone),
+    "located_by": name(gateway.qrlogin.phone.locate),
     "retention": sorted(c.name for c in r.retention),
     "exports": sorted(r.exports),
     "erasures": list(r.erasures),
@@ -79,6 +83,7 @@ def test_built_without_the_web_layer_the_gateway_has_every_reaction(tmp_path):
     described = json.loads(run.stdout)
     assert described.pop("loaded") == []
     assert described.pop("carried") == EXPECTED["withdrawn"]  # the catalogue applies them
+    assert described.pop("located_by") == EXPECTED["locate_phone"]  # scan to log in uses it
     assert described == EXPECTED
 
 

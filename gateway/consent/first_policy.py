@@ -27,10 +27,10 @@ CHINESE = """本网关的用户协议（首个版本）
 4. 同意记录：您对每项权限作出的选择、看到的告知文本及时间，用于证明您的选择。
 
 二、需要您单独同意的权限
-摄像头（应用内扫码）、推送通知、位置信息和与合作方共享，每一项都会单独征求您的同意，可以随时撤回。拒绝某一项只会关闭对应的功能，其他功能照常使用。推送通知会经由您手机浏览器所用的推送服务（如 Google、Apple、Mozilla 或 Microsoft）发送，通知内容会离开本服务器。位置信息属于敏感个人信息，只在您同意后使用。
+摄像头（应用内扫码）、推送通知、位置信息和与合作方共享，每一项都会单独征求您的同意，可以随时撤回。拒绝某一项只会关闭对应的功能，其他功能照常使用。推送通知会经由您手机浏览器所用的推送服务（如 Google、Apple、Mozilla 或 Microsoft）发送，通知内容会离开本服务器。位置信息属于敏感个人信息，只在您同意后使用：您在手机上批准电脑登录时，若该电脑离您手机所在之处很远，应用会提醒您；撤回同意会立即删除已保存的位置。
 
 三、保存期限
-个人信息只保存实现目的所需的时间：访问日志 30 天，操作日志 180 天，位置信息 7 天，推送发送记录 30 天，已结束的会话 30 天。具体期限以隐私中心显示为准。
+个人信息只保存实现目的所需的时间：访问日志 30 天，操作日志 180 天，位置信息 7 天（撤回同意时立即删除），推送发送记录 30 天，已结束的会话 30 天。具体期限以隐私中心显示为准。
 
 四、共享
 未经您的主动授权，我们不会向任何第三方提供您的个人信息。与合作方共享时，告知中会写明接收方、用途和具体字段。
@@ -54,10 +54,10 @@ This gateway runs on your organisation's own server. It gives the BI product's m
 4. Consent records: each choice you made on a permission, the notice you saw and when, as proof of your choice.
 
 2. Permissions asked for separately
-The camera (the app's own scanner), notifications, location and sharing with partners are each asked for on their own, and can be withdrawn at any time. Refusing one only turns off its own function; everything else keeps working. Notifications go through the push service of your phone's browser (Google, Apple, Mozilla or Microsoft), so their content leaves this server. Location is sensitive personal information and is used only with your consent.
+The camera (the app's own scanner), notifications, location and sharing with partners are each asked for on their own, and can be withdrawn at any time. Refusing one only turns off its own function; everything else keeps working. Notifications go through the push service of your phone's browser (Google, Apple, Mozilla or Microsoft), so their content leaves this server. Location is sensitive personal information and is used only with your consent: when you approve a sign-in on a computer, the app warns you if that computer is far from where your phone is; withdrawing the consent deletes the stored positions at once.
 
 3. How long it is kept
-Personal information is kept only as long as its purpose needs: the access log 30 days, the operation log 180 days, locations 7 days, push delivery records 30 days, ended sessions 30 days. The privacy centre shows the periods in force.
+Personal information is kept only as long as its purpose needs: the access log 30 days, the operation log 180 days, locations 7 days (at once when you withdraw the consent), push delivery records 30 days, ended sessions 30 days. The privacy centre shows the periods in force.
 
 4. Sharing
 Nothing about you is given to anyone else without your active authorisation. Sharing with a partner names the recipient, the purpose and the exact fields in its notice.

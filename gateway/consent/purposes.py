@@ -95,13 +95,20 @@ BASE_PURPOSES = (
     ),
     Purpose(
         "location", "Precise location",
-        "Record the phone's GPS position or Wi-Fi access point with device reports.",
-        "Device information (agreement 1.2.1)",
+        "Record the phone's GPS position or Wi-Fi access point with device reports, so that "
+        "when you approve a sign-in on a computer, the app can warn you that the computer "
+        "is far from where your phone is (your newest position of the last 15 minutes is "
+        "compared with the computer's city; it is shown to no one else). Withdrawing this "
+        "permission deletes the stored positions at once.",
+        "Device information (agreement 1.2.1) and the far-away warning of scan to log in",
         ("GPS position", "Wi-Fi access point"),
         sensitive=True,
         translations=(("zh", Wording(
-            "精确位置", "在设备报告中记录手机的 GPS 位置或 Wi-Fi 接入点。",
-            "设备信息（协议第 1.2.1 条）", ("GPS 位置", "Wi-Fi 接入点"))),),
+            "精确位置",
+            "在设备报告中记录手机的 GPS 位置或 Wi-Fi 接入点，以便您在手机上批准电脑登录时，"
+            "若该电脑离您手机所在之处很远，应用可以提醒您（仅用您最近 15 分钟内的最新位置"
+            "与电脑所在城市比较，不会展示给任何其他人）。撤回此权限会立即删除已保存的位置。",
+            "设备信息（协议第 1.2.1 条）及扫码登录的远距离提醒", ("GPS 位置", "Wi-Fi 接入点"))),),
     ),
 )
 

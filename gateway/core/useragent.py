@@ -4,7 +4,9 @@ networks.
 
 Only coarse facts are kept: the address is cut to its /24 (IPv4) or /48 (IPv6) network at
 once, and a place is a city and country from the operator's GeoIP database when one is
-configured (``GATEWAY_GEOIP_DATABASE``), never coordinates.
+configured (``GATEWAY_GEOIP_DATABASE``). With the city comes the database's centre of it
+and how sure it is (its accuracy radius), not where the address is: enough to tell a phone
+that a computer is in another city, never where in it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import lru_cache
 
 import ua_parser
 
+from gateway.core.geo import Area, Point
 from gateway.core.languages import N_
 from gateway.core.netaddr import truncate_ip
 
@@ -71,6 +74,17 @@ class Place:
 
     text: str
     country: str | None
+    area: Area | None = None  # the city's centre and accuracy radius; None without a city
+
+
+def _city_area(city: str | None, location: dict) -> Area | None:
+    # A centre without a city is a country's or a continent's: no distance from it means
+    # anything, so none is kept.
+    latitude, longitude = location.get("latitude"), location.get("longitude")
+    if not city or latitude is None or longitude is None:
+        return None
+    return Area(Point(float(latitude), float(longitude)),
+                float(location.get("accuracy_radius") or 0))
 
 
 @lru_cache(maxsize=4)
@@ -95,7 +109,8 @@ def place_of(ip: str | None, geoip_database: str = "") -> Place | None:
     country = record.get("country") or record.get("registered_country") or {}
     country_name = country.get("names", {}).get("en")
     text = ", ".join(part for part in (city, country_name) if part)
-    return Place(text, country.get("iso_code")) if text else None
+    area = _city_area(city, record.get("location") or {})
+    return Place(text, country.get("iso_code"), area) if text else None
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,7 @@ class Requester:
     network: str | None  # the address cut to /24 or /48
     place: str | None
     country: str | None
+    area: Area | None = None  # where the place is (a city's centre and radius), if known
 
 
 def describe(user_agent: str | None, ip: str | None, geoip_database: str = "") -> Requester:
@@ -118,6 +134,7 @@ def describe(user_agent: str | None, ip: str | None, geoip_database: str = "") -
         network=truncate_ip(ip),
         place=place.text[:128] if place else None,
         country=place.country if place else None,
+        area=place.area if place else None,
     )
 
 

@@ -43,6 +43,7 @@ from gateway.qrlogin.logins import (
     Started,
     Status,
     WrongState,
+    area_columns,
     channel,
     explain,
     load,
@@ -125,7 +126,8 @@ class BrowserFlow:
                 browser_hash=digest(browser_secret), csrf_hash=digest(csrf_token), code_failures=0,
                 browser=requester.browser, os=requester.os, network=requester.network,
                 place=requester.place, country=requester.country, return_url=return_url,
-                return_state=return_state, nonce=nonce, **code_columns,
+                return_state=return_state, nonce=nonce, **area_columns(requester.area),
+                **code_columns,
             ))
             qrcodes.store_tokens(connection, qr_login_tokens, self.key, login_id,
                                  qrcodes.rotations(LIFETIME))

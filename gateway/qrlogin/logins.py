@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 
 from gateway.core import qrcodes
 from gateway.core.errors import Conflict, Forbidden, Gone, NotFound, Unauthenticated
+from gateway.core.geo import Area, Point
 from gateway.core.useragent import Requester
 from gateway.qrlogin.tables import qr_logins
 
@@ -118,10 +119,25 @@ def channel(login_id: str) -> str:
     return CHANNEL_PREFIX + login_id
 
 
+def area_columns(area: Area | None) -> dict:
+    """The columns of ``qr_logins`` that keep *area* (all None without one)."""
+    if area is None:
+        return dict(place_latitude=None, place_longitude=None, place_radius_km=None)
+    return dict(place_latitude=area.centre.latitude, place_longitude=area.centre.longitude,
+                place_radius_km=area.radius_km)
+
+
+def _area_of(row) -> Area | None:
+    if row.place_latitude is None or row.place_longitude is None:
+        return None
+    return Area(Point(row.place_latitude, row.place_longitude), row.place_radius_km or 0.0)
+
+
 def login_of(row) -> Login:
     return Login(
         id=row.id, state=row.state, created_at=row.created_at, expires_at=row.expires_at,
-        requester=Requester(row.browser, row.os, row.network, row.place, row.country),
+        requester=Requester(row.browser, row.os, row.network, row.place, row.country,
+                            _area_of(row)),
         user_id=row.user_id, device_id=row.device_id, via=row.via, number=row.number,
         choices=tuple(row.choices or ()), scanned_at=row.scanned_at, decided_at=row.decided_at,
         deny_reason=row.deny_reason, return_url=row.return_url,

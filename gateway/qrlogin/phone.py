@@ -9,7 +9,7 @@ confirmation with it. A wrong number denies the login.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, update
 
@@ -22,6 +22,7 @@ from gateway.core.events import EventBus
 from gateway.core.store import Store
 from gateway.core.useragent import NetworkWarning, Requester, networks_differ
 from gateway.identity import device_proofs
+from gateway.qrlogin.far_away import FarAway, Locator, far_away
 from gateway.qrlogin.logins import LIVE, REDEEM_WINDOW, Login, LoginNotFound, channel, explain, load
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
 
@@ -46,10 +47,13 @@ class Phone:
 
 @dataclass(frozen=True)
 class Scanned:
-    """What the phone shows after a scan."""
+    """What the phone shows after a scan: the login, and why to be careful, if at all. A
+    computer far from the phone's own fix (*far_away*) is the stronger warning; the
+    network *warning* stands only without it."""
 
     login: Login
     warning: NetworkWarning | None
+    far_away: FarAway | None = None
 
 
 def _times(connection: Connection):
@@ -77,9 +81,13 @@ def _scan(connection: Connection, clock: Clock, login_id: str, phone: Phone, via
     return load(connection, login_id)
 
 
-def _scanned(events: EventBus, login: Login, phone: Phone) -> Scanned:
+def _scanned(events: EventBus, login: Login, phone: Phone, far: FarAway | None) -> Scanned:
     events.publish(channel(login.id), {"state": "scanned", "number": login.number})
-    return Scanned(login, networks_differ(login.requester, phone.where))
+    return Scanned(login, None if far else networks_differ(login.requester, phone.where), far)
+
+
+def _nowhere(*args, **kwargs) -> None:
+    return None  # no locator declared: the phone's location is never read
 
 
 def _mine(connection: Connection, login_id: str, phone: Phone) -> Login:
@@ -110,6 +118,12 @@ class PhoneMoves:
     catalogue: Catalogue
     events: EventBus
     key: bytes  # the QR tokens' key, which also signs holds
+    # Where a phone is, with location consent only (gateway.build declares it).
+    locate: Locator = field(default=_nowhere)
+
+    def _far(self, connection: Connection, login: Login, phone: Phone) -> FarAway | None:
+        return far_away(connection, self.clock, self.locate, requester=login.requester,
+                        user_id=phone.user_id, device_id=phone.device_id)
 
     def hold(self, token: str) -> tuple[str, Login]:
         """A hold on the login behind the QR *token* in force, for a phone that must sign in
@@ -144,7 +158,8 @@ class PhoneMoves:
                         qrcodes.find_token(connection, qr_login_tokens, token or "",
                                            _times(connection), now))
             login = _scan(connection, clock, login_id, phone, via)
-        return _scanned(self.events, login, phone)
+            far = self._far(connection, login, phone)
+        return _scanned(self.events, login, phone, far)
 
     def scan_code(self, *, code: str, phone: Phone) -> Scanned:
         """Like ``scan`` for a typed code. Raises ``CodeNotFound``, ``CodeLocked``,
@@ -153,7 +168,8 @@ class PhoneMoves:
                                       ("pending",))
         with self.store.write() as connection:
             login = _scan(connection, self.clock, login_id, phone, "typed_code")
-        return _scanned(self.events, login, phone)
+            far = self._far(connection, login, phone)
+        return _scanned(self.events, login, phone, far)
 
     def confirm(self, *, login_id: str, phone: Phone, number: int, proof: str | None,
                 ip: str | None = None) -> Login:

@@ -10,6 +10,7 @@ from gateway.core.clock import Clock
 from gateway.core.events import EventBus
 from gateway.core.store import Store
 from gateway.core.tokens import Signer
+from gateway.qrlogin.far_away import Locator
 from gateway.qrlogin.flow import BrowserFlow
 from gateway.qrlogin.phone import PhoneMoves
 from gateway.qrlogin.state_cache import StateCache
@@ -25,8 +26,11 @@ class QrLogin:
 
     @classmethod
     def build(cls, store: Store, clock: Clock, events: EventBus, signer: Signer,
-              catalogue: Catalogue, key: bytes, states: StateCache | None = None) -> QrLogin:
+              catalogue: Catalogue, key: bytes, states: StateCache | None = None,
+              locate: Locator | None = None) -> QrLogin:
         """Scan to log in on *store* and *clock*, telling waiters on *events*; QR tokens are
-        derived from *key*."""
-        return cls(BrowserFlow(store, clock, events, signer, key, states),
-                   PhoneMoves(store, clock, catalogue, events, key))
+        derived from *key*; *locate* finds where a phone is (with location consent), for
+        the far-away warning."""
+        phone = (PhoneMoves(store, clock, catalogue, events, key, locate) if locate else
+                 PhoneMoves(store, clock, catalogue, events, key))
+        return cls(BrowserFlow(store, clock, events, signer, key, states), phone)

@@ -1,7 +1,18 @@
 """Tables of scan to log in: the login requests and the hashes of their rotating QR
 tokens."""
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from gateway.core.store.metadata import metadata
 from gateway.core.store.types import UTCDateTime
@@ -27,6 +38,11 @@ qr_logins = Table(
     Column("network", String(64)),
     Column("place", String(128)),
     Column("country", String(8)),
+    # Where that place is, from the GeoIP database: the city's centre (not the address's)
+    # and its accuracy radius, to tell the phone how far the computer is.
+    Column("place_latitude", Float),
+    Column("place_longitude", Float),
+    Column("place_radius_km", Float),
     # Where the BI server wants the assertion, with its own state and nonce.
     Column("return_url", Text),
     Column("return_state", String(256)),

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from flask_babel import format_decimal
 from pydantic import BaseModel, Field, model_validator
 
+from gateway.core.languages import N_
 from gateway.qrlogin import logins
+from gateway.qrlogin.far_away import FarAway
 from gateway.qrlogin.phone import Scanned
 from gateway.web import waiting
 from gateway.web.api import Model
@@ -127,11 +130,33 @@ class RequesterOut(BaseModel):
     started_at: datetime
 
 
+class FarAwayOut(BaseModel):
+    place: str = Field(description="The computer's coarse place (its GeoIP city)")
+    km: int = Field(description="How far it is from the phone's own recent fix, rounded")
+    text: str = Field(description="The warning in the reader's language, its number written "
+                                  "as that language writes numbers")
+
+    @classmethod
+    def of(cls, far: FarAway | None) -> FarAwayOut | None:
+        """The far-away warning for a person reading in the request's language."""
+        if far is None:
+            return None
+        text = words(N_("This sign-in comes from {place}, about {distance} km from where your "
+                        "phone is. Approve only if you started it yourself."),
+                     {"place": far.place, "distance": format_decimal(far.km)})
+        return cls(place=far.place, km=far.km, text=text)
+
+
 class ScanOut(BaseModel):
     id: str
     state: State
     requester: RequesterOut
-    warning: str | None
+    warning: str | None = Field(description="Why to be careful: the computer's network "
+                                            "differs from the phone's (absent when far_away "
+                                            "says more)")
+    far_away: FarAwayOut | None = Field(
+        description="The computer is far from the phone's own position (only with the "
+                    "phone's location consent and a recent fix)")
     choices: list[int]
     expires_at: datetime
     expires_in: int = Field(description="Seconds left to decide, for a countdown")
@@ -144,6 +169,7 @@ class ScanOut(BaseModel):
         return cls(
             id=login.id, state=login.state,
             warning=words(warning.text, warning.params) if warning else None,
+            far_away=FarAwayOut.of(scanned.far_away),
             choices=list(login.choices), expires_at=login.expires_at,
             expires_in=max(0, int((login.expires_at - now).total_seconds())),
             requester=RequesterOut(browser=who.browser, os=who.os, place=who.place,

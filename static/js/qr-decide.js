@@ -2,6 +2,14 @@
 // Used by the page a scanned link opens and by the typed-code page.
 import { $, dateTime, el, errorText, json, minutesSeconds, say, secondsUntil, signProof, t } from "./companion.js";
 
+// Why to be careful, as the gateway words it: the computer far from the phone's own position
+// (only with location consent), else on another network than the phone.
+function warnings(scan) {
+  if (scan.far_away) return [el("p", { className: "warning far-away", role: "alert", textContent: scan.far_away.text })];
+  if (scan.warning) return [el("p", { className: "warning", role: "alert", textContent: scan.warning })];
+  return [];
+}
+
 // Show *scan* (the gateway's answer to a scan) in #decide and report the outcome in #status.
 export function show(scan) {
   const box = $("decide");
@@ -36,7 +44,7 @@ export function show(scan) {
       el("li", { textContent: t("Browser: {browser} on {os}", { browser: who.browser, os: who.os }) }),
       el("li", { textContent: t("Where: {place}", { place }) }),
       el("li", { textContent: t("Asked at: {time}", { time: started }) })),
-    ...(scan.warning ? [el("p", { className: "warning", role: "alert", textContent: scan.warning })] : []),
+    ...warnings(scan),
     el("p", { textContent: t("Tap the number the computer shows:") }),
     el("div", { className: "choices", role: "group", ariaLabel: t("numbers") }, ...numbers),
     el("div", { className: "decision" }, confirm, deny),
