@@ -51,9 +51,10 @@ DESKTOP = Requester("Firefox 133", "Windows", "203.0.113.0/24", None, None)
 
 class Flow:
     """One login and one phone, with the steps a test needs, through the gateway's bound
-    scan-to-log-in service (telling waiters on *bus*, the gateway's own by default)."""
+    scan-to-log-in service (telling waiters on *bus*, the gateway's own by default), started
+    by the computer *desktop*."""
 
-    def __init__(self, gateway, people, clock, bus=None):
+    def __init__(self, gateway, people, clock, bus=None, desktop=DESKTOP):
         self.svc, self.clock = gateway, clock
         self.store = gateway.store
         self.bus = bus or gateway.events
@@ -63,7 +64,7 @@ class Flow:
         people.create_user("alice")
         self.device = people.device_sign_in()
         self.phone = self.phone_of(self.device)
-        self.started = self.browser.start(DESKTOP)
+        self.started = self.browser.start(desktop)
         self.id = self.started.login.id
 
     def phone_of(self, device):
