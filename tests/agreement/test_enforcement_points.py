@@ -33,7 +33,8 @@ class Point:
 
     @property
     def id(self) -> str:
-        return self.target.split(":", 1)[1]
+        module, _, attribute = self.target.partition(":")
+        return f"{module.rsplit('.', 1)[-1]}.{attribute}"  # device_reports.consent
 
 
 def _set(owner, name: str, value) -> None:
@@ -57,6 +58,10 @@ POINTS = (
           "consent", type("Granted", (), {"is_granted": staticmethod(_always(True))}),
           ("test_1_2_device_and_log_information.py::test_1_2_1_without_location_consent_gps_"
            "and_wifi_are_dropped_before_storage",)),
+    Point("1.2.1 (PIPL 6, 28): location read only with consent", "gateway.privacy.whereabouts:"
+          "consent", type("Granted", (), {"is_granted": staticmethod(_always(True))}),
+          ("test_1_2_location_read_only_with_consent.py::test_1_2_1_location_is_read_only_"
+           "with_consent",)),
     Point("1.6: nothing collected before a policy is in effect", "gateway.consent:"
           "policy_in_effect", _nothing,
           ("test_1_3_to_1_6_permissions.py::test_1_6_nothing_about_a_device_is_collected_"
