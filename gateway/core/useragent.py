@@ -12,7 +12,7 @@ that a computer is in another city, never where in it.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ua_parser
@@ -72,9 +72,26 @@ def device_of(user_agent: str | None) -> str | None:
 class Place:
     """A city and country as people read them, and the country code for comparing."""
 
-    text: str
+    text: str  # in English, as the operation log and notifications keep it
     country: str | None
     area: Area | None = None  # the city's centre and accuracy radius; None without a city
+    names: dict[str, str] = field(default_factory=dict)  # {"zh": "中国长春"}: other languages
+
+# The GeoIP database's name of each language of the gateway beside English, and how that
+# language writes a city and its country.
+_GEOIP_NAMES = {"zh": ("zh-CN", lambda city, country: f"{country}{city}")}
+
+
+def _names_of(record: dict, country: dict, city: str | None) -> dict[str, str]:
+    names = {}
+    for language, (key, written) in _GEOIP_NAMES.items():
+        theirs = (record.get("city") or {}).get("names", {}).get(key)
+        country_name = country.get("names", {}).get(key)
+        # A city the database cannot name in the language is named in English, whole,
+        # rather than half in each.
+        if country_name and (theirs or not city):
+            names[language] = written(theirs or "", country_name)[:128]
+    return names
 
 
 def _city_area(city: str | None, location: dict) -> Area | None:
@@ -110,7 +127,8 @@ def place_of(ip: str | None, geoip_database: str = "") -> Place | None:
     country_name = country.get("names", {}).get("en")
     text = ", ".join(part for part in (city, country_name) if part)
     area = _city_area(city, record.get("location") or {})
-    return Place(text, country.get("iso_code"), area) if text else None
+    names = _names_of(record, country, city)
+    return Place(text, country.get("iso_code"), area, names) if text else None
 
 
 @dataclass(frozen=True)
@@ -123,6 +141,12 @@ class Requester:
     place: str | None
     country: str | None
     area: Area | None = None  # where the place is (a city's centre and radius), if known
+    place_names: dict[str, str] = field(default_factory=dict)  # the place in other languages
+
+    def place_in(self, language: str) -> str | None:
+        """The place as readers of *language* write it; in English when the GeoIP database
+        has no name in that language."""
+        return self.place_names.get(language) or self.place
 
 
 def describe(user_agent: str | None, ip: str | None, geoip_database: str = "") -> Requester:
@@ -135,6 +159,7 @@ def describe(user_agent: str | None, ip: str | None, geoip_database: str = "") -
         place=place.text[:128] if place else None,
         country=place.country if place else None,
         area=place.area if place else None,
+        place_names=dict(place.names) if place else {},
     )
 
 

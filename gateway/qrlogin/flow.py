@@ -125,7 +125,8 @@ class BrowserFlow:
                 id=login_id, state="pending", created_at=now, expires_at=now + LIFETIME,
                 browser_hash=digest(browser_secret), csrf_hash=digest(csrf_token), code_failures=0,
                 browser=requester.browser, os=requester.os, network=requester.network,
-                place=requester.place, country=requester.country, return_url=return_url,
+                place=requester.place, place_names=requester.place_names or None,
+                country=requester.country, return_url=return_url,
                 return_state=return_state, nonce=nonce, **area_columns(requester.area),
                 **code_columns,
             ))

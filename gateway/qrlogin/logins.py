@@ -137,7 +137,7 @@ def login_of(row) -> Login:
     return Login(
         id=row.id, state=row.state, created_at=row.created_at, expires_at=row.expires_at,
         requester=Requester(row.browser, row.os, row.network, row.place, row.country,
-                            _area_of(row)),
+                            _area_of(row), dict(row.place_names or {})),
         user_id=row.user_id, device_id=row.device_id, via=row.via, number=row.number,
         choices=tuple(row.choices or ()), scanned_at=row.scanned_at, decided_at=row.decided_at,
         deny_reason=row.deny_reason, return_url=row.return_url,

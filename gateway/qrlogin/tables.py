@@ -38,6 +38,7 @@ qr_logins = Table(
     Column("network", String(64)),
     Column("place", String(128)),
     Column("country", String(8)),
+    Column("place_names", JSON),  # the place in the gateway's other languages: {"zh": ...}
     # Where that place is, from the GeoIP database: the city's centre (not the address's)
     # and its accuracy radius, to tell the phone how far the computer is.
     Column("place_latitude", Float),

@@ -14,6 +14,7 @@ from gateway.qrlogin.far_away import FarAway
 from gateway.qrlogin.phone import Scanned
 from gateway.web import waiting
 from gateway.web.api import Model
+from gateway.web.i18n import language
 from gateway.web.problems import words
 from gateway.web.schemas import UserOut
 
@@ -125,26 +126,30 @@ class CodeIn(Model):
 class RequesterOut(BaseModel):
     browser: str
     os: str
-    place: str | None
+    place: str | None = Field(description="A coarse place (the GeoIP city and country), named "
+                                          "in the reader's language where the database can")
     network: str | None
     started_at: datetime
 
 
 class FarAwayOut(BaseModel):
-    place: str = Field(description="The computer's coarse place (its GeoIP city)")
+    place: str = Field(description="The computer's coarse place (its GeoIP city), as in "
+                                   "requester.place")
     km: int = Field(description="How far it is from the phone's own recent fix, rounded")
     text: str = Field(description="The warning in the reader's language, its number written "
                                   "as that language writes numbers")
 
     @classmethod
-    def of(cls, far: FarAway | None) -> FarAwayOut | None:
-        """The far-away warning for a person reading in the request's language."""
+    def of(cls, far: FarAway | None, place: str | None) -> FarAwayOut | None:
+        """The far-away warning for a person reading in the request's language, naming the
+        computer's *place* as that language does."""
         if far is None:
             return None
+        place = place or far.place
         text = words(N_("This sign-in comes from {place}, about {distance} km from where your "
                         "phone is. Approve only if you started it yourself."),
-                     {"place": far.place, "distance": format_decimal(far.km)})
-        return cls(place=far.place, km=far.km, text=text)
+                     {"place": place, "distance": format_decimal(far.km)})
+        return cls(place=place, km=far.km, text=text)
 
 
 class ScanOut(BaseModel):
@@ -166,13 +171,14 @@ class ScanOut(BaseModel):
         """What the phone shows of a login it scanned at *now*: who is asking, the numbers,
         and how long is left."""
         login, who, warning = scanned.login, scanned.login.requester, scanned.warning
+        place = who.place_in(language())  # the GeoIP database's name in the reader's language
         return cls(
             id=login.id, state=login.state,
             warning=words(warning.text, warning.params) if warning else None,
-            far_away=FarAwayOut.of(scanned.far_away),
+            far_away=FarAwayOut.of(scanned.far_away, place),
             choices=list(login.choices), expires_at=login.expires_at,
             expires_in=max(0, int((login.expires_at - now).total_seconds())),
-            requester=RequesterOut(browser=who.browser, os=who.os, place=who.place,
+            requester=RequesterOut(browser=who.browser, os=who.os, place=place,
                                    network=who.network, started_at=login.created_at),
         )
 

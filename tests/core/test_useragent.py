@@ -72,6 +72,15 @@ def test_a_place_comes_from_the_operators_geoip_database():
     assert place_of("not an address", GEOIP) is None
 
 
+def test_a_place_is_named_in_chinese_where_the_database_can_and_whole_in_english_else():
+    changchun = describe(None, "175.16.199.7", GEOIP)
+    assert changchun.place_names == {"zh": "中国长春"}
+    assert (changchun.place_in("zh"), changchun.place_in("en")) == ("中国长春", "Changchun, China")
+    london = describe(None, "81.2.69.142", GEOIP)  # the database has no Chinese "London"
+    assert london.place_in("zh") == "London, United Kingdom"
+    assert describe(None, "67.43.156.1", GEOIP).place_in("zh") == "不丹"  # a country alone
+
+
 def test_another_country_is_a_marked_difference():
     london = describe(None, "81.2.69.142", GEOIP)
     sweden = describe(None, "89.160.20.112", GEOIP)

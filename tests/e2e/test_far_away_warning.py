@@ -29,8 +29,8 @@ WORDS = {
                       "your phone is.",
            "where": "Where: Changchun, China"},
     "zh": {"locale": "zh-CN", "notice": ("离您手机所在之处很远", "保存 7 天", "立即删除已保存的位置"),
-           "warning": "此登录请求来自Changchun, China，距离您手机所在之处约 1,446 公里。",
-           "where": "Changchun, China"},
+           "warning": "此登录请求来自中国长春，距离您手机所在之处约 1,446 公里。",
+           "where": "位置：中国长春"},
 }
 
 
@@ -54,11 +54,12 @@ def sign_in(phone, base_url: str, path: str) -> None:
     phone.wait_for_url(f"{base_url}{path}")
 
 
-def grant_location(phone, words: dict) -> None:
+def grant_location(phone, words: dict, shot: Path) -> None:
     phone.locator("#switch-location").click()
     notice = phone.locator("#consent-notice")
     for said in words["notice"]:
         expect(notice).to_contain_text(said)
+    phone.screenshot(path=str(shot))
     phone.locator("#consent-grant").click()
     expect(phone.locator("#switch-location")).to_be_checked()
 
@@ -89,7 +90,8 @@ def test_the_phone_is_told_the_computer_is_far_away_in_its_language(gateway, lan
     with chromium() as browser:
         phone = browser.new_context(**PHONE, locale=words["locale"]).new_page()
         sign_in(phone, base_url, "/app/consents")
-        grant_location(phone, words)
+        SHOTS.mkdir(exist_ok=True)
+        grant_location(phone, words, SHOTS / f"location-notice-{language}-390x844.png")
         assert report_position(phone, SHANGHAI)["stored"] == ["device", "position"]
 
         phone.goto(desktop_link(browser, base_url))
@@ -99,7 +101,6 @@ def test_the_phone_is_told_the_computer_is_far_away_in_its_language(gateway, lan
         expect(phone.locator(".who")).to_contain_text(words["where"])
         box = warning.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # no sideways scrolling
-        SHOTS.mkdir(exist_ok=True)
         phone.screenshot(path=str(SHOTS / f"decide-far-away-{language}-390x844.png"))
 
 
