@@ -1,7 +1,10 @@
 """A real gateway served on 127.0.0.1 in a thread, and headless Chromium to drive its pages.
 
 Used by the end-to-end tests: a werkzeug server (one thread per request, so a page can hold
-an event stream open while others call) on an ephemeral port, with the system Chromium.
+an event stream open while others call) on an ephemeral port, with the system Chromium;
+the phone and the desktop as the tests play them, and a phone signing in where a page
+sends it. (The live gateway most of them use is the ``gateway`` fixture of
+``tests/e2e/conftest.py``.)
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from gateway import create_app
 from gateway.core.clock import Clock
 from gateway.core.settings import Settings
+
+# A phone (an Android phone's Chrome at 390x844) and a desktop, as browser contexts.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
+                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PASSWORD = "correct horse battery"
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -89,3 +99,15 @@ def chromium():
     """Headless system Chromium (Playwright drives it; nothing is downloaded)."""
     with chromium_launcher() as launch:
         yield launch()
+
+
+def sign_in(page, base_url: str, path: str = "", username: str = "alice",
+            password: str = PASSWORD) -> None:
+    """Open *base_url* + *path* on *page*, which sends a signed-out phone to sign in; sign
+    in there as *username* and wait to be back where it was going."""
+    page.goto(f"{base_url}{path}")
+    page.wait_for_url("**/app/sign-in**")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{path}")

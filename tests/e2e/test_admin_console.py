@@ -9,13 +9,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.live_server import chromium, live_gateway
+from tests.live_server import DESKTOP, chromium, live_gateway
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 @pytest.fixture

@@ -20,17 +20,13 @@ from gateway.enrollment.tables import enrollments
 from gateway.qrlogin.tables import qr_logins
 from gateway.reports.tables import preview_grants
 from tests.e2e.test_scan_to_connect_a_phone import desktop_offers
-from tests.live_server import chromium_launcher, live_gateway
+from tests.e2e.test_scan_to_log_in import PHONE
+from tests.live_server import DESKTOP, chromium_launcher, live_gateway, sign_in
 from tests.preview_support import integration_key, register
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 CODE = re.compile(r"^[B-Z]{4}-[B-Z]{4}$")
 
 # Counts the page's calls for the camera, before any of its scripts runs.
@@ -93,12 +89,7 @@ def phone_signs_in(browser, base_url: str, init: str = ""):
     context = browser.new_context(**PHONE)
     context.add_init_script(COUNT_CAMERA_CALLS + init)
     phone = context.new_page()
-    phone.goto(f"{base_url}/app/")
-    phone.wait_for_url("**/app/sign-in**")
-    phone.fill("#username", "alice")
-    phone.fill("#password", "correct horse battery")
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{base_url}/app/")
+    sign_in(phone, base_url, "/app/")
     return phone
 
 

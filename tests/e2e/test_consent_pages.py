@@ -8,14 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from gateway import consent
-from tests.live_server import chromium, live_gateway
+from tests.live_server import PHONE, chromium, live_gateway, sign_in
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
 
 
 @pytest.fixture
@@ -39,15 +35,6 @@ def _alice(app) -> str:
     from gateway.identity import accounts
 
     return accounts.find_user(app.extensions["gateway"].store, "alice").id
-
-
-def sign_in(page, base_url: str, path: str) -> None:
-    page.goto(f"{base_url}{path}")
-    page.wait_for_url("**/app/sign-in**")
-    page.fill("#username", "alice")
-    page.fill("#password", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}{path}")
 
 
 def test_the_settings_page_toggles_each_consent_through_the_notice_dialog(gateway):

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_scan_to_log_in import CODE, PHONE, decode_qr
-from tests.live_server import chromium, live_gateway
-from tests.support import Actions
+from tests.e2e.test_scan_to_log_in import CODE, decode_qr
+from tests.live_server import DESKTOP, PHONE, chromium, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,23 +34,9 @@ WORDS = {
 
 
 @pytest.fixture
-def gateway(settings):
+def live_settings(settings):
     # The desktop's address comes as a proxy in front of the gateway would pass it on.
-    with live_gateway(settings.replace(geoip_database=GEOIP, trusted_proxies=1)) as (
-            app, base_url):
-        actions = Actions(app, app.test_client())
-        actions.create_user("alice", display_name="Alice Example")
-        actions.ensure_policy()  # as `flask init` publishes on a fresh install
-        yield app, base_url
-
-
-def sign_in(phone, base_url: str, path: str) -> None:
-    phone.goto(f"{base_url}{path}")
-    phone.wait_for_url("**/app/sign-in**")
-    phone.fill("#username", "alice")
-    phone.fill("#password", "correct horse battery")
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{base_url}{path}")
+    return settings.replace(geoip_database=GEOIP, trusted_proxies=1)
 
 
 def grant_location(phone, words: dict, shot: Path) -> None:
@@ -74,9 +59,8 @@ def report_position(phone, position: dict) -> dict:
 
 
 def desktop_link(browser, base_url: str) -> str:
-    desktop = browser.new_context(viewport={"width": 1280, "height": 800},
-                                  extra_http_headers={"X-Forwarded-For": CHANGCHUN_ADDRESS}
-                                  ).new_page()
+    desktop = browser.new_context(**DESKTOP, extra_http_headers={
+        "X-Forwarded-For": CHANGCHUN_ADDRESS}).new_page()
     desktop.goto(f"{base_url}/login")
     expect(desktop.locator("#code")).to_have_text(CODE)  # the login started: its QR follows
     expect(desktop.locator("#qr")).to_have_js_property("complete", True)

@@ -8,26 +8,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.live_server import chromium, live_gateway
-from tests.support import Actions
+from tests.live_server import PHONE, chromium
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
 # What a browser has on http://192.168.1.20: crypto.getRandomValues, but no crypto.subtle.
 NO_SUBTLE = "Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined });"
 PAGES = ("/app/sign-in", "/app/connect", "/c/some-offer-token", "/app/code", "/q/some-qr-token")
-
-
-@pytest.fixture
-def gateway(settings):
-    with live_gateway(settings) as (app, base_url):
-        actions = Actions(app, app.test_client())
-        actions.ensure_policy()  # as `flask init` publishes on a fresh install
-        actions.create_user("alice")
-        yield app, base_url
 
 
 def insecure_phone(browser):

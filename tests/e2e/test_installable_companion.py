@@ -11,14 +11,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.live_server import chromium, live_gateway
-from tests.support import Actions
+from tests.live_server import PHONE, chromium, sign_in
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
 # Playwright's "iPhone 13" (its devices table), Safari's own user agent.
 IPHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
           "device_scale_factor": 3,
@@ -27,24 +23,6 @@ IPHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_tou
                         "Mobile/15E148 Safari/604.1"}
 # What Safari says of itself: false in a tab, true once opened from the Home Screen.
 STANDALONE = "Object.defineProperty(Navigator.prototype, 'standalone', {{ get: () => {} }});"
-
-
-@pytest.fixture
-def gateway(settings):
-    with live_gateway(settings) as (app, base_url):
-        actions = Actions(app, app.test_client())
-        actions.ensure_policy()  # as `flask init` publishes on a fresh install
-        actions.create_user("alice", display_name="Alice Example")
-        yield app, base_url
-
-
-def sign_in(page, base_url: str, path: str) -> None:
-    page.goto(f"{base_url}{path}")
-    page.wait_for_url("**/app/sign-in**")
-    page.fill("#username", "alice")
-    page.fill("#password", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}{path}")
 
 
 def test_the_phone_pages_link_a_manifest_that_installs_the_companion(gateway):

@@ -8,34 +8,15 @@ import pytest
 from playwright.sync_api import expect
 
 from gateway.identity import accounts
-from tests.live_server import chromium, live_gateway
-from tests.support import Actions
+from tests.live_server import PASSWORD, PHONE, chromium, sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
-
-
-@pytest.fixture
-def gateway(settings):
-    with live_gateway(settings) as (app, base_url):
-        actions = Actions(app, app.test_client())
-        actions.create_user("alice", display_name="Alice Example")
-        actions.publish_policy()
-        yield app, base_url
 
 
 def open_privacy_centre(browser, base_url: str):
     page = browser.new_context(**PHONE).new_page()
-    page.goto(f"{base_url}/app/privacy")
-    page.wait_for_url("**/app/sign-in**")
-    page.fill("#username", "alice")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/app/privacy")
+    sign_in(page, base_url, "/app/privacy")
     expect(page.locator("#display_name")).to_have_value("Alice Example")
     return page
 

@@ -10,14 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from gateway.core.clock import SystemClock
-from tests.live_server import chromium, live_gateway
+from tests.live_server import DESKTOP, chromium, live_gateway
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 @pytest.fixture

@@ -12,19 +12,9 @@ from playwright.sync_api import expect
 
 from gateway import consent
 from tests.e2e.test_scan_to_log_in import CODE, PHONE, decode_qr
-from tests.live_server import chromium, live_gateway
-from tests.support import Actions
+from tests.live_server import chromium
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def gateway(settings):
-    with live_gateway(settings) as (app, base_url):
-        actions = Actions(app, app.test_client())
-        actions.create_user("alice", display_name="Alice Example")
-        actions.publish_policy()
-        yield app, base_url
 
 
 def desktop_offers(browser, base_url):

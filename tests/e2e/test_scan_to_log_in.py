@@ -12,15 +12,13 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.live_server import chromium, live_gateway
+from tests import live_server
+from tests.live_server import chromium, live_gateway, sign_in
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
+PHONE = {**live_server.PHONE, "device_scale_factor": 2}  # sharp enough to read codes from
 
 
 CODE = re.compile(r"^[B-Z]{4}-[B-Z]{4}$")
@@ -32,24 +30,6 @@ def decode_qr(page) -> str:
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert found, "no QR code could be read from the page"
     return found[0].text
-
-
-@pytest.fixture
-def gateway(settings):
-    with live_gateway(settings) as (app, base_url):
-        actions = Actions(app, app.test_client())
-        actions.create_user("alice", display_name="Alice Example")
-        actions.ensure_policy()  # as `flask init` publishes on a fresh install
-        yield app, base_url
-
-
-def phone_signs_in_at(phone, link: str) -> None:
-    phone.goto(link)
-    phone.wait_for_url("**/app/sign-in**")
-    phone.fill("#username", "alice")
-    phone.fill("#password", "correct horse battery")
-    phone.click("button[type=submit]")
-    phone.wait_for_url(link)
 
 
 def test_a_phone_scans_the_desktop_code_confirms_and_the_desktop_is_signed_in(gateway):
@@ -64,7 +44,7 @@ def test_a_phone_scans_the_desktop_code_confirms_and_the_desktop_is_signed_in(ga
         assert link not in desktop.url
 
         phone = browser.new_context(**PHONE).new_page()
-        phone_signs_in_at(phone, link)
+        sign_in(phone, link)
         phone.get_by_text("Tap the number the computer shows:").wait_for()
         assert "Headless Chrome" in phone.locator(".who").text_content()
         expect(phone.locator("#decide .countdown")).to_have_text(re.compile(r"Decide within [12]:\d\d"))
@@ -110,7 +90,7 @@ def test_a_wrong_number_is_named_on_the_computer(gateway):
         desktop.goto(f"{base_url}/login")
         expect(desktop.locator("#qr")).to_have_js_property("complete", True)
         phone = browser.new_context(**PHONE).new_page()
-        phone_signs_in_at(phone, decode_qr(desktop))
+        sign_in(phone, decode_qr(desktop))
         desktop.locator("#number").wait_for(state="visible")
         right = desktop.locator("#number").text_content()
         wrong = next(b for b in phone.locator(".choices button").all_text_contents() if b != right)
@@ -130,7 +110,7 @@ def test_after_a_refusal_the_desktop_offers_one_button_for_a_new_code(gateway):
         first_code = desktop.locator("#code").text_content()
         link = decode_qr(desktop)
         phone = browser.new_context(**PHONE).new_page()
-        phone_signs_in_at(phone, link)
+        sign_in(phone, link)
         phone.get_by_role("button", name="Deny").click()
         phone.get_by_text("Refused. The computer was not signed in.").wait_for()
 

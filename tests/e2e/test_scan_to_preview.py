@@ -13,6 +13,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests import live_server
 from tests.live_server import chromium, live_gateway
 from tests.preview_support import integration_key, register
 from tests.support import Actions
@@ -21,10 +22,7 @@ pytestmark = pytest.mark.browser
 
 TITLE = "Sales Q3 (secret)"
 PASSWORD = "correct horse battery"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
+PHONE = {**live_server.PHONE, "device_scale_factor": 2}  # sharp enough to read codes from
 
 
 @pytest.fixture

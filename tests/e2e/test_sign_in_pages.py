@@ -20,16 +20,13 @@ from playwright.sync_api import expect
 
 from gateway.identity import accounts
 from gateway.identity.tables import devices
-from tests.live_server import chromium, live_gateway
+from tests.live_server import PHONE, chromium, live_gateway
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 ONE_TIME = "one-time-secret"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-                       "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
 # `next` values (as they stand in the query string) that lead to another origin.
 ELSEWHERE = ("/%09/other.example/x", "/%0A/other.example/x", "/%0D/other.example/x",
              "/%5Cother.example/x", "/%5C/other.example/x", "//other.example/x",
