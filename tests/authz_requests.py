@@ -98,6 +98,8 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
     "POST /api/v1/admin/policies": lambda w, who: Req("/api/v1/admin/policies", json={
         "version": f"{w.policy}.{w.n}", "texts": both_json("Typos", "The agreement, again."),
         "changes": []}),
+    "POST /api/v1/admin/policies/preview": lambda w, who: Req(
+        "/api/v1/admin/policies/preview", json={"version": "9.0", "changes": ["camera"]}),
     # -- admin: push ----------------------------------------------------------------------------
     "GET /api/v1/admin/push/settings": lambda w, who: _vapid(w, "/api/v1/admin/push/settings"),
     "PUT /api/v1/admin/push/settings": lambda w, who: _vapid(

@@ -13,19 +13,26 @@ from sqlalchemy import Connection, insert, select
 
 from gateway.consent.tables import policy_texts
 from gateway.core.errors import InvalidRequest
-from gateway.core.languages import LANGUAGES, N_
+from gateway.core.languages import LANGUAGES
 
 MAX_TEXT = 200_000
 MAX_SUMMARY = 2_000
 SEPARATOR = "\n\n---\n\n"  # between the languages in the version's one document
 
-# Per language, so that each message names the missing one in the reader's words.
-_MISSING_TEXT = {"zh": N_("Write the agreement's text in Chinese too: a version is "
-                          "published in Chinese and English."),
-                 "en": N_("Write the agreement's text in English too: a version is "
-                          "published in Chinese and English.")}
-_MISSING_SUMMARY = {"zh": N_("Say in Chinese too what changed."),
-                    "en": N_("Say in English too what changed.")}
+
+def _missing(language: str, part: str) -> InvalidRequest:
+    """The refusal of a version whose *part* (text or summary) is missing in *language*;
+    one message per language, so that it names the missing one in the reader's words."""
+    field = f"texts.{language}.{part}"
+    if part == "text" and language == "zh":
+        return InvalidRequest("Write the agreement's text in Chinese too: a version is "
+                              "published in Chinese and English.", field=field, language=language)
+    if part == "text":
+        return InvalidRequest("Write the agreement's text in English too: a version is "
+                              "published in Chinese and English.", field=field, language=language)
+    if language == "zh":
+        return InvalidRequest("Say in Chinese too what changed.", field=field, language=language)
+    return InvalidRequest("Say in English too what changed.", field=field, language=language)
 
 
 @dataclass(frozen=True)
@@ -48,19 +55,18 @@ def check_texts(texts: Mapping[str, PolicyText]) -> dict[str, PolicyText]:
     for language in LANGUAGES:
         given = texts.get(language) or PolicyText("", "")
         text, summary = given.text.strip(), given.summary.strip()
+        fields = {part: f"texts.{language}.{part}" for part in ("text", "summary")}
         if not text:
-            raise InvalidRequest(_MISSING_TEXT[language], field=f"texts.{language}.text",
-                                 language=language)
+            raise _missing(language, "text")
         if len(text) > MAX_TEXT:
             raise InvalidRequest("The text has 1 to {most} characters.",
-                                 params={"most": MAX_TEXT}, field=f"texts.{language}.text")
+                                 params={"most": MAX_TEXT}, field=fields["text"])
         if not summary:
-            raise InvalidRequest(_MISSING_SUMMARY[language], field=f"texts.{language}.summary",
-                                 language=language)
+            raise _missing(language, "summary")
         if len(summary) > MAX_SUMMARY:
             raise InvalidRequest("The summary has 1 to {most} characters.",
                                  params={"most": MAX_SUMMARY},
-                                 field=f"texts.{language}.summary")
+                                 field=fields["summary"])
         checked[language] = PolicyText(summary, text)
     return checked
 
