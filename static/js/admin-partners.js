@@ -13,9 +13,9 @@ const OUTCOMES = () => ({ delivered: t("delivered"), failed: t("failed") });
 function consentCell(partner) {
   if (!partner.complete) return el("td", { className: "muted" }, t("Not shared: its terms are incomplete."));
   return el("td", {},
-    el("div", {}, t("{count} users consent to these terms", { count: number(partner.grants) })),
+    el("div", {}, t("Users consenting to these terms: {count}", { count: number(partner.grants) })),
     partner.stale_grants
-      ? el("div", { className: "stale" }, t("{count} users consented to earlier terms: asked again", { count: number(partner.stale_grants) }))
+      ? el("div", { className: "stale" }, t("Users who consented to earlier terms, asked again: {count}", { count: number(partner.stale_grants) }))
       : el("div", { className: "fresh" }, t("No consent is stale")));
 }
 
@@ -53,7 +53,7 @@ function showForm(partner) {
   form.purpose.value = partner.purpose || known.purposes[0];
   for (const box of form.querySelectorAll("input[name=field]")) box.checked = partner.fields.includes(box.value);
   $("stale-warning").textContent = partner.grants
-    ? t("Saving a change makes the consent of {count} users stale: they are asked again, and nothing about them is shared until they agree to the new terms.", { count: number(partner.grants) })
+    ? t("Saving a change makes the consent of the users who agreed to these terms ({count}) stale: they are asked again, and nothing about them is shared until they agree to the new terms.", { count: number(partner.grants) })
     : t("Saving a change makes every consent to the current terms stale: users are asked again before anything is shared.");
   $("edit").classList.remove("hidden");
   $("edit").scrollIntoView({ block: "start" });
@@ -85,7 +85,7 @@ onSubmit(form, async () => {
     const now = known.partners.find((p) => p.name === editing.name);
     if (now) showForm(now);
     const asked = before - (now ? now.grants : 0);
-    say(asked > 0 ? t("The terms are saved; {count} users will be asked again.", { count: number(asked) })
+    say(asked > 0 ? t("The terms are saved. Users asked again: {count}.", { count: number(asked) })
       : t("The terms are saved."), "ok", $("edit-status"));
   } catch (error) {
     const problem = error.problem && Array.isArray(error.problem.errors) && error.problem.errors.some((e) => String(e.field).startsWith("fields"))

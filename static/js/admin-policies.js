@@ -56,7 +56,7 @@ async function preview() {
   const names = (purposes, code = "page") => list(purposes.map((name) => titles[name]?.[code] || name));
   const lines = [found.changes.length ? t("Publishing asks again about: {purposes}.", { purposes: names(found.changes) }) : t("Publishing asks nobody again.")];
   if (found.partners.length) lines.push(t("Partner systems whose sharing is asked again: {partners}.", { partners: list(found.partners) }));
-  lines.push(t("{count} users will be asked again; {losing} of them lose a permission until they answer.",
+  lines.push(t("Users asked again: {count}. Of them, {losing} lose a permission until they answer.",
     { count: number(found.users_asked_again), losing: number(found.users_losing_grants) }));
   $("impact").replaceChildren(...lines.map((line) => el("span", { className: "impact-line" }, line, el("br"))));
   const now = new Date().toISOString();
