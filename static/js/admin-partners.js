@@ -62,6 +62,11 @@ function showForm(partner) {
 async function showPartners() {
   known = await json(PARTNERS, { signIn: true });
   $("partners").replaceChildren(...known.partners.map(row));
+  // Each cell carries its column's heading, which a phone shows above it (admin.css).
+  const headings = [...document.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const cells of document.querySelectorAll("#partners tr")) {
+    [...cells.children].forEach((cell, i) => { if (i) cell.dataset.label = headings[i]; });
+  }
   say(known.partners.length ? "" : t("No partner system is named: list them in the GATEWAY_PARTNERS setting, then set their terms here."));
   if (!form.purpose.options.length) {
     form.purpose.append(...known.purposes.map((name) => el("option", { value: name, textContent: known.purpose_names[name] })));
