@@ -128,7 +128,7 @@ if (requireSignIn()) {
     $("export-sections").replaceChildren(...Object.keys(names).map((key) => {
       const rows = Array.isArray(document_[key]) ? document_[key].length : 1;
       return el("li", {}, el("strong", { textContent: names[key] }), " ",
-        el("span", { className: "muted" }, t("({count} entries) · key “{key}”", { count: number(rows), key })));
+        el("span", { className: "muted" }, t("entries: {count} · key “{key}”", { count: number(rows), key })));
     }));
     $("exported").classList.remove("hidden");
     say(t("Your data was exported."), "ok");
