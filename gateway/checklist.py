@@ -42,7 +42,8 @@ def checklist(gateway: Gateway) -> list[Item]:
     items = [
         _item(policy is not None, N_("A user agreement is in effect"),
               N_("Nothing that needs a notice is collected until one is: publish a version "
-                 "with `flask --app wsgi gateway publish-policy`.")),
+                 "in Chinese and English on the user agreement page."),
+              fix_url="/admin/policies"),
         _item(bool(subject), N_("Push services can reach the operator (VAPID contact)"),
               N_("Set a contact address for push services, or they may refuse notifications."),
               level="warn", fix_url="/admin/push"),

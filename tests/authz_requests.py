@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.authz_support import PARTNER, Req, World
-from tests.support import device_description
+from tests.support import both_json, device_description
 
 PASSWORD = "correct horse battery"
 QR = "/api/v1/qr-logins"
@@ -96,8 +96,10 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         json={"webhook_url": "http://127.0.0.1:9/hook", "fields": ["username"],
               "recipient": "CRM Ltd", "contact": "privacy@crm.example", "purpose": "support"}),
     "POST /api/v1/admin/policies": lambda w, who: Req("/api/v1/admin/policies", json={
-        "version": f"{w.policy}.{w.n}", "text": "The agreement, again.", "summary": "Typos",
+        "version": f"{w.policy}.{w.n}", "texts": both_json("Typos", "The agreement, again."),
         "changes": []}),
+    "POST /api/v1/admin/policies/preview": lambda w, who: Req(
+        "/api/v1/admin/policies/preview", json={"version": "9.0", "changes": ["camera"]}),
     # -- admin: push ----------------------------------------------------------------------------
     "GET /api/v1/admin/push/settings": lambda w, who: _vapid(w, "/api/v1/admin/push/settings"),
     "PUT /api/v1/admin/push/settings": lambda w, who: _vapid(

@@ -21,6 +21,7 @@ from gateway.identity.tables import users
 from gateway.push import vapid
 from gateway.push.tables import subscriptions
 from tests.pushservice import PushService, Subscription
+from tests.support import both
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ def _policy(svc):
     with svc.store.read() as connection:
         policy = consent.current_policy(connection, svc.clock)
     return policy or consent.publish_policy(
-        svc.store, svc.clock, svc.catalogue, version="1.0", text_="The user agreement.",
-        summary="First version", changes=[p.name for p in svc.catalogue])
+        svc.store, svc.clock, svc.catalogue, version="1.0",
+        texts=both("First version", "The user agreement."),
+        changes=[p.name for p in svc.catalogue])
 
 
 def populate(app, service: PushService, *, consented: int, withdrawn: int = 0,

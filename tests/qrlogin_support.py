@@ -20,6 +20,7 @@ from gateway.enrollment.devices import Decision
 from gateway.identity import devices
 from gateway.identity.devices import DeviceDescription
 from gateway.qrlogin.phone import Phone
+from tests.support import both
 
 DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/131.0.0.0 Safari/537.36")
@@ -122,7 +123,7 @@ class Enrollment:
             found = consent.current_policy(connection, self.svc.clock)
         return found or consent.publish_policy(
             self.store, self.svc.clock, self.svc.catalogue, version="1.0",
-            text_="The agreement.", summary="First version",
+            texts=both("First version", "The agreement."),
             changes=[p.name for p in self.svc.catalogue])
 
     def decision(self, purpose="camera", decision="granted", notice_hash=None):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway.build import Gateway
+from gateway.consent.policy_texts import PolicyText
 from gateway.core.keys import public_jwk
 from gateway.identity.devices import DeviceDescription
 
@@ -26,6 +27,17 @@ class FakeClock:
 
     def advance(self, seconds: float = 0, **delta: float) -> None:
         self._now += timedelta(seconds=seconds, **delta)
+
+
+def both(summary: str, text: str) -> dict[str, PolicyText]:
+    """A policy version's words, the same in Chinese and English (tests that do not read
+    them)."""
+    return {"zh": PolicyText(summary, text), "en": PolicyText(summary, text)}
+
+
+def both_json(summary: str, text: str) -> dict:
+    """A policy version's words as the admin API takes them, the same in both languages."""
+    return {code: {"summary": summary, "text": text} for code in ("zh", "en")}
 
 
 def device_description(device_id: str = "phone-0001", key: ec.EllipticCurvePrivateKey | None = None) -> dict:
@@ -119,7 +131,7 @@ class People:
                 return consent.get_policy(connection, version)
         changes = [p.name for p in self.svc.catalogue] if changes is None else changes
         return consent.publish_policy(self.svc.store, self.svc.clock, self.svc.catalogue,
-                                      version=version, text_=text, summary=summary,
+                                      version=version, texts=both(summary, text),
                                       changes=changes, **fields)
 
 

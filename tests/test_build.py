@@ -21,6 +21,7 @@ from gateway.push import vapid
 from gateway.push.tables import subscriptions
 from tests.push_support import push_settings
 from tests.pushservice import PushService
+from tests.support import both
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,8 +103,8 @@ def _phone_with_a_subscription(gateway, service: PushService, username: str):
     with svc.store.read() as connection:
         policy = consent.current_policy(connection, svc.clock)
     policy = policy or consent.publish_policy(
-        svc.store, svc.clock, svc.catalogue, version="1.0", text_="The agreement.",
-        summary="First version", changes=list(svc.catalogue.names()))
+        svc.store, svc.clock, svc.catalogue, version="1.0",
+        texts=both("First version", "The agreement."), changes=list(svc.catalogue.names()))
     with svc.store.write() as connection:
         device = devices.register(connection, svc.clock, user.id, DeviceDescription(
             f"{username}-phone", "Pixel 9", "Android", "16", "3.2.0"), None)

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway import consent
+from gateway.consent.policy_texts import PolicyText
 from gateway.core.errors import GatewayError
 
 
@@ -38,20 +39,26 @@ def verify_consent() -> None:
 @click.command("publish-policy")
 @with_appcontext
 @click.option("--version", "version", required=True, help="The version label, e.g. 2.0.")
-@click.option("--text", "text_file", required=True, type=click.File(encoding="utf-8"),
-              help="File holding the agreement's full text.")
-@click.option("--summary", required=True, help="What changed, for the policies page.")
+@click.option("--text-zh", "text_zh", required=True, type=click.File(encoding="utf-8"),
+              help="File holding the agreement's full text in Chinese.")
+@click.option("--text-en", "text_en", required=True, type=click.File(encoding="utf-8"),
+              help="File holding the agreement's full text in English.")
+@click.option("--summary-zh", required=True, help="What changed, in Chinese.")
+@click.option("--summary-en", required=True, help="What changed, in English.")
 @click.option("--changes", default="", help="Comma-separated purposes this version changes.")
 @click.option("--effective-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), default=None,
               help="When it takes effect (ISO 8601 with offset); default now.")
-def publish_policy(version: str, text_file, summary: str, changes: str,
-                   effective_at: datetime | None) -> None:
-    """Publish a policy version (immutable afterwards), as the admin API does."""
+def publish_policy(version: str, text_zh, text_en, summary_zh: str, summary_en: str,
+                   changes: str, effective_at: datetime | None) -> None:
+    """Publish a policy version in Chinese and English (immutable afterwards), as the admin
+    API does."""
     svc = _services()
     try:
         policy = consent.publish_policy(
-            svc.store, svc.clock, svc.catalogue, version=version, text_=text_file.read(),
-            summary=summary, changes=[c.strip() for c in changes.split(",") if c.strip()],
+            svc.store, svc.clock, svc.catalogue, version=version,
+            texts={"zh": PolicyText(summary_zh, text_zh.read()),
+                   "en": PolicyText(summary_en, text_en.read())},
+            changes=[c.strip() for c in changes.split(",") if c.strip()],
             effective_at=effective_at)
     except GatewayError as error:
         raise click.ClickException(error.detail) from None

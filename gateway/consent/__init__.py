@@ -73,6 +73,7 @@ from gateway.consent.policies import (
     sha256,
     verify_texts,
 )
+from gateway.consent.policy_texts import PolicyText
 from gateway.consent.state import ConsentStatus, derive, is_granted, require, status, statuses
 
 __all__ = [
@@ -91,6 +92,7 @@ __all__ = [
     "NothingToWithdraw",
     "Notice",
     "PolicyNotCurrent",
+    "PolicyText",
     "PolicyVersion",
     "UnknownPolicyVersion",
     "UnknownPurpose",

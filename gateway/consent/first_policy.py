@@ -9,12 +9,13 @@ own from the admin console. Being the first, it is not announced as a change.
 from __future__ import annotations
 
 from gateway.consent.policies import PolicyVersion, current_policy, publish_policy
+from gateway.consent.policy_texts import PolicyText
 from gateway.consent.purposes import Catalogue
 from gateway.core.clock import Clock
 from gateway.core.store import Store
 
 VERSION = "1.0"
-SUMMARY = "首个版本 · First version"
+SUMMARIES = {"zh": "首个版本", "en": "First version"}
 
 CHINESE = """本网关的用户协议（首个版本）
 
@@ -78,5 +79,6 @@ def publish_first(store: Store, clock: Clock, catalogue: Catalogue) -> PolicyVer
         if current_policy(connection, clock) is not None:
             return None
     return publish_policy(store, clock, catalogue, version=VERSION,
-                          text_=f"{CHINESE}\n\n---\n\n{ENGLISH}", summary=SUMMARY,
+                          texts={"zh": PolicyText(SUMMARIES["zh"], CHINESE),
+                                 "en": PolicyText(SUMMARIES["en"], ENGLISH)},
                           changes=[purpose.name for purpose in catalogue])

@@ -13,35 +13,46 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select
 
+from gateway.consent import policy_texts
 from gateway.consent.errors import NoPolicyInEffect, UnknownPolicyVersion
+from gateway.consent.policy_texts import PolicyText
 from gateway.consent.purposes import Catalogue
 from gateway.consent.tables import policy_changes, policy_coverage, policy_versions
 from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.errors import Conflict, InvalidRequest
+from gateway.core.languages import SOURCE_LANGUAGE
 from gateway.core.store import Store
 from gateway.core.store.types import UTCDateTime
 
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
-MAX_TEXT = 200_000
 
 
 @dataclass(frozen=True)
 class PolicyVersion:
     seq: int
     version: str
-    text: str
+    text: str  # every language in one document (``policy_texts.document``)
     text_hash: str
     summary: str
     changes: tuple[str, ...]
     effective_at: datetime
     published_at: datetime
+    # (language, words) pairs; a tuple keeps the dataclass hashable.
+    texts: tuple[tuple[str, PolicyText], ...] = field(default=(), compare=False)
+
+    def in_language(self, language: str) -> PolicyText:
+        """The version's summary and text in *language*, else in English, else the whole
+        document (a version recorded before versions had languages)."""
+        found = dict(self.texts)
+        return found.get(language) or found.get(SOURCE_LANGUAGE) or PolicyText(self.summary,
+                                                                                self.text)
 
 
 def sha256(value: str) -> str:
@@ -60,24 +71,30 @@ def _changes_of(connection: Connection, seqs: Iterable[int]) -> dict[int, tuple[
 
 def _policies(connection: Connection, rows) -> list[PolicyVersion]:
     rows = list(rows)
-    changes = _changes_of(connection, [row.seq for row in rows]) if rows else {}
+    seqs = [row.seq for row in rows]
+    changes = _changes_of(connection, seqs) if rows else {}
+    texts = policy_texts.texts_of(connection, seqs) if rows else {}
     return [PolicyVersion(row.seq, row.version, row.text, row.text_hash, row.summary,
-                          changes.get(row.seq, ()), row.effective_at, row.published_at)
+                          changes.get(row.seq, ()), row.effective_at, row.published_at,
+                          tuple(sorted(texts.get(row.seq, {}).items())))
             for row in rows]
 
 
 def publish_policy(
-    store: Store, clock: Clock, catalogue: Catalogue, *, version: str, text_: str, summary: str,
-    changes: Iterable[str], effective_at: datetime | None = None, published_by: str | None = None,
+    store: Store, clock: Clock, catalogue: Catalogue, *, version: str,
+    texts: Mapping[str, PolicyText], changes: Iterable[str], effective_at: datetime | None = None,
+    published_by: str | None = None,
 ) -> PolicyVersion:
-    """Publish a version of the agreement; it cannot be changed afterwards. It changes the
-    purposes ticked in *changes* and, whatever is ticked, every purpose whose coverage
-    differs from the previous version's (``computed_changes``).
+    """Publish a version of the agreement with its *texts* (summary and text per language,
+    Chinese and English); it cannot be changed afterwards. It changes the purposes ticked
+    in *changes* and, whatever is ticked, every purpose whose coverage differs from the
+    previous version's (``computed_changes``).
 
     Raises ``UnknownPurpose`` for a changed purpose outside the catalogue, ``Conflict``
     when the version label exists already, and ``InvalidRequest`` for a malformed label,
-    an empty text or summary, or an effective date in the past or before that of the
-    newest version (versions take effect in the order they are published).
+    a language whose text or summary is missing (naming its field), or an effective date
+    in the past or before that of the newest version (versions take effect in the order
+    they are published).
     """
     ticked = set(changes)
     for name in ticked:
@@ -85,11 +102,8 @@ def publish_policy(
     if not VERSION_PATTERN.match(version):
         raise InvalidRequest("A version label has 1 to 32 letters, digits, '.', '_' or '-'.",
                              field="version")
-    if not text_.strip() or len(text_) > MAX_TEXT:
-        raise InvalidRequest("The text has 1 to {most} characters.", params={"most": MAX_TEXT},
-                             field="text")
-    if not summary.strip():
-        raise InvalidRequest("Say in the summary what changed.", field="summary")
+    texts = policy_texts.check_texts(texts)
+    whole = policy_texts.document(texts)
     now = clock.now()
     effective_at = effective_at or now
     if effective_at < now:
@@ -106,9 +120,10 @@ def publish_policy(
                                  "({when}).", params={"when": latest.isoformat()}, field="effective_at")
         changes = sorted(ticked | set(computed_changes(connection, catalogue)))
         seq = connection.execute(insert(policy_versions).values(
-            version=version, text=text_, text_hash=sha256(text_), summary=summary,
+            version=version, text=whole.text, text_hash=whole.hash, summary=whole.summary,
             effective_at=effective_at, published_at=now, published_by=published_by,
         )).inserted_primary_key[0]
+        policy_texts.store_texts(connection, seq, texts)
         if changes:
             connection.execute(insert(policy_changes),
                                [{"policy_seq": seq, "purpose": name} for name in changes])
@@ -211,8 +226,11 @@ def version_seqs(connection: Connection) -> dict[str, int]:
 
 
 def verify_texts(connection: Connection) -> list[str]:
-    """The versions whose stored text no longer matches the hash taken when published."""
-    rows = connection.execute(select(policy_versions.c.version, policy_versions.c.text,
-                                     policy_versions.c.text_hash)
+    """The versions whose stored text (the whole document, or its words in one language)
+    no longer matches the hash taken when published."""
+    rows = connection.execute(select(policy_versions.c.seq, policy_versions.c.version,
+                                     policy_versions.c.text, policy_versions.c.text_hash)
                               .order_by(policy_versions.c.seq))
-    return [row.version for row in rows if sha256(row.text) != row.text_hash]
+    altered = set(policy_texts.altered_texts(connection))
+    return [row.version for row in rows
+            if sha256(row.text) != row.text_hash or row.seq in altered]

@@ -32,6 +32,19 @@ policy_versions = Table(
     Column("text", Text, nullable=False),
 )
 
+# A version's text and summary in each language (zh, en): a person reads the one in their
+# language; ``policy_versions.text`` keeps every language in one document, whose hash the
+# announcement's evidence names.
+policy_texts = Table(
+    "policy_texts",
+    metadata,
+    Column("policy_seq", ForeignKey("policy_versions.seq"), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("summary", Text, nullable=False),
+    Column("text_hash", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+)
+
 # One row per purpose a version changes, so "the newest version in effect that changed
 # this purpose" is one indexed lookup rather than a scan of every version.
 policy_changes = Table(

@@ -62,7 +62,7 @@ def policy_published(store: Store, clock: Clock, policy: PolicyVersion,
             topic=POLICY_TOPIC,
             title=translate(language, N_("The user agreement changed (version {version})"),
                             version=policy.version),
-            body=policy.summary[:200], url="/policies",
+            body=policy.in_language(language).summary[:200], url="/policies",
             idempotency_key=f"policy-{policy.version}-{language}")))
     return [notification for notification in sent if notification]
 

@@ -6,6 +6,7 @@ from flask import Flask
 from flask.sessions import SessionInterface
 
 from gateway.web import (
+    admin_policies,
     admin_setup,
     admin_users,
     browser_auth,
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
     observe.init_app(app)
     limits.init_app(app)
     streams.init_app(app)
-    for module in (meta, device_auth, browser_auth, admin_users, admin_setup, integrations, pages, privacy,
-                   preview, qrlogin, consent, metrics, push, push_send, push_admin, partners,
-                   enrollment):
+    for module in (meta, device_auth, browser_auth, admin_users, admin_setup, admin_policies,
+                   integrations, pages, privacy, preview, qrlogin, consent, metrics, push,
+                   push_send, push_admin, partners, enrollment):
         app.register_blueprint(module.bp)

@@ -12,9 +12,8 @@ from flask import Blueprint, Response, request
 from gateway import consent
 from gateway.consent import selfservice
 from gateway.consent.purposes import REQUIRED_PERMISSIONS
-from gateway.push import announcements
 from gateway.web.api import operation
-from gateway.web.auth import current_device, current_web_session
+from gateway.web.auth import current_device
 from gateway.web.consent_schemas import (
     CatalogueOut,
     ConsentsOut,
@@ -26,11 +25,9 @@ from gateway.web.consent_schemas import (
     HistoryOut,
     HistoryQuery,
     LanguageQuery,
-    NewPolicyIn,
     NoticeOut,
     PermissionOut,
     PolicyAnnouncement,
-    PolicyChangesOut,
     PolicyList,
     PolicyOut,
     PolicySeenIn,
@@ -130,7 +127,8 @@ def consents(query: LanguageQuery):
     return ConsentsOut(
         device_id=principal.device_id, language=found.language,
         policy=policy and PolicyAnnouncement(
-            version=policy.version, summary=policy.summary, changes=list(policy.changes),
+            version=policy.version, summary=policy.in_language(found.language).summary,
+            changes=list(policy.changes),
             effective_at=policy.effective_at, text_hash=policy.text_hash,
             unseen=found.policy_unseen, first=first),
         needs_decision=[s.purpose.name for s in found.purposes if s.status.needs_decision],
@@ -216,50 +214,28 @@ def policy_seen(body: PolicySeenIn):
 # -- policy versions ------------------------------------------------------------------------
 
 @bp.get("/api/v1/policy")
-@operation(summary="The policy version in effect now (public)", tag=TAG, response=PolicyOut,
-           errors=(404,))
-def current_policy():
+@operation(summary="The policy version in effect now, in the language asked for (public)",
+           tag=TAG, query=LanguageQuery, response=PolicyOut, errors=(404,))
+def current_policy(query: LanguageQuery):
     svc = services()
     with svc.store.read() as connection:
         policy = consent.current_policy(connection, svc.clock)
     if policy is None:
         raise consent.UnknownPolicyVersion("no policy version is in effect yet")
-    return PolicyOut.of(policy)
+    return PolicyOut.of(policy, _language(query))
 
 
 @bp.get("/api/v1/policies")
-@operation(summary="Every published policy version with what it changed (public)", tag=TAG,
-           response=PolicyList)
-def policies():
+@operation(summary="Every published policy version with what it changed, in the language "
+                   "asked for (public)", tag=TAG, query=LanguageQuery, response=PolicyList)
+def policies(query: LanguageQuery):
     svc = services()
     with svc.store.read() as connection:
         found = consent.list_policies(connection)
         current = consent.current_policy(connection, svc.clock)
-    return PolicyList(policies=[PolicyOut.of(p) for p in found],
+    language = _language(query)
+    return PolicyList(policies=[PolicyOut.of(p, language) for p in found],
                       current=current and current.version)
-
-
-@bp.get("/api/v1/admin/policies/changes")
-@operation(summary="Which purposes a version published now changes (asked again)",
-           tag="admin", auth="admin", response=PolicyChangesOut)
-def policy_changes():
-    svc = services()
-    with svc.store.read() as connection:
-        return PolicyChangesOut(changes=consent.computed_changes(connection, svc.catalogue))
-
-
-@bp.post("/api/v1/admin/policies")
-@operation(summary="Publish a policy version (immutable afterwards)", tag="admin",
-           auth="admin", body=NewPolicyIn, response=PolicyOut, status=201,
-           errors=(400, 404, 409))
-def publish(body: NewPolicyIn):
-    svc = services()
-    policy = consent.publish_policy(
-        svc.store, svc.clock, svc.catalogue, version=body.version, text_=body.text,
-        summary=body.summary, changes=body.changes, effective_at=body.effective_at,
-        published_by=current_web_session(admin=True).user_id)
-    announcements.policy_published(svc.store, svc.clock, policy)
-    return PolicyOut.of(policy)
 
 
 # -- pages ----------------------------------------------------------------------------------

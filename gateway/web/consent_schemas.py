@@ -71,20 +71,38 @@ class CatalogueOut(BaseModel):
     purposes: list[PurposeOut] = Field(description="Each a separate, revocable consent")
 
 
+class PolicyTextOut(BaseModel):
+    summary: str = Field(description="What changed")
+    text: str
+    hash: str = Field(description="SHA-256 of the text in this language")
+
+    @classmethod
+    def of(cls, words: consent.PolicyText) -> PolicyTextOut:
+        return cls(summary=words.summary, text=words.text, hash=words.hash)
+
+
 class PolicyOut(BaseModel):
     version: str
-    summary: str
+    language: str = Field(description="The language of summary and text: the one asked for "
+                          "(lang, else Accept-Language), else English")
+    summary: str = Field(description="What changed, in that language")
     changes: list[str] = Field(description="The purposes this version asks about again")
     effective_at: datetime
     published_at: datetime
-    text_hash: str
-    text: str
+    text_hash: str = Field(description="SHA-256 of the version's whole record (every language)")
+    text: str = Field(description="The full text in that language")
+    texts: dict[str, PolicyTextOut] = Field(description="Summary and text in each language "
+                                            "(zh, en)")
 
     @classmethod
-    def of(cls, policy: consent.PolicyVersion) -> PolicyOut:
-        return cls(version=policy.version, summary=policy.summary, changes=list(policy.changes),
-                   effective_at=policy.effective_at, published_at=policy.published_at,
-                   text_hash=policy.text_hash, text=policy.text)
+    def of(cls, policy: consent.PolicyVersion, language: str = "en") -> PolicyOut:
+        words = policy.in_language(language)
+        return cls(version=policy.version, language=language, summary=words.summary,
+                   changes=list(policy.changes), effective_at=policy.effective_at,
+                   published_at=policy.published_at, text_hash=policy.text_hash,
+                   text=words.text,
+                   texts={code: PolicyTextOut.of(policy.in_language(code))
+                          for code in ("zh", "en")})
 
 
 class PolicyList(BaseModel):
@@ -240,20 +258,3 @@ class ReceiptOut(BaseModel):
 
 class PolicySeenIn(Model):
     version: str = Field(pattern=VERSION)
-
-
-class PolicyChangesOut(BaseModel):
-    changes: list[str] = Field(description="Purposes whose coverage (wording in every "
-                               "language, sensitivity, retention) differs from the newest "
-                               "version's: a version published now changes them, and their "
-                               "consents are asked again, whatever is ticked")
-
-
-class NewPolicyIn(Model):
-    version: str = Field(pattern=VERSION)
-    text: str = Field(min_length=1, max_length=200_000)
-    summary: str = Field(min_length=1, max_length=2_000, description="What changed")
-    changes: list[str] = Field(default_factory=list, max_length=64,
-                               description="Purposes whose consents must be asked again, "
-                               "besides those computed (GET /api/v1/admin/policies/changes)")
-    effective_at: AwareDatetime | None = Field(default=None, description="Default: now")

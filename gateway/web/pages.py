@@ -179,3 +179,10 @@ def admin_users():
            produces="text/html")
 def admin_integrations():
     return signed_in_page("admin-integrations.html", admin=True)
+
+
+@bp.get("/admin/partners")
+@operation(summary="Partner systems, for administrators: terms, consent and disclosures",
+           tag="pages", produces="text/html")
+def admin_partners():
+    return signed_in_page("admin-partners.html", admin=True)

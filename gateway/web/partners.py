@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 
 from gateway.core.errors import NotFound
 from gateway.identity import accounts
-from gateway.privacy import partner_terms, partners
+from gateway.privacy import partner_overview, partner_terms, partners
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device, current_web_session
 from gateway.web.context import services
+from gateway.web.i18n import language
 
 bp = Blueprint("partners", __name__, url_prefix="/api/v1")
 PartnerName = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -31,15 +32,52 @@ class PartnerConfig(Model):
     purpose: PartnerPurpose = Field(description="What the data is shared for")
 
 
+class PartnerDisclosureOut(BaseModel):
+    fields: list[str]
+    reason: str
+    sent_at: datetime
+    outcome: str
+
+
 class PartnerOut(BaseModel):
     name: str
-    configured: bool
+    configured: bool = Field(description="A webhook is set")
+    complete: bool = Field(description="Recipient, contact, purpose and webhook are all set: "
+                           "data may be shared with consent")
+    recipient: str | None
+    contact: str | None
+    purpose: str | None
+    fields: list[str]
+    webhook_url: str | None
+    webhook_host: str | None
+    updated_at: datetime | None
+    grants: int = Field(description="Users whose consent covers the current terms")
+    stale_grants: int = Field(description="Users who consented to earlier terms: asked again, "
+                              "nothing is shared about them until they answer")
+    disclosures: int = Field(description="How many disclosures were made to it")
+    recent: list[PartnerDisclosureOut] = Field(description="The newest disclosures")
+
+    @classmethod
+    def of(cls, found: partner_overview.PartnerOverview) -> PartnerOut:
+        terms = found.terms
+        return cls(
+            name=found.name, configured=found.webhook_url is not None,
+            complete=terms is not None, recipient=terms and terms.recipient,
+            contact=terms and terms.contact, purpose=terms and terms.purpose,
+            fields=list(found.fields), webhook_url=found.webhook_url,
+            webhook_host=terms and terms.host, updated_at=found.updated_at,
+            grants=found.grants, stale_grants=found.stale_grants, disclosures=found.disclosures,
+            recent=[PartnerDisclosureOut(fields=list(d.fields), reason=d.reason,
+                                         sent_at=d.sent_at, outcome=d.outcome)
+                    for d in found.recent])
 
 
 class PartnerList(BaseModel):
     partners: list[PartnerOut]
     fields: list[str]
     purposes: list[str]
+    field_names: dict[str, str] = Field(description="Each field in the reader's language")
+    purpose_names: dict[str, str] = Field(description="Each purpose in the reader's language")
 
 
 class DisclosureRequest(Model):
@@ -67,14 +105,19 @@ class DisclosureList(BaseModel):
 
 
 @bp.get("/admin/partners")
-@operation(summary="The partner systems named in the settings", tag="admin", auth="admin",
+@operation(summary="The partner systems named in the settings: terms, webhook, whose consent "
+                   "covers them, and disclosures", tag="admin", auth="admin",
            response=PartnerList)
 def list_partners():
     svc = services()
-    configured = partners.configured_names(svc.store)
+    with svc.store.read() as connection:
+        found = partner_overview.overview(connection, svc.catalogue, svc.settings.partners)
+    words = language()
     return PartnerList(
-        partners=[PartnerOut(name=n, configured=n in configured) for n in svc.settings.partners],
-        fields=list(partners.FIELDS), purposes=list(partner_terms.PURPOSES))
+        partners=[PartnerOut.of(partner) for partner in found],
+        fields=list(partners.FIELDS), purposes=list(partner_terms.PURPOSES),
+        field_names={name: partner_terms.FIELD_NAMES[name][words] for name in partners.FIELDS},
+        purpose_names={name: texts[words] for name, texts in partner_terms.PURPOSES.items()})
 
 
 @bp.put("/admin/partners/<name>")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from gateway.consent import selfservice
 from gateway.core.errors import InvalidCredentials
 from gateway.identity import accounts
-from gateway.privacy import device_reports, retention, rights
+from gateway.privacy import device_reports, retention, rights, sections
 from gateway.privacy.device_reports import AccessPoint, Position
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import current_device
@@ -70,6 +70,9 @@ class RetentionList(BaseModel):
 class ExportOut(BaseModel):
     generated_at: str
     user_id: str
+    section_names: dict[str, str] = Field(description="What each section (the other keys, "
+                                          "which never change) is called, in the reader's "
+                                          "language")
     model_config = {"extra": "allow"}
 
 
@@ -113,6 +116,8 @@ def export_my_data():
         # Each decision with its signed receipt, verifiable with the JWKS.
         decision["receipt"] = selfservice.receipt(svc.store, issuer, svc.catalogue,
                                                   user_id=user_id, event_id=decision["id"])[1]
+    document["section_names"] = {key: words(sections.name_of(key))
+                                 for key in sorted(svc.reactions.exports)}
     response = json_response(document)
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response

@@ -1,6 +1,6 @@
 // The privacy centre: my data, my devices, export, delete (agreement 1.1 and the user's rights).
 import {
-  $, clearFieldErrors, dateTime, json, list as listOf, onSubmit, requireSignIn, rowButton, say, showFieldErrors, t,
+  $, clearFieldErrors, dateTime, el, json, list as listOf, number, onSubmit, requireSignIn, rowButton, say, showFieldErrors, t,
 } from "./companion.js";
 
 // The fields of an account a partner may get, as the page names them.
@@ -123,6 +123,14 @@ if (requireSignIn()) {
     link.href = URL.createObjectURL(blob);
     link.download = "my-data.json";
     link.click();
+    // The file's keys stay the same in every language; the list says what each holds.
+    const names = document_.section_names || {};
+    $("export-sections").replaceChildren(...Object.keys(names).map((key) => {
+      const rows = Array.isArray(document_[key]) ? document_[key].length : 1;
+      return el("li", {}, el("strong", { textContent: names[key] }), " ",
+        el("span", { className: "muted" }, t("entries: {count} · key “{key}”", { count: number(rows), key })));
+    }));
+    $("exported").classList.remove("hidden");
     say(t("Your data was exported."), "ok");
   });
 

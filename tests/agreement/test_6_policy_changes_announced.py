@@ -4,6 +4,7 @@ sign-ins and new phones are told to the user's devices."""
 import pytest
 
 from tests.qrlogin_support import proof, start, token_of
+from tests.support import both_json
 
 pytestmark = pytest.mark.push_service
 
@@ -12,7 +13,7 @@ def publish(client, actions, version):
     actions.create_user("root", role="admin")
     headers = actions.web_sign_in("root")
     return client.post("/api/v1/admin/policies", headers=headers, json={
-        "version": version, "text": f"Agreement {version}", "summary": "Location is now asked",
+        "version": version, "texts": both_json("Location is now asked", f"Agreement {version}"),
         "changes": ["location"]})
 
 
@@ -94,7 +95,7 @@ def test_6_a_changed_purpose_is_asked_again_without_anyone_ticking_it(app, clien
                       headers=admin).get_json()["changes"] == ["location"]
     # ... and ticking nothing does not hide it.
     published = client.post("/api/v1/admin/policies", headers=admin, json={
-        "version": "2.0", "text": "Agreement 2.0", "summary": "Positions kept longer",
+        "version": "2.0", "texts": both_json("Positions kept longer", "Agreement 2.0"),
         "changes": []})
     assert published.status_code == 201 and published.get_json()["changes"] == ["location"]
     states = _states(client, device)
@@ -109,7 +110,7 @@ def test_6_a_tick_adds_a_purpose_and_an_unknown_one_is_a_problem(app, client, ac
     actions.grant(device, "camera")
     actions.create_user("root", role="admin")
     admin = actions.web_sign_in("root")
-    body = {"version": "2.0", "text": "Agreement 2.0", "summary": "Camera explained"}
+    body = {"version": "2.0", "texts": both_json("Camera explained", "Agreement 2.0")}
     unknown = client.post("/api/v1/admin/policies", headers=admin,
                           json={**body, "changes": ["telepathy"]})
     assert unknown.status_code == 404

@@ -25,7 +25,10 @@ from gateway import consent  # noqa: E402
 from gateway.consent.purposes import Catalogue  # noqa: E402
 from gateway.consent.tables import consent_events  # noqa: E402
 from gateway.core.store import Store, sqlite_url  # noqa: E402
-from tests.support import FakeClock  # noqa: E402
+from tests.support import (
+    FakeClock,  # noqa: E402
+    both,  # noqa: E402
+)
 
 VERSIONS = 100
 TEXT_BYTES = 20_000
@@ -42,7 +45,7 @@ def build(path: Path) -> tuple[Store, FakeClock, Catalogue]:
     store.upgrade()
     for n in range(1, VERSIONS + 1):
         consent.publish_policy(store, clock, catalogue, version=f"{n}.0",
-                               text_="x" * TEXT_BYTES, summary="s",
+                               texts=both("s", "x" * TEXT_BYTES),
                                changes=["camera"] if n % 10 == 0 else ["push"])
         clock.advance(hours=1)
     with store.write() as connection:

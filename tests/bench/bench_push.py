@@ -41,6 +41,7 @@ from gateway.push import notifications, vapid  # noqa: E402
 from gateway.push.notifications import Audience, Draft  # noqa: E402
 from gateway.push.tables import deliveries, subscriptions  # noqa: E402
 from tests.pushservice import Subscription  # noqa: E402
+from tests.support import both
 
 ROOT = Path(__file__).resolve().parents[2]
 FAN_OUT = 10_000
@@ -72,7 +73,7 @@ def populate(app, origin_placeholder: str) -> list[Subscription]:
     with svc.store.read() as connection:
         key = vapid.current_key(connection)
     policy = consent.publish_policy(svc.store, svc.clock, svc.catalogue, version="1.0",
-                                    text_="The agreement.", summary="First",
+                                    texts=both("First", "The agreement."),
                                     changes=[p.name for p in svc.catalogue])
     shown = consent.notice(svc.catalogue.get("push"), policy)
     subs, user_rows, device_rows, sub_rows = [], [], [], []

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 
 from gateway import consent
 from gateway.consent.tables import consent_chain_head, consent_events, policy_versions
+from tests.support import both
 
 USERS = ("a" * 32, "b" * 32)
 
@@ -15,7 +16,7 @@ def ledger(app):
     """Six decisions by two users; returns the events oldest first."""
     svc = app.extensions["gateway"]
     policy = consent.publish_policy(svc.store, svc.clock, svc.catalogue, version="1.0",
-                                    text_="The agreement.", summary="First", changes=[])
+                                    texts=both("First", "The agreement."), changes=[])
     steps = [("camera", "granted"), ("push", "granted"), ("camera", "withdrawn"),
              ("location", "refused"), ("push", "withdrawn"), ("camera", "granted")]
     for n, (purpose, decision) in enumerate(steps):
@@ -125,7 +126,7 @@ def test_concurrent_decisions_extend_one_intact_chain(app):
 
     svc = app.extensions["gateway"]
     policy = consent.publish_policy(svc.store, svc.clock, svc.catalogue, version="1.0",
-                                    text_="The agreement.", summary="First", changes=[])
+                                    texts=both("First", "The agreement."), changes=[])
     shown = consent.notice(svc.catalogue.get("camera"), policy).hash
     errors = []
 

@@ -12,6 +12,7 @@ from gateway.consent.purposes import Catalogue, Purpose
 from gateway.consent.tables import consent_events, notices_served
 from gateway.core.audit_tables import operations
 from gateway.core.errors import Conflict, InvalidRequest
+from tests.support import both
 
 USER, DEVICE = "u" * 32, "d" * 32
 
@@ -23,7 +24,7 @@ def svc(app):
 
 def publish(svc, version="1.0", changes=("camera", "push", "location"), **fields):
     return consent.publish_policy(svc.store, svc.clock, svc.catalogue, version=version,
-                                  text_=f"Agreement {version}", summary=f"Version {version}",
+                                  texts=both(f"Version {version}", f"Agreement {version}"),
                                   changes=changes, **fields)
 
 

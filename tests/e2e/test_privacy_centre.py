@@ -77,3 +77,22 @@ def test_the_privacy_centre_says_how_long_each_kind_of_data_is_kept(gateway):
         expect(kept.filter(has_text="GPS positions")).to_contain_text(
             f"{app.extensions['gateway'].settings.retain_location_days} days")
         assert kept.count() >= 8
+
+
+@pytest.mark.parametrize("locale, devices", [("zh-CN", "您的手机"), ("en-US", "Your phones")])
+def test_the_export_lists_its_sections_in_the_readers_language(gateway, locale, devices):
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(locale=locale, accept_downloads=True, **PHONE).new_page()
+        page.goto(f"{base_url}/app/sign-in?next=/app/privacy")
+        page.fill("#username", "alice")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base_url}/app/privacy")
+        with page.expect_download() as download:
+            page.click("#export")
+        assert download.value.suggested_filename == "my-data.json"
+        sections = page.locator("#export-sections li")
+        # The key stays "devices" in every language; its name is the reader's.
+        expect(sections.filter(has_text="“devices”")).to_contain_text(devices)
+        assert sections.count() > 10

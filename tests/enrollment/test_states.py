@@ -14,6 +14,7 @@ from gateway.enrollment.phone import ClaimedTwice, ClaimSecretWrong
 from gateway.enrollment.tables import enrollment_tokens, enrollments
 from gateway.identity import devices
 from tests.qrlogin_support import Enrollment
+from tests.support import both
 
 
 @pytest.fixture
@@ -244,7 +245,7 @@ def test_an_approval_the_ledger_refuses_registers_nothing_and_leaves_the_offer_c
     claimed = offer.claim()
     offer.policy()
     consent.publish_policy(offer.store, clock, offer.svc.catalogue, version="2.0",
-                           text_="The agreement, again.", summary="Camera changed",
+                           texts=both("Camera changed", "The agreement, again."),
                            changes=["camera"])
     with pytest.raises(consent.PolicyNotCurrent):
         offer.approve(claimed.offer.number)
@@ -255,7 +256,7 @@ def test_an_approval_the_ledger_refuses_registers_nothing_and_leaves_the_offer_c
 def test_a_decision_the_ledger_would_refuse_is_refused_at_the_claim(offer, clock):
     stale = offer.decision()
     consent.publish_policy(offer.store, clock, offer.svc.catalogue, version="2.0",
-                           text_="The agreement, again.", summary="Camera changed",
+                           texts=both("Camera changed", "The agreement, again."),
                            changes=["camera"])
     with pytest.raises(consent.PolicyNotCurrent):
         offer.claim(decisions=[stale])

@@ -14,6 +14,7 @@ from gateway.consent.tables import notices_served
 from gateway.web.api import operation
 from gateway.web.consent import requires_consent
 from tests.problems import assert_problem
+from tests.support import both_json
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_re_consent_after_an_admin_publishes_a_version_that_changes_the_purpose(
     actions.create_user("root", role="admin")
     admin = actions.web_sign_in("root")
     published = client.post("/api/v1/admin/policies", headers=admin, json={
-        "version": "2.0", "text": "The agreement, revised.", "summary": "Camera use widened",
+        "version": "2.0", "texts": both_json("Camera use widened", "The agreement, revised."),
         "changes": ["camera"]})
     assert published.status_code == 201, published.get_json()
     body = client.get("/api/v1/consents", headers=alice.headers).get_json()
@@ -292,7 +293,7 @@ def test_the_policies_are_public_newest_first_with_what_changed(client, actions,
 
 
 def test_only_admins_publish_and_only_with_the_csrf_token(client, actions):
-    body = {"version": "1.0", "text": "Agreement", "summary": "First", "changes": []}
+    body = {"version": "1.0", "texts": both_json("First", "Agreement"), "changes": []}
     actions.create_user("alice")
     user = actions.web_sign_in("alice")
     assert client.post("/api/v1/admin/policies", headers=user, json=body).status_code == 403
@@ -302,7 +303,7 @@ def test_only_admins_publish_and_only_with_the_csrf_token(client, actions):
     admin = actions.web_sign_in("root")
     assert client.post("/api/v1/admin/policies", headers=admin, json=body).status_code == 201
     again = client.post("/api/v1/admin/policies", headers=admin,
-                        json={**body, "text": "Edited agreement"})
+                        json={**body, "texts": both_json("First", "Edited agreement")})
     assert again.status_code == 409
     unknown = client.post("/api/v1/admin/policies", headers=admin,
                           json={**body, "version": "2.0", "changes": ["microphone"]})

@@ -1,14 +1,14 @@
 """a QR login keeps where its coarse place is (the GeoIP city's centre and accuracy radius),
 so the phone can be told how far the computer is, and the place's name in Chinese
 
-Revision ID: 0020
+Revision ID: 0021
 Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
+revision = "0021"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
