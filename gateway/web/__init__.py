@@ -15,6 +15,8 @@ from gateway.web import (
     enrollment,
     headers,
     i18n,
+    inbox,
+    inbox_admin,
     integrations,
     limits,
     meta,
@@ -58,5 +60,5 @@ def init_app(app: Flask) -> None:
     streams.init_app(app)
     for module in (meta, device_auth, browser_auth, admin_users, admin_setup, integrations, pages, privacy,
                    preview, qrlogin, consent, metrics, push, push_send, push_admin, partners,
-                   enrollment):
+                   enrollment, inbox, inbox_admin):
         app.register_blueprint(module.bp)
