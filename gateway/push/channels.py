@@ -25,7 +25,6 @@ from gateway.push.states import DeliveryState
 from gateway.push.tables import deliveries, delivery_stats
 
 CHANNELS = ("webpush", "live", "inbox")
-INBOX_ORIGIN, KEPT = "inbox", "kept"  # how kept inbox messages are counted per minute
 
 
 def reached(connection: Connection, ids: list[str]) -> dict[str, dict[str, int]]:
@@ -56,15 +55,10 @@ def reached(connection: Connection, ids: list[str]) -> dict[str, dict[str, int]]
     return found
 
 
-def count_kept(connection: Connection, now: datetime, kept: int) -> None:
-    """Count *kept* inbox messages in the current minute's statistics."""
-    if kept:
-        stats.count(connection, now, Counter({(INBOX_ORIGIN, KEPT): kept}))
-
-
 def over_time(connection: Connection, now: datetime, hours: int) -> tuple[list[dict], timedelta]:
-    """Per step of the last *hours*: devices reached by Web Push, by the live stream, and
-    messages kept in inboxes, oldest first, every step present; and the step."""
+    """Per step of the last *hours*: devices reached by Web Push, by the live stream (from
+    the delivery statistics), and messages kept in inboxes, oldest first, every step
+    present; and the step."""
     step = timedelta(minutes=max(1, hours))  # about 60 steps, as the outcome chart
     since = stats.minute_of(now - timedelta(hours=hours))
     steps = max(int((now - since) / step) + 1, 1)
@@ -73,9 +67,16 @@ def over_time(connection: Connection, now: datetime, hours: int) -> tuple[list[d
             select(delivery_stats.c.minute, delivery_stats.c.origin, delivery_stats.c.outcome,
                    delivery_stats.c.count)
             .where(delivery_stats.c.minute >= since, delivery_stats.c.minute <= now)):
-        channel = ("live" if origin == LIVE_ORIGIN else "inbox" if origin == INBOX_ORIGIN
+        channel = ("live" if origin == LIVE_ORIGIN
                    else "webpush" if outcome == DeliveryState.DELIVERED else None)
         if channel is not None:
             buckets[min(int((minute - since) / step), steps - 1)][channel] += n
+    # Messages of one notification are kept within moments of each other: counted at the
+    # first, one row per notification read rather than one per message.
+    for first, n in connection.execute(
+            select(func.min(inbox_messages.c.created_at), func.count())
+            .where(inbox_messages.c.created_at >= since)
+            .group_by(inbox_messages.c.notification_id)):
+        buckets[min(max(int((first - since) / step), 0), steps - 1)]["inbox"] += n
     return [{"at": since + step * i, "counts": {c: b[c] for c in CHANNELS}}
             for i, b in enumerate(buckets)], step

@@ -23,7 +23,6 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from gateway.core.clock import Clock
 from gateway.core.events import EventBus
 from gateway.core.store import Store
-from gateway.push import channels
 from gateway.push.inbox_tables import inbox_messages
 from gateway.push.notifications import Notification
 
@@ -97,7 +96,6 @@ def keep(connection: Connection, now: datetime, notification: Notification,
             .where(inbox_messages.c.notification_id == notification.id,
                    inbox_messages.c.user_id.in_(user_ids[start:start + 500])))})
     unread = unread_counts(connection, user_ids)
-    channels.count_kept(connection, now, len(kept))
     return [(channel(user_id), {"kind": "message", "message": message.shown(),
                                 "unread": unread.get(user_id, 0)})
             for user_id, message in kept.items()]

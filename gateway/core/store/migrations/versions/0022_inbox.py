@@ -1,7 +1,7 @@
 """the companion's in-app inbox, and the channel of each delivery row
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0019, 0006
 """
 
 import sqlalchemy as sa
@@ -10,9 +10,9 @@ from alembic import op
 import gateway.core.store.types
 
 revision = "0022"
-down_revision = "0019"
+down_revision = ("0019", "0006")  # 0006 made push_deliveries; the lead rechains
 branch_labels = None
-depends_on = "0006"  # push_deliveries gains a column
+depends_on = None
 
 
 def upgrade() -> None:
