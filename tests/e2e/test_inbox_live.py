@@ -133,3 +133,41 @@ def test_screenshots_of_the_inbox_and_the_banner(gateway, language):
         page.goto(f"{base_url}/app/")
         expect(page.locator("#inbox-count")).to_have_text("1")
         shoot(page, f"home-{language}")
+
+
+def test_the_push_console_shows_how_many_devices_each_channel_reached(gateway):
+    kit, base_url = gateway
+    kit.device("bob")  # push consent and a subscription: Web Push
+    kit.device("carol", consent=False)  # app closed, no consent: the inbox only
+    kit.actions.create_user("root", role="admin")
+    with chromium() as browser:
+        app = phone(browser, base_url)  # alice's app is open: the live stream
+        expect(app.locator("#who")).to_contain_text("Alice Example")
+        app.wait_for_timeout(300)
+        kit.send("alice", "bob", "carol", title="Three channels")
+        expect(app.locator("#inbox-banner")).to_contain_text("Three channels", timeout=10_000)
+        console = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        console.goto(f"{base_url}/admin/push")
+        console.wait_for_url("**/sign-in**")
+        console.fill("#username", "root")
+        console.fill("#password", PASSWORD)
+        console.click("button[type=submit]")
+        console.wait_for_url(f"{base_url}/admin/push")
+        reached = console.locator("#history tbody tr td.reached").first
+        expect(reached).to_have_text(re.compile(r"Web Push 1 · Live in the app 1 · Inbox only 1"),
+                                     timeout=10_000)
+        expect(console.locator("#channel-chart svg rect.c-live")).not_to_have_count(0)
+        expect(console.locator("#channel-chart svg rect.c-webpush")).not_to_have_count(0)
+        console.locator("#channel-chart").scroll_into_view_if_needed()
+        shoot(console, "console-channels-en")
+        if SHOTS:  # the same in Chinese, for the screenshots
+            chinese = browser.new_context(viewport={"width": 1280, "height": 800},
+                                          locale="zh-CN",
+                                          extra_http_headers={"Accept-Language": "zh"})
+            chinese.add_cookies(console.context.cookies())
+            zh = chinese.new_page()
+            zh.goto(f"{base_url}/admin/push")
+            expect(zh.locator("#history tbody tr td.reached").first).to_contain_text(
+                "仅收件箱 1", timeout=10_000)
+            zh.locator("#channel-chart").scroll_into_view_if_needed()
+            shoot(zh, "console-channels-zh")
