@@ -57,10 +57,10 @@ class LiveReceipts:
                                            .where(notifications.c.id.in_(ids))).scalars())
             alive = set(connection.execute(select(devices.c.id)
                                            .where(devices.c.id.in_(device_ids))).scalars())
-            seen = set(tuple(row) for row in connection.execute(
+            seen = {tuple(row) for row in connection.execute(
                 select(deliveries.c.notification_id, deliveries.c.device_id)
                 .where(deliveries.c.channel == CHANNEL, deliveries.c.notification_id.in_(ids),
-                       deliveries.c.device_id.in_(device_ids))))
+                       deliveries.c.device_id.in_(device_ids)))}
             rows = [dict(notification_id=n, subscription_id=None, user_id=u, device_id=d,
                          origin=ORIGIN, state=DeliveryState.DELIVERED, attempts=1,
                          next_attempt_at=now, expires_at=now, trimmed=False, reason=None,

@@ -113,7 +113,7 @@ def test_the_admin_sees_per_notification_channel_counts_and_the_channel_chart(
 
 
 def test_the_inbox_is_in_the_export_and_goes_with_the_account(kit, client, actions):
-    device, _ = kit.device("alice", consent=False)
+    kit.device("alice", consent=False)
     kit.send("alice", title="Kept for alice")
     kit.drain()
     svc = kit.svc
