@@ -133,6 +133,9 @@ def test_screenshots_of_the_inbox_and_the_banner(gateway, language):
         page.goto(f"{base_url}/app/")
         expect(page.locator("#inbox-count")).to_have_text("1")
         shoot(page, f"home-{language}")
+        page.goto(f"{base_url}/app/notifications")
+        expect(page.locator("main a[href='/app/inbox']")).to_be_visible()
+        shoot(page, f"notifications-{language}")
 
 
 def test_the_push_console_shows_how_many_devices_each_channel_reached(gateway):
