@@ -4,12 +4,15 @@ message, channel ``live``, written in batches.
 An open companion gets a new inbox message on its event stream at once; the stream tells
 ``LiveReceipts`` and goes on. Writing one row per device as it happens would be thousands
 of tiny transactions for a message to everyone, so rows gather here and one transaction
-writes them all (``flush``, run off the stream's thread). A device reached twice (a
-reconnect resends what it may have missed) keeps its first row.
+writes them all (``flush``), a moment after the first receipt of a burst, on a timer
+thread of its own: a fan-out's receipts go in one or two transactions that do not compete
+with the fan-out's own writes or delay its frames. A device reached twice (a reconnect
+resends what it may have missed) keeps its first row.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 
@@ -22,6 +25,7 @@ from gateway.push import stats
 from gateway.push.states import DeliveryState
 from gateway.push.tables import deliveries, notifications
 
+log = logging.getLogger("gateway.push")
 CHANNEL = "live"
 ORIGIN = "live"  # what the statistics count it under, beside the push services' origins
 
@@ -29,18 +33,28 @@ ORIGIN = "live"  # what the statistics count it under, beside the push services'
 class LiveReceipts:
     """Receipts of the live stream, gathered until the next ``flush``."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, delay: float | None = 1.0) -> None:
         self.store, self.clock = store, clock
+        self.delay = delay  # seconds from a burst's first receipt to its flush; None: never
         self._lock = threading.Lock()
         self._pending: set[tuple[str, str, str]] = set()
 
-    def add(self, notification_id: str, user_id: str, device_id: str) -> bool:
-        """Note that the live stream carried *notification_id* to *device_id*; whether a
-        flush should be started (the first receipt since the last one)."""
+    def add(self, notification_id: str, user_id: str, device_id: str) -> None:
+        """Note that the live stream carried *notification_id* to *device_id*; the first
+        receipt since the last flush schedules the next one, *delay* seconds on."""
         with self._lock:
             first = not self._pending
             self._pending.add((notification_id, user_id, device_id))
-        return first
+        if first and self.delay is not None:
+            timer = threading.Timer(self.delay, self._flush_quietly)
+            timer.daemon = True
+            timer.start()
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # a store away: these receipts are lost, never the messages
+            log.exception("recording live deliveries failed")
 
     def flush(self) -> int:
         """Write the receipts gathered so far in one transaction; how many rows it made.

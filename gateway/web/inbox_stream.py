@@ -10,7 +10,7 @@ companions costs no 10,000 reads. What a companion may have missed while it was 
 read once, when it reconnects: the messages after its ``Last-Event-ID``.
 
 Each message it writes is noted in ``LiveReceipts`` (the device was reached live), which
-writes them in batches off the hub's thread.
+writes them in batches on a thread of its own.
 """
 
 from __future__ import annotations
@@ -112,8 +112,7 @@ class InboxStream:
         if message["id"] <= (self._last_id or 0):
             return ""  # sent already (an event that raced the reconnect's read)
         self._last_id = message["id"]
-        if self._receipts.add(message["notification_id"], self.user_id, self.device_id):
-            (self.offload or (lambda work: work()))(self._receipts.flush)
+        self._receipts.add(message["notification_id"], self.user_id, self.device_id)
         data = {"message": message} if unread is None else {"message": message, "unread": unread}
         return _frame("message", data, message["id"])
 
