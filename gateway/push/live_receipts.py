@@ -4,9 +4,9 @@ message, channel ``live``, written in batches.
 An open companion gets a new inbox message on its event stream at once; the stream tells
 ``LiveReceipts`` and goes on. Writing one row per device as it happens would be thousands
 of tiny transactions for a message to everyone, so rows gather here and one transaction
-writes them all (``flush``), a moment after the first receipt of a burst, on a timer
-thread of its own: a fan-out's receipts go in one or two transactions that do not compete
-with the fan-out's own writes or delay its frames. A device reached twice (a reconnect
+writes them all (``flush``) once the burst is over (no receipt for *delay* seconds, or
+LONGEST_WAIT at most), on a timer thread of its own: a fan-out's receipts go in one
+transaction that does not compete with the fan-out's own writes or delay its frames. A device reached twice (a reconnect
 resends what it may have missed) keeps its first row.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 
 from sqlalchemy import insert, select
@@ -26,6 +27,7 @@ from gateway.push.states import DeliveryState
 from gateway.push.tables import deliveries, notifications
 
 log = logging.getLogger("gateway.push")
+LONGEST_WAIT = 10.0  # seconds a receipt waits at most while a burst goes on
 CHANNEL = "live"
 ORIGIN = "live"  # what the statistics count it under, beside the push services' origins
 
@@ -35,22 +37,35 @@ class LiveReceipts:
 
     def __init__(self, store: Store, clock: Clock, delay: float | None = 1.0) -> None:
         self.store, self.clock = store, clock
-        self.delay = delay  # seconds from a burst's first receipt to its flush; None: never
+        self.delay = delay  # seconds without a receipt before a flush; None: only by hand
         self._lock = threading.Lock()
         self._pending: set[tuple[str, str, str]] = set()
+        self._first = self._last = 0.0  # time.monotonic() of the burst's first, last receipt
 
     def add(self, notification_id: str, user_id: str, device_id: str) -> None:
         """Note that the live stream carried *notification_id* to *device_id*; the first
-        receipt since the last flush schedules the next one, *delay* seconds on."""
+        receipt since the last flush schedules the next one (``_when_quiet``)."""
         with self._lock:
             first = not self._pending
             self._pending.add((notification_id, user_id, device_id))
+            self._last = time.monotonic()
+            if first:
+                self._first = self._last
         if first and self.delay is not None:
-            timer = threading.Timer(self.delay, self._flush_quietly)
-            timer.daemon = True
-            timer.start()
+            self._later(self.delay)
 
-    def _flush_quietly(self) -> None:
+    def _later(self, seconds: float) -> None:
+        timer = threading.Timer(seconds, self._when_quiet)
+        timer.daemon = True
+        timer.start()
+
+    def _when_quiet(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            quiet_for, waited = now - self._last, now - self._first
+        if quiet_for < self.delay and waited < LONGEST_WAIT:
+            self._later(self.delay - quiet_for)  # the burst goes on: wait for its end
+            return
         try:
             self.flush()
         except Exception:  # a store away: these receipts are lost, never the messages
