@@ -35,8 +35,11 @@ from gateway.identity.passwords import Passwords
 from gateway.identity.service import Identity
 from gateway.privacy import datamap, device_reports, exports, partner_terms, whereabouts
 from gateway.privacy.access_log import AccessLog
+from gateway.push import inbox as push_inbox
+from gateway.push import inbox_data
 from gateway.push import personal_data as push_data
 from gateway.push import reactions as push
+from gateway.push.live_receipts import LiveReceipts
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
 from gateway.qrlogin import logins
@@ -67,7 +70,8 @@ class Reactions:
 def personal_data() -> DataMap:
     """The personal-data map: every domain's holdings, in the order of an account's
     deletion (push's first, for they refer to devices; the account's own row last)."""
-    return DataMap(push_data.HOLDINGS + datamap.HOLDINGS, datamap.devices_of)
+    return DataMap(inbox_data.HOLDINGS + push_data.HOLDINGS + datamap.HOLDINGS,
+                   datamap.devices_of)
 
 
 def reactions() -> Reactions:
@@ -111,6 +115,8 @@ class Gateway:
     reactions: Reactions
     receipts: ReceiptIssuer  # signs consent receipts
     push: PushRuntime
+    inbox: push_inbox.Inbox  # the companion's in-app inbox (no push consent needed)
+    live_receipts: LiveReceipts  # which devices the companion's live stream reached
     access_log: AccessLog
     # Who waits on what (QR logins): in this process unless a shared bus is given.
     events: EventBus
@@ -151,6 +157,10 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
                           refresh=timedelta(days=settings.refresh_token_days))
     passwords = Passwords(settings.password_hash)
+    push_runtime = PushRuntime.build(settings, keys_dir, store, clock)
+    # Every notification's recipients also get it in their in-app inbox, announced to
+    # their open companions on the bus once the expansion commits.
+    push_runtime.on_recipients = push_inbox.keeper(events)
     return Gateway(
         settings=settings,
         store=store,
@@ -168,7 +178,9 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
             Controller(settings.controller_name or settings.public_url,
                        settings.controller_contact, settings.jurisdiction,
                        f"{settings.public_url}/policies")),
-        push=PushRuntime.build(settings, keys_dir, store, clock),
+        push=push_runtime,
+        inbox=push_inbox.Inbox(store, clock, events),
+        live_receipts=LiveReceipts(store, clock),
         access_log=AccessLog(instance / "logs", clock),
         events=events,
         states=states,

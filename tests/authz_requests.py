@@ -119,6 +119,10 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
     "GET /api/v1/admin/push/notifications/<notification_id>": lambda w, who: Req(
         f"/api/v1/admin/push/notifications/{w.sent_by_admin}"),
     "POST /api/v1/admin/push/test": lambda w, who: _vapid(w, "/api/v1/admin/push/test", json={}),
+    "GET /api/v1/admin/push/channels": lambda w, who: Req(
+        f"/api/v1/admin/push/channels?ids={w.sent_by_admin}"),
+    # -- inbox ----------------------------------------------------------------------------------
+    "POST /api/v1/inbox/read": lambda w, who: Req("/api/v1/inbox/read", json={"ids": [1]}),
     # -- consent --------------------------------------------------------------------------------
     "POST /api/v1/consents": lambda w, who: Req("/api/v1/consents", json=w.camera_withdrawal()),
     "DELETE /api/v1/consents/<purpose>": lambda w, who: Req(

@@ -86,12 +86,17 @@ BASE_PURPOSES = (
         ("push subscription endpoint and keys", "delivery and display receipts",
          "each notification passes through the push service of your phone or browser "
          "(Google, Apple, Mozilla or Microsoft): it leaves this server, often for another "
-         "country; the privacy centre names yours"),
+         "country; the privacy centre names yours",
+         "not needed for the app's own inbox: every message also waits there, on this server, "
+         "for the inbox period the privacy centre states, and shows at once while the app is "
+         "open; this consent adds notifications from your phone's system"),
         translations=(("zh", Wording(
             "通知", "接收有关登录、报表和公告的通知。", "推送通知（协议第 1.5 条）",
             ("推送订阅地址和密钥", "送达和展示回执",
              "每条通知都经由您手机或浏览器的推送服务（Google、Apple、Mozilla 或 Microsoft）"
-             "传递：通知会离开本服务器，且常常去往其他国家；隐私中心会列出您使用的推送服务"))),),
+             "传递：通知会离开本服务器，且常常去往其他国家；隐私中心会列出您使用的推送服务",
+             "应用内收件箱不需要此项同意：每条消息也会保存在本服务器的收件箱中，保存期限见隐私中心，"
+             "应用打开时会立即显示；此项同意只增加手机系统的通知"))),),
     ),
     Purpose(
         "location", "Precise location",

@@ -150,6 +150,9 @@ class Settings:
         7, positive_int, "Days a full client address is kept before it is cut to /24 or /48."
     )
     retain_push_delivery_days: int = _setting(30, positive_int, "Days push delivery rows are kept.")
+    retain_inbox_days: int = _setting(
+        30, positive_int, "Days a message stays in the companion's in-app inbox (read or not)."
+    )
     retain_session_days: int = _setting(
         30, positive_int, "Days ended browser sessions and used refresh tokens are kept."
     )

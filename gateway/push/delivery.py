@@ -51,12 +51,14 @@ class Deliveries:
                  wrap: vapid.KeyWrap, receipts: ReceiptKey,
                  sleeper: Sleeper | None = None, rng: random.Random | None = None,
                  guard: PruneGuard | None = None, batch: int = 256,
-                 timer: Callable[[], float] = time.perf_counter) -> None:
+                 timer: Callable[[], float] = time.perf_counter,
+                 on_recipients: expansion.RecipientsHook | None = None) -> None:
         self.store, self.clock, self.options = store, clock, options
         self.wrap, self.receipts, self.timer = wrap, receipts, timer
         self.rng = rng or secrets.SystemRandom()
         self.guard = guard or PruneGuard()
         self.batch = batch
+        self.on_recipients = on_recipients  # the in-app inbox keeps its messages
         self.headers = vapid.HeaderCache(clock)
         self.encryptor = Encryptor(options.encrypt_processes)
         self.consent = ConsentMemo()
@@ -81,7 +83,8 @@ class Deliveries:
         made = 0
         for notification_id in expansion.due(self.store, self.clock):
             while made < enough:
-                chunk = expansion.expand(self.store, self.clock, notification_id, self.consent)
+                chunk = expansion.expand(self.store, self.clock, notification_id, self.consent,
+                                         on_recipients=self.on_recipients)
                 if chunk is None:
                     break
                 made += chunk

@@ -12,6 +12,7 @@ hold non-urgent deliveries until they end.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -26,6 +27,11 @@ from gateway.push.states import DeliveryState
 from gateway.push.tables import deliveries, notifications, subscriptions
 
 CHUNK = 1000
+
+# on_recipients(connection, now, notification, user_ids) -> announce: told of each chunk's
+# users (after their opt-outs) in the chunk's transaction (the in-app inbox keeps its
+# messages there); *announce* is called once that transaction has committed.
+RecipientsHook = Callable[[Connection, datetime, Notification, list[str]], Callable[[], None]]
 
 
 def due(store: Store, clock: Clock, limit: int = 20) -> list[str]:
@@ -57,10 +63,11 @@ def _subscribed(connection: Connection, user_ids: list[str]) -> list:
 
 
 def expand(store: Store, clock: Clock, notification_id: str, memo: ConsentMemo | None = None,
-           chunk: int = CHUNK) -> int | None:
+           chunk: int = CHUNK, on_recipients: RecipientsHook | None = None) -> int | None:
     """Make the delivery rows of the next *chunk* users of one notification's audience;
     how many rows, or None when it is fully expanded (or another worker took this chunk
-    first). The notification counts as expanded once a chunk comes back short."""
+    first). The notification counts as expanded once a chunk comes back short.
+    *on_recipients* hears of the chunk's users (see ``RecipientsHook``)."""
     now = clock.now()
     with store.write() as connection:
         notification = get(connection, notification_id)
@@ -85,13 +92,17 @@ def expand(store: Store, clock: Clock, notification_id: str, memo: ConsentMemo |
                     recipients=(notification.recipients or 0) + len(rows))).rowcount
         if not claimed:
             return None
+        announce = (on_recipients(connection, now, notification, user_ids)
+                    if on_recipients is not None else None)
         if rows:
             connection.execute(insert(deliveries), rows)
         # Final at once, so counted now; the others are counted when they settle.
         settled = (DeliveryState.SUPPRESSED, DeliveryState.EXPIRED)
         stats.count(connection, now, Counter((row["origin"], row["state"]) for row in rows
                                              if row["state"] in settled))
-        return len(rows)
+    if announce is not None:
+        announce()
+    return len(rows)
 
 
 def _rows(connection: Connection, clock: Clock, notification: Notification,

@@ -86,6 +86,8 @@ class PushRuntime:
     receipts: ReceiptKey
     resolve: Resolver = system_resolver
     embedded: EmbeddedWorker | None = field(default=None)
+    # Told of each notification's recipients as it is expanded (the in-app inbox).
+    on_recipients: Callable | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings, keys_dir: Path, store: Store, clock: Clock) -> PushRuntime:
@@ -97,6 +99,7 @@ class PushRuntime:
         """A delivery worker on this gateway's store (tests override the sleeper, the
         random source, the options...)."""
         overrides.setdefault("options", self.options)
+        overrides.setdefault("on_recipients", self.on_recipients)
         return Worker(store=self.store, clock=self.clock, wrap=self.wrap,
                       receipts=self.receipts, **overrides)
 

@@ -146,6 +146,9 @@ deliveries = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime),
     Column("displayed_at", UTCDateTime),
+    # Which channel the row is for: webpush (a request to the device's push service) or
+    # live (the companion's open event stream carried it; gateway.push.live_receipts).
+    Column("channel", String(8), nullable=False, server_default="webpush"),
     Index("ix_push_deliveries_due", "state", "next_attempt_at"),
     Index("ix_push_deliveries_notification", "notification_id", "state"),
 )

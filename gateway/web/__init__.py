@@ -16,6 +16,8 @@ from gateway.web import (
     enrollment,
     headers,
     i18n,
+    inbox,
+    inbox_admin,
     integrations,
     limits,
     meta,
@@ -59,5 +61,5 @@ def init_app(app: Flask) -> None:
     streams.init_app(app)
     for module in (meta, device_auth, browser_auth, admin_users, admin_setup, admin_policies,
                    integrations, pages, privacy, preview, qrlogin, consent, metrics, push,
-                   push_send, push_admin, partners, enrollment):
+                   push_send, push_admin, partners, enrollment, inbox, inbox_admin):
         app.register_blueprint(module.bp)

@@ -15,6 +15,7 @@ noticed as its socket becomes readable with nothing to read.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import selectors
 import socket
@@ -68,6 +69,10 @@ class StreamHub:
         self._arriving: deque[_Parked] = deque()
         self._woken: deque[_Parked] = deque()
         self._parked: set[_Parked] = set()
+        # When each parked stream's wait runs out, soonest first: (due, id, parked). An
+        # entry whose stream was rescheduled or dropped since is stale and skipped, so a
+        # turn looks at the streams due, never at all of them (10,000 open companions).
+        self._dues: list[tuple[float, int, _Parked]] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closing = False
@@ -120,7 +125,9 @@ class StreamHub:
 
     def _turn(self) -> None:
         now = time.monotonic()
-        due = min((p.due for p in self._parked if not p.stream.done), default=now + LONGEST_TURN)
+        while self._dues and self._stale(self._dues[0]):
+            heapq.heappop(self._dues)
+        due = self._dues[0][0] if self._dues else now + LONGEST_TURN
         for key, mask in self._selector.select(min(max(0.0, due - now), LONGEST_TURN)):
             parked = key.data
             if parked is None:
@@ -139,7 +146,10 @@ class StreamHub:
         while self._woken:
             ready.add(self._woken.popleft())
         now = time.monotonic()
-        ready.update(parked for parked in self._parked if parked.due <= now)
+        while self._dues and self._dues[0][0] <= now:
+            entry = heapq.heappop(self._dues)
+            if not self._stale(entry):
+                ready.add(entry[2])
         for parked in ready:
             if parked.gone or parked.stream.done:  # a finished stream only sends its rest
                 continue
@@ -165,6 +175,12 @@ class StreamHub:
 
     def _schedule(self, parked: _Parked) -> None:
         parked.due = time.monotonic() + parked.stream.seconds_to_wait()
+        heapq.heappush(self._dues, (parked.due, id(parked), parked))
+
+    @staticmethod
+    def _stale(entry: tuple[float, int, _Parked]) -> bool:
+        due, _, parked = entry
+        return parked.gone or parked.stream.done or due != parked.due
 
     def _step(self, parked: _Parked, hint: dict | None) -> None:
         try:

@@ -39,9 +39,11 @@ async function loadHistory() {
     cell(row, number(displayed));
     cell(row, list(OUTCOMES.slice(2).filter((s) => states[s]).map((s) => `${stateName(s)} ${number(states[s])}`)));
     cell(row, done ? t("complete") : notification.expanded_at ? t("sending") : t("scheduled"));
+    cell(row, "", "reached"); // filled by admin-push-channels.js
     row.addEventListener("click", () => breakdown(notification.id));
     body.append(row);
   }
+  document.dispatchEvent(new CustomEvent("push-history-loaded", { detail: notifications.map((n) => n.id) }));
 }
 
 async function breakdown(id) {

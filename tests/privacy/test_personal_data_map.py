@@ -61,7 +61,7 @@ def test_the_export_holds_every_row_about_the_user(app, client, actions, clock, 
     for table in ("qr_logins", "enrollments", "preview_grants", "preview_links", "reports",
                   "push_subscriptions", "push_deliveries", "device_locations", "web_sessions",
                   "notices_served", "policy_acknowledgements", "disclosures", "consent_events",
-                  "operations", "token_families"):
+                  "operations", "token_families", "push_inbox_messages"):
         assert dumped.get(table), table
     document = client.get("/api/v1/me/export", headers=phone.headers).get_json()
     data_map = personal_data()
@@ -87,6 +87,7 @@ def test_deleting_the_account_leaves_nothing_that_finds_the_user_again(
     before = support.dump(svc.store, phone.user_id, set())
     device_ids = _device_ids(before, phone.user_id)
     before = support.dump(svc.store, phone.user_id, device_ids)
+    assert before.get("push_inbox_messages")  # her inbox goes too (checked below)
     data_map = personal_data()
     # What says who she is: the identifying values of her rows that Bob's do not share.
     hers = {leaf for rows in before.values() for row in rows for name in IDENTIFYING
