@@ -36,7 +36,7 @@ from gateway.identity.service import Identity
 from gateway.privacy import datamap, device_reports, exports, partner_terms, whereabouts
 from gateway.privacy.access_log import AccessLog
 from gateway.push import inbox as push_inbox
-from gateway.push import inbox_data
+from gateway.push import inbox_data, stream_ends
 from gateway.push import personal_data as push_data
 from gateway.push import reactions as push
 from gateway.push.live_receipts import LiveReceipts
@@ -74,9 +74,11 @@ def personal_data() -> DataMap:
                    datamap.devices_of)
 
 
-def reactions() -> Reactions:
-    """Every cross-domain reaction of the gateway, in one list."""
+def reactions(events: EventBus) -> Reactions:
+    """Every cross-domain reaction of the gateway, in one list (*events*: the bus the
+    reactions that end live streams publish on)."""
     data_map = personal_data()
+    device_streams_end, family_streams_end = stream_ends.enders(events)
     return Reactions(
         withdrawn={
             # Push consent withdrawn or refused: no subscription, nothing more sent.
@@ -87,8 +89,12 @@ def reactions() -> Reactions:
         device_revoked=(
             push.on_device_revoked,  # its subscription and queue go
             preview_control.end_device_grants,  # its open report previews end
+            device_streams_end,  # its open inbox streams end at once
         ),
-        signed_out=(push.on_signed_out,),  # the subscription made under that sign-in goes
+        signed_out=(
+            push.on_signed_out,  # the subscription made under that sign-in goes
+            family_streams_end,  # and the device's open inbox streams end
+        ),
         data_map=data_map,
         retention=data_map.categories(),
         exports={**data_map.exports(), **exports.VIEWS},
@@ -138,9 +144,9 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys_dir = ensure_folder(Path(settings.keys_dir or instance / "keys"))
     keyring = Keyring.load(keys_dir)
-    declared = reactions()
     store = Store.from_url(settings.database_url or sqlite_url(instance / "gateway.sqlite3"))
     events = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
+    declared = reactions(events)
     # A waiting browser polls its login often: its state is served from memory until a
     # move published on the bus drops it.
     states = StateCache(clock)

@@ -30,8 +30,10 @@ EXPECTED = {
     "withdrawn": {"push": ["gateway.push.reactions.on_push_withdrawn"],
                   "location": ["gateway.privacy.device_reports.on_location_withdrawn"]},
     "device_revoked": ["gateway.push.reactions.on_device_revoked",
-                       "gateway.reports.preview_control.end_device_grants"],
-    "signed_out": ["gateway.push.reactions.on_signed_out"],
+                       "gateway.reports.preview_control.end_device_grants",
+                       "gateway.push.stream_ends.enders.<locals>.on_device_revoked"],
+    "signed_out": ["gateway.push.reactions.on_signed_out",
+                   "gateway.push.stream_ends.enders.<locals>.on_signed_out"],
     # Where a phone is for scan to log in's far-away warning: its fix, with location consent.
     "locate_phone": "gateway.privacy.whereabouts.recent_fix",
     "retention": ["consent_evidence", "ended_flows", "full_ip_address", "notices",

@@ -25,6 +25,7 @@ from datetime import timedelta
 from gateway.core.events import EventBus
 from gateway.push.inbox import Inbox, Message, channel
 from gateway.push.live_receipts import LiveReceipts
+from gateway.push.stream_ends import ended_channel
 from gateway.web.stream_quota import Slot
 from gateway.web.waiting import HEARTBEAT_SECONDS, RETRY_MS
 
@@ -68,6 +69,7 @@ class InboxStream:
         """Subscribe, then read what the companion missed (the messages after its
         Last-Event-ID; none on a first connection) and the unread count."""
         self._bus.attach(self._channel, self)
+        self._bus.attach(ended_channel(self.device_id), self)
         self._attached = self._started = True
         frames = f"retry: {RETRY_MS}\n"
         if self._last_id is None:
@@ -93,13 +95,18 @@ class InboxStream:
 
     def step(self, events: list[dict] | None) -> str:
         """The frames of *events*; a heartbeat comment after a quiet wait; at the end of
-        the stream's life, nothing more (the companion reconnects)."""
+        the stream's life, or once its device is revoked or signed out, nothing more."""
         if events is None and self._timer() >= self._ends:
             self.done = True
             self.close()
             return ""
         if events is None:
             return ": heartbeat\n\n"
+        if any(event.get("kind") == "ended" for event in events):
+            # The device was revoked or signed out: nothing more reaches it.
+            self.done = True
+            self.close()
+            return ""
         frames = ""
         for event in events:
             if event.get("kind") == "message":
@@ -121,6 +128,7 @@ class InboxStream:
         if self._attached:
             self._attached = False
             self._bus.detach(self._channel, self)
+            self._bus.detach(ended_channel(self.device_id), self)
         if self._started and self._release is not None:
             self._release()
 

@@ -136,6 +136,41 @@ def test_the_stream_ends_after_its_lifetime_so_the_companion_reconnects(kit):
     assert stream.step(None) == "" and stream.done
 
 
+def _open_stream(kit, device) -> InboxStream:
+    stream = InboxStream(kit.svc.events, kit.svc.inbox, kit.svc.live_receipts,
+                         user_id=device.user_id, device_id=device.device_id, last_event_id=None)
+    stream.start()
+    return stream
+
+
+def test_revoking_the_device_ends_its_open_stream_at_once(kit):
+    device, _ = kit.device("alice", consent=False)
+    other, _ = kit.device("alice", consent=False)
+    stream, others = _open_stream(kit, device), _open_stream(kit, other)
+    kit.svc.identity.devices.revoke(device.user_id, device.device_id)
+    assert stream.step(stream.take()) == "" and stream.done
+    kit.send("alice", title="After the revocation")
+    kit.drain()
+    assert stream.take() is None  # it no longer listens
+    assert "After the revocation" in others.step(others.take())  # the other device does
+    others.close()
+
+
+def test_signing_the_device_out_ends_its_open_stream(kit, client):
+    device, _ = kit.device("alice", consent=False)
+    stream = _open_stream(kit, device)
+    assert client.post("/api/v1/auth/sign-out", headers=device.headers).status_code == 204
+    assert stream.step(stream.take()) == "" and stream.done
+
+
+def test_disabling_the_account_ends_its_open_streams(kit):
+    device, _ = kit.device("alice", consent=False)
+    stream = _open_stream(kit, device)
+    kit.svc.identity.administration.set_disabled(device.user_id, True,
+                                                  actor=kit.user("root").id)
+    assert stream.step(stream.take()) == "" and stream.done
+
+
 def test_retention_purges_old_messages_read_or_not(kit):
     kit.device("alice")
     kit.send("alice")
