@@ -46,6 +46,9 @@ def _refresh_token(w: World, who: str) -> str:
 
 
 REQUESTS: dict[str, Callable[[World, str], Req]] = {
+    # -- the OpenID Provider (its own errors: a page, or OAuth's error body) ---------------------
+    "GET /oidc/continue/<request_id>": lambda w, who: Req("/oidc/continue/no-such-request"),
+    "POST /oidc/continue/<request_id>": lambda w, who: Req("/oidc/continue/no-such-request"),
     # -- accounts, devices, sessions ------------------------------------------------------------
     "POST /api/v1/auth/sign-in": lambda w, who: Req("/api/v1/auth/sign-in", json={
         "username": w.username("alice"), "password": PASSWORD,

@@ -20,6 +20,7 @@ from gateway.web import (
     meta,
     metrics,
     observe,
+    oidc,
     pages,
     partners,
     preview,
@@ -60,3 +61,4 @@ def init_app(app: Flask) -> None:
                    preview, qrlogin, consent, metrics, push, push_send, push_admin, partners,
                    enrollment):
         app.register_blueprint(module.bp)
+    oidc.init_app(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 
 from gateway.core import useragent
 from gateway.identity import accounts, devices
@@ -62,6 +63,8 @@ def start(body: StartIn):
                             allowed_return_urls=svc.settings.return_urls,
                             return_state=body.state, nonce=body.nonce)
     login = started.login
+    if body.oidc:  # the phone will name the application asking
+        svc.oidc.requests.attach_login(body.oidc, login.id)
     status = browser.status(login.id, started.browser_secret)
     token = browser.current_link_token(login.id, started.browser_secret)
     out = StartOut(
@@ -171,6 +174,14 @@ def _phone() -> Phone:
     return Phone(principal.user_id, principal.device_id, device.public_key, where)
 
 
+def _application(login_id: str) -> str | None:
+    """The application an OpenID Connect sign-in is for, in the phone's words."""
+    asking = services().oidc.requests.asking(login_id)
+    if asking is None:
+        return None
+    return _("%(name)s at %(host)s", name=asking.name, host=asking.host) if asking.host else asking.name
+
+
 @bp.post(f"{API}/scan")
 @limiter.limit(qrflows.scan_limit, key_func=qrflows.by_device)
 @limiter.limit(qrflows.scan_limit, key_func=by_address)
@@ -180,7 +191,7 @@ def _phone() -> Phone:
 def scan(body: ScanIn):
     scanned = services().qrlogin.phone.scan(token=body.token, hold=body.hold, phone=_phone(),
                                             via=body.via)
-    return ScanOut.of(scanned, services().clock.now())
+    return ScanOut.of(scanned, services().clock.now(), _application(scanned.login.id))
 
 
 @bp.post(f"{API}/hold")
@@ -202,7 +213,7 @@ def hold(body: HoldIn):
            auth="device", body=CodeIn, response=ScanOut, errors=(403, 404, 409, 410, 429))
 def code(body: CodeIn):
     scanned = services().qrlogin.phone.scan_code(code=body.code, phone=_phone())
-    return ScanOut.of(scanned, services().clock.now())
+    return ScanOut.of(scanned, services().clock.now(), _application(scanned.login.id))
 
 
 @bp.post(f"{API}/<login_id>/confirm")

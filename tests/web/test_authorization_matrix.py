@@ -29,6 +29,13 @@ MATRIX = """
                                                             anon  user other nocon admin  chpw integ wrong
 GET    /                                                     200   200   200   200   200   200   200   200
 GET    /.well-known/jwks.json                                200   200   200   200   200   200   200   200
+GET    /.well-known/openid-configuration                     200   200   200   200   200   200   200   200
+GET    /oidc/authorize                                       400   400   400   400   400   400   400   400
+GET    /oidc/continue/<request_id>                           410   410   410   410   410   410   410   410
+POST   /oidc/continue/<request_id>                           410   410   410   410   410   410   410   410
+POST   /oidc/token                                           400   400   400   400   400   400   400   400
+GET    /oidc/userinfo                                        401   401   401   401   401   401   401   401
+POST   /oidc/userinfo                                        401   401   401   401   401   401   401   401
 GET    /admin                                                302   403   403   302   200   302   302   302
 GET    /admin/integrations                                   302   403   403   302   200   302   302   302
 GET    /admin/push                                           302   403   403   302   200   302   302   302
