@@ -94,6 +94,11 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         "name": f"new-{w.n}", "scopes": ["push:send"]}),
     "DELETE /api/v1/admin/integrations/<integration_id>": lambda w, who: Req(
         f"/api/v1/admin/integrations/{w.doomed_integration}"),
+    "POST /api/v1/admin/oidc-clients": lambda w, who: Req("/api/v1/admin/oidc-clients", json={
+        "name": f"new-{w.n}", "redirect_uris": ["https://bi.example.com/cb"],
+        "scopes": ["openid", "profile"]}),
+    "DELETE /api/v1/admin/oidc-clients/<client_id>": lambda w, who: Req(
+        f"/api/v1/admin/oidc-clients/{w.doomed_client}"),
     "PUT /api/v1/admin/partners/<name>": lambda w, who: Req(
         f"/api/v1/admin/partners/{PARTNER}",
         json={"webhook_url": "http://127.0.0.1:9/hook", "fields": ["username"],

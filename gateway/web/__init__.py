@@ -21,6 +21,7 @@ from gateway.web import (
     metrics,
     observe,
     oidc,
+    oidc_clients,
     pages,
     partners,
     preview,
@@ -59,6 +60,6 @@ def init_app(app: Flask) -> None:
     streams.init_app(app)
     for module in (meta, device_auth, browser_auth, admin_users, admin_setup, integrations, pages, privacy,
                    preview, qrlogin, consent, metrics, push, push_send, push_admin, partners,
-                   enrollment):
+                   enrollment, oidc_clients):
         app.register_blueprint(module.bp)
     oidc.init_app(app)

@@ -205,3 +205,41 @@ def test_the_phone_names_the_application_and_a_plain_login_names_none(
     other = app.test_client()
     plain = phone_confirms(other, phone_client, phone, clock, None)
     assert plain["application"] is None
+
+
+def test_the_admin_registers_a_client_whose_secret_is_shown_once(app, client, actions):
+    actions.create_user("root", role="admin")
+    headers = actions.web_sign_in("root")
+    made = client.post("/api/v1/admin/oidc-clients", headers=headers, json={
+        "name": "Grafana", "redirect_uris": ["https://grafana.example.com/login/generic_oauth"],
+        "scopes": ["openid", "profile", "groups"], "consent": True})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    assert body["client_secret"].startswith("gws_") and body["consent"] is True
+    listed = client.get("/api/v1/admin/oidc-clients").get_json()
+    assert listed["issuer"] == ISSUER
+    assert body["client_secret"] not in str(listed)  # stored hashed, never shown again
+    bad = client.post("/api/v1/admin/oidc-clients", headers=headers, json={
+        "name": "Other", "redirect_uris": ["http://grafana.example.com/cb"], "scopes": ["openid"]})
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    gone = client.delete(f"/api/v1/admin/oidc-clients/{body['client_id']}", headers=headers)
+    assert gone.get_json()["revoked_at"] is not None
+    refused = client.get("/oidc/authorize", query_string={
+        "response_type": "code", "client_id": body["client_id"], "scope": "openid"})
+    assert refused.status_code == 400 and "Location" not in refused.headers
+
+
+def test_with_consent_on_the_user_is_asked_and_may_refuse(app, client, phone_client, phone,
+                                                          clock):
+    rp = register(app.extensions["gateway"], consent=True, name="Metabase")
+    first = client.get("/oidc/authorize", query_string=authorize_params(rp))
+    request_id = query_of(first.headers["Location"])["oidc"]
+    clock.advance(seconds=1)
+    phone_confirms(client, phone_client, phone, clock, request_id)
+    page = client.get(f"/oidc/continue/{request_id}")
+    assert page.status_code == 200 and b"Metabase" in page.data
+    assert "https://bi.example.com" in page.headers["Content-Security-Policy"]
+    csrf = client.get("/api/v1/web/session").get_json()["csrf_token"]
+    refused = client.post(f"/oidc/continue/{request_id}",
+                          data={"csrf_token": csrf, "decision": "deny"})
+    assert query_of(refused.headers["Location"])["error"] == "access_denied"
