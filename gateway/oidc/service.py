@@ -11,6 +11,7 @@ from gateway.core.tokens import Signer
 from gateway.oidc import claims, id_tokens
 from gateway.oidc.clients import Clients
 from gateway.oidc.codes import Codes
+from gateway.oidc.logout import Logout
 from gateway.oidc.requests import Requests
 from gateway.oidc.signins import SignIn, sid_of
 from gateway.oidc.tokens import Tokens
@@ -28,14 +29,16 @@ class Oidc:
     requests: Requests
     codes: Codes
     tokens: Tokens
+    logout: Logout
 
     @classmethod
     def build(cls, store: Store, clock: Clock, signer: Signer, *,
               refresh_lifetime: timedelta, https_only: bool) -> Oidc:
         """The provider on *store* and *clock*, signing with *signer* (issuer: the public
         URL); redirect URIs must be https (but for localhost) when *https_only*."""
-        return cls(store, signer, Clients(store, clock, https_only), Requests(store, clock),
-                   Codes(store, clock), Tokens(store, clock, refresh_lifetime))
+        clients, tokens = Clients(store, clock, https_only), Tokens(store, clock, refresh_lifetime)
+        return cls(store, signer, clients, Requests(store, clock), Codes(store, clock), tokens,
+                   Logout(store, signer, clients, tokens))
 
     def user_active(self, user_id: str) -> bool:
         """Whether *user_id* may still be signed in to applications (not disabled or gone)."""

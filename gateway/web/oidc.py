@@ -17,6 +17,7 @@ from gateway.core.errors import GatewayError
 from gateway.identity.web_sessions import WebSession
 from gateway.oidc import discovery
 from gateway.oidc.signins import SignIn, sign_in_of
+from gateway.web import oidc_logout
 from gateway.web.api import json_response, operation
 from gateway.web.auth import optional_web_session
 from gateway.web.context import services
@@ -27,8 +28,11 @@ bp = Blueprint("oidc", __name__)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["oidc_server"] = make_server(app)
+    server = make_server(app)
+    server.register_endpoint(oidc_logout.EndSession)
+    app.extensions["oidc_server"] = server
     app.register_blueprint(bp)
+    app.register_blueprint(oidc_logout.bp)
 
 
 def _server() -> Server:

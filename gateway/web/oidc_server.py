@@ -36,6 +36,10 @@ class RelyingParty(ClientMixin):
     def get_client_id(self):
         return self.client.id
 
+    @property
+    def client_metadata(self):  # what RP-initiated logout reads
+        return {"post_logout_redirect_uris": list(self.client.logout_uris)}
+
     def get_default_redirect_uri(self):
         # Only an unambiguous one: with several, the request must name one exactly.
         uris = self.client.redirect_uris

@@ -243,3 +243,24 @@ def test_with_consent_on_the_user_is_asked_and_may_refuse(app, client, phone_cli
     refused = client.post(f"/oidc/continue/{request_id}",
                           data={"csrf_token": csrf, "decision": "deny"})
     assert query_of(refused.headers["Location"])["error"] == "access_denied"
+
+
+def test_offline_access_gives_a_refresh_token_that_rotates(app, client, phone_client, phone, rp,
+                                                           clock):
+    params = authorize_params(rp, scope="openid profile offline_access")
+    code, _ = sign_in_for_code(client, phone_client, phone, clock, params)
+    first = redeem_code(app.test_client(), rp, code).get_json()
+    assert first["refresh_token"]
+
+    def refresh(token):
+        return app.test_client().post("/oidc/token", data={
+            "grant_type": "refresh_token", "refresh_token": token,
+            "client_id": rp.client_id, "client_secret": rp.secret})
+
+    second = refresh(first["refresh_token"])
+    assert second.status_code == 200, second.get_json()
+    assert second.get_json()["refresh_token"] != first["refresh_token"]
+    replayed = refresh(first["refresh_token"])
+    assert replayed.status_code == 400 and replayed.get_json()["error"] == "invalid_grant"
+    # The replay ended the whole line: the newest refresh token is revoked too.
+    assert refresh(second.get_json()["refresh_token"]).get_json()["error"] == "invalid_grant"
