@@ -67,11 +67,12 @@ def _app(rp: RelyingParty, issuer: str, client_id: str, client_secret: str) -> F
 
 
 @contextmanager
-def relying_party(gateway_app, issuer: str, name: str = "Superset"):
-    """Register a relying party named *name* with the gateway and serve it; yields it."""
+def relying_party(clients, issuer: str, name: str = "Superset"):
+    """Register a relying party named *name* with the gateway's *clients* and serve it;
+    yields it."""
     server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=_QuietHandler)
     rp = RelyingParty(f"http://127.0.0.1:{server.server_port}")
-    client, secret = gateway_app.extensions["gateway"].oidc.clients.register(
+    client, secret = clients.register(
         name=name, redirect_uris=[rp.redirect_uri], scopes=["openid", "profile", "email", "groups"])
     server.app = _app(rp, issuer, client.id, secret)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -27,7 +27,7 @@ def gateway(settings):
 
 def test_a_relying_party_signs_alice_in_with_her_phone(gateway):
     app, base_url = gateway
-    with relying_party(app, base_url) as rp, chromium() as browser:
+    with relying_party(app.extensions["gateway"].oidc.clients, base_url) as rp, chromium() as browser:
         desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         desktop.goto(f"{rp.base_url}/login")
         desktop.wait_for_url(f"{base_url}/login?oidc=*")
