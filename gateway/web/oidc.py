@@ -18,6 +18,7 @@ from gateway.identity.web_sessions import WebSession
 from gateway.oidc import discovery
 from gateway.oidc.signins import SignIn, sign_in_of
 from gateway.web import oidc_logout
+from gateway.web.oidc_docs import REDIRECT, answers, oauth, oauth_error, page
 from gateway.web.api import json_response, operation
 from gateway.web.auth import optional_web_session
 from gateway.web.context import services
@@ -106,7 +107,8 @@ def configuration():
 @bp.get(discovery.AUTHORIZE)
 @operation(summary="The authorization endpoint: signs the user in with the phone (the desktop "
                    "login page) and returns to the relying party with a code",
-           tag="openid connect", produces="text/html")
+           tag="openid connect", produces="text/html",
+           extra=answers(s302=REDIRECT, s400=page("The request cannot go back to its client")))
 def authorize():
     server = _server()
     session = optional_web_session()
@@ -134,14 +136,20 @@ def _continued_request(params: dict) -> OAuth2Request:
 @bp.get("/oidc/continue/<request_id>")
 @operation(summary="Continue a waiting authorization request once the browser signed in "
                    "(where the login page goes after the phone confirms)",
-           tag="openid connect", produces="text/html")
+           tag="openid connect", produces="text/html",
+           extra=answers(s200=page("The consent screen"), s302=REDIRECT,
+                         s400=page("The request cannot go back to its client"),
+                         s410=page("The request is gone")))
 def continue_request(request_id: str):
     return _continue(request_id)
 
 
 @bp.post("/oidc/continue/<request_id>")
 @operation(summary="The user's answer on the consent screen (allow or refuse)",
-           tag="openid connect", produces="text/html")
+           tag="openid connect", produces="text/html",
+           extra=answers(s302=REDIRECT, s400=page("The request cannot go back to its client"),
+                         s403=page("The session's CSRF token is missing"),
+                         s410=page("The request is gone")))
 def consent_decision(request_id: str):
     return _continue(request_id)
 
@@ -200,7 +208,9 @@ def _origin(url: str) -> str:
 @bp.post(discovery.TOKEN)
 @operation(summary="The token endpoint: a code (with its PKCE verifier) or a refresh token "
                    "for an access token, an ID token and, with offline_access, a refresh token",
-           tag="openid connect")
+           tag="openid connect",
+           extra=answers(s200=oauth("The tokens"), s400=oauth_error("A bad grant or request"),
+                         s401=oauth_error("The client did not authenticate")))
 def token():
     return _server().create_token_response()
 
@@ -213,13 +223,17 @@ def _bearer_error(error: str, description: str, status: int = 401):
 
 @bp.get(discovery.USERINFO)
 @operation(summary="The userinfo endpoint: the claims the access token's scope releases",
-           tag="openid connect")
+           tag="openid connect",
+           extra=answers(s200=oauth("The claims"), s401=oauth_error("No valid access token"),
+                         s403=oauth_error("The token lacks the openid scope")))
 def userinfo():
     return _userinfo()
 
 
 @bp.post(discovery.USERINFO)
-@operation(summary="The userinfo endpoint, called with POST", tag="openid connect")
+@operation(summary="The userinfo endpoint, called with POST", tag="openid connect",
+           extra=answers(s200=oauth("The claims"), s401=oauth_error("No valid access token"),
+                         s403=oauth_error("The token lacks the openid scope")))
 def userinfo_post():
     return _userinfo()
 

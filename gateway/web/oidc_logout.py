@@ -13,6 +13,7 @@ from gateway.oidc import discovery
 from gateway.web.api import operation
 from gateway.web.auth import clear_session_cookie, optional_web_session, session_cookie_name
 from gateway.web.context import services
+from gateway.web.oidc_docs import REDIRECT, answers, page
 
 bp = Blueprint("oidc_logout", __name__)
 
@@ -70,13 +71,17 @@ def _end_session():
 @bp.get(discovery.END_SESSION)
 @operation(summary="Sign out of the gateway and the applications (RP-initiated logout); "
                    "back to a registered post_logout_redirect_uri", tag="openid connect",
-           produces="text/html")
+           produces="text/html",
+           extra=answers(s200=page("Signed out, or asked to confirm"), s302=REDIRECT,
+                         s400=page("An ID token the gateway did not issue")))
 def end_session():
     return _end_session()
 
 
 @bp.post(discovery.END_SESSION)
 @operation(summary="Sign out of the gateway and the applications, confirmed by the user",
-           tag="openid connect", produces="text/html")
+           tag="openid connect", produces="text/html",
+           extra=answers(s200=page("Signed out"), s302=REDIRECT,
+                         s400=page("An ID token the gateway did not issue")))
 def end_session_confirmed():
     return _end_session()

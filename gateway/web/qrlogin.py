@@ -53,12 +53,14 @@ FINAL = ("confirmed", "redeemed", "denied", "expired")
 @bp.post(API)
 @limiter.limit(qrflows.start_limit, key_func=by_address)
 @operation(summary="Start a QR login (anonymous browser)", tag="qr login", body=StartIn,
-           response=StartOut, status=201, errors=(400, 429))
+           response=StartOut, status=201, errors=(400, 410, 429))
 def start(body: StartIn):
     svc = services()
     requester = useragent.describe(request.user_agent.string, client_ip(),
                                    svc.settings.geoip_database)
     browser = svc.qrlogin.browser
+    if body.oidc:  # refused before a login is made for it
+        svc.oidc.requests.find(body.oidc)
     started = browser.start(requester, return_to=body.return_to,
                             allowed_return_urls=svc.settings.return_urls,
                             return_state=body.state, nonce=body.nonce)

@@ -1,6 +1,6 @@
 // The applications signing users in with OpenID Connect: list, register one (its secret
 // shown once), revoke.
-import { $, dateTime, el, json, onSubmit, rowButton, say, t } from "./desktop.js";
+import { $, dateTime, el, json, onSubmit, rowButton, say, session, t } from "./desktop.js";
 
 const CLIENTS = "/api/v1/admin/oidc-clients";
 const lines = (text) => text.split(/\s+/).map((line) => line.trim()).filter(Boolean);
@@ -73,6 +73,7 @@ $("copy-secret").addEventListener("click", async (event) => {
 });
 
 try {
+  await session({ signIn: true }); // its CSRF token, for registering and revoking
   await showClients();
 } catch (error) {
   say(error.message, "bad");

@@ -5,6 +5,8 @@ the relying party, which has verified the ID token against the JWKS and called u
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,3 +53,28 @@ def test_a_relying_party_signs_alice_in_with_her_phone(gateway):
     assert id_claims["iss"] == base_url and id_claims["amr"][0] == "qr"
     assert userinfo["email"] == "alice@example.com"
     assert userinfo["sub"] == id_claims["sub"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_the_admin_registers_an_application_and_sees_its_secret_once(gateway, viewport):
+    app, base_url = gateway
+    Actions(app, app.test_client()).create_user("root", role="admin")
+    with chromium() as browser:
+        page = browser.new_context(viewport=viewport).new_page()
+        page.goto(f"{base_url}/sign-in")
+        page.fill("#username", "root")
+        page.fill("#password", "correct horse battery")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/home**")
+        page.goto(f"{base_url}/admin/applications")
+        expect(page.locator("#issuer")).to_have_text(base_url)
+        page.fill("#name", "Superset")
+        page.fill("#redirect-uris", "https://bi.example.com/oauth-authorized/gateway")
+        page.check("#scope-email")
+        page.click("#register button[type=submit]")
+        expect(page.locator("#made-secret")).to_have_text(re.compile(r"^gws_"))
+        expect(page.locator("#clients")).to_contain_text("Superset")
+        secret = page.text_content("#made-secret")
+        page.reload()
+        expect(page.locator("#clients")).to_contain_text("email, openid, profile")
+        assert secret not in page.content()
