@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
+from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.errors import Gone
 from gateway.core.store import Store
@@ -91,7 +92,17 @@ class Requests:
         client: Client = client_of(row)
         return Asking(client.name, client.host)
 
-    def close(self, request_id: str) -> None:
-        """The request was answered: it cannot be answered twice."""
+    def close(self, request_id: str, *, decided_by: str | None = None,
+              allowed: bool | None = None, scope: str = "") -> None:
+        """The request was answered: it cannot be answered twice. When the user was asked
+        (the client's consent screen), *decided_by*'s answer and the scopes it covered go to
+        the operation log in the same transaction."""
         with self.store.write() as connection:
+            row = connection.execute(select(oidc_requests.c.client_id)
+                                     .where(oidc_requests.c.id == request_id)).first()
             connection.execute(delete(oidc_requests).where(oidc_requests.c.id == request_id))
+            if row is not None and decided_by is not None and allowed is not None:
+                audit.record(connection, self.clock,
+                             "oidc.consent-given" if allowed else "oidc.consent-refused",
+                             actor=decided_by, subject=row.client_id,
+                             details={"scope": scope})

@@ -176,8 +176,9 @@ def _continue(request_id: str):
         return _consent_page(client, grant.request.scope, session, request_id)
     if client.consent and not session.csrf_matches(request.form.get("csrf_token")):
         return error_page("request", 403)
-    svc.oidc.requests.close(request_id)
     approved = request.method == "GET" or request.form.get("decision") == "allow"
+    svc.oidc.requests.close(request_id, decided_by=user.user_id if client.consent else None,
+                            allowed=approved, scope=grant.request.scope or "")
     return server.create_authorization_response(oauth_request, grant=grant,
                                                 grant_user=user if approved else None)
 

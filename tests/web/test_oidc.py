@@ -243,6 +243,10 @@ def test_with_consent_on_the_user_is_asked_and_may_refuse(app, client, phone_cli
     refused = client.post(f"/oidc/continue/{request_id}",
                           data={"csrf_token": csrf, "decision": "deny"})
     assert query_of(refused.headers["Location"])["error"] == "access_denied"
+    with app.extensions["gateway"].store.read() as connection:
+        decided = [op for op in audit.for_actor(connection, phone.user_id)
+                   if op.action.startswith("oidc.consent")]
+    assert [(op.action, op.subject) for op in decided] == [("oidc.consent-refused", rp.client_id)]
 
 
 def test_offline_access_gives_a_refresh_token_that_rotates(app, client, phone_client, phone, rp,
