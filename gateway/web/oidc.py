@@ -18,11 +18,11 @@ from gateway.identity.web_sessions import WebSession
 from gateway.oidc import discovery
 from gateway.oidc.signins import SignIn, sign_in_of
 from gateway.web import oidc_logout
-from gateway.web.oidc_docs import REDIRECT, answers, oauth, oauth_error, page
 from gateway.web.api import json_response, operation
 from gateway.web.auth import optional_web_session
 from gateway.web.context import services
 from gateway.web.headers import CSP
+from gateway.web.oidc_docs import REDIRECT, answers, oauth, oauth_error, page
 from gateway.web.oidc_server import Server, make_server
 
 bp = Blueprint("oidc", __name__)
@@ -85,6 +85,8 @@ def _fresh_enough(session: WebSession | None, params, since=None) -> bool:
     ``prompt=login`` wants a sign-in after the request (*since*), ``max_age`` a recent one."""
     if session is None or session.must_change_password:
         return False
+    if session.method != "qr" and not services().settings.oidc_password_fallback:
+        return False  # the operator lets only the phone sign in to applications
     now = services().clock.now()
     if "login" in (params.get("prompt") or "").split():
         return since is not None and session.created_at > since

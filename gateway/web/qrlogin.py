@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from gateway.core import useragent
@@ -249,6 +249,9 @@ def _origin(url: str) -> str:
            tag="pages", produces="text/html")
 def login_page():
     response = page("login.html")
+    if request.args.get("oidc") and not services().settings.oidc_password_fallback:
+        # An application's sign-in where the operator allows only the phone.
+        response.set_data(render_template("login.html", password_fallback=False))
     origins = sorted({_origin(url) for url in services().settings.return_urls})
     if origins:  # the assertion is posted to the return URL, so the form may go there
         response.headers["Content-Security-Policy"] = CSP.replace(

@@ -131,5 +131,5 @@ $("qr").addEventListener("error", () => $("qr").classList.add("invisible"));
 $("qr").addEventListener("load", () => $("qr").classList.remove("invisible"));
 $("again").addEventListener("click", begin);
 // With a password instead, the application's request goes on after that sign-in too.
-if (oidcRequest) $("password-link").href = `/sign-in?next=${encodeURIComponent(`/oidc/continue/${oidcRequest}`)}`;
+if (oidcRequest && $("password-link")) $("password-link").href = `/sign-in?next=${encodeURIComponent(`/oidc/continue/${oidcRequest}`)}`;
 begin();

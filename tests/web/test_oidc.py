@@ -268,3 +268,33 @@ def test_offline_access_gives_a_refresh_token_that_rotates(app, client, phone_cl
     assert replayed.status_code == 400 and replayed.get_json()["error"] == "invalid_grant"
     # The replay ended the whole line: the newest refresh token is revoked too.
     assert refresh(second.get_json()["refresh_token"]).get_json()["error"] == "invalid_grant"
+
+
+def test_a_replayed_nonce_is_refused_with_invalid_request(app, client, phone_client, phone, rp,
+                                                          clock):
+    sign_in_for_code(client, phone_client, phone, clock, authorize_params(rp, nonce="once"))
+    again = client.get("/oidc/authorize", query_string=authorize_params(rp, nonce="once"))
+    assert again.status_code == 302
+    answer = query_of(again.headers["Location"])
+    assert answer["error"] == "invalid_request" and answer["state"] == "st-1"
+
+
+def test_without_the_password_fallback_a_password_session_must_scan(app, client, actions, rp):
+    app.extensions["gateway"].settings = app.extensions["gateway"].settings.replace(
+        oidc_password_fallback=False)
+    actions.create_user("bob")
+    actions.web_sign_in("bob")
+    answer = client.get("/oidc/authorize", query_string=authorize_params(rp))
+    assert answer.headers["Location"].startswith("/login?oidc=")
+    page = client.get(answer.headers["Location"])
+    assert b'id="password-link"' not in page.data
+
+
+def test_with_the_password_fallback_a_password_session_says_pwd(app, client, actions, rp):
+    actions.create_user("bob")
+    actions.web_sign_in("bob")
+    answer = client.get("/oidc/authorize", query_string=authorize_params(rp))
+    code = query_of(answer.headers["Location"])["code"]
+    tokens = redeem_code(app.test_client(), rp, code).get_json()
+    claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert claims["amr"] == ["pwd"] and claims["acr"].endswith("password")
