@@ -251,7 +251,8 @@ def _userinfo():
         return response
     svc = services()
     grant = svc.oidc.tokens.access(token.strip())
-    if grant is None or not svc.oidc.user_active(grant.sign_in.user_id):
+    if (grant is None or not svc.oidc.user_active(grant.sign_in.user_id)
+            or svc.oidc.clients.find(grant.client_id) is None):  # a revoked client's too
         return _bearer_error("invalid_token", "The access token is unknown, revoked or "
                                               "expired.")
     if "openid" not in grant.scope.split():

@@ -86,6 +86,9 @@ def test_the_whole_flow_gives_a_verified_id_token_and_userinfo(app, client, phon
         "Authorization": f"Bearer {tokens['access_token']}"}).get_json()
     assert info == {"sub": phone.user_id, "name": "Alice Example", "preferred_username": "alice",
                     "email": "alice@example.com", "email_verified": False, "groups": []}
+    app.extensions["gateway"].oidc.clients.revoke(rp.client_id, None)
+    assert app.test_client().get("/oidc/userinfo", headers={
+        "Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
 
 
 def test_client_secret_post_works_too_and_every_token_is_logged(app, client, phone_client, phone,
