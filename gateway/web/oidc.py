@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from gateway.core.errors import GatewayError
 from gateway.identity.web_sessions import WebSession
 from gateway.oidc import discovery
+from gateway.oidc.claims import SCOPES
 from gateway.oidc.signins import SignIn, sign_in_of
 from gateway.web import oidc_logout
 from gateway.web.api import json_response, operation
@@ -186,8 +187,6 @@ def _continue(request_id: str):
 
 
 def _consent_page(client, scope: str, session: WebSession, request_id: str):
-    from gateway.oidc.claims import SCOPES
-
     shown = [_(SCOPES[name]) for name in (scope or "").split() if name in SCOPES]
     response = current_app.response_class(
         render_template("oidc-consent.html", client_name=client.name, client_host=client.host,
