@@ -11,7 +11,6 @@ import pytest
 
 from tests.oidc_support import (
     authorize_params,
-    query_of,
     redeem_code,
     register,
     sign_in_for_code,
