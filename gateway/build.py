@@ -33,6 +33,7 @@ from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
 from gateway.identity.service import Identity
+from gateway.oidc.service import Oidc
 from gateway.privacy import datamap, device_reports, exports, partner_terms, whereabouts
 from gateway.privacy.access_log import AccessLog
 from gateway.push import inbox as push_inbox
@@ -132,6 +133,7 @@ class Gateway:
     qrlogin: QrLogin  # scan to log in
     enrollment: Enrollment  # scan to connect a phone
     reports: Reports  # scan to preview
+    oidc: Oidc  # the OpenID Provider: relying parties, codes, tokens, claims
 
 
 def build_gateway(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
@@ -198,6 +200,8 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
                               locate=declared.locate_phone),
         enrollment=Enrollment.build(store, clock, events, signer, catalogue, lifetimes, qr_key),
         reports=Reports.build(store, clock, signer, catalogue, settings.public_url),
+        oidc=Oidc.build(store, clock, signer, refresh_lifetime=lifetimes.refresh,
+                        https_only=settings.https),
     )
 
 

@@ -7,6 +7,7 @@ from gateway.core import audit_tables  # noqa: F401
 from gateway.core.store.metadata import metadata
 from gateway.enrollment import tables as enrollment_tables  # noqa: F401
 from gateway.identity import integration_tables, tables  # noqa: F401
+from gateway.oidc import tables as oidc_tables  # noqa: F401
 from gateway.privacy import tables as privacy_tables  # noqa: F401
 from gateway.push import inbox_tables  # noqa: F401
 from gateway.push import tables as push_tables  # noqa: F401

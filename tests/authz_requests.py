@@ -46,6 +46,9 @@ def _refresh_token(w: World, who: str) -> str:
 
 
 REQUESTS: dict[str, Callable[[World, str], Req]] = {
+    # -- the OpenID Provider (its own errors: a page, or OAuth's error body) ---------------------
+    "GET /oidc/continue/<request_id>": lambda w, who: Req("/oidc/continue/no-such-request"),
+    "POST /oidc/continue/<request_id>": lambda w, who: Req("/oidc/continue/no-such-request"),
     # -- accounts, devices, sessions ------------------------------------------------------------
     "POST /api/v1/auth/sign-in": lambda w, who: Req("/api/v1/auth/sign-in", json={
         "username": w.username("alice"), "password": PASSWORD,
@@ -91,6 +94,11 @@ REQUESTS: dict[str, Callable[[World, str], Req]] = {
         "name": f"new-{w.n}", "scopes": ["push:send"]}),
     "DELETE /api/v1/admin/integrations/<integration_id>": lambda w, who: Req(
         f"/api/v1/admin/integrations/{w.doomed_integration}"),
+    "POST /api/v1/admin/oidc-clients": lambda w, who: Req("/api/v1/admin/oidc-clients", json={
+        "name": f"new-{w.n}", "redirect_uris": ["https://bi.example.com/cb"],
+        "scopes": ["openid", "profile"]}),
+    "DELETE /api/v1/admin/oidc-clients/<client_id>": lambda w, who: Req(
+        f"/api/v1/admin/oidc-clients/{w.doomed_client}"),
     "PUT /api/v1/admin/partners/<name>": lambda w, who: Req(
         f"/api/v1/admin/partners/{PARTNER}",
         json={"webhook_url": "http://127.0.0.1:9/hook", "fields": ["username"],

@@ -382,6 +382,12 @@ class World:
             name=f"old-{self.n}", scopes=["reports:write"], created_by=None)
         return integration.id
 
+    @cached_property
+    def doomed_client(self) -> str:
+        client, _ = self.svc.oidc.clients.register(
+            name=f"old-{self.n}", redirect_uris=["https://bi.example.com/cb"], scopes=["openid"])
+        return client.id
+
     # -- partner sharing ----------------------------------------------------------------------
 
     @cached_property

@@ -39,7 +39,8 @@ EXPECTED = {
     "retention": ["consent_evidence", "ended_flows", "full_ip_address", "notices",
                   "operation_log", "precise_location", "previews", "push_deliveries",
                   "push_inbox", "revoked_devices", "sessions"],
-    "exports": ["account", "activity", "browser_sessions", "consents", "device_proofs",
+    "exports": ["account", "activity", "application_sign_ins", "application_tokens",
+                "applications_registered", "browser_sessions", "consents", "device_proofs",
                 "device_sign_ins", "devices", "disclosures", "enrollments", "inbox",
                 "integration_keys_made", "locations", "notices_served", "policies_published",
                 "policy_acknowledgements", "preview_grants", "preview_links", "previews", "push",
@@ -50,7 +51,8 @@ EXPECTED = {
                  "notices_served", "policy_acknowledgements", "policy_versions", "disclosures",
                  "device_locations", "qr_logins", "enrollments", "preview_grants",
                  "preview_links", "report_viewer_users", "reports", "integration_keys",
-                 "web_sessions", "used_device_proofs", "token_families", "memberships",
+                 "oidc_codes", "oidc_tokens", "oidc_clients", "web_sessions",
+                 "used_device_proofs", "token_families", "memberships",
                  "devices", "users"],
 }
 

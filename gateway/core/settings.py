@@ -86,6 +86,9 @@ class Settings:
         "429 before looking at the credentials."
     )
     rate_limits_enabled: bool = _setting(True, flag, "Turn rate limiting on or off.")
+    oidc_password_fallback: bool = _setting(
+        True, flag, "Whether an application's sign-in (OpenID Connect) may use the password "
+        "instead of the phone; off: only scan to log in signs in to applications.")
     bi_client_id: str = _setting(
         "bi-server", text, "Audience of the login assertions handed to the BI server."
     )

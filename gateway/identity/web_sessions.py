@@ -33,6 +33,7 @@ class WebSession:
     id_hash: str
     csrf_hash: str
     must_change_password: bool = False  # its user still has a one-time password
+    created_at: datetime | None = None  # when the browser signed in (OpenID's auth_time)
 
     def csrf_matches(self, presented: str | None) -> bool:
         """Whether *presented* is this session's CSRF token (checked against its hash)."""
@@ -112,7 +113,7 @@ class WebSessions:
             return None
         return WebSession(row.user_id, row.role, csrf_token_of(session_id), row.method,
                           row.expires_at, row.id_hash, row.csrf_hash,
-                          row.must_change_password)
+                          row.must_change_password, row.created_at)
 
     def end(self, session_id: str) -> None:
         """Sign a browser out."""

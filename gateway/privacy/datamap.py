@@ -29,6 +29,7 @@ from gateway.identity.tables import (
     users,
     web_sessions,
 )
+from gateway.oidc.tables import oidc_clients, oidc_codes, oidc_tokens
 from gateway.privacy import exports, retention
 from gateway.privacy.tables import deleted_accounts, device_locations, disclosures
 from gateway.qrlogin.tables import qr_logins
@@ -95,6 +96,16 @@ HOLDINGS = (
     Holding(integration_keys, "administration", users=("created_by",), secret=("key_hash",),
             kept="while the key exists; who made it until deletion",
             section="integration_keys_made", erasure="anonymise"),
+    Holding(oidc_codes, "sign-in", users=("user_id",), personal=("auth_time", "amr", "acr"),
+            secret=("code_hash", "nonce", "code_challenge", "session_hash"),
+            kept="an hour after it is issued (it is good for a minute)",
+            section="application_sign_ins"),
+    Holding(oidc_tokens, "sign-in", users=("user_id",), personal=("auth_time", "amr", "acr"),
+            secret=("token_hash", "session_hash", "code_hash"),
+            kept="a day after it expires or is revoked", section="application_tokens"),
+    Holding(oidc_clients, "administration", users=("created_by",), secret=("secret_hash",),
+            kept="while the client is registered; who registered it until deletion",
+            section="applications_registered", erasure="anonymise"),
     Holding(web_sessions, "sign-in", users=("user_id",), secret=("id_hash", "csrf_hash"),
             kept="GATEWAY_RETAIN_SESSION_DAYS after it ends", section="browser_sessions",
             retention=(R.SESSIONS,)),

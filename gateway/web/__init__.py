@@ -23,6 +23,8 @@ from gateway.web import (
     meta,
     metrics,
     observe,
+    oidc,
+    oidc_clients,
     pages,
     partners,
     preview,
@@ -61,5 +63,7 @@ def init_app(app: Flask) -> None:
     streams.init_app(app)
     for module in (meta, device_auth, browser_auth, admin_users, admin_setup, admin_policies,
                    integrations, pages, privacy, preview, qrlogin, consent, metrics, push,
-                   push_send, push_admin, partners, enrollment, inbox, inbox_admin):
+                   push_send, push_admin, partners, enrollment, inbox, inbox_admin,
+                   oidc_clients):
         app.register_blueprint(module.bp)
+    oidc.init_app(app)

@@ -19,6 +19,7 @@ from gateway.web.auth import (
 )
 from gateway.web.context import client_ip, services
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
+from gateway.web.oidc_logout import end_browser_session
 from gateway.web.schemas import DeviceList, DeviceOut, PasswordChange, UserOut
 
 bp = Blueprint("browser_auth", __name__, url_prefix="/api/v1/web")
@@ -81,7 +82,8 @@ def session():
 @operation(summary="Sign the browser out", tag="browser sign-in", auth="web", status=204,
            before_password_change=True)
 def sign_out():
-    services().identity.sessions.end(request.cookies[session_cookie_name()])
+    # The applications signed in through this session are signed out too (back-channel).
+    end_browser_session()
     response = Response(status=204)
     clear_session_cookie(response)
     return response

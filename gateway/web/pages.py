@@ -174,6 +174,13 @@ def admin_users():
     return signed_in_page("admin-users.html", admin=True)
 
 
+@bp.get("/admin/applications")
+@operation(summary="The applications signing users in with OpenID Connect, for administrators",
+           tag="pages", produces="text/html")
+def admin_applications():
+    return signed_in_page("admin-applications.html", admin=True)
+
+
 @bp.get("/admin/integrations")
 @operation(summary="The BI server's integration keys, for administrators", tag="pages",
            produces="text/html")

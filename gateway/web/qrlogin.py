@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, request
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from gateway.core import useragent
 from gateway.identity import accounts, devices
@@ -52,16 +53,20 @@ FINAL = ("confirmed", "redeemed", "denied", "expired")
 @bp.post(API)
 @limiter.limit(qrflows.start_limit, key_func=by_address)
 @operation(summary="Start a QR login (anonymous browser)", tag="qr login", body=StartIn,
-           response=StartOut, status=201, errors=(400, 429))
+           response=StartOut, status=201, errors=(400, 410, 429))
 def start(body: StartIn):
     svc = services()
     requester = useragent.describe(request.user_agent.string, client_ip(),
                                    svc.settings.geoip_database)
     browser = svc.qrlogin.browser
+    if body.oidc:  # refused before a login is made for it
+        svc.oidc.requests.find(body.oidc)
     started = browser.start(requester, return_to=body.return_to,
                             allowed_return_urls=svc.settings.return_urls,
                             return_state=body.state, nonce=body.nonce)
     login = started.login
+    if body.oidc:  # the phone will name the application asking
+        svc.oidc.requests.attach_login(body.oidc, login.id)
     status = browser.status(login.id, started.browser_secret)
     token = browser.current_link_token(login.id, started.browser_secret)
     out = StartOut(
@@ -171,6 +176,14 @@ def _phone() -> Phone:
     return Phone(principal.user_id, principal.device_id, device.public_key, where)
 
 
+def _application(login_id: str) -> str | None:
+    """The application an OpenID Connect sign-in is for, in the phone's words."""
+    asking = services().oidc.requests.asking(login_id)
+    if asking is None:
+        return None
+    return _("%(name)s at %(host)s", name=asking.name, host=asking.host) if asking.host else asking.name
+
+
 @bp.post(f"{API}/scan")
 @limiter.limit(qrflows.scan_limit, key_func=qrflows.by_device)
 @limiter.limit(qrflows.scan_limit, key_func=by_address)
@@ -180,7 +193,7 @@ def _phone() -> Phone:
 def scan(body: ScanIn):
     scanned = services().qrlogin.phone.scan(token=body.token, hold=body.hold, phone=_phone(),
                                             via=body.via)
-    return ScanOut.of(scanned, services().clock.now())
+    return ScanOut.of(scanned, services().clock.now(), _application(scanned.login.id))
 
 
 @bp.post(f"{API}/hold")
@@ -202,7 +215,7 @@ def hold(body: HoldIn):
            auth="device", body=CodeIn, response=ScanOut, errors=(403, 404, 409, 410, 429))
 def code(body: CodeIn):
     scanned = services().qrlogin.phone.scan_code(code=body.code, phone=_phone())
-    return ScanOut.of(scanned, services().clock.now())
+    return ScanOut.of(scanned, services().clock.now(), _application(scanned.login.id))
 
 
 @bp.post(f"{API}/<login_id>/confirm")
@@ -236,6 +249,9 @@ def _origin(url: str) -> str:
            tag="pages", produces="text/html")
 def login_page():
     response = page("login.html")
+    if request.args.get("oidc") and not services().settings.oidc_password_fallback:
+        # An application's sign-in where the operator allows only the phone.
+        response.set_data(render_template("login.html", password_fallback=False))
     origins = sorted({_origin(url) for url in services().settings.return_urls})
     if origins:  # the assertion is posted to the return URL, so the form may go there
         response.headers["Content-Security-Policy"] = CSP.replace(

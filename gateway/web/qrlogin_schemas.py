@@ -28,6 +28,9 @@ class StartIn(Model):
                               description="Handed back to the return URL unchanged")
     nonce: str | None = Field(default=None, max_length=128,
                               description="Copied into the login assertion")
+    oidc: str | None = Field(default=None, max_length=64,
+                             description="The OpenID Connect authorization request this "
+                                         "sign-in is for (the phone names its application)")
 
 
 class Wait(BaseModel):
@@ -165,9 +168,12 @@ class ScanOut(BaseModel):
     choices: list[int]
     expires_at: datetime
     expires_in: int = Field(description="Seconds left to decide, for a countdown")
+    application: str | None = Field(default=None, description="The application the sign-in "
+                                    "is for, as the phone names it, e.g. Superset at "
+                                    "bi.example.com")
 
     @classmethod
-    def of(cls, scanned: Scanned, now: datetime) -> ScanOut:
+    def of(cls, scanned: Scanned, now: datetime, application: str | None = None) -> ScanOut:
         """What the phone shows of a login it scanned at *now*: who is asking, the numbers,
         and how long is left."""
         login, who, warning = scanned.login, scanned.login.requester, scanned.warning
@@ -178,6 +184,7 @@ class ScanOut(BaseModel):
             far_away=FarAwayOut.of(scanned.far_away, place),
             choices=list(login.choices), expires_at=login.expires_at,
             expires_in=max(0, int((login.expires_at - now).total_seconds())),
+            application=application,
             requester=RequesterOut(browser=who.browser, os=who.os, place=place,
                                    network=who.network, started_at=login.created_at),
         )

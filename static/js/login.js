@@ -3,6 +3,7 @@ import { $, minutesSeconds, problemText, say, secondsUntil, send, t } from "./de
 import { watch } from "./qr-wait.js";
 
 const query = new URLSearchParams(location.search);
+const oidcRequest = query.get("oidc"); // an application's sign-in request (OpenID Connect)
 let stopWaiting = null;
 let timers = [];
 let scanned = false; // the phone has scanned the current login
@@ -56,6 +57,12 @@ async function redeem(login) {
   $("qr-box").classList.add("hidden");
   $("countdown").textContent = "";
   say(t("Signed in as {name}.", { name: body.user.display_name }), "ok");
+  if (oidcRequest) {
+    // An application's sign-in request waits: the gateway continues it and sends this
+    // browser back to the application.
+    location.assign(`/oidc/continue/${encodeURIComponent(oidcRequest)}`);
+    return;
+  }
   if (body.return_url) {
     // Hand the assertion to the BI server in a POST body: never in a URL.
     const form = $("deliver");
@@ -106,7 +113,7 @@ async function begin() {
   $("match").classList.add("hidden");
   say(t("Preparing a code…"));
   const request = {};
-  for (const name of ["return_to", "state", "nonce"]) if (query.get(name)) request[name] = query.get(name);
+  for (const name of ["return_to", "state", "nonce", "oidc"]) if (query.get(name)) request[name] = query.get(name);
   const response = await send("/api/v1/qr-logins", { method: "POST", body: request });
   const login = await response.json();
   if (!response.ok) { ended(problemText(login, t("No code could be made."))); return; }
@@ -123,4 +130,6 @@ async function begin() {
 $("qr").addEventListener("error", () => $("qr").classList.add("invisible"));
 $("qr").addEventListener("load", () => $("qr").classList.remove("invisible"));
 $("again").addEventListener("click", begin);
+// With a password instead, the application's request goes on after that sign-in too.
+if (oidcRequest && $("password-link")) $("password-link").href = `/sign-in?next=${encodeURIComponent(`/oidc/continue/${oidcRequest}`)}`;
 begin();

@@ -39,6 +39,8 @@ export function show(scan) {
   };
   const timer = setInterval(tick, 250);
   box.replaceChildren(
+    // An OpenID Connect sign-in names the application asking (the gateway words it).
+    ...(scan.application ? [el("h2", { id: "asking", className: "asking", textContent: t("{application} wants you to sign in", { application: scan.application }) })] : []),
     countdown,
     el("ul", { className: "who" },
       el("li", { textContent: t("Browser: {browser} on {os}", { browser: who.browser, os: who.os }) }),

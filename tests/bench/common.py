@@ -57,13 +57,13 @@ def listening(process: subprocess.Popen, port: int, what: str) -> str:
     raise RuntimeError(f"gunicorn did not start for {what}")
 
 
-def serve_run_command(env: dict) -> tuple[subprocess.Popen, str]:
+def serve_run_command(env: dict, port: int | None = None) -> tuple[subprocess.Popen, str]:
     """Start the gateway as ``make run`` does: ``flask init``, then gunicorn with the run
-    command's settings file (only the address differs)."""
+    command's settings file (only the address differs: *port*, or a free one)."""
     full_env = {**os.environ, **env}
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "init"], cwd=ROOT,
                    env=full_env, check=True, capture_output=True, timeout=120)
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],

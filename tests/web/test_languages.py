@@ -148,7 +148,8 @@ PAGES = sorted(path.name for path in
 # sample sign-in code, and the switch's own "English".
 LATIN_ALLOWED = {"Companion", "Gateway", "App", "English", "QR", "BI", "VAPID", "Web", "Push",
                  "GPS", "Wi", "Fi", "ID", "URL", "JSON", "API", "OpenAPI", "PNG", "iPhone",
-                 "iPad", "Android", "iOS", "Safari", "HH", "MM", "https", "BCDF", "GHJK"}
+                 "iPad", "Android", "iOS", "Safari", "HH", "MM", "https", "BCDF", "GHJK",
+                 "OpenID", "Connect", "Superset", "Grafana", "Metabase", "PKCE"}
 
 
 def visible_words(html: str) -> list[str]:

@@ -1,0 +1,90 @@
+"""Back-channel logout (OpenID Connect Back-Channel Logout 1.0): when a browser's session
+at the gateway ends, the tokens relying parties hold for it are revoked and each relying
+party with a back-channel URI is sent a signed logout token naming the user (``sub``) and
+the session (``sid``), so that its own session ends too.
+
+Delivery is one POST per relying party with a short timeout; a relying party that cannot
+be reached is recorded in the operation log, and its tokens are revoked all the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from gateway.core import audit
+from gateway.core.store import Store
+from gateway.core.tokens import Signer
+from gateway.oidc.clients import Clients
+from gateway.oidc.signins import sid_of
+from gateway.oidc.tokens import Tokens
+
+LOGOUT_TYPE = "logout+jwt"
+LIFETIME = timedelta(minutes=2)
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+TIMEOUT_SECONDS = 3.0
+
+log = logging.getLogger(__name__)
+
+Poster = Callable[[str, dict], int]  # (url, form) -> HTTP status; raises OSError when unreachable
+
+
+def post_form(url: str, form: dict) -> int:
+    """POST *form* to *url* (urlencoded), with a short timeout; the answer's status."""
+    data = urllib.parse.urlencode(form).encode("ascii")
+    req = urllib.request.Request(url, data=data, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def logout_token(signer: Signer, *, client_id: str, user_id: str, sid: str | None) -> str:
+    """The signed logout token for *client_id* (typ ``logout+jwt``, no nonce)."""
+    claims = {"sub": user_id, "events": {EVENT: {}}}
+    if sid:
+        claims["sid"] = sid
+    return signer.issue(claims, audience=client_id, lifetime=LIFETIME, typ=LOGOUT_TYPE)
+
+
+@dataclass(frozen=True)
+class Logout:
+    """Ends relying parties' sign-ins when the gateway session behind them ends."""
+
+    store: Store
+    signer: Signer
+    clients: Clients
+    tokens: Tokens
+    post: Poster = post_form
+
+    def session_ended(self, session_hash: str, user_id: str) -> list[str]:
+        """The browser session stored as *session_hash* of *user_id* ended: revoke what
+        relying parties hold for it and tell those with a back-channel URI. Returns the
+        client ids told successfully."""
+        told = []
+        for client_id in self.tokens.end_sign_in(session_hash=session_hash):
+            client = self.clients.find(client_id)
+            if client is None or not client.backchannel_uri:
+                continue
+            token = logout_token(self.signer, client_id=client_id, user_id=user_id,
+                                 sid=sid_of(session_hash))
+            try:
+                status = self.post(client.backchannel_uri, {"logout_token": token})
+            except OSError as error:
+                status = None
+                log.warning("back-channel logout to client %s failed: %s", client_id,
+                            type(error).__name__)
+            with self.store.write() as connection:
+                audit.record(connection, self.signer.clock, "oidc.backchannel-logout",
+                             actor=user_id, subject=client_id,
+                             details={"status": status, "delivered": status == 200})
+            if status == 200:
+                told.append(client_id)
+        return told

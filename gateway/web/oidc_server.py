@@ -1,0 +1,267 @@
+"""Authlib's OAuth 2.0 / OpenID Connect authorization server, bound to the gateway's
+OpenID Provider (``gateway.oidc``): the client adapter, the authorization code grant
+with PKCE (S256, required of public clients) and OpenID Connect, the rotating refresh
+token grant, and the server that keeps tokens through the domain.
+
+Authlib does the protocol (parameters, client authentication, errors as RFC 6749 and
+OpenID Connect Core name them); the domain keeps codes, tokens and claims; the ID token is
+signed with the gateway's own ES256 key so that its ``kid`` is in the JWKS.
+"""
+
+from __future__ import annotations
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
+from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Request, TokenMixin, grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import AuthorizationCodeMixin
+from authlib.oidc.core.grants import OpenIDCode
+from flask import Flask, request
+
+from gateway.oidc.clients import Client
+from gateway.oidc.codes import Code
+from gateway.oidc.tokens import Grant
+from gateway.web.context import client_ip, services
+
+ACCESS_SECONDS = 3600
+
+
+class RelyingParty(ClientMixin):
+    """A registered client as Authlib asks about it."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def get_client_id(self):
+        return self.client.id
+
+    @property
+    def client_metadata(self):  # what RP-initiated logout reads
+        return {"post_logout_redirect_uris": list(self.client.logout_uris)}
+
+    def get_default_redirect_uri(self):
+        # Only an unambiguous one: with several, the request must name one exactly.
+        uris = self.client.redirect_uris
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope):
+        if not scope:
+            return "openid"
+        return " ".join(s for s in scope.split() if s in self.client.scopes)
+
+    def check_redirect_uri(self, redirect_uri):
+        return redirect_uri in self.client.redirect_uris  # exactly, never by prefix
+
+    def check_client_secret(self, client_secret):
+        return self.client.secret_matches(client_secret)
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        if endpoint != "token":
+            return True
+        if self.client.public:
+            return method == "none"
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type in ("authorization_code", "refresh_token")
+
+
+class IssuedCode(AuthorizationCodeMixin):
+    """An authorization code taken from the store, as Authlib reads it."""
+
+    def __init__(self, code: Code) -> None:
+        self.code = code
+        self.code_challenge = code.code_challenge
+        self.code_challenge_method = code.code_challenge_method
+
+    def get_redirect_uri(self):
+        return self.code.redirect_uri
+
+    def get_scope(self):
+        return self.code.scope
+
+    def get_nonce(self):
+        return self.code.nonce
+
+    def get_auth_time(self):
+        return self.code.sign_in.auth_time
+
+    def get_acr(self):
+        return self.code.sign_in.acr
+
+    def get_amr(self):
+        return list(self.code.sign_in.amr)
+
+
+class IssuedRefreshToken(TokenMixin):
+    def __init__(self, grant: Grant) -> None:
+        self.grant = grant
+
+    def check_client(self, client):
+        return client.get_client_id() == self.grant.client_id
+
+    def get_scope(self):
+        return self.grant.scope
+
+    def get_expires_in(self):
+        return 0
+
+    def is_expired(self):
+        return False  # taken only while current
+
+    def is_revoked(self):
+        return False
+
+    def get_user(self):
+        return self.grant.sign_in
+
+    def get_client(self):
+        return None
+
+
+def _live(sign_in):
+    return sign_in if services().oidc.user_active(sign_in.user_id) else None
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def save_authorization_code(self, code, request):
+        data = request.payload.data
+        services().oidc.codes.save(
+            code, client_id=request.client.get_client_id(),
+            redirect_uri=request.payload.redirect_uri, scope=request.scope,
+            nonce=data.get("nonce"), code_challenge=data.get("code_challenge"),
+            code_challenge_method=data.get("code_challenge_method"), sign_in=request.user)
+
+    def query_authorization_code(self, code, client):
+        # Taken (used) here, before anything else is checked: of concurrent redemptions
+        # one gets it, and a wrong PKCE verifier spends it too.
+        found = services().oidc.codes.take(code, client.get_client_id())
+        return IssuedCode(found) if found else None
+
+    def delete_authorization_code(self, authorization_code):
+        pass  # spent when it was taken
+
+    def authenticate_user(self, authorization_code):
+        return _live(authorization_code.code.sign_in)
+
+
+class RefreshGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True  # rotation: each use gives the next one
+
+    def authenticate_refresh_token(self, refresh_token):
+        client_id = self.request.client.get_client_id()
+        found = services().oidc.tokens.take_refresh(refresh_token, client_id)
+        return IssuedRefreshToken(found) if found else None
+
+    def authenticate_user(self, refresh_token):
+        return _live(refresh_token.grant.sign_in)
+
+    def revoke_old_credential(self, refresh_token):
+        pass  # revoked when it was taken
+
+
+class S256Only(CodeChallenge):
+    """PKCE with S256 only: required of public clients, allowed for confidential ones. A
+    missing or wrong verifier is ``invalid_grant``, as for any code that does not check out."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if grant.request.client.client.public and not data.get("code_challenge"):
+            raise InvalidRequestError("A public client must send a PKCE code_challenge (S256).")
+        if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("Only code_challenge_method=S256 is accepted.")
+        super().validate_code_challenge(grant, redirect_uri)
+
+    def validate_code_verifier(self, grant, result):
+        try:
+            super().validate_code_verifier(grant, result)
+        except InvalidRequestError as error:
+            raise InvalidGrantError(error.description) from None
+
+
+class OpenID(OpenIDCode):
+    """OpenID Connect on the code grant: nonce replay and ``prompt`` checks are Authlib's;
+    the ID token is the gateway's (``gateway.oidc.id_tokens``)."""
+
+    def exists_nonce(self, nonce, request):
+        return services().oidc.codes.nonce_used(request.payload.client_id, nonce)
+
+    def process_token(self, grant, response):
+        _, token, _ = response
+        if "openid" not in (token.get("scope") or "").split():
+            return token
+        req = grant.request
+        code = req.authorization_code
+        token["id_token"] = services().oidc.id_token(
+            client_id=req.client.get_client_id(), sign_in=req.user, scope=token["scope"],
+            nonce=code.get_nonce() if code is not None else None,
+            access_token=token.get("access_token"))
+        return token
+
+
+class GatewayRequest(OAuth2Request):
+    """The Flask request as Authlib reads it, addressed by the public URL (behind a proxy
+    the request's own URL may say http)."""
+
+    def __init__(self) -> None:
+        super().__init__(request.method, services().settings.public_url + request.full_path,
+                         headers=request.headers)
+        self.payload = FlaskOAuth2Payload(request)
+
+    @property
+    def args(self):
+        return request.args
+
+    @property
+    def form(self):
+        return request.form
+
+
+class Server(AuthorizationServer):
+    def create_oauth2_request(self, req):
+        return req if isinstance(req, OAuth2Request) else GatewayRequest()
+
+    def query_client(self, client_id):
+        found = services().oidc.clients.find(client_id) if client_id else None
+        return RelyingParty(found) if found else None
+
+    def generate_token(self, grant_type, client, user=None, scope=None, expires_in=None,
+                       include_refresh_token=True):
+        # A refresh token only for offline_access (OpenID Connect Core 11).
+        include_refresh_token = include_refresh_token and "offline_access" in (scope or "").split()
+        return super().generate_token(grant_type, client, user, scope, expires_in,
+                                      include_refresh_token)
+
+    def save_token(self, token, req):
+        code = req.authorization_code
+        refresh = req.refresh_token
+        services().oidc.tokens.issue(
+            client_id=req.client.get_client_id(), grant_type=req.payload.grant_type,
+            scope=token.get("scope") or "", sign_in=req.user,
+            access_token=token["access_token"], expires_in=token["expires_in"],
+            refresh_token=token.get("refresh_token"),
+            code_hash=(code.code.code_hash if code is not None else
+                       refresh.grant.code_hash if refresh is not None else None),
+            ip=client_ip())
+
+
+def make_server(app: Flask) -> Server:
+    """The authorization server of *app*: codes with PKCE and OpenID Connect, refresh tokens."""
+    server = Server()
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": ACCESS_SECONDS,
+                                                      "refresh_token": ACCESS_SECONDS})
+    server.init_app(app)
+    server.register_grant(CodeGrant, [S256Only(required=True), OpenID(require_nonce=False)])
+    server.register_grant(RefreshGrant)
+    return server

@@ -1,0 +1,109 @@
+"""Signing out through the OpenID Provider: RP-initiated logout (back only to a registered
+address, with the state; confirmation without an ID token) and back-channel logout tokens
+sent when the gateway session ends."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jwt
+import pytest
+
+from tests.oidc_support import (
+    authorize_params,
+    redeem_code,
+    register,
+    sign_in_for_code,
+)
+
+AFTER = "https://bi.example.com/logged-out"
+BACKCHANNEL = "https://bi.example.com/oidc/backchannel-logout"
+
+
+@pytest.fixture
+def phone(actions):
+    actions.create_user("alice", display_name="Alice Example")
+    return actions.device_sign_in()
+
+
+@pytest.fixture
+def signed_in(app, client, phone, clock):
+    """Alice signed in to a relying party through the gateway: (rp, tokens)."""
+    rp = register(app.extensions["gateway"], logout_uris=[AFTER], backchannel_uri=BACKCHANNEL)
+    code, _ = sign_in_for_code(client, app.test_client(), phone, clock, authorize_params(rp))
+    tokens = redeem_code(app.test_client(), rp, code).get_json()
+    return rp, tokens
+
+
+@pytest.fixture
+def delivered(app):
+    """Back-channel logout POSTs, captured instead of sent: [(url, form)]."""
+    sent = []
+    gateway = app.extensions["gateway"]
+
+    def post(url, form):
+        sent.append((url, form))
+        return 200
+
+    gateway.oidc = dataclasses.replace(gateway.oidc,
+                                       logout=dataclasses.replace(gateway.oidc.logout, post=post))
+    return sent
+
+
+def _userinfo(app, tokens):
+    return app.test_client().get("/oidc/userinfo", headers={
+        "Authorization": f"Bearer {tokens['access_token']}"})
+
+
+def test_rp_initiated_logout_ends_the_session_and_goes_back_with_the_state(
+        app, client, signed_in, delivered):
+    rp, tokens = signed_in
+    answer = client.get("/oidc/logout", query_string={
+        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": AFTER, "state": "s-9"})
+    assert answer.status_code == 302 and answer.headers["Location"] == f"{AFTER}?state=s-9"
+    assert client.get("/api/v1/web/session").status_code == 401
+    assert _userinfo(app, tokens).status_code == 401
+    assert [url for url, _ in delivered] == [BACKCHANNEL]
+
+
+def test_an_unregistered_address_after_logout_gets_a_page_not_a_redirect(app, client, signed_in,
+                                                                          delivered):
+    _, tokens = signed_in
+    answer = client.get("/oidc/logout", query_string={
+        "id_token_hint": tokens["id_token"],
+        "post_logout_redirect_uri": "https://evil.example.com/"})
+    assert answer.status_code == 200 and "Location" not in answer.headers
+    assert b"signed out" in answer.data
+
+
+def test_without_an_id_token_the_user_confirms_first(app, client, signed_in, delivered):
+    page = client.get("/oidc/logout")
+    assert page.status_code == 200 and b'id="sign-out"' in page.data
+    assert client.get("/api/v1/web/session").status_code == 200  # nothing ended yet
+    assert client.post("/oidc/logout").status_code == 200
+    assert client.get("/api/v1/web/session").status_code == 401
+
+
+def test_a_foreign_id_token_hint_is_refused(client, signed_in):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    # Signed as the gateway would, but with a key that is not in its JWKS.
+    other = jwt.encode({"aud": "x"}, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256")
+    assert client.get("/oidc/logout", query_string={"id_token_hint": other}).status_code == 400
+
+
+def test_signing_out_of_the_gateway_sends_a_logout_token(app, client, signed_in, delivered):
+    rp, tokens = signed_in
+    csrf = client.get("/api/v1/web/session").get_json()["csrf_token"]
+    assert client.post("/api/v1/web/sign-out", headers={"X-CSRF-Token": csrf}).status_code == 204
+    (url, form), = delivered
+    assert url == BACKCHANNEL
+    header = jwt.get_unverified_header(form["logout_token"])
+    assert header["typ"] == "logout+jwt"
+    claims = app.extensions["gateway"].signer.verify(form["logout_token"], audience=rp.client_id,
+                                                     typ="logout+jwt")
+    id_claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert claims["sub"] == id_claims["sub"] and claims["sid"] == id_claims["sid"]
+    assert "http://schemas.openid.net/event/backchannel-logout" in claims["events"]
+    assert "nonce" not in claims
+    assert _userinfo(app, tokens).status_code == 401
