@@ -62,7 +62,8 @@ def start(body: StartIn):
                             allowed_return_urls=svc.settings.return_urls,
                             return_state=body.state, nonce=body.nonce)
     login = started.login
-    status = browser.status(login.id, started.browser_secret)
+    # Read once into the cache: the browser's polls that follow cost no store read.
+    status = browser.status(login.id, started.browser_secret, cached=True)
     token = browser.current_link_token(login.id, started.browser_secret)
     out = StartOut(
         **StatusOut.of(status, svc.clock.now()).model_dump(),
