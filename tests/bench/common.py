@@ -71,6 +71,48 @@ def serve_run_command(env: dict) -> tuple[subprocess.Popen, str]:
     return process, listening(process, port, "the run command")
 
 
+def serve_bare(target: str, env: dict) -> tuple[subprocess.Popen, str]:
+    """Serve the app *target* exactly as the run command serves the gateway (its gunicorn
+    settings, ``tests/bench/bare_gunicorn_conf.py``): the yardstick of the HTTP benches."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:tests.bench.bare_gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=ROOT, env={**os.environ, **env})
+    return process, listening(process, port, target)
+
+
+def _tree(pid: int) -> list[int]:
+    """*pid* and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) *pid* and its descendants have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in _tree(pid):
+        try:
+            fields = (Path("/proc") / str(each) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def tree_rss_mb(pid: int) -> float:
     """The resident memory of *pid* and all its descendants, in MB (from /proc; pages two
     processes share are counted in each, so this is an upper bound)."""
