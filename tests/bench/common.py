@@ -27,7 +27,8 @@ def free_port() -> int:
 def raise_fd_limit() -> None:
     """Allow this process (and what it starts) thousands of open connections."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    wanted = 32768 if hard == resource.RLIM_INFINITY else hard
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
 
 
 def serve(target: str, env: dict, threads: int) -> tuple[subprocess.Popen, str]:
@@ -57,16 +58,16 @@ def listening(process: subprocess.Popen, port: int, what: str) -> str:
     raise RuntimeError(f"gunicorn did not start for {what}")
 
 
-def serve_run_command(env: dict) -> tuple[subprocess.Popen, str]:
+def serve_run_command(env: dict, *options: str) -> tuple[subprocess.Popen, str]:
     """Start the gateway as ``make run`` does: ``flask init``, then gunicorn with the run
-    command's settings file (only the address differs)."""
+    command's settings file (only the address differs, and any gunicorn *options*)."""
     full_env = {**os.environ, **env}
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "init"], cwd=ROOT,
                    env=full_env, check=True, capture_output=True, timeout=120)
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options, "wsgi:app"],
         cwd=ROOT, env=full_env)
     return process, listening(process, port, "the run command")
 

@@ -81,7 +81,7 @@ def run(base: str, targets: list[tuple[str, str | None]], *, seconds: float,
     took = float(done.group(2)) / (1000 if done.group(3) == "ms" else 1)
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+(?:us|ms|s))\s*$", out, re.M))
     return Run(int(done.group(1)), took, errors + (int(non_2xx.group(1)) if non_2xx else 0),
-               _ms(latency["50"]), _ms(latency["99"]),
+               _ms(latency.get("50", "0us")), _ms(latency.get("99", "0us")),
                (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
