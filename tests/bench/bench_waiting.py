@@ -210,7 +210,8 @@ async def tuned_run(base: str, pid: int, memory: dict) -> None:
 def run(env: dict, *options: str, work) -> dict:
     process, base = serve_run_command(env, *options)
     try:
-        memory = {"idle after start": settled_rss_mb(process.pid)}
+        # Idle once the worker has settled (its push worker and helpers start after boot).
+        memory = {"idle after start": settled_rss_mb(process.pid, seconds=10.0)}
         result = asyncio.run(work(base, process.pid, memory))
     finally:
         process.terminate()
@@ -238,11 +239,15 @@ def main() -> int:
         for name, megabytes in figures["memory"].items():
             print(f"  {name:<24} {megabytes:6.1f} MB")
     idle = default["memory"]["idle after start"]
-    many = tuned["memory"][f"{MANY:,} browsers waiting"] - tuned["memory"]["idle after start"]
-    few = default["memory"][f"{WAITING:,} browsers waiting"] - idle
-    print(f"idle {idle:.1f} MB (target <= {IDLE_TARGET_MB:g}); {WAITING:,} waiting add "
-          f"{few:.1f} MB over idle; {MANY:,} waiting add {many:.1f} MB over idle "
-          f"(target <= {MANY_TARGET_MB:g}; {many * 1024 / MANY:.1f} KB each)")
+    # Over the tree after one login (every code path loaded), and over the idle tree.
+    many = tuned["memory"][f"{MANY:,} browsers waiting"] - tuned["memory"]["after one login"]
+    many_idle = tuned["memory"][f"{MANY:,} browsers waiting"] - tuned["memory"]["idle after start"]
+    few = default["memory"][f"{WAITING:,} browsers waiting"] - default["memory"]["after one login"]
+    print(f"idle {idle:.1f} MB (target <= {IDLE_TARGET_MB:g}); over the tree after one login, "
+          f"{WAITING:,} waiting add {few:.1f} MB and {MANY:,} waiting add {many:.1f} MB "
+          f"({many * 1024 / MANY:.1f} KB each; {many_idle:.1f} MB over idle; target <= "
+          f"{MANY_TARGET_MB:g})")
+    many = max(many, many_idle)
     failed |= idle > IDLE_TARGET_MB or many > MANY_TARGET_MB
     quiet, busy = default["result"]
     print("confirm sent -> desktop's event (run command, defaults), baseline: nobody else waiting")
