@@ -43,7 +43,7 @@ from gateway.push import reactions as push
 from gateway.push.live_receipts import LiveReceipts
 from gateway.push.metrics import PushCollector
 from gateway.push.runtime import PushRuntime
-from gateway.qrlogin import logins
+from gateway.qrlogin import logins, state_cache
 from gateway.qrlogin.far_away import Locator
 from gateway.qrlogin.service import QrLogin
 from gateway.qrlogin.state_cache import StateCache
@@ -150,8 +150,10 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     events = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
     declared = reactions(events)
     # A waiting browser polls its login often: its state is served from memory until a
-    # move published on the bus drops it.
-    states = StateCache(clock)
+    # move published on the bus drops it. Every move passes the in-process bus; through
+    # Redis one may be lost, so entries are trusted for a second only (state_cache.py).
+    states = StateCache(clock, state_cache.SHARED if settings.redis_url
+                        else state_cache.ONE_PROCESS)
     events.tap(logins.CHANNEL_PREFIX, states.listener(logins.CHANNEL_PREFIX))
     metrics = CollectorRegistry(auto_describe=True)
     metrics.register(PushCollector(store))

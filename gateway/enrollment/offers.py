@@ -25,7 +25,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from gateway.consent.purposes import Catalogue
 from gateway.core import audit, qrcodes
@@ -40,7 +40,6 @@ from gateway.enrollment.tables import enrollment_tokens, enrollments
 
 LIFETIME = timedelta(seconds=120)
 COLLECT_WINDOW = timedelta(seconds=30)  # an approved phone must fetch its tokens this soon
-KEEP_ENDED = timedelta(hours=1)
 LIVE = ("offered", "claimed")
 CHANNEL_PREFIX = "enrollment:"
 
@@ -168,8 +167,6 @@ class Offers:
         now = self.clock.now()
         offer_id = new_id()
         with self.store.write() as connection:
-            connection.execute(delete(enrollments).where(enrollments.c.expires_at
-                                                         < now - KEEP_ENDED))
             while True:
                 code, code_columns = qrcodes.new_code()
                 if not qrcodes.code_lookup_taken(connection, enrollments,

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 from jwt.algorithms import ECAlgorithm
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.core.clock import Clock, epoch
@@ -23,7 +23,9 @@ from gateway.identity.tables import used_device_proofs
 
 ALGORITHMS = ["ES256"]
 MAX_AGE = timedelta(seconds=60)
-KEEP_USED = timedelta(minutes=10)  # well past MAX_AGE: an older proof is refused as stale
+# Used proofs are kept GATEWAY_RETAIN_ENDED_FLOW_HOURS (at least an hour: well past MAX_AGE,
+# after which a proof is refused as stale anyway) and swept by the housekeeper
+# (gateway.privacy.sweep).
 
 
 class ProofInvalid(Forbidden):
@@ -73,8 +75,6 @@ def check(connection: Connection, clock: Clock, *, device_id: str, public_jwk: d
     if not isinstance(jti, str) or not 8 <= len(jti) <= 128:
         raise ProofInvalid("The device's proof needs a unique jti of 8 to 128 characters.")
     now = clock.now()
-    connection.execute(delete(used_device_proofs).where(used_device_proofs.c.used_at
-                                                        < now - KEEP_USED))
     seen = connection.execute(select(used_device_proofs.c.jti).where(
         used_device_proofs.c.device_id == device_id, used_device_proofs.c.jti == jti)).first()
     if seen:

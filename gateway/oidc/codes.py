@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
 from gateway.core.clock import Clock
 from gateway.core.store import Store
@@ -56,8 +56,6 @@ class Codes:
         """Keep the hash of *code*, just issued to *client_id* for *sign_in*."""
         now = self.clock.now()
         with self.store.write() as connection:
-            connection.execute(delete(oidc_codes)
-                               .where(oidc_codes.c.expires_at < now - KEEP_USED))
             connection.execute(insert(oidc_codes).values(
                 code_hash=digest(code), client_id=client_id, user_id=sign_in.user_id,
                 redirect_uri=redirect_uri, scope=scope, nonce=nonce,

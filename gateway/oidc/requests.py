@@ -50,12 +50,11 @@ class Requests:
     clock: Clock
 
     def open(self, client_id: str, params: dict) -> AuthRequest:
-        """Keep the request *params* of *client_id* while the user signs in; requests past
-        their time are removed."""
+        """Keep the request *params* of *client_id* while the user signs in (the
+        housekeeper's sweep removes it once past its time)."""
         now = self.clock.now()
         request_id = new_id()
         with self.store.write() as connection:
-            connection.execute(delete(oidc_requests).where(oidc_requests.c.expires_at < now))
             connection.execute(insert(oidc_requests).values(
                 id=request_id, client_id=client_id, params=params, created_at=now,
                 expires_at=now + LIFETIME))

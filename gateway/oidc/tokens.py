@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import insert, select, update
 
 from gateway.core import audit
 from gateway.core.clock import Clock
@@ -57,9 +57,6 @@ class Tokens:
                       auth_time=sign_in.auth_time, amr=list(sign_in.amr), acr=sign_in.acr,
                       session_hash=sign_in.session_hash, code_hash=code_hash, created_at=now)
         with self.store.write() as connection:
-            ended = now - KEEP_ENDED
-            connection.execute(delete(oidc_tokens).where(or_(
-                oidc_tokens.c.expires_at < ended, oidc_tokens.c.revoked_at < ended)))
             connection.execute(insert(oidc_tokens).values(
                 token_hash=digest(access_token), kind="access",
                 expires_at=now + timedelta(seconds=expires_in), **common))

@@ -9,6 +9,9 @@ from gateway.core.languages import N_
 NAMES = {
     "account": N_("Your account and groups"),
     "activity": N_("What you did (the operation log)"),
+    "application_sign_ins": N_("Applications you signed in to"),
+    "application_tokens": N_("Tokens issued to applications for you"),
+    "applications_registered": N_("Applications you registered"),
     "browser_sessions": N_("Browsers signed in"),
     "consents": N_("Your consent decisions, with their receipts"),
     "device_proofs": N_("Proofs your phones signed"),
@@ -16,6 +19,7 @@ NAMES = {
     "devices": N_("Your phones"),
     "disclosures": N_("What was shared with partner systems"),
     "enrollments": N_("Phones connected by scanning"),
+    "inbox": N_("Messages in your inbox"),
     "integration_keys_made": N_("Integration keys you created"),
     "locations": N_("Locations your phones reported"),
     "notices_served": N_("Notices you were shown"),

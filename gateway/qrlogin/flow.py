@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
 from gateway.core import audit, qrcodes
 from gateway.core.clock import Clock, epoch
@@ -32,7 +32,6 @@ from gateway.core.useragent import Requester
 from gateway.identity import web_sessions
 from gateway.identity.tables import users
 from gateway.qrlogin.logins import (
-    KEEP_ENDED,
     LIFETIME,
     LIVE,
     BrowserMissing,
@@ -108,14 +107,14 @@ class BrowserFlow:
               allowed_return_urls: Collection[str] = (), return_state: str | None = None,
               nonce: str | None = None) -> Started:
         """Open a login for an anonymous browser: its QR tokens (hashed), typed code (hashed)
-        and the requester's coarse context. Logins ended more than an hour ago are removed.
+        and the requester's coarse context. (Ended logins are removed by the housekeeper's
+        sweep, ``gateway.privacy.sweep``, never in a browser's request.)
         Raises ``InvalidRequest`` when *return_to* is not one of *allowed_return_urls*."""
         return_url = allowed_return_url(return_to, allowed_return_urls)
         now = self.clock.now()
         login_id = new_id()
         browser_secret, csrf_token = new_token(), new_token(24)
         with self.store.write() as connection:
-            connection.execute(delete(qr_logins).where(qr_logins.c.expires_at < now - KEEP_ENDED))
             while True:  # a first half already in use would make codes ambiguous: draw again
                 code, code_columns = qrcodes.new_code()
                 if not qrcodes.code_lookup_taken(connection, qr_logins, code_columns["code_lookup"],

@@ -21,7 +21,6 @@ from gateway.qrlogin.tables import qr_logins
 LIFETIME = timedelta(seconds=120)
 ROTATION = qrcodes.ROTATION  # a new QR code (and token) this often while pending
 REDEEM_WINDOW = timedelta(seconds=30)  # a confirmed login must be redeemed this soon
-KEEP_ENDED = timedelta(hours=1)  # then the row goes; the audit log keeps the sign-in
 LIVE = ("pending", "scanned")
 STATES = ("pending", "scanned", "confirmed", "redeemed", "denied", "expired")
 ENDED = ("redeemed", "denied", "expired")

@@ -5,8 +5,11 @@ A flow only ever moves forward (pending, then scanned, then a final state), and 
 is published on the event bus. The cache listens there (``EventBus.tap``): a move drops
 the flow's entry and remembers how far the flow got, so a read that raced the move (it
 saw the old state in the store) cannot put the old state back. Entries also go stale
-after ``ttl`` on the injected clock, which bounds how long a move made by another gateway
-instance without a shared bus stays unseen.
+after ``ttl`` on the injected clock, which bounds how long a move the bus did not bring
+stays unseen: ``ONE_PROCESS`` when every move is made in this process (the in-process
+bus of the embedded default: an entry then lasts as long as a waiting browser polls, so
+a status read costs no store read however many logins wait), ``SHARED`` when other
+instances' moves come through Redis, where one may be lost on the way.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from typing import Any
 
 from gateway.core.clock import Clock
 
+ONE_PROCESS = timedelta(minutes=5)  # longer than a login lives (two minutes)
+SHARED = timedelta(seconds=1)
+
 RANKS = {"pending": 0, "offered": 0, "scanned": 1, "claimed": 1, "confirmed": 2,
          "approved": 3, "redeemed": 3, "denied": 3, "expired": 3}
 
@@ -25,7 +31,7 @@ RANKS = {"pending": 0, "offered": 0, "scanned": 1, "claimed": 1, "confirmed": 2,
 class StateCache:
     """Snapshots of flows by id; safe to use from many threads."""
 
-    def __init__(self, clock: Clock, ttl: timedelta = timedelta(seconds=1),
+    def __init__(self, clock: Clock, ttl: timedelta = SHARED,
                  size: int = 10_000) -> None:
         self._clock = clock
         self._ttl = ttl

@@ -15,6 +15,7 @@ from gateway.web import (
     device_auth,
     enrollment,
     headers,
+    hot_reads,
     i18n,
     inbox,
     inbox_admin,
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
                                   string=converters.TextConverter)
     problems.init_app(app)
     i18n.init_app(app)
+    hot_reads.init_app(app)  # below the security headers and the access log
     headers.init_app(app)
     observe.init_app(app)
     limits.init_app(app)

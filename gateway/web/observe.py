@@ -17,6 +17,7 @@ from gateway.privacy.access_log import AccessLog
 NETWORK_TYPE = "X-Network-Type"  # reported by the app: wifi, cellular, ethernet, ...
 NETWORK_QUALITY = "X-Network-Quality"  # reported by the app: e.g. good, poor, 4g
 UNMATCHED = "(unmatched)"
+ROUTE_KEY = "gateway.route"  # the route of an answer made below Flask (hot_reads.py)
 
 
 class AccessLogged:
@@ -43,6 +44,8 @@ class AccessLogged:
             rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
             if rule is not None:
                 route = rule.rule
+            elif ROUTE_KEY in environ:
+                route = environ[ROUTE_KEY]
             return start_response(line, headers, exc_info)
 
         try:

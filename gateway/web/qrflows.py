@@ -31,7 +31,12 @@ def image(text: str, kind: str) -> Response:
 
 def cookie_name(name: str) -> str:
     """``__Host-`` cookies are only kept over HTTPS, so the prefix follows the public URL."""
-    return f"__Host-{name}" if services().settings.https else name
+    return prefixed(name, services().settings.https)
+
+
+def prefixed(name: str, https: bool) -> str:
+    """Cookie *name* as set by a gateway served over https (or not)."""
+    return f"__Host-{name}" if https else name
 
 
 def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
@@ -49,8 +54,12 @@ def clear_cookie(response: Response, name: str) -> None:
 def cookie(name: str) -> str | None:
     """The value of our cookie *name*. Read straight from the header rather than parsing
     every cookie: a waiting browser sends this on each poll."""
-    header = request.environ.get("HTTP_COOKIE", "")
-    wanted = cookie_name(name) + "="
+    return header_cookie(request.environ.get("HTTP_COOKIE", ""), cookie_name(name))
+
+
+def header_cookie(header: str, name: str) -> str | None:
+    """The value of cookie *name* in a ``Cookie`` *header* (None when absent or empty)."""
+    wanted = name + "="
     for part in header.split(";"):
         part = part.strip()
         if part.startswith(wanted):

@@ -67,7 +67,8 @@ def start(body: StartIn):
     login = started.login
     if body.oidc:  # the phone will name the application asking
         svc.oidc.requests.attach_login(body.oidc, login.id)
-    status = browser.status(login.id, started.browser_secret)
+    # Read once into the cache: the browser's polls that follow cost no store read.
+    status = browser.status(login.id, started.browser_secret, cached=True)
     token = browser.current_link_token(login.id, started.browser_secret)
     out = StartOut(
         **StatusOut.of(status, svc.clock.now()).model_dump(),

@@ -1,4 +1,10 @@
-"""Run every benchmark in this folder: ``python -m tests.bench [name ...]``."""
+"""Run every benchmark in this folder: ``python -m tests.bench [name ...]``.
+
+Each benchmark runs the gateway with the run command's default configuration first and
+prints any tuned variant after it, labelled; before its figures it says what generates
+the load, what it is compared with and why that comparison is fair (its docstring, shown
+here, and its own printed lines).
+"""
 
 import importlib
 import pkgutil
@@ -11,8 +17,10 @@ def main(names: list[str]) -> int:
     for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
         if not module.name.startswith("bench_") or (names and module.name not in names):
             continue
+        bench = importlib.import_module(f"tests.bench.{module.name}")
         print(f"== {module.name}", flush=True)
-        failed |= bool(importlib.import_module(f"tests.bench.{module.name}").main())
+        print((bench.__doc__ or "").strip() + "\n", flush=True)
+        failed |= bool(bench.main())
     return failed
 
 

@@ -92,7 +92,7 @@ def main() -> int:
                "GATEWAY_LOG_LEVEL": "WARNING", "GATEWAY_RATE_LIMITS_ENABLED": "false",
                "GATEWAY_PUBLIC_URL": base}
         registrar = build_gateway(Settings(instance_path=str(instance), public_url=base))
-        process, base = serve_run_command(env, port)
+        process, base = serve_run_command(env, port=port)
         try:
             phone = requests.Session()
             headers, key = sign_in_phone(base)

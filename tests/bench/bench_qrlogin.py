@@ -1,58 +1,55 @@
-"""Benchmark: scan to log in under gunicorn, as the run command serves it.
+"""Benchmark: the QR login's status read, as waiting desktops poll it, under the run command.
 
-1. The status read (``GET /api/v1/qr-logins/<id>`` with the browser's cookie) against a
-   bare Flask endpoint returning a JSON body of the same size, both served by gunicorn with
-   the worker settings of ``gateway/gunicorn_conf.py`` (one process, its worker class), measured
-   side by side in interleaved rounds by one asyncio client with keep-alive connections.
-   The gateway runs with its defaults (rate limits on). Target: the status read reaches
-   >= 70 % of the bare endpoint's req/s.
-2. The embedded default exactly as the run command starts it (``flask init``, then
-   ``gunicorn --config python:gateway.gunicorn_conf``: push worker and housekeeping in the
-   process), rate limits off for this one address:
-   - memory: the RSS of its whole process tree idle after start (target < 150 MB), after
-     one browser's login (the code paths loaded), and with 1,000 other browsers holding
-     event streams open (target: they add < 50 MB);
-   - the time from a phone's confirm returning to the waiting desktop receiving the
-     ``confirmed`` event (SSE) while those 1,000 wait; p50 and p95 over 60 logins.
-     Target: p95 <= 250 ms.
+Server: the gateway exactly as ``make run`` starts it (``flask init``, then ``gunicorn
+--config python:gateway.gunicorn_conf``: SQLite, push worker and housekeeper inside, rate
+limits on: every setting its default).
+Baseline: a bare Flask app (``bare_app``: one route with a path parameter, a constant JSON
+body of the status's size, nothing else) served by the same gunicorn settings
+(``bare_gunicorn_conf.py``) and hit by the same requests (same paths' length, same Cookie
+header). Why fair: both pay gunicorn, the worker and Flask's routing and request handling;
+the difference is what the gateway adds (cookie check, state, expiry, the JSON, security
+headers, access log). It is the floor a status read served by Flask could reach.
+Load generator: wrk (``tests/bench/loadgen.py``), CONNECTIONS kept-alive connections, its
+CPU per request printed beside the server's to show it is not the bottleneck.
 
-Run as ``python -m tests.bench bench_qrlogin`` from the project root. Uses only
-127.0.0.1; every loop is bounded in count and time.
+Two loads, each in ROUNDS interleaved rounds (order alternating) of ROUND_SECONDS:
+- one login, read over and over (the cache's best case);
+- LOGINS distinct pending logins, each read in turn, as LOGINS real desktops poll their own;
+  the logins are started fresh every round (a login lives two minutes) through the
+  gateway, each from an address of its own (the start's rate limit stays on).
+Targets: 2,000 logins >= 0.85x the bare endpoint, one login >= 0.9x (medians of the
+rounds' ratios). Run: ``python -m tests.bench bench_qrlogin``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import http.client
+import json
+import os
 import statistics
 import sys
 import tempfile
-import time
-import uuid
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import aiohttp
-import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
-
+from tests.bench import loadgen
 from tests.bench.common import (
-    next_event,
-    percentile,
     prepare_instance,
     raise_fd_limit,
-    serve,
+    serve_bare,
     serve_run_command,
-    settled_rss_mb,
+    tree_cpu_seconds,
 )
 
-READ_TARGET = 0.70
-LATENCY_TARGET_MS = 250.0
-IDLE_TARGET_MB = 150.0
-WAITING_TARGET_MB = 50.0
+LOGINS = 2000
+CONNECTIONS = 32
 ROUNDS = 5
-ROUND_SECONDS = 2.0
-CONNECTIONS = 8
-OTHERS = 1000
-MEASURED = 60
+ROUND_SECONDS = 4.0
+TARGETS = {"one login": 0.90, f"{LOGINS} logins": 0.85}
+BODY = ('{"id":"0123456789abcdef0123456789abcdef","state":"pending","number":null,'
+        '"expires_at":"2026-11-28T12:02:00Z","expires_in":118,"rotation":0,'
+        '"rotates_at":"2026-11-28T12:00:30Z","rotates_in":28.5,"reason":null}')
 
 
 def bare_app():
@@ -60,218 +57,121 @@ def bare_app():
     from flask import Flask
 
     app = Flask("bare")
-    body = ('{"id":"0123456789abcdef0123456789abcdef","state":"pending","number":null,'
-            '"expires_at":"2026-11-28T12:02:00Z","expires_in":118,"rotation":0,'
-            '"rotates_at":"2026-11-28T12:00:30Z","rotates_in":28.5}')
 
-    @app.get("/bare")
-    def bare():
-        return app.response_class(body, mimetype="application/json")
+    @app.get("/api/v1/bare-logins/<login_id>")
+    def bare(login_id: str):
+        return app.response_class(BODY, mimetype="application/json")
 
     return app
 
 
-def gateway_env(instance: Path, rate_limits: bool = True) -> dict:
-    """The gateway's environment: its defaults, except a cheap password hash and, for the
-    latency run (a thousand logins and their streams from one address), rate limits off and
-    the streams per address raised to them (the total stays the default)."""
-    env = {"GATEWAY_INSTANCE_PATH": str(instance), "GATEWAY_PASSWORD_HASH": "scrypt:1024:8:1",
-           "GATEWAY_LOG_LEVEL": "WARNING", "GATEWAY_RATE_LIMITS_ENABLED": str(rate_limits).lower()}
-    if not rate_limits:
-        env["GATEWAY_STREAMS_PER_ADDRESS"] = str(OTHERS + 10)
-    return env
+def gateway_env(instance: Path) -> dict:
+    """Every setting its default, except where the instance lives, a cheap password hash
+    (only the bench's own sign-in pays it) and warnings only in the error log."""
+    return {"GATEWAY_INSTANCE_PATH": str(instance), "GATEWAY_PASSWORD_HASH": "scrypt:1024:8:1",
+            "GATEWAY_LOG_LEVEL": "WARNING"}
 
 
-async def hammer(session: aiohttp.ClientSession, url: str, headers: dict, seconds: float) -> float:
-    """Requests per second over *seconds* from CONNECTIONS keep-alive connections."""
-    count = 0
-    deadline = time.perf_counter() + seconds
+def start_logins(base: str, count: int) -> list[tuple[str, str]]:
+    """*count* pending logins started through the gateway, as desktops start them: each
+    from an address of its own (127.0.x.y; the start's rate limit is per address, and on),
+    eight at a time. Returns (status path, Cookie header) of each."""
+    host, port = base.removeprefix("http://").split(":")
 
-    async def worker():
-        nonlocal count
-        while time.perf_counter() < deadline:
-            async with session.get(url, headers=headers) as response:
-                await response.read()
-                assert response.status == 200, response.status
-            count += 1
+    def one(n: int) -> tuple[str, str]:
+        connection = http.client.HTTPConnection(
+            host, int(port), timeout=30, source_address=(f"127.0.{1 + n // 250}.{1 + n % 250}", 0))
+        try:
+            connection.request("POST", "/api/v1/qr-logins", body=b"{}",
+                               headers={"Content-Type": "application/json"})
+            answer = connection.getresponse()
+            body = json.loads(answer.read())
+            assert answer.status == 201, body
+            cookie = answer.getheader("Set-Cookie").split(";", 1)[0]
+            return f"/api/v1/qr-logins/{body['id']}", cookie
+        finally:
+            connection.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
-    return count / (time.perf_counter() - started)
-
-
-async def start_login(session, base) -> tuple[dict, str]:
-    async with session.post(f"{base}/api/v1/qr-logins", json={}) as response:
-        body = await response.json()
-        assert response.status == 201, body
-        return body, response.cookies["gw_qr"].value
-
-
-async def read_speeds(base: str, bare: str) -> dict[str, list[float]]:
-    connector = aiohttp.TCPConnector(limit=CONNECTIONS)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        login, secret = await start_login(session, base)
-        targets = {
-            "bare Flask endpoint": (f"{bare}/bare", {}),
-            "status read": (f"{base}/api/v1/qr-logins/{login['id']}", {"Cookie": f"gw_qr={secret}"}),
-            # For context: the gateway's own cheapest endpoint, with its access log,
-            # security headers and the rest that every answer of the gateway pays for.
-            "gateway /healthz": (f"{base}/healthz", {}),
-        }
-        for url, headers in targets.values():  # warm up both
-            await hammer(session, url, headers, 0.5)
-        speeds = {name: [] for name in targets}
-        names = list(targets)
-        for round_no in range(ROUNDS):
-            for name in names if round_no % 2 == 0 else reversed(names):
-                speeds[name].append(await hammer(session, *targets[name], ROUND_SECONDS))
-        return speeds
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, range(count)))
 
 
-# -- part 2: confirm -> event latency -----------------------------------------------------------
-
-async def sign_in_phone(session, base) -> tuple[dict, ec.EllipticCurvePrivateKey]:
-    from gateway.core.keys import public_jwk
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    jwk = public_jwk(key.public_key())
-    async with session.post(f"{base}/api/v1/auth/sign-in", json={
-        "username": "alice", "password": "correct horse battery",
-        "device": {"device_id": "bench-phone-1", "model": "Pixel 9", "os": "Android",
-                   "os_version": "16", "app_version": "3.2.0",
-                   "public_key": {n: jwk[n] for n in ("kty", "crv", "x", "y")}}}) as response:
-        body = await response.json()
-        assert response.status == 200, body
-    return {"Authorization": f"Bearer {body['access_token']}"}, key
+def bare_targets(targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The same requests to the bare endpoint (paths of the same length, same cookie)."""
+    return [(path.replace("/qr-logins/", "/bare-logins/"), cookie) for path, cookie in targets]
 
 
-async def hold_stream(session, base, ready: asyncio.Event, stop: asyncio.Event, opened: list):
-    """One other browser: a login of its own and its event stream, held open."""
-    login, secret = await start_login(session, base)
-    async with session.get(f"{base}{login['wait']['events']}",
-                           headers={"Cookie": f"gw_qr={secret}"}) as response:
-        assert await next_event(response.content) == "pending"
-        opened.append(1)
-        if len(opened) == OTHERS:
-            ready.set()
-        await stop.wait()
+def still_pending(base: str, path: str, cookie: str) -> bool:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())["state"] == "pending"
 
 
-async def measure_one(session, base, phone_headers, key) -> tuple[float, float]:
-    login, secret = await start_login(session, base)
-    token = login["qr"].rsplit("/", 1)[1]
-    # A stream's connection ends with the stream (the hub closes it), as a browser's
-    # EventSource connection does: not put back in the pool for the next request.
-    async with session.get(f"{base}{login['wait']['events']}",
-                           headers={"Cookie": f"gw_qr={secret}", "Connection": "close"}
-                           ) as stream:
-        assert await next_event(stream.content) == "pending"
-        async with session.post(f"{base}/api/v1/qr-logins/scan", headers=phone_headers,
-                                json={"token": token}) as response:
-            assert response.status == 200, await response.text()
-        assert await next_event(stream.content) == "scanned"
-        async with session.get(f"{base}/api/v1/qr-logins/{login['id']}",
-                               headers={"Cookie": f"gw_qr={secret}"}) as response:
-            number = (await response.json())["number"]
-        proof = jwt.encode({"aud": "qr-login", "rid": login["id"], "num": number,
-                            "act": "confirm", "iat": int(time.time()), "jti": uuid.uuid4().hex},
-                           key, algorithm="ES256")
-        event = asyncio.ensure_future(next_event(stream.content))
-        sent = time.perf_counter()
-        async with session.post(f"{base}/api/v1/qr-logins/{login['id']}/confirm",
-                                headers=phone_headers,
-                                json={"number": number, "proof": proof}) as response:
-            assert response.status == 200, await response.text()
-            await response.read()
-        returned = time.perf_counter()
-        assert await asyncio.wait_for(event, 10) == "confirmed"
-        seen = time.perf_counter()
-    return max(0.0, seen - returned) * 1000, (seen - sent) * 1000
+def measure(base: str, bare: str, pids: dict[str, int]) -> dict[str, list]:
+    """Per load and side, each round's (wrk run, server CPU seconds)."""
+    results: dict[str, list] = {}
+    for round_no in range(ROUNDS):
+        logins = start_logins(base, LOGINS)
+        loads = {"one login": logins[:1], f"{LOGINS} logins": logins}
+        if round_no == 0:  # warm both servers up (code paths, connections)
+            for url, targets in ((base, logins[:1]), (bare, bare_targets(logins[:1]))):
+                loadgen.run(url, targets, seconds=1, connections=CONNECTIONS)
+        for load, targets in loads.items():
+            sides = [("gateway", base, targets), ("bare", bare, bare_targets(targets))]
+            for side, url, spread in sides if round_no % 2 == 0 else reversed(sides):
+                cpu = tree_cpu_seconds(pids[side])
+                run = loadgen.run(url, spread, seconds=ROUND_SECONDS, connections=CONNECTIONS)
+                results.setdefault(f"{load}, {side}", []).append(
+                    (run, tree_cpu_seconds(pids[side]) - cpu))
+                assert run.errors == 0, f"{load}, {side}: {run.errors} errors"
+        assert still_pending(base, *logins[-1]), "the logins ran out during the round"
+    return results
 
 
-async def latencies(base: str, pid: int, memory: dict[str, float]
-                    ) -> tuple[list[float], list[float]]:
-    """Confirm -> event latencies with OTHERS streams open; fills *memory* on the way."""
-    connector = aiohttp.TCPConnector(limit=0)
-    timeout = aiohttp.ClientTimeout(total=None, sock_read=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        phone_headers, key = await sign_in_phone(session, base)
-        await measure_one(session, base, phone_headers, key)  # one whole login first
-        memory["after one login"] = await asyncio.to_thread(settled_rss_mb, pid)
-        ready, stop, opened = asyncio.Event(), asyncio.Event(), []
-        holders = [asyncio.ensure_future(hold_stream(session, base, ready, stop, opened))
-                   for _ in range(OTHERS)]
-        await asyncio.wait_for(ready.wait(), 120)
-        memory[f"{OTHERS} browsers waiting"] = await asyncio.to_thread(settled_rss_mb, pid)
-        after_return, after_send = [], []
-        for _ in range(MEASURED):
-            returned, sent = await measure_one(session, base, phone_headers, key)
-            after_return.append(returned)
-            after_send.append(sent)
-        stop.set()
-        await asyncio.wait_for(asyncio.gather(*holders), 60)
-    return after_return, after_send
+def report(results: dict[str, list]) -> bool:
+    print(f"load generator: wrk, 1 thread, {CONNECTIONS} kept-alive connections, {ROUNDS} "
+          f"interleaved rounds of {ROUND_SECONDS:g} s; server: gunicorn with "
+          f"gateway/gunicorn_conf.py (the run command), both sides")
+    print("baseline: a bare Flask endpoint (constant JSON of the same size) under the same "
+          "server and the same requests: the floor of a status read served by Flask")
+    for name, runs in results.items():
+        rates = [run.rate for run, _ in runs]
+        wrk_us = statistics.median(run.wrk_cpu / run.requests * 1e6 for run, _ in runs)
+        server_us = statistics.median(cpu / run.requests * 1e6 for run, cpu in runs)
+        p99 = statistics.median(run.p99_ms for run, _ in runs)
+        print(f"  {name:<24} median {statistics.median(rates):7.0f} req/s  p99 {p99:5.1f} ms  "
+              f"CPU per request: server {server_us:5.0f} us, wrk {wrk_us:4.0f} us  "
+              f"(rounds: {', '.join(f'{r:.0f}' for r in rates)})")
+    failed = False
+    for load, target in TARGETS.items():
+        ratios = [gw.rate / bare.rate for (gw, _), (bare, _)
+                  in zip(results[f"{load}, gateway"], results[f"{load}, bare"])]
+        ratio = statistics.median(ratios)
+        print(f"status read, {load}: {ratio:.2f}x the bare endpoint (target >= {target:.2f}x; "
+              f"rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
+        failed |= ratio < target
+    return failed
 
 
 def main() -> int:
+    if not loadgen.available():
+        print("wrk is not installed (apt-get install wrk): skipped")
+        return 1
     raise_fd_limit()
-    failed = False
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)
         prepare_instance(instance)
         env = gateway_env(instance)
-        from gateway import gunicorn_conf
-
-        gateway_proc, base = serve("wsgi:app", env, gunicorn_conf.threads)
-        bare_proc, bare = serve("tests.bench.bench_qrlogin:bare_app()", env, gunicorn_conf.threads)
+        gateway_proc, base = serve_run_command(env)
+        bare_proc, bare = serve_bare("tests.bench.bench_qrlogin:bare_app()", env)
         try:
-            speeds = asyncio.run(read_speeds(base, bare))
+            results = measure(base, bare, {"gateway": gateway_proc.pid, "bare": bare_proc.pid})
         finally:
             for process in (gateway_proc, bare_proc):
                 process.terminate()
-                process.wait(20)
-        print(f"status read vs bare Flask: gunicorn {gunicorn_conf.worker_class}, "
-              f"{gunicorn_conf.threads} threads, "
-              f"{CONNECTIONS} keep-alive connections, {ROUNDS} interleaved rounds of "
-              f"{ROUND_SECONDS:g} s")
-        for name, values in speeds.items():
-            print(f"  {name:<20} median {statistics.median(values):8.0f} req/s  "
-                  f"(rounds: {', '.join(f'{v:.0f}' for v in values)})")
-        ratio = statistics.median(speeds["status read"]) / statistics.median(
-            speeds["bare Flask endpoint"])
-        in_app = statistics.median(speeds["status read"]) / statistics.median(
-            speeds["gateway /healthz"])
-        print(f"status read reaches {ratio:.0%} of the bare endpoint (target >= "
-              f"{READ_TARGET:.0%}) and {in_app:.0%} of the gateway's /healthz")
-        failed |= ratio < READ_TARGET
-
-        gateway_proc, base = serve_run_command(gateway_env(instance, rate_limits=False))
-        try:
-            memory = {"idle after start": settled_rss_mb(gateway_proc.pid)}
-            after_return, after_send = asyncio.run(latencies(base, gateway_proc.pid, memory))
-        finally:
-            gateway_proc.terminate()
-            gateway_proc.wait(30)
-    print(f"memory of the run command's process tree (RSS, {gunicorn_conf.worker_class}, "
-          f"{gunicorn_conf.threads} threads, push worker inside):")
-    for label, megabytes in memory.items():
-        print(f"  {label:<23} {megabytes:6.1f} MB")
-    idle = memory["idle after start"]
-    added = memory[f"{OTHERS} browsers waiting"] - memory["after one login"]
-    print(f"idle {idle:.1f} MB (target < {IDLE_TARGET_MB:g}); {OTHERS} waiting browsers add "
-          f"{added:.1f} MB (target < {WAITING_TARGET_MB:g}; "
-          f"{memory[f'{OTHERS} browsers waiting'] - idle:.1f} MB over idle)")
-    failed |= idle >= IDLE_TARGET_MB or added >= WAITING_TARGET_MB
-    print(f"confirm -> desktop event with {OTHERS} other event streams open "
-          f"({MEASURED} logins):")
-    for label, values in (("after confirm returned", after_return),
-                          ("after confirm was sent", after_send)):
-        print(f"  {label:<23} p50 {percentile(values, 50):6.1f} ms  "
-              f"p95 {percentile(values, 95):6.1f} ms  max {max(values):6.1f} ms")
-    p95 = percentile(after_return, 95)
-    print(f"p95 {p95:.1f} ms (target <= {LATENCY_TARGET_MS:g} ms)")
-    failed |= p95 > LATENCY_TARGET_MS
-    return 1 if failed else 0
+                process.wait(30)
+    return 1 if report(results) else 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ def free_port() -> int:
 def raise_fd_limit() -> None:
     """Allow this process (and what it starts) thousands of open connections."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    wanted = 32768 if hard == resource.RLIM_INFINITY else hard
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
 
 
 def serve(target: str, env: dict, threads: int) -> tuple[subprocess.Popen, str]:
@@ -57,18 +58,62 @@ def listening(process: subprocess.Popen, port: int, what: str) -> str:
     raise RuntimeError(f"gunicorn did not start for {what}")
 
 
-def serve_run_command(env: dict, port: int | None = None) -> tuple[subprocess.Popen, str]:
+def serve_run_command(env: dict, *options: str,
+                      port: int | None = None) -> tuple[subprocess.Popen, str]:
     """Start the gateway as ``make run`` does: ``flask init``, then gunicorn with the run
-    command's settings file (only the address differs: *port*, or a free one)."""
+    command's settings file (only the address differs: *port*, or a free one; and any
+    gunicorn *options*)."""
     full_env = {**os.environ, **env}
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "init"], cwd=ROOT,
                    env=full_env, check=True, capture_output=True, timeout=120)
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options, "wsgi:app"],
         cwd=ROOT, env=full_env)
     return process, listening(process, port, "the run command")
+
+
+def serve_bare(target: str, env: dict) -> tuple[subprocess.Popen, str]:
+    """Serve the app *target* exactly as the run command serves the gateway (its gunicorn
+    settings, ``tests/bench/bare_gunicorn_conf.py``): the yardstick of the HTTP benches."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:tests.bench.bare_gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=ROOT, env={**os.environ, **env})
+    return process, listening(process, port, target)
+
+
+def _tree(pid: int) -> list[int]:
+    """*pid* and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) *pid* and its descendants have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in _tree(pid):
+        try:
+            fields = (Path("/proc") / str(each) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def tree_rss_mb(pid: int) -> float:

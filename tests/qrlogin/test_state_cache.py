@@ -48,3 +48,52 @@ def test_other_channels_do_not_touch_the_cache():
     cache.put("a", "snapshot", "pending")
     bus.publish("enrollment:a", {"state": "claimed"})
     assert cache.get("a") == "snapshot"
+
+
+def _store_reads(gateway, read) -> int:
+    """How many statements *read()* sends to the store."""
+    from sqlalchemy import event
+
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(gateway.store.engine, "before_cursor_execute", listener)
+    try:
+        read()
+    finally:
+        event.remove(gateway.store.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_in_one_process_a_polled_login_costs_no_store_read_until_it_moves(gateway, clock):
+    """The embedded default's bus carries every move, so the cache is trusted for as long
+    as a login lives: two thousand browsers polling their own logins read no store."""
+    from tests.qrlogin_support import DESKTOP
+
+    browser = gateway.qrlogin.browser
+    started = browser.start(DESKTOP)
+    login_id, secret = started.login.id, started.browser_secret
+    assert _store_reads(gateway, lambda: browser.status(login_id, secret, cached=True)) >= 1
+    clock.advance(seconds=100)
+    assert _store_reads(gateway, lambda: browser.status(login_id, secret, cached=True)) == 0
+    gateway.events.publish(f"qrlogin:{login_id}", {"state": "scanned"})  # a move
+    assert _store_reads(gateway, lambda: browser.status(login_id, secret, cached=True)) >= 1
+
+
+def test_across_instances_a_cached_state_is_trusted_for_a_second(settings, clock):
+    """Through Redis an event may be lost: a move made elsewhere shows within a second."""
+    from dataclasses import replace
+
+    from gateway.build import build_gateway
+    from tests.qrlogin_support import DESKTOP
+
+    shared = build_gateway(replace(settings, redis_url="redis://127.0.0.1:9/0"), clock)
+    try:
+        browser = shared.qrlogin.browser
+        started = browser.start(DESKTOP)
+        login_id, secret = started.login.id, started.browser_secret
+        browser.status(login_id, secret, cached=True)
+        assert _store_reads(shared, lambda: browser.status(login_id, secret, cached=True)) == 0
+        clock.advance(seconds=1)
+        assert _store_reads(shared, lambda: browser.status(login_id, secret, cached=True)) >= 1
+    finally:
+        shared.store.dispose()

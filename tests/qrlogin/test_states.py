@@ -336,9 +336,13 @@ def test_a_device_without_a_key_confirms_without_a_proof(flow, people):
     assert login.state == "confirmed"
 
 
-def test_ended_logins_are_removed_after_an_hour(flow, clock):
+def test_starting_a_login_never_removes_ended_ones_the_housekeeper_does(flow, clock):
+    from gateway.privacy.sweep import sweep_ended_flows
+
     clock.advance(hours=1, seconds=121)
-    flow.browser.start(DESKTOP)
+    flow.browser.start(DESKTOP)  # a browser's request pays for no housekeeping
+    assert flow.status().state == "expired"
+    assert sweep_ended_flows(flow.store, clock, flow.svc.settings) == 1
     with pytest.raises(qrlogin.LoginNotFound):
         flow.status()
 

@@ -1,0 +1,25 @@
+"""What of the OpenID Provider's rows has ended and may go: the housekeeper's sweep
+(``gateway.privacy.sweep``) removes them in small batches, so that no authorization
+request, code or token issue pays for the rows that ended before it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Table, or_
+
+from gateway.oidc.codes import KEEP_USED
+from gateway.oidc.tables import oidc_codes, oidc_requests, oidc_tokens
+from gateway.oidc.tokens import KEEP_ENDED
+
+
+def ended(now: datetime) -> tuple[tuple[Table, ColumnElement[bool]], ...]:
+    """Each OpenID table and the condition its rows that may go meet at *now*: requests
+    past their time, codes an hour past theirs (a reuse is recognised until then), tokens
+    a day after they expired or were revoked."""
+    return (
+        (oidc_requests, oidc_requests.c.expires_at < now),
+        (oidc_codes, oidc_codes.c.expires_at < now - KEEP_USED),
+        (oidc_tokens, or_(oidc_tokens.c.expires_at < now - KEEP_ENDED,
+                          oidc_tokens.c.revoked_at < now - KEEP_ENDED)),
+    )

@@ -1,0 +1,53 @@
+"""The OpenID Provider's ended rows go with the housekeeper's sweep, never in a request:
+requests past their time, codes an hour after theirs, tokens a day after they ended."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from gateway.oidc.signins import ACR_PHONE, SignIn
+from gateway.oidc.tables import oidc_codes, oidc_requests, oidc_tokens
+from gateway.privacy.sweep import sweep_ended_flows
+from tests.oidc_support import register
+
+
+def _rows(gateway) -> dict[str, int]:
+    with gateway.store.read() as connection:
+        return {table.name: connection.execute(select(func.count()).select_from(table))
+                .scalar_one() for table in (oidc_requests, oidc_codes, oidc_tokens)}
+
+
+def _issue_everything(gateway, people, rp, tag: str) -> None:
+    user = people.create_user(f"user-{tag}")
+    sign_in = SignIn(user.id, 1_800_000_000, ("qr",), ACR_PHONE, None)
+    gateway.oidc.requests.open(rp.client_id, {"scope": "openid", "state": tag})
+    gateway.oidc.codes.save(f"code-{tag}", client_id=rp.client_id, redirect_uri=rp.redirect_uri,
+                            scope="openid", nonce=None, code_challenge=None,
+                            code_challenge_method=None, sign_in=sign_in)
+    gateway.oidc.tokens.issue(client_id=rp.client_id, grant_type="authorization_code",
+                              scope="openid", sign_in=sign_in, access_token=f"access-{tag}",
+                              expires_in=3600)
+
+
+def test_no_request_removes_what_ended_before_it(gateway, people, clock):
+    rp = register(gateway)
+    _issue_everything(gateway, people, rp, "old")
+    clock.advance(days=2)
+    _issue_everything(gateway, people, rp, "new")
+    assert _rows(gateway) == {"oidc_requests": 2, "oidc_codes": 2, "oidc_tokens": 2}
+
+
+def test_the_sweep_removes_ended_requests_codes_and_tokens_and_nothing_alive(
+        gateway, people, clock):
+    rp = register(gateway)
+    _issue_everything(gateway, people, rp, "old")
+    clock.advance(minutes=16)  # the request ended; the code is kept an hour for reuse checks
+    assert sweep_ended_flows(gateway.store, clock, gateway.settings) == 1
+    assert _rows(gateway) == {"oidc_requests": 0, "oidc_codes": 1, "oidc_tokens": 1}
+    clock.advance(hours=1)
+    sweep_ended_flows(gateway.store, clock, gateway.settings)
+    assert _rows(gateway) == {"oidc_requests": 0, "oidc_codes": 0, "oidc_tokens": 1}
+    clock.advance(days=1)  # the access token expired a day ago
+    _issue_everything(gateway, people, rp, "new")
+    sweep_ended_flows(gateway.store, clock, gateway.settings)
+    assert _rows(gateway) == {"oidc_requests": 1, "oidc_codes": 1, "oidc_tokens": 1}
