@@ -207,3 +207,11 @@ def test_settling_looks_deliveries_up_by_id_not_through_the_queue_index(push):
     detail = " ".join(row[-1] for row in plan)
     assert "ix_push_deliveries_due" not in detail
     assert "PRIMARY KEY" in detail or "rowid" in detail.lower()
+
+
+def test_the_prune_guard_forgets_answers_that_left_its_window(clock):
+    guard = PruneGuard(window=timedelta(minutes=5))
+    for _ in range(600):  # ten minutes of answers, none gone: no assessment is ever asked
+        guard.observe(ORIGIN, False, clock.now())
+        clock.advance(seconds=1)
+    assert len(guard._answers[ORIGIN]) <= 301
