@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from gateway.push import expansion, outbox
@@ -29,17 +31,21 @@ class Worker(Deliveries):
     """One delivery worker: ``drain()`` or ``settle()`` it (tests, ``--until-idle``), or
     ``run(stop)`` it. Several may work on one store at once."""
 
+    _store_thread: ThreadPoolExecutor | None = None
+
     async def _step(self) -> bool:
         """One round: expand, claim, wait a little for answers, flush. Whether any work
         is (still) going on."""
         busy = bool(self._pending or self._results)
         # Looking for due notifications costs a query: while a fan-out is in flight, do
         # it every EXPAND_EVERY seconds, not after every answer.
-        made = 0
+        made, messages = 0, []
         if not self._pending or self._dry or self.timer() - self._last_expand >= EXPAND_EVERY:
             self._last_expand = self.timer()
-            made = self.expand_due()
-        messages = self.claim()
+            made = await self._in_store_thread(self.expand_due)
+        wanted = self._wanted()
+        if wanted:
+            messages = self._claimed(*await self._in_store_thread(self._claim_jobs, *wanted))
         self._launch(messages)
         if self._pending:
             # Sleep until enough slots are free for a claim, or results are due a flush.
@@ -51,8 +57,19 @@ class Worker(Deliveries):
                 pass
         if len(self._results) >= FLUSH_SIZE or self.timer() - self._last_flush >= FLUSH_EVERY \
                 or not self._pending:
-            self.flush()
+            results = self._gathered()
+            if results:
+                self.stats.recorded += await self._in_store_thread(
+                    self._record, results, Counter(self._per_origin))
         return bool(busy or made or messages or self._pending or self._results)
+
+    async def _in_store_thread(self, work, *args):
+        """Run a transaction's worth of *work* in the worker's store thread: while SQLite
+        or PostgreSQL answers (and commits), the event loop goes on sending and reading
+        answers. One thread, so the worker's transactions still run one at a time."""
+        if self._store_thread is None:
+            self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="push-store")
+        return await asyncio.get_running_loop().run_in_executor(self._store_thread, work, *args)
 
     async def drain(self) -> None:
         """Work until nothing is due now and nothing is in flight."""
@@ -102,8 +119,12 @@ class Worker(Deliveries):
         log.info("push delivery worker stopped")
 
     def close(self) -> None:
-        """Stop the encryption helpers (a later call starts them again)."""
+        """Stop the encryption helpers and the store thread (a later call starts them
+        again)."""
         self.encryptor.close()
+        if self._store_thread is not None:
+            self._store_thread.shutdown(wait=True)
+            self._store_thread = None
 
     @asynccontextmanager
     async def session(self):
