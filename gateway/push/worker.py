@@ -22,7 +22,7 @@ from gateway.push.sender import Sender
 
 log = logging.getLogger("gateway.push")
 POLL = 1.0  # longest idle wait, in case another process queued work
-FLUSH_EVERY = 0.05  # seconds between result batches while sending
+FLUSH_EVERY = 0.2  # seconds between result batches while sending (a transaction each)
 FLUSH_SIZE = 500
 EXPAND_EVERY = 0.5  # seconds between looks for due notifications while sending
 
