@@ -33,13 +33,20 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=60)
 
 
+# Frames every busy thread has below the work itself: left out of the "total" list.
+_PLUMBING = ("threading.py)", "selectors.py)", "asyncio/", "futures/", "multiprocessing/",
+             "<module>", "spawn_main", "runpy.py", "gateway/serving", "gunicorn/", "workers/",
+             "push/runtime.py")
+
+
 def _frame(frame: str) -> str:
-    """``name (path:line)`` as ``name (file)``: the same function, whatever line."""
+    """``name (path:line)`` as ``name (folder/file)``: the same function, whatever line."""
     match = _LINE.search(frame)
     if not match:
         return frame.strip()
     name = frame[:match.start()].strip()
-    return f"{name} ({Path(match.group(1)).name})"
+    path = Path(match.group(1))
+    return f"{name} ({path.parent.name}/{path.name})"
 
 
 def summarize(path: Path, top: int = 12) -> list[str]:
@@ -61,8 +68,7 @@ def summarize(path: Path, top: int = 12) -> list[str]:
         return ["(no samples)"]
     lines = [f"{samples} samples of busy threads; self (on the CPU):"]
     lines += [f"  {n / samples:6.1%}  {f}" for f, n in own.most_common(top)]
-    lines.append("total (on the stack), gateway and library functions:")
-    lines += [f"  {n / samples:6.1%}  {f}" for f, n in total.most_common(top * 3)
-              if not f.startswith(("<module>", "_bootstrap", "run (threading", "run_forever",
-                                   "_run_once", "_run (events"))][:top]
+    lines.append("total (on the stack), threading and event loop plumbing left out:")
+    lines += [f"  {n / samples:6.1%}  {f}" for f, n in total.most_common()
+              if not any(part in f for part in _PLUMBING)][:top]
     return lines
