@@ -31,7 +31,9 @@ class Worker(Deliveries):
     """One delivery worker: ``drain()`` or ``settle()`` it (tests, ``--until-idle``), or
     ``run(stop)`` it. Several may work on one store at once."""
 
-    _store_thread: ThreadPoolExecutor | None = None
+    _store_thread: ThreadPoolExecutor | None = None  # claims and records
+    _expand_thread: ThreadPoolExecutor | None = None
+    _expanding: asyncio.Future | None = None  # an expansion under way
 
     async def _step(self) -> bool:
         """One round: expand, claim, wait a little for answers, flush. Whether any work
@@ -40,9 +42,16 @@ class Worker(Deliveries):
         # Looking for due notifications costs a query: while a fan-out is in flight, do
         # it every EXPAND_EVERY seconds, not after every answer.
         made, messages = 0, []
-        if not self._pending or self._dry or self.timer() - self._last_expand >= EXPAND_EVERY:
+        if self._expanding is None and (not self._pending or self._dry
+                                        or self.timer() - self._last_expand >= EXPAND_EVERY):
             self._last_expand = self.timer()
-            made = await self._in_store_thread(self.expand_due)
+            self._expanding = self._in_thread("_expand_thread", self.expand_due)
+        # Expansion goes on in its own thread while claims and answers are recorded (its
+        # transactions queue with theirs for the store's lock, a chunk at a time); it is
+        # waited for only when nothing else is in flight.
+        if self._expanding is not None and (self._expanding.done() or not self._pending):
+            expanding, self._expanding = self._expanding, None
+            made = await expanding
         wanted = self._wanted()
         if wanted:
             messages = self._claimed(*await self._in_store_thread(self._claim_jobs, *wanted))
@@ -61,15 +70,19 @@ class Worker(Deliveries):
             if results:
                 self.stats.recorded += await self._in_store_thread(
                     self._record, results, Counter(self._per_origin))
-        return bool(busy or made or messages or self._pending or self._results)
+        return bool(busy or made or messages or self._pending or self._results
+                    or self._expanding is not None)
 
     async def _in_store_thread(self, work, *args):
         """Run a transaction's worth of *work* in the worker's store thread: while SQLite
         or PostgreSQL answers (and commits), the event loop goes on sending and reading
-        answers. One thread, so the worker's transactions still run one at a time."""
-        if self._store_thread is None:
-            self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="push-store")
-        return await asyncio.get_running_loop().run_in_executor(self._store_thread, work, *args)
+        answers. One thread, so claims and records run one at a time."""
+        return await self._in_thread("_store_thread", work, *args)
+
+    def _in_thread(self, name: str, work, *args) -> asyncio.Future:
+        if getattr(self, name) is None:
+            setattr(self, name, ThreadPoolExecutor(1, thread_name_prefix=f"push-{name[1:]}"))
+        return asyncio.get_running_loop().run_in_executor(getattr(self, name), work, *args)
 
     async def drain(self) -> None:
         """Work until nothing is due now and nothing is in flight."""
@@ -122,9 +135,11 @@ class Worker(Deliveries):
         """Stop the encryption helpers and the store thread (a later call starts them
         again)."""
         self.encryptor.close()
-        if self._store_thread is not None:
-            self._store_thread.shutdown(wait=True)
-            self._store_thread = None
+        for name in ("_expand_thread", "_store_thread"):
+            if getattr(self, name) is not None:
+                getattr(self, name).shutdown(wait=True)
+                setattr(self, name, None)
+        self._expanding = None
 
     @asynccontextmanager
     async def session(self):
