@@ -223,7 +223,7 @@ class Settings:
         "using another CPU core; 0 encrypts in the worker itself."
     )
     push_origin_concurrency: int = _setting(
-        128, positive_int, "Most push requests in flight to one push service (origin)."
+        256, positive_int, "Most push requests in flight to one push service (origin)."
     )
     push_connect_timeout_seconds: float = _setting(
         5.0, positive_float, "Longest wait for a connection to a push service."

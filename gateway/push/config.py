@@ -28,7 +28,7 @@ class PushOptions:
     hosts: tuple[str, ...]  # GATEWAY_PUSH_HOSTS
     allow_insecure_local: bool
     concurrency: int = 256
-    origin_concurrency: int = 128
+    origin_concurrency: int = 256
     connect_timeout: float = 5.0
     send_timeout: float = 15.0
     encrypt_processes: int = 0

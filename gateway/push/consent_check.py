@@ -10,6 +10,7 @@ policy version changing ``push`` comes into effect, so answers are remembered un
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, select
@@ -66,6 +67,9 @@ class ConsentMemo:
     def __init__(self) -> None:
         self._key: tuple | None = None
         self._answers: dict[tuple[str, str], bool] = {}
+        # The worker asks from its event loop (the check before sending) and from its
+        # store thread (expansion, claims).
+        self._lock = threading.Lock()
 
     def granted(self, connection: Connection, clock: Clock,
                 pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -75,14 +79,16 @@ class ConsentMemo:
         if not pairs:
             return set()
         key = tuple(connection.execute(_KEY, {"purpose": PURPOSE, "now": clock.now()}).one())
-        # derive() reads only the push entry of the changes.
-        changes = {PURPOSE: key[1]} if key[1] is not None else {}
-        if key != self._key or len(self._answers) > 200_000:
-            self._key, self._answers = key, {}
-        # Only the pairs asked about are looked at: ``pairs - self._answers.keys()`` would
-        # walk the whole memo (tens of thousands of pairs in a large fan-out) every time.
-        unknown = {pair for pair in pairs if pair not in self._answers}
+        with self._lock:  # never held while the store answers: the event loop may wait on it
+            if key != self._key or len(self._answers) > 200_000:
+                self._key, self._answers = key, {}
+            answers = self._answers
+            # Only the pairs asked about are looked at: ``pairs - answers.keys()`` would
+            # walk the whole memo (tens of thousands of pairs in a large fan-out) each time.
+            unknown = {pair for pair in pairs if pair not in answers}
         if unknown:
+            # derive() reads only the push entry of the changes.
+            changes = {PURPOSE: key[1]} if key[1] is not None else {}
             found = _query(connection, version_seqs(connection), changes, unknown)
-            self._answers.update({pair: pair in found for pair in unknown})
-        return {pair for pair in pairs if self._answers[pair]}
+            answers.update({pair: pair in found for pair in unknown})
+        return {pair for pair in pairs if answers[pair]}

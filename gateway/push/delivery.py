@@ -99,18 +99,31 @@ class Deliveries:
 
     def claim(self) -> list[Message]:
         """Claim as many due deliveries as there are free sending slots."""
+        wanted = self._wanted()
+        return self._claimed(*self._claim_jobs(*wanted)) if wanted else []
+
+    def _wanted(self) -> tuple[int, dict[str, int]] | None:
+        """How many deliveries a claim should take now, and the free slots per origin
+        (None: too few slots are free for a claim to be worth its transaction)."""
         free = self.options.concurrency - self._pending
         if free <= 0 or (self._pending and free < self._claim_at):
-            return []
+            return None
         slots = {origin: self.options.origin_concurrency - n
                  for origin, n in self._per_origin.items()}
-        limit = min(free, self.batch)
+        return min(free, self.batch), slots
+
+    def _claim_jobs(self, limit: int, slots: dict[str, int]):
+        """The store's part of a claim (safe in the worker's store thread): the claimed
+        messages, the results of those that cannot be sent, whether the queue ran dry."""
         jobs = outbox.claim(self.store, self.clock, limit=limit,
                             lease=self.lease, free_slots=slots,
                             default_slots=self.options.origin_concurrency,
                             memo=self.consent)
-        self._dry = len(jobs) < limit  # the queue ran dry: expand more at once
         messages, failed = self.materials.messages(jobs)
+        return messages, failed, len(jobs) < limit
+
+    def _claimed(self, messages: list[Message], failed: list[Result], dry: bool):
+        self._dry = dry  # the queue ran dry: expand more at once
         self._results.extend(failed)
         return messages
 
@@ -142,12 +155,20 @@ class Deliveries:
 
     def flush(self) -> None:
         """Record the results gathered so far in one transaction."""
+        self.stats.recorded += self._record(self._gathered(), Counter(self._per_origin))
+
+    def _gathered(self) -> list[Result]:
+        """The results gathered so far, handed over (in the event loop's thread)."""
         results, self._results = self._results, []
         self._last_flush = self.timer()
-        if results:
-            self.stats.recorded += recorder.record(self.store, self.clock, results,
-                                                   prune_guard=self.guard, rng=self.rng,
-                                                   in_flight=self._per_origin)
+        return results
+
+    def _record(self, results: list[Result], in_flight: Counter) -> Counter:
+        """The store's part of a flush (safe in the worker's store thread)."""
+        if not results:
+            return Counter()
+        return recorder.record(self.store, self.clock, results, prune_guard=self.guard,
+                               rng=self.rng, in_flight=in_flight)
 
     def _take(self, messages: list[Message]) -> None:
         for message in messages:

@@ -29,7 +29,12 @@ class PruneGuard:
 
     def observe(self, origin: str, gone: bool, now: datetime) -> None:
         """Note one answer from *origin*; *gone* for a 404 or 410."""
-        self._answers.setdefault(origin, deque()).append((now, gone))
+        answers = self._answers.setdefault(origin, deque())
+        answers.append((now, gone))
+        # Forget what left the window as it goes: a fan-out without prunes never asks for
+        # an assessment, and would otherwise keep every answer of every fan-out.
+        while answers[0][0] < now - self.window:
+            answers.popleft()
 
     def assess(self, origin: str, now: datetime, in_flight: int = 0) -> tuple[str, int, int]:
         """``normal``, ``hold`` or ``unusual`` for *origin*'s 404/410 share in the window,

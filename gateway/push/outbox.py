@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from gateway.core.clock import Clock
 from gateway.core.store import Store
@@ -63,6 +63,28 @@ class Change:
     delivered: bool = False
 
 
+def _unindexed(column):
+    """*column* in a form no index can serve: with a list of ids in the same condition,
+    SQLite would otherwise walk the whole (state, next_attempt_at) index for ``state = ?``
+    (every queued delivery, on every claim) instead of looking the ids up one by one."""
+    return column.concat("")
+
+
+_IDS = bindparam("ids", expanding=True)
+# Built once: a fan-out runs these hundreds of times, and the lists of ids are bound, not
+# rendered into a new statement each time.
+_SETTLE = (
+    update(deliveries)
+    .where(deliveries.c.id.in_(_IDS), _unindexed(deliveries.c.state) == bindparam("was"),
+           deliveries.c.attempts == bindparam("attempt"))
+    .values(state=bindparam("becomes"), attempts=bindparam("attempts_now"),
+            next_attempt_at=bindparam("next_at", type_=deliveries.c.next_attempt_at.type),
+            reason=bindparam("why"), last_status=bindparam("status"),
+            trimmed=bindparam("trim"),
+            updated_at=bindparam("now", type_=deliveries.c.updated_at.type),
+            delivered_at=bindparam("delivered", type_=deliveries.c.delivered_at.type)))
+
+
 def apply(connection: Connection, now: datetime, changes: list[Change]) -> int:
     """Write *changes*, each only if its row is still in the state and attempt it was
     claimed in; counts the final states in the statistics. Returns how many rows changed.
@@ -78,15 +100,11 @@ def apply(connection: Connection, now: datetime, changes: list[Change]) -> int:
     for (from_state, attempt, state, next_at, reason, status, trimmed, delivered), ids in \
             groups.items():
         for start in range(0, len(ids), 500):
-            changed += connection.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_(ids[start:start + 500]),
-                       deliveries.c.state == from_state, deliveries.c.attempts == attempt)
-                .values(state=state,
-                        attempts=attempt + (1 if state == DeliveryState.SENDING else 0),
-                        next_attempt_at=next_at, reason=reason, last_status=status,
-                        trimmed=trimmed, updated_at=now,
-                        delivered_at=now if delivered else None)).rowcount
+            changed += connection.execute(_SETTLE, dict(
+                ids=ids[start:start + 500], was=from_state, attempt=attempt, becomes=state,
+                attempts_now=attempt + (1 if state == DeliveryState.SENDING else 0),
+                next_at=next_at, why=reason, status=status, trim=trimmed, now=now,
+                delivered=now if delivered else None)).rowcount
     outcome = Counter((c.origin, c.state) for c in changes if c.state != DeliveryState.SENDING)
     stats.count(connection, now, outcome)
     return changed
@@ -97,41 +115,45 @@ def _due_ids(connection: Connection, now: datetime, limit: int) -> list[int]:
     (``state, next_attempt_at``) merged here, never a sort of the whole queue."""
     due = []
     for state in CLAIMABLE:
-        due += connection.execute(
-            select(deliveries.c.next_attempt_at, deliveries.c.id)
-            .where(deliveries.c.state == state, deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.next_attempt_at).limit(limit)).all()
+        due += connection.execute(_DUE, {"state": state, "now": now, "limit": limit}).all()
     return [row.id for row in sorted(due)[:limit]]
+
+
+_DUE = (select(deliveries.c.next_attempt_at, deliveries.c.id)
+        .where(deliveries.c.state == bindparam("state"),
+               deliveries.c.next_attempt_at <= bindparam("now"))
+        .order_by(deliveries.c.next_attempt_at).limit(bindparam("limit")))
+_CANDIDATES = (
+    select(deliveries.c.id, deliveries.c.state, deliveries.c.attempts,
+           deliveries.c.notification_id, deliveries.c.subscription_id,
+           deliveries.c.user_id, deliveries.c.device_id, deliveries.c.origin,
+           deliveries.c.expires_at, deliveries.c.trimmed, subscriptions.c.endpoint,
+           subscriptions.c.p256dh, subscriptions.c.auth, subscriptions.c.vapid_kid,
+           vapid_keys.c.state.label("key_state"),
+           # Whether, not when: a flag costs less to read than a moment.
+           devices.c.revoked_at.is_not(None).label("device_revoked"),
+           token_families.c.revoked_at.is_not(None).label("signed_out"))
+    .select_from(
+        deliveries
+        .outerjoin(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+        .outerjoin(vapid_keys, vapid_keys.c.kid == subscriptions.c.vapid_kid)
+        .outerjoin(devices, devices.c.id == deliveries.c.device_id)
+        .outerjoin(token_families, token_families.c.id == subscriptions.c.family_id))
+    # Checked again: another worker may have claimed some since the ids were read.
+    .where(deliveries.c.id.in_(_IDS), _unindexed(deliveries.c.state).in_(CLAIMABLE),
+           deliveries.c.next_attempt_at <= bindparam("now"))
+    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+)
+# Several workers claim side by side on PostgreSQL, each skipping the rows another holds.
+_CANDIDATES_LOCKED = _CANDIDATES.with_for_update(skip_locked=True, of=deliveries)
 
 
 def _candidates(connection: Connection, now: datetime, limit: int):
     ids = _due_ids(connection, now, limit)
     if not ids:
         return []
-    query = (
-        select(deliveries.c.id, deliveries.c.state, deliveries.c.attempts,
-               deliveries.c.notification_id, deliveries.c.subscription_id,
-               deliveries.c.user_id, deliveries.c.device_id, deliveries.c.origin,
-               deliveries.c.expires_at, deliveries.c.trimmed, subscriptions.c.endpoint,
-               subscriptions.c.p256dh, subscriptions.c.auth, subscriptions.c.vapid_kid,
-               vapid_keys.c.state.label("key_state"),
-               devices.c.revoked_at.label("device_revoked_at"),
-               token_families.c.revoked_at.label("signed_out_at"))
-        .select_from(
-            deliveries
-            .outerjoin(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
-            .outerjoin(vapid_keys, vapid_keys.c.kid == subscriptions.c.vapid_kid)
-            .outerjoin(devices, devices.c.id == deliveries.c.device_id)
-            .outerjoin(token_families, token_families.c.id == subscriptions.c.family_id))
-        # Checked again: another worker may have claimed some since the ids were read.
-        .where(deliveries.c.id.in_(ids), deliveries.c.state.in_(CLAIMABLE),
-               deliveries.c.next_attempt_at <= now)
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-    )
-    if connection.dialect.name == "postgresql":
-        # Several workers claim side by side, each skipping the rows another holds.
-        query = query.with_for_update(skip_locked=True, of=deliveries)
-    return connection.execute(query).all()
+    query = _CANDIDATES_LOCKED if connection.dialect.name == "postgresql" else _CANDIDATES
+    return connection.execute(query, {"ids": ids, "now": now}).all()
 
 
 def claim(store: Store, clock: Clock, *, limit: int, lease: timedelta,
@@ -142,11 +164,13 @@ def claim(store: Store, clock: Clock, *, limit: int, lease: timedelta,
     (``pruned``), without push consent now (``suppressed``). *free_slots* caps how many
     are taken per origin (a sending slot waits for each claimed job, so the time between
     this consent check and the request stays short); *memo* remembers consent answers
-    while the ledger does not change."""
+    while the ledger does not change. All of it in one transaction of a few statements,
+    whatever *limit* is."""
     now = clock.now()
     taken: Counter = Counter()
     jobs: list[Job] = []
     changes: list[Change] = []
+    free_slots = free_slots or {}
     with store.write() as connection:
         rows = _candidates(connection, now, limit)
         pairs = [(r.user_id, r.device_id) for r in rows]
@@ -154,32 +178,45 @@ def claim(store: Store, clock: Clock, *, limit: int, lease: timedelta,
                    else granted_devices(connection, clock, pairs))
         signed_out = set()
         for row in rows:
-            settle = lambda state, reason, at=now: changes.append(Change(  # noqa: E731
-                row.id, row.state, row.attempts, state, row.origin, at, reason, None, row.trimmed))
-            if row.expires_at <= now:
-                settle(DeliveryState.EXPIRED, "the TTL ran out before it could be sent")
-            elif row.endpoint is None or row.device_revoked_at is not None:
-                settle(DeliveryState.PRUNED, "the subscription or device is gone")
-            elif row.signed_out_at is not None:
-                signed_out.add(row.subscription_id)
-                settle(DeliveryState.PRUNED, "the device signed out")
-            elif (row.user_id, row.device_id) not in granted:
-                settle(DeliveryState.SUPPRESSED, "no push consent at dispatch")
-            elif row.key_state == "retired":
-                settle(DeliveryState.RETRYING,
-                       "its VAPID key was retired; waiting for re-subscription",
-                       min(now + RESUBSCRIBE_WAIT, row.expires_at))
-            elif taken[row.origin] < (free_slots or {}).get(row.origin, default_slots):
+            state, reason, at = _verdict(row, now, granted)
+            if state is None:  # sendable
+                if taken[row.origin] >= free_slots.get(row.origin, default_slots):
+                    continue  # stays queued for the next claim
                 taken[row.origin] += 1
-                settle(DeliveryState.SENDING, None, now + lease)
+                state, at = DeliveryState.SENDING, now + lease
                 jobs.append(Job(row.id, row.attempts + 1, row.notification_id,
                                 row.subscription_id, row.user_id, row.device_id, row.origin,
                                 row.endpoint, row.p256dh, row.auth, row.vapid_kid,
                                 row.expires_at, row.trimmed))
+            elif reason == SIGNED_OUT:
+                signed_out.add(row.subscription_id)
+            changes.append(Change(row.id, row.state, row.attempts, state, row.origin, at,
+                                  reason, None, row.trimmed))
         apply(connection, now, changes)
         if signed_out:
             connection.execute(subscriptions.delete().where(subscriptions.c.id.in_(signed_out)))
     return jobs
+
+
+SIGNED_OUT = "the device signed out"
+
+
+def _verdict(row, now: datetime, granted: set) -> tuple[DeliveryState | None, str | None,
+                                                         datetime]:
+    """What a claimed row becomes when it must not be sent: its state, why, and when it
+    may be tried next; (None, None, now) when it may be sent."""
+    if row.expires_at <= now:
+        return DeliveryState.EXPIRED, "the TTL ran out before it could be sent", now
+    if row.endpoint is None or row.device_revoked:
+        return DeliveryState.PRUNED, "the subscription or device is gone", now
+    if row.signed_out:
+        return DeliveryState.PRUNED, SIGNED_OUT, now
+    if (row.user_id, row.device_id) not in granted:
+        return DeliveryState.SUPPRESSED, "no push consent at dispatch", now
+    if row.key_state == "retired":
+        return (DeliveryState.RETRYING, "its VAPID key was retired; waiting for re-subscription",
+                min(now + RESUBSCRIBE_WAIT, row.expires_at))
+    return None, None, now
 
 
 def cancel_pending(connection: Connection, clock: Clock, *, state: DeliveryState, reason: str,

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from gateway.core.clock import Clock
 from gateway.core.store import Store
@@ -18,6 +18,12 @@ from gateway.push.outbox import Change, Job
 from gateway.push.outcomes import Outcome, OutcomeKind
 from gateway.push.states import AFTER_OUTCOME, DeliveryState
 from gateway.push.tables import subscriptions
+
+# Built once: every batch of answers marks the subscriptions it reached.
+_REACHED = (update(subscriptions)
+            .where(subscriptions.c.id.in_(bindparam("ids", expanding=True)))
+            .values(last_delivered_at=bindparam(
+                "now", type_=subscriptions.c.last_delivered_at.type)))
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,7 @@ def record(store: Store, clock: Clock, results: list[Result], *,
             outbox.cancel_pending(connection, clock, state=DeliveryState.PRUNED,
                                   subscription_ids=gone, reason="the subscription is gone")
         if reached:
-            connection.execute(update(subscriptions).where(subscriptions.c.id.in_(sorted(reached)))
-                               .values(last_delivered_at=now))
+            connection.execute(_REACHED, {"ids": sorted(reached), "now": now})
         for (kind, origin, reason), count in sorted(raised.items()):
             alerts.raise_alert(connection, clock, kind, origin, reason or kind, count)
         stats.time_sends(connection, [(r.job.origin, r.latency) for r in results

@@ -6,6 +6,7 @@ worker on its own event loop in a thread beside the web server."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -56,6 +57,10 @@ class EmbeddedWorker:
         self._loop = loop
         self._stop = asyncio.Event()
         self._worker = self._make_worker()
+        # As ``flask gateway worker`` does: what the process allocated up to now (the app,
+        # its modules) lives as long as it does; keep it out of the cyclic collector's full
+        # passes, which a fan-out's allocations would otherwise trigger again and again.
+        gc.freeze()
         self._ready.set()
         try:
             loop.run_until_complete(self._worker.run(self._stop))

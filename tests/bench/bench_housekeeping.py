@@ -19,7 +19,6 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import event, insert
 

@@ -1,22 +1,42 @@
-"""Benchmark: a fan-out of 10,000 push messages through the delivery worker, against a
-local push service (another process) that answers each request after 50 ms.
+"""Benchmark: push fan-out of the run command's default configuration against the Node
+``web-push`` library, side by side, at 10,000 and 50,000 devices.
 
-Targets: at least 1,500 messages per second, and at least 50x a sequential
-``pywebpush.webpush()`` loop (timed on a sample of SAMPLE subscriptions in the same run,
-against the same service). The service checks the VAPID JWT and decrypts one message in
-VERIFY_EVERY (so that it is not the bottleneck on a 2-core machine); none may fail. The
-report splits the worker's time: encryption, database (expand, claim, check, record), and the
-rest (HTTP client and event loop); ``still_consented`` is the consent check after
-encryption, just before the requests. Run: ``python -m tests.bench bench_push``.
+What is measured: the gateway started as ``make run`` starts it (``flask init``, then
+gunicorn with ``gateway.gunicorn_conf``: one process whose embedded delivery worker sends,
+with its default encryption helper process; SQLite; every push setting at its default
+except the test-only permission to call http://127.0.0.1). One notification to everyone is
+sent as the BI server sends it (``POST /api/v1/push/notifications`` with an integration
+key), timed from that request until the last delivery is recorded ``delivered`` in the
+store (read from outside, from the SQLite file).
+
+Load generator: none; the fan-out is the load. The push service is ``tests.pushservice``
+in its own process (aiohttp), answering every request 201 after 50 ms, checking the VAPID
+JWT of and decrypting 1 request in 20 (so that it stays a small share of the 2 cores);
+it refuses what fails.
+
+Baseline: the Node ``web-push`` library (installed here with ``npm install web-push`` in
+a temporary folder), sending to the same subscriptions on the same service with 256
+requests in flight over an http keep-alive agent; each message built by
+``generateRequestDetails`` (encrypted and VAPID-signed as its ``sendNotification`` would:
+its sender only speaks https). Node's time runs from its first request to its last answer
+(its start-up and reading the subscriptions are left out; the gateway's figure includes
+the request, expansion into the outbox and recording every answer). Why fair: the same
+machine, service, subscriptions, payload size and concurrency (the gateway's default keeps
+256 requests in flight), measured in turns within one run; Node's encryption is native
+OpenSSL, and its per-message JWT signing is the library's own behaviour.
+
+A warm-up message goes first (the encryption helper process starts on the first fan-out).
+Targets: the gateway >= 3x Node at both sizes, and its 50k rate >= 0.95x its 10k rate.
+``BENCH_PUSH_ROUNDS`` (default 3) rounds per size, medians reported; ``BENCH_PUSH_SIZES``
+(default ``10000,50000``); ``BENCH_PUSH_PROFILE=FOLDER`` adds a py-spy profile of one more
+gateway round at the largest size. Run: ``python -m tests.bench bench_push``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
-import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,233 +48,187 @@ if __package__ in (None, ""):  # run as a script: make `gateway` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import requests  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from py_vapid import Vapid  # noqa: E402
-from pywebpush import webpush  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
 
-from gateway import consent, create_app  # noqa: E402
-from gateway.core.settings import Settings  # noqa: E402
-from gateway.core.tokens import digest, new_id  # noqa: E402
-from gateway.identity.tables import devices, users  # noqa: E402
-from gateway.push import notifications, vapid  # noqa: E402
-from gateway.push.notifications import Audience, Draft  # noqa: E402
-from gateway.push.tables import deliveries, subscriptions  # noqa: E402
-from tests.pushservice import Subscription  # noqa: E402
-from tests.support import both
+from tests.bench import profiling  # noqa: E402
+from tests.bench.common import ROOT, free_port, listening, raise_fd_limit  # noqa: E402
+from tests.bench.node_peer import NodePeer  # noqa: E402
+from tests.bench.push_setup import (  # noqa: E402
+    make_instance,
+    populate,
+    start_service,
+    subscriptions,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-FAN_OUT = 10_000
-ROUNDS = 3
-SAMPLE = 200
-VERIFY_EVERY = 20
-TARGET_RATE = 1500
-TARGET_RATIO = 50
-SUBJECT = "mailto:bench@gateway.example.com"
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_PUSH_SIZES", "10000,50000").split(","))
+ROUNDS = int(os.environ.get("BENCH_PUSH_ROUNDS", "3"))
+TARGET_RATIO, TARGET_LINEAR = 3.0, 0.95
 TITLE, BODY = "Quarterly report ready", "Revenue is up 4 % on last quarter; open the app."
+# The Node peer's payload: the gateway's fields, a receipt token of the same length.
+PAYLOAD = {"notification": "0" * 32, "title": TITLE, "body": BODY, "url": None, "tag": None,
+           "topic": None, "receipt": "r" * 43}
 
 
-def build(folder: Path):
-    settings = Settings(
-        instance_path=str(folder), database_url=f"sqlite:///{folder}/gateway.sqlite3",
-        password_hash="scrypt:1024:8:1", push_subject=SUBJECT, push_worker="external",
-        push_allow_insecure_local_endpoints=True, push_concurrency=256,
-        push_origin_concurrency=256, push_encrypt_processes=1, log_level="WARNING")
-    app = create_app(settings)
-    app.extensions["gateway"].store.upgrade()
-    app.extensions["gateway"].push.ensure_vapid_key()
-    return app
-
-
-def populate(app, origin_placeholder: str) -> list[Subscription]:
-    """FAN_OUT users, each with one device, push consent and a subscription."""
-    svc = app.extensions["gateway"]
-    now = svc.clock.now()
-    with svc.store.read() as connection:
-        key = vapid.current_key(connection)
-    policy = consent.publish_policy(svc.store, svc.clock, svc.catalogue, version="1.0",
-                                    texts=both("First", "The agreement."),
-                                    changes=[p.name for p in svc.catalogue])
-    shown = consent.notice(svc.catalogue.get("push"), policy)
-    subs, user_rows, device_rows, sub_rows = [], [], [], []
-    for index in range(FAN_OUT):
-        user_id, device_id = new_id(), new_id()
-        sub = Subscription(f"s{index:05d}", key.public_key, [])
-        sub.endpoint = f"{origin_placeholder}/push/{sub.id}"
-        subs.append(sub)
-        user_rows.append(dict(id=user_id, username=f"user{index:05d}", display_name="User",
-                              role="user", password_hash="x", must_change_password=False,
-                              created_at=now))
-        device_rows.append(dict(id=device_id, user_id=user_id, app_device_id=f"d{index}",
-                                model="Pixel 9", os="Android", os_version="16",
-                                app_version="3.2.0", created_at=now, last_seen_at=now))
-        sub_rows.append(dict(id=new_id(), user_id=user_id, device_id=device_id,
-                             endpoint=sub.endpoint, endpoint_hash=digest(sub.endpoint),
-                             origin=origin_placeholder, p256dh=sub.p256dh, auth=sub.auth,
-                             vapid_kid=key.kid, created_at=now, updated_at=now))
-    with svc.store.write() as connection:
-        connection.execute(insert(users), user_rows)
-        connection.execute(insert(devices), device_rows)
-        connection.execute(insert(subscriptions), sub_rows)
-        for row in device_rows:
-            consent.record(connection, svc.clock, svc.catalogue, user_id=row["user_id"],
-                           device_id=row["id"], purpose="push", decision="granted",
-                           policy_version=policy.version, notice_hash=shown.hash)
-    return subs
-
-
-def start_service(folder: Path, subs: list[Subscription]) -> tuple[subprocess.Popen, str]:
-    path = folder / "subscriptions.json"
-    path.write_text(json.dumps([{
-        "id": s.id, "application_server_key": s.application_server_key, "auth": s.auth,
-        "private_key": s.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()).decode()} for s in subs]))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.pushservice", "--subscriptions", str(path),
-         "--delay", "0.05", "--verify-every", str(VERIFY_EVERY)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    return process, process.stdout.readline().strip()
-
-
-def point_at(app, origin: str) -> None:
-    """The subscriptions were made before the service's port was known: fix their URLs."""
-    svc = app.extensions["gateway"]
-    with svc.store.write() as connection:
-        rows = connection.execute(select(subscriptions.c.id, subscriptions.c.endpoint)).all()
-        for start in range(0, len(rows), 1000):
-            for row in rows[start:start + 1000]:
-                endpoint = origin + row.endpoint[row.endpoint.index("/push/"):]
-                connection.execute(subscriptions.update().where(subscriptions.c.id == row.id)
-                                   .values(endpoint=endpoint, endpoint_hash=digest(endpoint),
-                                           origin=origin))
-
-
-def sequential(app, subs: list[Subscription], origin: str) -> float:
-    """Seconds per message of a plain ``pywebpush.webpush()`` loop."""
-    svc = app.extensions["gateway"]
-    with svc.store.read() as connection:
-        key = vapid.current_key(connection)
-        private = vapid.load_private_key(connection, app.extensions["gateway"].push.wrap, key.kid)
-    signer = Vapid(private)
-    data = json.dumps({"title": TITLE, "body": BODY})
-    started = time.perf_counter()
-    for sub in subs[:SAMPLE]:
-        info = {"endpoint": f"{origin}/push/{sub.id}", "keys": {"p256dh": sub.p256dh,
-                                                                 "auth": sub.auth}}
-        webpush(info, data, vapid_private_key=signer, vapid_claims={"sub": SUBJECT}, ttl=60)
-    return (time.perf_counter() - started) / SAMPLE
-
-
-class Timed:
-    """Wraps a worker method to add up the CPU time this thread spends in it."""
-
-    def __init__(self, worker, name: str) -> None:
-        self.seconds, self._inner = 0.0, getattr(worker, name)
-        setattr(worker, name, self)
-
-    def __call__(self, *args, **kwargs):
-        started = time.thread_time()
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of *pid* and its live descendants."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
         try:
-            return self._inner(*args, **kwargs)
-        finally:
-            self.seconds += time.thread_time() - started
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        todo += [int(c) for c in children]
+    return total
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+class Gateway:
+    """The run command on an instance, and a fan-out through it."""
+
+    def __init__(self, instance) -> None:
+        port = free_port()
+        self.instance = instance
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
+             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env={**os.environ, **instance.env}, preexec_fn=raise_fd_limit)
+        self.base = listening(self.process, port, "the run command")
+        self.database = sqlite3.connect(f"file:{instance.folder}/gateway.sqlite3?mode=ro",
+                                        uri=True)
+
+    @property
+    def worker_pid(self) -> int:
+        return int(Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+                   .read_text().split()[0])
+
+    def send(self, audience: dict, service: str) -> dict:
+        """One notification to *audience*, timed until every delivery is recorded."""
+        cpu = tree_cpu(self.process.pid)
+        started = time.perf_counter()
+        response = requests.post(
+            f"{self.base}/api/v1/push/notifications", timeout=30,
+            headers={"Authorization": f"Bearer {self.instance.key}"},
+            json={"audience": audience, "title": TITLE, "body": BODY, "ttl": 3600})
+        assert response.status_code == 202, response.text
+        notification = response.json()["id"]
+        deadline = started + 600
+        while time.perf_counter() < deadline:
+            expanded, pending = self.database.execute(
+                "SELECT (SELECT expanded_at FROM push_notifications WHERE id = ?), "
+                "(SELECT count(*) FROM push_deliveries WHERE notification_id = ? "
+                "AND state IN ('queued', 'retrying', 'sending'))",
+                (notification, notification)).fetchone()
+            if expanded is not None and not pending:
+                break
+            time.sleep(0.02 if time.perf_counter() - started > 1 else 0.05)
+        elapsed = time.perf_counter() - started
+        states = dict(self.database.execute(
+            "SELECT state, count(*) FROM push_deliveries WHERE notification_id = ? GROUP BY state",
+            (notification,)).fetchall())
+        return {"elapsed": elapsed, "states": states, "cpu": tree_cpu(self.process.pid) - cpu}
+
+    def stop(self) -> None:
+        self.database.close()
+        self.process.terminate()
+        self.process.wait(timeout=60)
 
 
-def fan_out(app, service_pid: int, number: int) -> dict:
-    """One notification to every device, timed from the accepting commit until the
-    last delivery is recorded."""
-    svc = app.extensions["gateway"]
-    worker = app.extensions["gateway"].push.make_worker()
-    timers = {name: Timed(worker, name)
-              for name in ("expand_due", "claim", "still_consented", "flush")}
-
-    async def run() -> dict:
-        async with worker.session():
-            worker.encryptor.start()  # the helper process is up before the clock starts
-            # As `flask gateway worker` does at start: what is already allocated (here the
-            # benchmark's own 10,000 subscriptions and keys) stays out of the collector's
-            # full passes.
-            gc.freeze()
-            cpu, service_cpu = time.process_time(), cpu_seconds(service_pid)
-            started = time.perf_counter()
-            notifications.accept(svc.store, svc.clock, Draft(
-                audience=Audience("everyone"), title=TITLE, body=f"{BODY} ({number})",
-                ttl=3600), sender_kind="admin", sender_id="bench")
-            await worker.drain()
-            return {"elapsed": time.perf_counter() - started, "cpu": time.process_time() - cpu,
-                    "service_cpu": cpu_seconds(service_pid) - service_cpu}
-
+def run_size(size: int, node: NodePeer, scratch: Path) -> dict:
+    """The rounds at one size: the gateway and Node in turns, on one service."""
+    folder = scratch / f"instance-{size}"
+    folder.mkdir()
+    instance, app = make_instance(folder)
+    print(f"{size:,} devices: making subscriptions, users, consents…", flush=True)
+    subs = subscriptions(size, instance.vapid_public)
+    service, origin = start_service(folder, subs)
+    gateway = None
     try:
-        result = asyncio.run(run())
+        populate(app, subs, origin)
+        node.prepare(instance, subs, PAYLOAD)
+        gateway = Gateway(instance)
+        warm = gateway.send({"kind": "users", "users": [f"user{subs[0].id}"]}, origin)
+        assert warm["states"] == {"delivered": 1}, warm
+        rounds = []
+        for number in range(ROUNDS):
+            service_cpu = tree_cpu(service.pid)
+            ours = gateway.send({"kind": "everyone"}, origin)
+            ours["service_cpu"] = tree_cpu(service.pid) - service_cpu
+            service_cpu = tree_cpu(service.pid)
+            theirs = node.send()
+            theirs["service_cpu"] = tree_cpu(service.pid) - service_cpu
+            ours["rate"], theirs["rate"] = size / ours["elapsed"], size / theirs["elapsed"]
+            rounds.append((ours, theirs))
+            print(f"  round {number + 1}: gateway {ours['rate']:,.0f} msg/s {ours['states']}; "
+                  f"web-push {theirs['rate']:,.0f} msg/s {theirs['statuses']}; "
+                  f"load {os.getloadavg()[0]:.2f}", flush=True)
+        profile = None
+        if os.environ.get("BENCH_PUSH_PROFILE") and size == max(SIZES) and profiling.py_spy():
+            out = Path(os.environ["BENCH_PUSH_PROFILE"]) / f"push-{size}.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            spy = profiling.record(gateway.worker_pid, out)
+            time.sleep(1)
+            gateway.send({"kind": "everyone"}, origin)
+            profiling.stop(spy)
+            profile = profiling.summarize(out)
+        stats = requests.get(f"{origin}/stats", timeout=5).json()
     finally:
-        worker.close()
-    with svc.store.read() as connection:
-        states = dict(connection.execute(select(deliveries.c.state, func.count())
-                                         .group_by(deliveries.c.state)).all())
-    return {**result, "rate": FAN_OUT / result["elapsed"], "states": states,
-            "encrypt": worker.encryptor.cpu_seconds,
-            "db": {name: timer.seconds for name, timer in timers.items()},
-            "signed": worker.headers.signed}
+        if gateway is not None:
+            gateway.stop()
+        service.terminate()
+        service.wait(timeout=10)
+    return {"size": size, "rounds": rounds, "stats": stats, "profile": profile}
 
 
 def main() -> int:
-    folder = Path(tempfile.mkdtemp(prefix="bench-push-"))
-    app = build(folder)
-    print(f"setting up {FAN_OUT} users, devices, consents and subscriptions…", flush=True)
-    subs = populate(app, "http://127.0.0.1:1")
-    service, origin = start_service(folder, subs)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-push-"))
     try:
-        point_at(app, origin)
-        per_message = sequential(app, subs, origin)
-        rounds = []
-        for number in range(ROUNDS):
-            result = fan_out(app, service.pid, number)
-            rounds.append(result)
-            print(f"round {number + 1}: {FAN_OUT} messages in {result['elapsed']:.2f} s = "
-                  f"{result['rate']:,.0f} msg/s {result['states']}", flush=True)
-        stats = requests.get(f"{origin}/stats", timeout=5).json()
+        node = NodePeer(scratch / "node")
+        print(f"baseline: Node {subprocess.check_output(['node', '--version'], text=True).strip()}"
+              f", web-push {node.version}; load {os.getloadavg()[0]:.2f}", flush=True)
+        results = [run_size(size, node, scratch) for size in SIZES]
     finally:
-        service.terminate()
-        service.wait(timeout=10)
-        app.extensions["gateway"].store.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
-    return report(rounds, per_message, stats)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return report(results)
 
 
-def report(rounds: list[dict], per_message: float, stats: dict) -> int:
-    rate = statistics.median(r["rate"] for r in rounds)
-    baseline = 1 / per_message
-    best = min(rounds, key=lambda r: abs(r["rate"] - rate))
-    elapsed, cpu, encrypt = best["elapsed"], best["cpu"], best["encrypt"]
-    db = sum(best["db"].values())
-    rest = cpu - db
-    delivered_all = all(r["states"] == {"delivered": FAN_OUT * (i + 1)}
-                        for i, r in enumerate(rounds))
-    us = lambda seconds: f"{seconds / FAN_OUT * 1e6:.0f} us/msg"  # noqa: E731
-    print(f"\nsequential pywebpush.webpush() loop ({SAMPLE} messages): "
-          f"{per_message * 1000:.1f} ms/msg = {baseline:.1f} msg/s")
-    print(f"worker fan-out, median of {ROUNDS}: {rate:,.0f} msg/s "
-          f"(target >= {TARGET_RATE}); {rate / baseline:.0f}x the loop (target >= {TARGET_RATIO}x)")
-    refused = stats.get("requests", 0) - stats.get("verified", 0) - stats.get("unverified", 0)
-    print(f"push service: {stats.get('requests', 0)} requests; checked the VAPID JWT of and "
-          f"decrypted 1 in {VERIFY_EVERY} ({stats.get('verified', 0)}), refused {refused}")
-    print(f"where the time went (median round: {elapsed:.2f} s wall):")
-    print(f"  encryption (RFC 8291 via WebPusher.encode, in the helper process): "
-          f"{encrypt:.2f} s CPU = {us(encrypt)}")
-    print(f"  worker process: {cpu:.2f} s CPU = {us(cpu)}, of which")
-    print("    database: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in
-                                        best["db"].items()) + f" = {us(db)}")
-    print(f"    HTTP (aiohttp), event loop, payloads, receipts, headers: {rest:.2f} s = {us(rest)}")
-    print(f"  VAPID signing: {best['signed']} JWT for the whole fan-out (cached header)")
-    print(f"  push service process: {best['service_cpu']:.2f} s CPU; its 50 ms answers overlap "
-          "all of this (256 in flight)")
-    ok = rate >= TARGET_RATE and rate / baseline >= TARGET_RATIO and delivered_all and not refused
+def _median(rounds: list, side: int, key: str) -> float:
+    return statistics.median(r[side][key] for r in rounds)
+
+
+def report(results: list[dict]) -> int:
+    ok = True
+    print(f"\npush fan-out, medians of {ROUNDS} rounds (gateway = the run command's default: "
+          "gunicorn + embedded worker + 1 encryption helper, SQLite):")
+    print(f"{'devices':>8} {'gateway msg/s':>14} {'web-push msg/s':>15} {'ratio':>6} "
+          f"{'gateway CPU/msg':>16} {'web-push CPU/msg':>17} {'service CPU/msg':>16}")
+    rates = {}
+    for result in results:
+        size, rounds = result["size"], result["rounds"]
+        ours, theirs = _median(rounds, 0, "rate"), _median(rounds, 1, "rate")
+        rates[size] = ours
+        us = lambda side, key: _median(rounds, side, key) / size * 1e6  # noqa: E731
+        print(f"{size:>8,} {ours:>14,.0f} {theirs:>15,.0f} {ours / theirs:>5.2f}x "
+              f"{us(0, 'cpu'):>13.0f} us {us(1, 'cpu'):>14.0f} us "
+              f"{us(0, 'service_cpu'):>7.0f}/{us(1, 'service_cpu'):.0f} us")
+        ok &= ours / theirs >= TARGET_RATIO
+        ok &= all(r[0]["states"] == {"delivered": size} for r in rounds)
+        ok &= all(r[1]["statuses"] == {"201": size} for r in rounds)
+        stats = result["stats"]
+        refused = stats.get("requests", 0) - stats.get("verified", 0) - stats.get("unverified", 0)
+        print(f"{'':>8} push service: {stats.get('requests', 0):,} requests, "
+              f"{stats.get('verified', 0):,} checked (JWT + decryption), {refused} refused")
+        ok &= not refused
+        if result["profile"]:
+            print("\n".join(["  profile of one more gateway round (py-spy):"] +
+                            [f"    {line}" for line in result["profile"]]))
+    if len(rates) > 1:
+        small, large = min(rates), max(rates)
+        linear = rates[large] / rates[small]
+        print(f"gateway {large:,} rate / {small:,} rate: {linear:.2f} "
+              f"(target >= {TARGET_LINEAR})")
+        ok &= linear >= TARGET_LINEAR
+    print(f"targets: gateway >= {TARGET_RATIO:.0f}x web-push at every size")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
