@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_scan_to_log_in import CODE, PHONE, decode_qr, phone_signs_in_at
-from tests.live_server import chromium, live_gateway
+from tests.e2e.test_scan_to_log_in import CODE, PHONE, decode_qr
+from tests.live_server import chromium, live_gateway, sign_in
 from tests.oidc_rp import relying_party
 from tests.support import Actions
 
@@ -38,7 +38,7 @@ def test_a_relying_party_signs_alice_in_with_her_phone(gateway):
         link = decode_qr(desktop)
 
         phone = browser.new_context(**PHONE).new_page()
-        phone_signs_in_at(phone, link)
+        sign_in(phone, link)
         expect(phone.locator("#asking")).to_have_text(
             "Superset at 127.0.0.1 wants you to sign in")
         desktop.locator("#number").wait_for(state="visible")
