@@ -119,22 +119,12 @@ def tree_cpu_seconds(pid: int) -> float:
 def tree_rss_mb(pid: int) -> float:
     """The resident memory of *pid* and all its descendants, in MB (from /proc; pages two
     processes share are counted in each, so this is an upper bound)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # gone meanwhile
-            children.setdefault(parent, []).append(int(entry.name))
-    total_kb, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, ()))
+    total_kb = 0
+    for each in _tree(pid):
         try:
-            status = (Path("/proc") / str(current) / "status").read_text()
+            status = (Path("/proc") / str(each) / "status").read_text()
         except OSError:
-            continue
+            continue  # gone meanwhile
         total_kb += next((int(line.split()[1]) for line in status.splitlines()
                           if line.startswith("VmRSS:")), 0)
     return total_kb / 1024
