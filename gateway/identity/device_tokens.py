@@ -178,6 +178,10 @@ class DeviceTokens:
                     .where(token_families.c.id == row.family_id)
                     .values(revoked_at=now, revoked_reason="refresh-reuse")
                 )
+                # Ended as a sign-out is: what the (perhaps stolen) sign-in held elsewhere
+                # goes too, its push subscription and the device's open inbox streams.
+                for end in self.on_signed_out:
+                    end(connection, self.clock, row.family_id)
             elif row.expires_at <= now:
                 raise TokenExpired("The refresh token has expired. Sign in again.")
             else:

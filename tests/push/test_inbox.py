@@ -163,6 +163,15 @@ def test_signing_the_device_out_ends_its_open_stream(kit, client):
     assert stream.step(stream.take()) == "" and stream.done
 
 
+def test_a_reused_refresh_token_ends_the_devices_open_stream(kit, client):
+    device, _ = kit.device("alice", consent=False)
+    stream = _open_stream(kit, device)
+    body = {"refresh_token": device.refresh_token}
+    assert client.post("/api/v1/auth/refresh", json=body).status_code == 200
+    assert client.post("/api/v1/auth/refresh", json=body).status_code == 401  # a thief's reuse
+    assert stream.step(stream.take()) == "" and stream.done
+
+
 def test_disabling_the_account_ends_its_open_streams(kit):
     device, _ = kit.device("alice", consent=False)
     stream = _open_stream(kit, device)
