@@ -4,8 +4,6 @@ sent when the gateway session ends."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import jwt
 import pytest
 
@@ -45,8 +43,9 @@ def delivered(app):
         sent.append((url, form))
         return 200
 
-    gateway.oidc = dataclasses.replace(gateway.oidc,
-                                       logout=dataclasses.replace(gateway.oidc.logout, post=post))
+    # Set on the very Logout the identity reactions were bound to (build.py), so that the
+    # sign-outs an administrator or a password change makes are captured too.
+    object.__setattr__(gateway.oidc.logout, "post", post)
     return sent
 
 
@@ -107,3 +106,39 @@ def test_signing_out_of_the_gateway_sends_a_logout_token(app, client, signed_in,
     assert "http://schemas.openid.net/event/backchannel-logout" in claims["events"]
     assert "nonce" not in claims
     assert _userinfo(app, tokens).status_code == 401
+
+
+def _alice(app):
+    from gateway.identity.accounts import find_user
+    return find_user(app.extensions["gateway"].store, "alice")
+
+
+def test_an_admin_ending_the_session_ends_the_applications_sign_in(app, signed_in, delivered):
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    user = _alice(app)
+    session, = gateway.identity.administration.overview(user.id).sessions
+    gateway.identity.administration.end_session(user.id, session.handle, actor="admin")
+    assert _userinfo(app, tokens).status_code == 401
+    (url, form), = delivered
+    claims = gateway.signer.verify(form["logout_token"], audience=rp.client_id,
+                                   typ="logout+jwt")
+    id_claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert url == BACKCHANNEL and claims["sid"] == id_claims["sid"]
+
+
+@pytest.mark.parametrize("how", ["reset", "disable"])
+def test_a_password_reset_or_disabling_ends_every_application_token(app, signed_in, delivered,
+                                                                    how):
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    user = _alice(app)
+    if how == "reset":
+        gateway.identity.administration.reset_password(user.id, actor="admin")
+    else:
+        gateway.identity.administration.set_disabled(user.id, True, actor="admin")
+    assert _userinfo(app, tokens).status_code == 401
+    assert not gateway.oidc.tokens.end_sign_in(user_id=user.id)  # none left alive
+    claims = [gateway.signer.verify(form["logout_token"], audience=rp.client_id,
+                                    typ="logout+jwt") for _, form in delivered]
+    assert any("sid" not in c for c in claims)  # every session of the user at the client
