@@ -142,3 +142,32 @@ def test_a_password_reset_or_disabling_ends_every_application_token(app, signed_
     claims = [gateway.signer.verify(form["logout_token"], audience=rp.client_id,
                                     typ="logout+jwt") for _, form in delivered]
     assert any("sid" not in c for c in claims)  # every session of the user at the client
+
+
+def test_only_an_id_token_of_this_session_signs_out_without_asking(app, client, signed_in,
+                                                                     phone):
+    from datetime import timedelta
+
+    from gateway.oidc import id_tokens, logout
+    from gateway.oidc.signins import SignIn
+
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    alice = _alice(app).id
+    mallory = SignIn("mallory-id", 1, ("qr",), "acr", None)
+    hints = {
+        "another user's ID token": id_tokens.id_token(gateway.signer, client_id=rp.client_id,
+                                                      sign_in=mallory, claims={}),
+        "a logout token": logout.logout_token(gateway.signer, client_id=rp.client_id,
+                                              user_id=alice, sid=None),
+        "a device token": gateway.signer.issue({"sub": alice}, audience="companion",
+                                               lifetime=timedelta(minutes=5), typ="at+jwt"),
+        "an ID token for no client": gateway.signer.issue(
+            {"sub": alice, "auth_time": 1}, audience="no-such-client",
+            lifetime=timedelta(minutes=5)),
+    }
+    for what, hint in hints.items():
+        page = client.get("/oidc/logout", query_string={
+            "id_token_hint": hint, "post_logout_redirect_uri": AFTER})
+        assert page.status_code == 200 and b'id="sign-out"' in page.data, what
+        assert client.get("/api/v1/web/session").status_code == 200, what  # still signed in
