@@ -83,7 +83,9 @@ def _sign_in(session: WebSession, login_id: str | None = None) -> SignIn:
 
 def _fresh_enough(session: WebSession | None, params, since=None) -> bool:
     """Whether the browser's session may answer the request without signing in again:
-    ``prompt=login`` wants a sign-in after the request (*since*), ``max_age`` a recent one."""
+    ``prompt=login`` wants a sign-in after the request (*since*, the waiting request's
+    start), ``max_age`` a recent one: one made after the request counts as recent, or a
+    small max_age would send the user back to sign in for ever."""
     if session is None or session.must_change_password:
         return False
     if session.method != "qr" and not services().settings.oidc_password_fallback:
@@ -97,6 +99,8 @@ def _fresh_enough(session: WebSession | None, params, since=None) -> bool:
             seconds = int(max_age)
         except ValueError:
             return False
+        if since is not None and session.created_at > since:
+            return True
         return (now - session.created_at).total_seconds() <= seconds
     return True
 

@@ -126,6 +126,18 @@ def test_prompt_login_and_max_age_ask_for_a_new_sign_in(app, client, phone_clien
     assert "code=" in fresh.headers["Location"]
 
 
+@pytest.mark.parametrize("max_age", ["0", "1"])
+def test_a_small_max_age_is_met_by_the_sign_in_made_for_the_request(app, client, phone_client,
+                                                                      phone, rp, clock, max_age):
+    first = client.get("/oidc/authorize", query_string=authorize_params(rp, max_age=max_age))
+    request_id = query_of(first.headers["Location"])["oidc"]
+    clock.advance(seconds=1)
+    phone_confirms(client, phone_client, phone, clock, request_id)
+    clock.advance(seconds=5)  # the user took a while on the way back
+    back = client.get(f"/oidc/continue/{request_id}")
+    assert back.status_code == 302 and "code=" in back.headers["Location"]
+
+
 def test_prompt_none_without_a_session_answers_login_required(client, rp):
     answer = client.get("/oidc/authorize", query_string=authorize_params(rp, prompt="none"))
     assert answer.status_code == 302
