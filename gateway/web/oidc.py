@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidClientError, OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oidc.core.errors import ConsentRequiredError
 from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 
@@ -105,6 +106,16 @@ def _fresh_enough(session: WebSession | None, params, since=None) -> bool:
     return True
 
 
+def _prompts(params) -> list[str]:
+    return (params.get("prompt") or "").split()
+
+
+def _asks_consent(client, params) -> bool:
+    """Whether the user is asked before going back: the client's setting, or the request's
+    ``prompt=consent`` (OpenID Connect Core 3.1.2.1)."""
+    return client.consent or "consent" in _prompts(params)
+
+
 @bp.get("/.well-known/openid-configuration")
 @operation(summary="OpenID Provider metadata (discovery)", tag="openid connect")
 def configuration():
@@ -125,7 +136,12 @@ def authorize():
     except OAuth2Error as error:
         return _refuse(server, error)
     client = grant.request.client.client
-    if user is not None and not client.consent:
+    asks = _asks_consent(client, request.args)
+    if user is not None and asks and "none" in _prompts(request.args):
+        # OpenID Connect Core 3.1.2.1: no screen may be shown, and consent is needed.
+        return _refuse(server, ConsentRequiredError(redirect_uri=grant.redirect_uri,
+                                                    state=grant.request.payload.state))
+    if user is not None and not asks:
         return server.create_authorization_response(grant=grant, grant_user=user)
     waiting = services().oidc.requests.open(client.id, request.args.to_dict())
     if user is not None:  # signed in already; only the consent screen is left
@@ -179,12 +195,13 @@ def _continue(request_id: str):
         svc.oidc.requests.close(request_id)
         return _refuse(server, error)
     client = grant.request.client.client
-    if client.consent and request.method == "GET":
+    asks = _asks_consent(client, waiting.params)
+    if asks and request.method == "GET":
         return _consent_page(client, grant.request.scope, session, request_id)
-    if client.consent and not session.csrf_matches(request.form.get("csrf_token")):
+    if asks and not session.csrf_matches(request.form.get("csrf_token")):
         return error_page("request", 403)
     approved = request.method == "GET" or request.form.get("decision") == "allow"
-    svc.oidc.requests.close(request_id, decided_by=user.user_id if client.consent else None,
+    svc.oidc.requests.close(request_id, decided_by=user.user_id if asks else None,
                             allowed=approved, scope=grant.request.scope or "")
     return server.create_authorization_response(oauth_request, grant=grant,
                                                 grant_user=user if approved else None)

@@ -313,3 +313,22 @@ def test_with_the_password_fallback_a_password_session_says_pwd(app, client, act
     tokens = redeem_code(app.test_client(), rp, code).get_json()
     claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
     assert claims["amr"] == ["pwd"] and claims["acr"].endswith("password")
+
+
+def test_prompt_none_answers_consent_required_and_prompt_consent_asks(app, client, phone_client,
+                                                                      phone, rp, clock):
+    sign_in_for_code(client, phone_client, phone, clock, authorize_params(rp))
+    asking = register(app.extensions["gateway"], consent=True, name="Metabase")
+    silent = client.get("/oidc/authorize",
+                        query_string=authorize_params(asking, prompt="none", state="s-1",
+                                                      nonce="n-5"))
+    assert silent.status_code == 302
+    assert silent.headers["Location"].startswith(asking.redirect_uri)
+    answer = query_of(silent.headers["Location"])
+    assert answer["error"] == "consent_required" and answer["state"] == "s-1"
+    # A client without a consent screen still gets one when the request says prompt=consent.
+    asked = client.get("/oidc/authorize",
+                       query_string=authorize_params(rp, prompt="consent", nonce="n-6"))
+    assert asked.headers["Location"].startswith("/oidc/continue/")
+    page = client.get(asked.headers["Location"])
+    assert page.status_code == 200 and b'name="decision"' in page.data
