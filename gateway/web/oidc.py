@@ -24,10 +24,12 @@ from gateway.web.api import json_response, operation
 from gateway.web.auth import optional_web_session
 from gateway.web.context import services
 from gateway.web.headers import CSP
+from gateway.web.limits import by_address, limiter
 from gateway.web.oidc_docs import REDIRECT, answers, oauth, oauth_error, page
 from gateway.web.oidc_server import Server, make_server
 
 bp = Blueprint("oidc", __name__)
+AUTHORIZE_LIMIT = "60 per minute"  # authorization requests per client address
 
 
 def init_app(app: Flask) -> None:
@@ -123,9 +125,12 @@ def configuration():
 
 
 @bp.get(discovery.AUTHORIZE)
+# Each request of a browser not signed in is stored until the user signs in: per address,
+# as many as a person could start, not as many as a script could.
+@limiter.limit(AUTHORIZE_LIMIT, key_func=by_address)
 @operation(summary="The authorization endpoint: signs the user in with the phone (the desktop "
                    "login page) and returns to the relying party with a code",
-           tag="openid connect", produces="text/html",
+           tag="openid connect", produces="text/html", errors=(429,),
            extra=answers(s302=REDIRECT, s400=page("The request cannot go back to its client")))
 def authorize():
     server = _server()

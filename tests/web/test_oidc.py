@@ -332,3 +332,15 @@ def test_prompt_none_answers_consent_required_and_prompt_consent_asks(app, clien
     assert asked.headers["Location"].startswith("/oidc/continue/")
     page = client.get(asked.headers["Location"])
     assert page.status_code == 200 and b'name="decision"' in page.data
+
+
+def test_authorization_requests_are_rate_limited_per_address(client, rp):
+    from gateway.web.oidc import AUTHORIZE_LIMIT
+
+    allowed = int(AUTHORIZE_LIMIT.split()[0])
+    for number in range(allowed):
+        answer = client.get("/oidc/authorize",
+                            query_string=authorize_params(rp, nonce=f"n-{number}"))
+        assert answer.status_code == 302
+    limited = client.get("/oidc/authorize", query_string=authorize_params(rp, nonce="n-last"))
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
