@@ -171,3 +171,21 @@ def test_only_an_id_token_of_this_session_signs_out_without_asking(app, client, 
             "id_token_hint": hint, "post_logout_redirect_uri": AFTER})
         assert page.status_code == 200 and b'id="sign-out"' in page.data, what
         assert client.get("/api/v1/web/session").status_code == 200, what  # still signed in
+
+
+def test_changing_the_password_elsewhere_ends_the_applications_sign_in(app, signed_in,
+                                                                       delivered):
+    from gateway.identity.password_change import Changer
+    from tests.support import PASSWORD
+
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    user = _alice(app)
+    gateway.identity.password_changes.change_password(
+        user.id, current=PASSWORD, new="a brand new passphrase 42", sign_out_others=True,
+        by=Changer(session_hash="another-browser"))
+    assert _userinfo(app, tokens).status_code == 401
+    (url, form), = delivered
+    claims = gateway.signer.verify(form["logout_token"], audience=rp.client_id,
+                                   typ="logout+jwt")
+    assert url == BACKCHANNEL and "sid" in claims
