@@ -40,13 +40,16 @@ def hint_names_session(claims: dict, typ: str | None, *, issuer: str, client_liv
         [str], bool], user_id: str | None, session_hash: str | None) -> bool:
     """Whether an ``id_token_hint`` whose signature is ours (*claims*, header *typ*) is an
     ID token this gateway issued to a live client for the browser session *session_hash*
-    of *user_id*: only then may a logout skip the user's confirmation. Other tokens signed
-    with the same key (logout tokens, device tokens, another user's ID token) may not."""
+    of *user_id* (any user when the browser has no session, *user_id* None): only then may
+    a logout skip the user's confirmation. Other tokens signed with the same key (logout
+    tokens, device tokens, another user's ID token) may not."""
     aud = claims.get("aud")
     if typ != ID_TOKEN_TYPE or claims.get("iss") != issuer or not isinstance(aud, str):
         return False
     if claims.get("azp", aud) != aud or "auth_time" not in claims or not client_live(aud):
         return False
-    if user_id is None or claims.get("sub") != user_id:
+    if user_id is None:
+        return True  # no session to end: nothing to confirm, back to the client it names
+    if claims.get("sub") != user_id:
         return False
     return "sid" not in claims or claims["sid"] == sid_of(session_hash)

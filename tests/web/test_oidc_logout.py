@@ -63,6 +63,10 @@ def test_rp_initiated_logout_ends_the_session_and_goes_back_with_the_state(
     assert client.get("/api/v1/web/session").status_code == 401
     assert _userinfo(app, tokens).status_code == 401
     assert [url for url, _ in delivered] == [BACKCHANNEL]
+    # Signed out already: the same hint goes straight back (nothing left to confirm).
+    again = client.get("/oidc/logout", query_string={
+        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": AFTER})
+    assert again.status_code == 302 and again.headers["Location"] == AFTER
 
 
 def test_an_unregistered_address_after_logout_gets_a_page_not_a_redirect(app, client, signed_in,
