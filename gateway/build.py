@@ -33,6 +33,8 @@ from gateway.identity.device_tokens import Lifetimes, SignOutHook
 from gateway.identity.devices import RevocationHook
 from gateway.identity.passwords import Passwords
 from gateway.identity.service import Identity
+from gateway.identity.session_ends import SessionsEndedHook
+from gateway.oidc.logout import Logout
 from gateway.oidc.service import Oidc
 from gateway.privacy import datamap, device_reports, exports, partner_terms, whereabouts
 from gateway.privacy.access_log import AccessLog
@@ -61,6 +63,7 @@ class Reactions:
     withdrawn: Mapping[str, tuple[WithdrawalHook, ...]]  # purpose -> on withdrawal/refusal
     device_revoked: tuple[RevocationHook, ...]
     signed_out: tuple[SignOutHook, ...]
+    sessions_ended: tuple[SessionsEndedHook, ...]  # browser sessions ended for the user
     data_map: DataMap  # every table holding personal data; the three below follow it
     retention: tuple[Category, ...]  # every data category the purge applies
     exports: Mapping[str, Exporter]  # section of the user's export -> what fills it
@@ -75,9 +78,10 @@ def personal_data() -> DataMap:
                    datamap.devices_of)
 
 
-def reactions(events: EventBus) -> Reactions:
+def reactions(events: EventBus, oidc_logout: Logout) -> Reactions:
     """Every cross-domain reaction of the gateway, in one list (*events*: the bus the
-    reactions that end live streams publish on)."""
+    reactions that end live streams publish on; *oidc_logout*: the OpenID Provider's
+    back-channel logout)."""
     data_map = personal_data()
     device_streams_end, family_streams_end = stream_ends.enders(events)
     return Reactions(
@@ -95,6 +99,11 @@ def reactions(events: EventBus) -> Reactions:
         signed_out=(
             push.on_signed_out,  # the subscription made under that sign-in goes
             family_streams_end,  # and the device's open inbox streams end
+        ),
+        sessions_ended=(
+            # The applications' tokens of those browser sessions are revoked with them;
+            # their back-channel logout is sent once that has committed.
+            oidc_logout.sessions_ended,
         ),
         data_map=data_map,
         retention=data_map.categories(),
@@ -148,7 +157,12 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     keyring = Keyring.load(keys_dir)
     store = Store.from_url(settings.database_url or sqlite_url(instance / "gateway.sqlite3"))
     events = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
-    declared = reactions(events)
+    signer = Signer(keyring, settings.public_url, clock)
+    lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
+                          refresh=timedelta(days=settings.refresh_token_days))
+    oidc = Oidc.build(store, clock, signer, refresh_lifetime=lifetimes.refresh,
+                      https_only=settings.https)
+    declared = reactions(events, oidc.logout)
     # A waiting browser polls its login often: its state is served from memory until a
     # move published on the bus drops it. Every move passes the in-process bus; through
     # Redis one may be lost, so entries are trusted for a second only (state_cache.py).
@@ -157,15 +171,12 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     events.tap(logins.CHANNEL_PREFIX, states.listener(logins.CHANNEL_PREFIX))
     metrics = CollectorRegistry(auto_describe=True)
     metrics.register(PushCollector(store))
-    signer = Signer(keyring, settings.public_url, clock)
     # A partner purpose covers the partner's current terms (recipient, purpose, fields).
     catalogue = Catalogue.for_partners(
         settings.partners, withdrawn=declared.withdrawn, terms=partner_terms.notice_terms,
         kept_days={"location": settings.retain_location_days,
                    "push": settings.retain_push_delivery_days})
     qr_key = qr_token_key(keys_dir)
-    lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
-                          refresh=timedelta(days=settings.refresh_token_days))
     passwords = Passwords(settings.password_hash)
     push_runtime = PushRuntime.build(settings, keys_dir, store, clock)
     # Every notification's recipients also get it in their in-app inbox, announced to
@@ -197,13 +208,13 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
         metrics=metrics,
         identity=Identity.build(store, clock, signer, passwords, lifetimes,
                                 device_revoked=declared.device_revoked,
-                                signed_out=declared.signed_out),
+                                signed_out=declared.signed_out,
+                                sessions_ended=declared.sessions_ended),
         qrlogin=QrLogin.build(store, clock, events, signer, catalogue, qr_key, states,
                               locate=declared.locate_phone),
         enrollment=Enrollment.build(store, clock, events, signer, catalogue, lifetimes, qr_key),
         reports=Reports.build(store, clock, signer, catalogue, settings.public_url),
-        oidc=Oidc.build(store, clock, signer, refresh_lifetime=lifetimes.refresh,
-                        https_only=settings.https),
+        oidc=oidc,
     )
 
 

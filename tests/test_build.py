@@ -34,6 +34,9 @@ EXPECTED = {
                        "gateway.push.stream_ends.enders.<locals>.on_device_revoked"],
     "signed_out": ["gateway.push.reactions.on_signed_out",
                    "gateway.push.stream_ends.enders.<locals>.on_signed_out"],
+    # Browser sessions ended by an administrator or a password change: the applications'
+    # tokens from them are revoked, their back-channel logout sent after the commit.
+    "sessions_ended": ["gateway.oidc.logout.Logout.sessions_ended"],
     # Where a phone is for scan to log in's far-away warning: its fix, with location consent.
     "locate_phone": "gateway.privacy.whereabouts.recent_fix",
     "retention": ["consent_evidence", "ended_flows", "full_ip_address", "notices",
@@ -72,6 +75,7 @@ print(json.dumps({
     "carried": {p: [name(f) for f in gateway.catalogue.withdrawn(p)] for p in r.withdrawn},
     "device_revoked": [name(f) for f in r.device_revoked],
     "signed_out": [name(f) for f in r.signed_out],
+    "sessions_ended": [name(f) for f in r.sessions_ended],
     "locate_phone": name(r.locate_phone),
     "located_by": name(gateway.qrlogin.phone.locate),
     "retention": sorted(c.name for c in r.retention),

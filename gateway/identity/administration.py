@@ -16,10 +16,11 @@ from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.errors import Conflict, InvalidRequest, NotFound
 from gateway.core.store import Store
-from gateway.identity import accounts, device_tokens, web_sessions
+from gateway.identity import accounts, device_tokens, session_ends, web_sessions
 from gateway.identity.device_tokens import SignOutHook
 from gateway.identity.devices import Device, list_devices
 from gateway.identity.passwords import Passwords
+from gateway.identity.session_ends import AfterCommit, SessionsEndedHook
 from gateway.identity.tables import users
 from gateway.identity.tables import web_sessions as sessions_table
 
@@ -77,12 +78,14 @@ def _like(text: str) -> str:
 @dataclass(frozen=True)
 class Administration:
     """The administrator's work on accounts, bound to the store, the clock, the password
-    hasher and what ending a device's sign-in does elsewhere (*signed_out*)."""
+    hasher and what ending a device's sign-in (*signed_out*) or a browser session
+    (*sessions_ended*: the applications signed in through it) does elsewhere."""
 
     store: Store
     clock: Clock
     passwords: Passwords
     signed_out: tuple[SignOutHook, ...]
+    sessions_ended: tuple[SessionsEndedHook, ...] = ()
 
     def find(self, text: str = "", *, limit: int = MOST_FOUND) -> list[Account]:
         """The accounts, disabled ones included, whose username, name or e-mail contains
@@ -101,14 +104,19 @@ class Administration:
         with self.store.read() as connection:
             return _account(connection, _row(connection, user_id))
 
-    def _end_sign_ins(self, connection: Connection, user_id: str) -> None:
-        web_sessions.end_others(connection, self.clock, user_id, None)
+    def _end_sign_ins(self, connection: Connection, user_id: str) -> list[AfterCommit]:
+        ended = web_sessions.end_others(connection, self.clock, user_id, None)
         device_tokens.end_other_sign_ins(connection, self.clock, user_id, "", self.signed_out)
+        # Every sign-in of the account ends, the applications' included (even those
+        # whose browser session has ended or expired meanwhile).
+        return session_ends.react(self.sessions_ended, connection, self.clock, user_id, ended,
+                                  whole_account=True)
 
     def set_disabled(self, user_id: str, disabled: bool, *, actor: str) -> Account:
         """Disable the account (it can no longer sign in, and every browser and phone signed
         in to it is signed out) or enable it again. Raises ``NotFound``, and ``Conflict`` for
         the administrator's own account or the last administrator."""
+        afters: list[AfterCommit] = []
         with self.store.write() as connection:
             row = _row(connection, user_id)
             if disabled and user_id == actor:
@@ -118,7 +126,7 @@ class Administration:
             if disabled and row.disabled_at is None:
                 connection.execute(update(users).where(users.c.id == user_id)
                                    .values(disabled_at=self.clock.now()))
-                self._end_sign_ins(connection, user_id)
+                afters = self._end_sign_ins(connection, user_id)
                 audit.record(connection, self.clock, "account.disabled", actor=actor,
                              subject=user_id)
             elif not disabled and row.disabled_at is not None:
@@ -126,7 +134,9 @@ class Administration:
                                    .values(disabled_at=None))
                 audit.record(connection, self.clock, "account.enabled", actor=actor,
                              subject=user_id)
-            return _account(connection, _row(connection, user_id))
+            account = _account(connection, _row(connection, user_id))
+        session_ends.after_commit(afters)
+        return account
 
     def reset_password(self, user_id: str, *, actor: str) -> str:
         """Give the account a new one-time password, returned to be handed over once: every
@@ -137,9 +147,10 @@ class Administration:
             _row(connection, user_id)
             connection.execute(update(users).where(users.c.id == user_id).values(
                 password_hash=self.passwords.hash(password), must_change_password=True))
-            self._end_sign_ins(connection, user_id)
+            afters = self._end_sign_ins(connection, user_id)
             audit.record(connection, self.clock, "account.password-reset", actor=actor,
                          subject=user_id)
+        session_ends.after_commit(afters)
         return password
 
     def set_role(self, user_id: str, role: str, *, actor: str) -> Account:
@@ -185,5 +196,8 @@ class Administration:
                 .values(revoked_at=self.clock.now())).rowcount
             if not ended:
                 raise NotFound("There is no such open session.")
+            afters = session_ends.react(self.sessions_ended, connection, self.clock, user_id,
+                                        (handle,))
             audit.record(connection, self.clock, "session.ended-by-admin", actor=actor,
                          subject=user_id)
+        session_ends.after_commit(afters)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.store import Store
-from gateway.identity import accounts, device_tokens, web_sessions
+from gateway.identity import accounts, device_tokens, session_ends, web_sessions
 from gateway.identity.device_tokens import SignOutHook
 from gateway.identity.passwords import Passwords
+from gateway.identity.session_ends import SessionsEndedHook
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class PasswordChanges:
     clock: Clock
     passwords: Passwords
     on_signed_out: tuple[SignOutHook, ...]
+    sessions_ended: tuple[SessionsEndedHook, ...] = ()  # the applications signed in there
 
     def change_password(self, user_id: str, *, current: str, new: str, sign_out_others: bool,
                         by: Changer) -> bool:
@@ -53,6 +55,7 @@ class PasswordChanges:
         ``InvalidRequest`` when *new* is too weak or the same as *current*; then nothing
         changes.
         """
+        afters = []
         with self.store.write() as connection:
             one_time = accounts.replace_password(connection, self.passwords, user_id, current, new)
             others = sign_out_others or one_time
@@ -63,8 +66,12 @@ class PasswordChanges:
             # was a one-time one. From a browser, both end.
             end_browser_sessions = others if by.from_browser else one_time
             if end_browser_sessions:
-                web_sessions.end_others(connection, self.clock, user_id, by.session_hash)
+                ended = web_sessions.end_others(connection, self.clock, user_id,
+                                                by.session_hash)
+                afters = session_ends.react(self.sessions_ended, connection, self.clock,
+                                            user_id, ended)
             audit.record(connection, self.clock, "account.password-changed", actor=user_id,
                          device_id=by.device_id,
                          details={"signed_out_others": others, "one_time": one_time}, ip=by.ip)
+        session_ends.after_commit(afters)
         return one_time

@@ -20,6 +20,7 @@ from gateway.identity.devices import Devices, RevocationHook
 from gateway.identity.integrations import Integrations
 from gateway.identity.password_change import PasswordChanges
 from gateway.identity.passwords import Passwords
+from gateway.identity.session_ends import SessionsEndedHook
 from gateway.identity.web_sessions import WebSessions
 
 
@@ -41,16 +42,19 @@ class Identity:
     @classmethod
     def build(cls, store: Store, clock: Clock, signer: Signer, passwords: Passwords,
               lifetimes: Lifetimes, *, device_revoked: tuple[RevocationHook, ...],
-              signed_out: tuple[SignOutHook, ...]) -> Identity:
+              signed_out: tuple[SignOutHook, ...],
+              sessions_ended: tuple[SessionsEndedHook, ...] = ()) -> Identity:
         """Identity on *store* and *clock*; access tokens are signed by *signer*, passwords
         hashed by *passwords*; revoking a device runs *device_revoked* and ending a device's
-        sign-in runs *signed_out* (the composition root's reactions)."""
+        sign-in runs *signed_out*, an administrator or a password change ending browser
+        sessions runs *sessions_ended* (the composition root's reactions)."""
         return cls(
             accounts=Accounts(store, clock, passwords),
             devices=Devices(store, clock, device_revoked),
             tokens=DeviceTokens(store, clock, signer, passwords, lifetimes, signed_out),
             sessions=WebSessions(store, clock),
             integrations=Integrations(store, clock),
-            password_changes=PasswordChanges(store, clock, passwords, signed_out),
-            administration=Administration(store, clock, passwords, signed_out),
+            password_changes=PasswordChanges(store, clock, passwords, signed_out,
+                                             sessions_ended),
+            administration=Administration(store, clock, passwords, signed_out, sessions_ended),
         )

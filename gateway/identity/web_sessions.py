@@ -81,15 +81,16 @@ def _end(connection: Connection, now: datetime, session_id: str) -> None:
     )
 
 
-def end_others(connection: Connection, clock: Clock, user_id: str, keep_id_hash: str | None) -> int:
+def end_others(connection: Connection, clock: Clock, user_id: str,
+               keep_id_hash: str | None) -> tuple[str, ...]:
     """End every live session of *user_id* but the one whose id hashes to *keep_id_hash*,
-    inside an open transaction; returns how many ended."""
-    return connection.execute(
-        update(web_sessions)
-        .where(web_sessions.c.user_id == user_id, web_sessions.c.revoked_at.is_(None),
-               web_sessions.c.id_hash != (keep_id_hash or ""))
-        .values(revoked_at=clock.now())
-    ).rowcount
+    inside an open transaction; returns the hashes of those that ended."""
+    live = (web_sessions.c.user_id == user_id, web_sessions.c.revoked_at.is_(None),
+            web_sessions.c.id_hash != (keep_id_hash or ""))
+    ended = tuple(connection.execute(select(web_sessions.c.id_hash).where(*live)).scalars())
+    if ended:
+        connection.execute(update(web_sessions).where(*live).values(revoked_at=clock.now()))
+    return ended
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Table, or_
+from sqlalchemy import ColumnElement, Table, and_, or_
 
 from gateway.oidc.codes import KEEP_USED
 from gateway.oidc.tables import oidc_codes, oidc_requests, oidc_tokens
@@ -16,10 +16,13 @@ from gateway.oidc.tokens import KEEP_ENDED
 def ended(now: datetime) -> tuple[tuple[Table, ColumnElement[bool]], ...]:
     """Each OpenID table and the condition its rows that may go meet at *now*: requests
     past their time, codes an hour past theirs (a reuse is recognised until then), tokens
-    a day after they expired or were revoked."""
+    a day after they expired, access tokens also a day after they were revoked. A revoked
+    refresh token stays until it would have expired: its reuse (a stolen copy) is
+    recognised, and its line revoked, for as long as the copy could have been used."""
     return (
         (oidc_requests, oidc_requests.c.expires_at < now),
         (oidc_codes, oidc_codes.c.expires_at < now - KEEP_USED),
         (oidc_tokens, or_(oidc_tokens.c.expires_at < now - KEEP_ENDED,
-                          oidc_tokens.c.revoked_at < now - KEEP_ENDED)),
+                          and_(oidc_tokens.c.kind != "refresh",
+                               oidc_tokens.c.revoked_at < now - KEEP_ENDED))),
     )

@@ -17,12 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import Connection
+
 from gateway.core import audit
+from gateway.core.clock import Clock
 from gateway.core.store import Store
 from gateway.core.tokens import Signer
 from gateway.oidc.clients import Clients
 from gateway.oidc.signins import sid_of
-from gateway.oidc.tokens import Tokens
+from gateway.oidc.tokens import Tokens, revoke
 
 LOGOUT_TYPE = "logout+jwt"
 LIFETIME = timedelta(minutes=2)
@@ -68,8 +71,36 @@ class Logout:
         """The browser session stored as *session_hash* of *user_id* ended: revoke what
         relying parties hold for it and tell those with a back-channel URI. Returns the
         client ids told successfully."""
+        ended = self.tokens.end_sign_in(session_hash=session_hash)
+        return self.tell(user_id, [(client_id, session_hash) for client_id in ended])
+
+    def sessions_ended(self, connection: Connection, clock: Clock, user_id: str,
+                       session_hashes: tuple[str, ...],
+                       whole_account: bool) -> Callable[[], list[str]] | None:
+        """The reaction to browser sessions of *user_id* ended elsewhere (an administrator,
+        a password change): revoke, in that transaction, the tokens relying parties hold
+        for them (for every session of the account when *whole_account*); returns the
+        back-channel logout to send once it has committed (None when no one held any)."""
+        now = clock.now()
+        held: set[tuple[str, str | None]] = set()
+        if whole_account:
+            # One logout token without sid per client ends every session of the user there.
+            held.update((client_id, None) for client_id, _ in
+                        revoke(connection, now, user_id=user_id))
+        else:
+            for session_hash in session_hashes:
+                held.update(revoke(connection, now, session_hash=session_hash))
+        if not held:
+            return None
+        told = sorted(held, key=lambda pair: (pair[0], pair[1] or ""))
+        return lambda: self.tell(user_id, told)
+
+    def tell(self, user_id: str, ended: list[tuple[str, str | None]]) -> list[str]:
+        """Send the back-channel logout of each (client, browser session) *ended* to the
+        client's back-channel URI, if it has one (no sid for a session not named); each
+        attempt is written to the operation log. Returns the client ids told successfully."""
         told = []
-        for client_id in self.tokens.end_sign_in(session_hash=session_hash):
+        for client_id, session_hash in ended:
             client = self.clients.find(client_id)
             if client is None or not client.backchannel_uri:
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from gateway.core import audit
 from gateway.core.clock import Clock
@@ -107,20 +107,31 @@ class Tokens:
                     client_id: str | None = None) -> list[str]:
         """Revoke the live tokens of one browser session (or of a user, at one client or
         all); returns the clients that held any, for their back-channel logout."""
-        now = self.clock.now()
-        where = [oidc_tokens.c.revoked_at.is_(None), oidc_tokens.c.expires_at > now]
-        if session_hash:
-            where.append(oidc_tokens.c.session_hash == session_hash)
-        if user_id:
-            where.append(oidc_tokens.c.user_id == user_id)
-        if client_id:
-            where.append(oidc_tokens.c.client_id == client_id)
-        if not (session_hash or user_id):
-            return []
         with self.store.write() as connection:
-            clients = sorted(set(connection.execute(
-                select(oidc_tokens.c.client_id).where(*where)).scalars()))
-            connection.execute(update(oidc_tokens).where(*where).values(revoked_at=now))
-        return clients
+            ended = revoke(connection, self.clock.now(), session_hash=session_hash,
+                           user_id=user_id, client_id=client_id)
+        return sorted({client for client, _ in ended})
 
 
+def revoke(connection: Connection, now: datetime, *, session_hash: str | None = None,
+           user_id: str | None = None, client_id: str | None = None,
+           ) -> list[tuple[str, str | None]]:
+    """Revoke, inside an open transaction, the live tokens of one browser session (or of a
+    user, at one client or all); returns each (client, browser session) that held any.
+    Nothing without a session or a user."""
+    if not (session_hash or user_id):
+        return []
+    where = [oidc_tokens.c.revoked_at.is_(None), oidc_tokens.c.expires_at > now]
+    if session_hash:
+        where.append(oidc_tokens.c.session_hash == session_hash)
+    if user_id:
+        where.append(oidc_tokens.c.user_id == user_id)
+    if client_id:
+        where.append(oidc_tokens.c.client_id == client_id)
+    rows = connection.execute(
+        select(oidc_tokens.c.client_id, oidc_tokens.c.session_hash).where(*where))
+    held = sorted({(row.client_id, row.session_hash) for row in rows},
+                  key=lambda pair: (pair[0], pair[1] or ""))
+    if held:
+        connection.execute(update(oidc_tokens).where(*where).values(revoked_at=now))
+    return held

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidClientError, OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oidc.core.errors import ConsentRequiredError
 from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 
@@ -23,10 +24,12 @@ from gateway.web.api import json_response, operation
 from gateway.web.auth import optional_web_session
 from gateway.web.context import services
 from gateway.web.headers import CSP
+from gateway.web.limits import by_address, limiter
 from gateway.web.oidc_docs import REDIRECT, answers, oauth, oauth_error, page
 from gateway.web.oidc_server import Server, make_server
 
 bp = Blueprint("oidc", __name__)
+AUTHORIZE_LIMIT = "60 per minute"  # authorization requests per client address
 
 
 def init_app(app: Flask) -> None:
@@ -83,7 +86,9 @@ def _sign_in(session: WebSession, login_id: str | None = None) -> SignIn:
 
 def _fresh_enough(session: WebSession | None, params, since=None) -> bool:
     """Whether the browser's session may answer the request without signing in again:
-    ``prompt=login`` wants a sign-in after the request (*since*), ``max_age`` a recent one."""
+    ``prompt=login`` wants a sign-in after the request (*since*, the waiting request's
+    start), ``max_age`` a recent one: one made after the request counts as recent, or a
+    small max_age would send the user back to sign in for ever."""
     if session is None or session.must_change_password:
         return False
     if session.method != "qr" and not services().settings.oidc_password_fallback:
@@ -97,8 +102,20 @@ def _fresh_enough(session: WebSession | None, params, since=None) -> bool:
             seconds = int(max_age)
         except ValueError:
             return False
+        if since is not None and session.created_at > since:
+            return True
         return (now - session.created_at).total_seconds() <= seconds
     return True
+
+
+def _prompts(params) -> list[str]:
+    return (params.get("prompt") or "").split()
+
+
+def _asks_consent(client, params) -> bool:
+    """Whether the user is asked before going back: the client's setting, or the request's
+    ``prompt=consent`` (OpenID Connect Core 3.1.2.1)."""
+    return client.consent or "consent" in _prompts(params)
 
 
 @bp.get("/.well-known/openid-configuration")
@@ -108,9 +125,12 @@ def configuration():
 
 
 @bp.get(discovery.AUTHORIZE)
+# Each request of a browser not signed in is stored until the user signs in: per address,
+# as many as a person could start, not as many as a script could.
+@limiter.limit(AUTHORIZE_LIMIT, key_func=by_address)
 @operation(summary="The authorization endpoint: signs the user in with the phone (the desktop "
                    "login page) and returns to the relying party with a code",
-           tag="openid connect", produces="text/html",
+           tag="openid connect", produces="text/html", errors=(429,),
            extra=answers(s302=REDIRECT, s400=page("The request cannot go back to its client")))
 def authorize():
     server = _server()
@@ -121,7 +141,12 @@ def authorize():
     except OAuth2Error as error:
         return _refuse(server, error)
     client = grant.request.client.client
-    if user is not None and not client.consent:
+    asks = _asks_consent(client, request.args)
+    if user is not None and asks and "none" in _prompts(request.args):
+        # OpenID Connect Core 3.1.2.1: no screen may be shown, and consent is needed.
+        return _refuse(server, ConsentRequiredError(redirect_uri=grant.redirect_uri,
+                                                    state=grant.request.payload.state))
+    if user is not None and not asks:
         return server.create_authorization_response(grant=grant, grant_user=user)
     waiting = services().oidc.requests.open(client.id, request.args.to_dict())
     if user is not None:  # signed in already; only the consent screen is left
@@ -175,12 +200,13 @@ def _continue(request_id: str):
         svc.oidc.requests.close(request_id)
         return _refuse(server, error)
     client = grant.request.client.client
-    if client.consent and request.method == "GET":
+    asks = _asks_consent(client, waiting.params)
+    if asks and request.method == "GET":
         return _consent_page(client, grant.request.scope, session, request_id)
-    if client.consent and not session.csrf_matches(request.form.get("csrf_token")):
+    if asks and not session.csrf_matches(request.form.get("csrf_token")):
         return error_page("request", 403)
     approved = request.method == "GET" or request.form.get("decision") == "allow"
-    svc.oidc.requests.close(request_id, decided_by=user.user_id if client.consent else None,
+    svc.oidc.requests.close(request_id, decided_by=user.user_id if asks else None,
                             allowed=approved, scope=grant.request.scope or "")
     return server.create_authorization_response(oauth_request, grant=grant,
                                                 grant_user=user if approved else None)

@@ -4,12 +4,13 @@ back-channel logout every ended browser session sets off (``gateway.oidc.logout`
 
 from __future__ import annotations
 
+import jwt
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from gateway.oidc import discovery
+from gateway.oidc import discovery, id_tokens
 from gateway.web.api import operation
 from gateway.web.auth import clear_session_cookie, optional_web_session, session_cookie_name
 from gateway.web.context import services
@@ -37,6 +38,20 @@ class EndSession(EndSessionEndpoint):
 
     def get_algorithms(self):
         return ["ES256"]
+
+    def _validate_id_token_hint(self, id_token_hint):
+        # Authlib checks only the signature: every token the gateway signs would pass.
+        # A hint that is not an ID token of ours for this browser's session and user
+        # counts as none, so the user is asked to confirm.
+        claims = super()._validate_id_token_hint(id_token_hint)
+        svc, session = services(), optional_web_session()
+        ours = id_tokens.hint_names_session(
+            claims, jwt.get_unverified_header(id_token_hint).get("typ"),
+            issuer=svc.signer.issuer,
+            client_live=lambda client_id: svc.oidc.clients.find(client_id) is not None,
+            user_id=session.user_id if session else None,
+            session_hash=session.id_hash if session else None)
+        return claims if ours else None
 
     def end_session(self, end_session_request):
         end_browser_session()

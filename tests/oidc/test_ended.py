@@ -51,3 +51,28 @@ def test_the_sweep_removes_ended_requests_codes_and_tokens_and_nothing_alive(
     _issue_everything(gateway, people, rp, "new")
     sweep_ended_flows(gateway.store, clock, gateway.settings)
     assert _rows(gateway) == {"oidc_requests": 1, "oidc_codes": 1, "oidc_tokens": 1}
+
+
+def test_a_revoked_refresh_token_is_kept_until_it_expires_so_its_reuse_is_caught(
+        gateway, people, clock):
+    rp = register(gateway)
+    user = people.create_user("rotating")
+    sign_in = SignIn(user.id, 1_800_000_000, ("qr",), ACR_PHONE, None)
+
+    def issue(number: int) -> None:
+        gateway.oidc.tokens.issue(client_id=rp.client_id, grant_type="refresh_token",
+                                  scope="openid offline_access", sign_in=sign_in,
+                                  access_token=f"access-{number}", expires_in=3600,
+                                  refresh_token=f"refresh-{number}", code_hash="line-1")
+
+    issue(1)
+    assert gateway.oidc.tokens.take_refresh("refresh-1", rp.client_id) is not None
+    issue(2)  # rotated
+    clock.advance(days=2)
+    sweep_ended_flows(gateway.store, clock, gateway.settings)
+    # The thief replays the first token two days on: refused, and the whole line ends.
+    assert gateway.oidc.tokens.take_refresh("refresh-1", rp.client_id) is None
+    assert gateway.oidc.tokens.take_refresh("refresh-2", rp.client_id) is None
+    clock.advance(days=31)  # past the refresh tokens' own lifetime, and a day
+    sweep_ended_flows(gateway.store, clock, gateway.settings)
+    assert _rows(gateway)["oidc_tokens"] == 0

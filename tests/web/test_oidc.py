@@ -126,6 +126,18 @@ def test_prompt_login_and_max_age_ask_for_a_new_sign_in(app, client, phone_clien
     assert "code=" in fresh.headers["Location"]
 
 
+@pytest.mark.parametrize("max_age", ["0", "1"])
+def test_a_small_max_age_is_met_by_the_sign_in_made_for_the_request(app, client, phone_client,
+                                                                      phone, rp, clock, max_age):
+    first = client.get("/oidc/authorize", query_string=authorize_params(rp, max_age=max_age))
+    request_id = query_of(first.headers["Location"])["oidc"]
+    clock.advance(seconds=1)
+    phone_confirms(client, phone_client, phone, clock, request_id)
+    clock.advance(seconds=5)  # the user took a while on the way back
+    back = client.get(f"/oidc/continue/{request_id}")
+    assert back.status_code == 302 and "code=" in back.headers["Location"]
+
+
 def test_prompt_none_without_a_session_answers_login_required(client, rp):
     answer = client.get("/oidc/authorize", query_string=authorize_params(rp, prompt="none"))
     assert answer.status_code == 302
@@ -301,3 +313,34 @@ def test_with_the_password_fallback_a_password_session_says_pwd(app, client, act
     tokens = redeem_code(app.test_client(), rp, code).get_json()
     claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
     assert claims["amr"] == ["pwd"] and claims["acr"].endswith("password")
+
+
+def test_prompt_none_answers_consent_required_and_prompt_consent_asks(app, client, phone_client,
+                                                                      phone, rp, clock):
+    sign_in_for_code(client, phone_client, phone, clock, authorize_params(rp))
+    asking = register(app.extensions["gateway"], consent=True, name="Metabase")
+    silent = client.get("/oidc/authorize",
+                        query_string=authorize_params(asking, prompt="none", state="s-1",
+                                                      nonce="n-5"))
+    assert silent.status_code == 302
+    assert silent.headers["Location"].startswith(asking.redirect_uri)
+    answer = query_of(silent.headers["Location"])
+    assert answer["error"] == "consent_required" and answer["state"] == "s-1"
+    # A client without a consent screen still gets one when the request says prompt=consent.
+    asked = client.get("/oidc/authorize",
+                       query_string=authorize_params(rp, prompt="consent", nonce="n-6"))
+    assert asked.headers["Location"].startswith("/oidc/continue/")
+    page = client.get(asked.headers["Location"])
+    assert page.status_code == 200 and b'name="decision"' in page.data
+
+
+def test_authorization_requests_are_rate_limited_per_address(client, rp):
+    from gateway.web.oidc import AUTHORIZE_LIMIT
+
+    allowed = int(AUTHORIZE_LIMIT.split()[0])
+    for number in range(allowed):
+        answer = client.get("/oidc/authorize",
+                            query_string=authorize_params(rp, nonce=f"n-{number}"))
+        assert answer.status_code == 302
+    limited = client.get("/oidc/authorize", query_string=authorize_params(rp, nonce="n-last"))
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0

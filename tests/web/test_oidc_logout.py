@@ -4,8 +4,6 @@ sent when the gateway session ends."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import jwt
 import pytest
 
@@ -45,8 +43,9 @@ def delivered(app):
         sent.append((url, form))
         return 200
 
-    gateway.oidc = dataclasses.replace(gateway.oidc,
-                                       logout=dataclasses.replace(gateway.oidc.logout, post=post))
+    # Set on the very Logout the identity reactions were bound to (build.py), so that the
+    # sign-outs an administrator or a password change makes are captured too.
+    object.__setattr__(gateway.oidc.logout, "post", post)
     return sent
 
 
@@ -64,6 +63,10 @@ def test_rp_initiated_logout_ends_the_session_and_goes_back_with_the_state(
     assert client.get("/api/v1/web/session").status_code == 401
     assert _userinfo(app, tokens).status_code == 401
     assert [url for url, _ in delivered] == [BACKCHANNEL]
+    # Signed out already: the same hint goes straight back (nothing left to confirm).
+    again = client.get("/oidc/logout", query_string={
+        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": AFTER})
+    assert again.status_code == 302 and again.headers["Location"] == AFTER
 
 
 def test_an_unregistered_address_after_logout_gets_a_page_not_a_redirect(app, client, signed_in,
@@ -107,3 +110,86 @@ def test_signing_out_of_the_gateway_sends_a_logout_token(app, client, signed_in,
     assert "http://schemas.openid.net/event/backchannel-logout" in claims["events"]
     assert "nonce" not in claims
     assert _userinfo(app, tokens).status_code == 401
+
+
+def _alice(app):
+    from gateway.identity.accounts import find_user
+    return find_user(app.extensions["gateway"].store, "alice")
+
+
+def test_an_admin_ending_the_session_ends_the_applications_sign_in(app, signed_in, delivered):
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    user = _alice(app)
+    session, = gateway.identity.administration.overview(user.id).sessions
+    gateway.identity.administration.end_session(user.id, session.handle, actor="admin")
+    assert _userinfo(app, tokens).status_code == 401
+    (url, form), = delivered
+    claims = gateway.signer.verify(form["logout_token"], audience=rp.client_id,
+                                   typ="logout+jwt")
+    id_claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert url == BACKCHANNEL and claims["sid"] == id_claims["sid"]
+
+
+@pytest.mark.parametrize("how", ["reset", "disable"])
+def test_a_password_reset_or_disabling_ends_every_application_token(app, signed_in, delivered,
+                                                                    how):
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    user = _alice(app)
+    if how == "reset":
+        gateway.identity.administration.reset_password(user.id, actor="admin")
+    else:
+        gateway.identity.administration.set_disabled(user.id, True, actor="admin")
+    assert _userinfo(app, tokens).status_code == 401
+    assert not gateway.oidc.tokens.end_sign_in(user_id=user.id)  # none left alive
+    claims = [gateway.signer.verify(form["logout_token"], audience=rp.client_id,
+                                    typ="logout+jwt") for _, form in delivered]
+    assert any("sid" not in c for c in claims)  # every session of the user at the client
+
+
+def test_only_an_id_token_of_this_session_signs_out_without_asking(app, client, signed_in,
+                                                                     phone):
+    from datetime import timedelta
+
+    from gateway.oidc import id_tokens, logout
+    from gateway.oidc.signins import SignIn
+
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    alice = _alice(app).id
+    mallory = SignIn("mallory-id", 1, ("qr",), "acr", None)
+    hints = {
+        "another user's ID token": id_tokens.id_token(gateway.signer, client_id=rp.client_id,
+                                                      sign_in=mallory, claims={}),
+        "a logout token": logout.logout_token(gateway.signer, client_id=rp.client_id,
+                                              user_id=alice, sid=None),
+        "a device token": gateway.signer.issue({"sub": alice}, audience="companion",
+                                               lifetime=timedelta(minutes=5), typ="at+jwt"),
+        "an ID token for no client": gateway.signer.issue(
+            {"sub": alice, "auth_time": 1}, audience="no-such-client",
+            lifetime=timedelta(minutes=5)),
+    }
+    for what, hint in hints.items():
+        page = client.get("/oidc/logout", query_string={
+            "id_token_hint": hint, "post_logout_redirect_uri": AFTER})
+        assert page.status_code == 200 and b'id="sign-out"' in page.data, what
+        assert client.get("/api/v1/web/session").status_code == 200, what  # still signed in
+
+
+def test_changing_the_password_elsewhere_ends_the_applications_sign_in(app, signed_in,
+                                                                       delivered):
+    from gateway.identity.password_change import Changer
+    from tests.support import PASSWORD
+
+    rp, tokens = signed_in
+    gateway = app.extensions["gateway"]
+    user = _alice(app)
+    gateway.identity.password_changes.change_password(
+        user.id, current=PASSWORD, new="a brand new passphrase 42", sign_out_others=True,
+        by=Changer(session_hash="another-browser"))
+    assert _userinfo(app, tokens).status_code == 401
+    (url, form), = delivered
+    claims = gateway.signer.verify(form["logout_token"], audience=rp.client_id,
+                                   typ="logout+jwt")
+    assert url == BACKCHANNEL and "sid" in claims
