@@ -13,9 +13,11 @@ from gateway.privacy.sweep import sweep_ended_flows
 from gateway.qrlogin.tables import qr_login_tokens, qr_logins
 from tests.qrlogin_support import DESKTOP
 
+
 def count(store, table) -> int:
     with store.read() as connection:
         return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
 
 def test_ended_logins_go_with_their_tokens_once_past_their_retention(gateway, clock):
     for _ in range(3):
@@ -26,12 +28,14 @@ def test_ended_logins_go_with_their_tokens_once_past_their_retention(gateway, cl
     assert sweep_ended_flows(gateway.store, clock, gateway.settings) == 3
     assert count(gateway.store, qr_logins) == 0 and count(gateway.store, qr_login_tokens) == 0
 
+
 def test_a_live_login_is_left_alone(gateway, clock):
     gateway.qrlogin.browser.start(DESKTOP)
     clock.advance(hours=2)
     live = gateway.qrlogin.browser.start(DESKTOP)
     assert sweep_ended_flows(gateway.store, clock, gateway.settings) == 1
     assert gateway.qrlogin.browser.status(live.login.id, live.browser_secret).state == "pending"
+
 
 def test_rows_go_in_batches_of_bounded_size_each_its_own_transaction(gateway, clock):
     for _ in range(5):
@@ -52,6 +56,7 @@ def test_rows_go_in_batches_of_bounded_size_each_its_own_transaction(gateway, cl
     assert len(deletes) == 3  # 2 + 2 + 1
     assert count(gateway.store, qr_logins) == 0
 
+
 def test_ended_offers_and_used_proofs_go_too(gateway, clock, people):
     alice = people.create_user("alice")
     now = clock.now()
@@ -63,11 +68,13 @@ def test_ended_offers_and_used_proofs_go_too(gateway, clock, people):
     assert sweep_ended_flows(gateway.store, clock, gateway.settings) == 2
     assert count(gateway.store, enrollments) == 0 and count(gateway.store, used_device_proofs) == 0
 
+
 def test_the_housekeepers_round_sweeps(gateway, clock):
     gateway.qrlogin.browser.start(DESKTOP)
     clock.advance(hours=2)
     assert Housekeeper(gateway).sweep_once() == 1
     assert count(gateway.store, qr_logins) == 0
+
 
 def test_the_retention_setting_decides_how_long_ended_flows_stay(gateway, clock):
     from dataclasses import replace
