@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated
 
 from flask import Blueprint, current_app, request
 from pydantic import BaseModel, Field
@@ -56,8 +57,10 @@ class UnreadOut(BaseModel):
 
 
 class MarkIn(Model):
-    ids: list[int] = Field(min_length=1, max_length=MOST_MARKED,
-                           description="Ids of the user's messages; others are left alone")
+    # Bounded like ``before``: a larger number is no message id, and would not fit the column.
+    ids: list[Annotated[int, Field(ge=1, le=10**18)]] = Field(
+        min_length=1, max_length=MOST_MARKED,
+        description="Ids of the user's messages; others are left alone")
 
 
 @bp.get(API)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import jwt
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
@@ -68,6 +69,9 @@ def _end_session():
     server = current_app.extensions["oidc_server"]
     try:
         ending = server.validate_endpoint_request("end_session")
+    except InsecureTransportError:  # plain http off this machine: OAuth 2 requires https
+        return _page("oidc-error.html", text=_(
+            "Signing out of applications needs the gateway's https address.")), 400
     except OAuth2Error:
         return _page("oidc-error.html", text=_(
             "This sign-out request is not valid: its ID token was not issued by this gateway "

@@ -45,7 +45,11 @@ def grant_location(phone, words: dict, shot: Path) -> None:
     for said in words["notice"]:
         expect(notice).to_contain_text(said)
     phone.screenshot(path=str(shot))
-    phone.locator("#consent-grant").click()
+    # The switch turns at once; the position may only be reported once the grant is stored.
+    with phone.expect_response(lambda r: r.url.endswith("/api/v1/consents")
+                               and r.request.method == "POST") as granted:
+        phone.locator("#consent-grant").click()
+    assert granted.value.ok
     expect(phone.locator("#switch-location")).to_be_checked()
 
 

@@ -65,6 +65,8 @@ def test_another_users_messages_cannot_be_read_or_marked(kit, client):
     ("post", "/api/v1/inbox/read", {"ids": ["one"]}),
     ("post", "/api/v1/inbox/read", {"ids": list(range(1, 300))}),
     ("post", "/api/v1/inbox/read", {"ids": [1], "extra": True}),
+    ("post", "/api/v1/inbox/read", {"ids": [3566429881421588856832]}),  # no id, no column fits
+    ("post", "/api/v1/inbox/read", {"ids": [0]}),
 ])
 def test_bad_input_is_a_problem_and_changes_nothing(kit, client, call):
     device, _ = kit.device("alice", consent=False)

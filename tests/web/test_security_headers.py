@@ -33,6 +33,11 @@ def csp(response) -> dict[str, list[str]]:
     return directives
 
 
+# OpenID pages that answer with their error page unless a real authorization request is
+# behind them: without its parameters (400), or one that does not exist (410).
+NEEDS_A_REQUEST = {"/oidc/authorize": 400, "/oidc/continue/request_id": 410}
+
+
 def page_paths(app) -> list[str]:
     """Every route declared to answer with HTML, its parameters filled in."""
     paths = []
@@ -72,7 +77,11 @@ def test_every_page_has_a_strict_csp_and_the_security_headers(app, client, actio
     actions.web_sign_in("root")
     for path in page_paths(app):
         response = client.get(path)
-        assert response.status_code == 200 and response.mimetype == "text/html", path
+        # Error pages are HTML all the same, with every header.
+        expected = NEEDS_A_REQUEST.get(path, 200)
+        if path == "/oidc/logout" and scheme == "http":
+            expected = 400  # OAuth 2 needs https off this machine (Authlib refuses plain http)
+        assert response.status_code == expected and response.mimetype == "text/html", path
         policy = csp(response)
         for directive in ("script-src", "style-src"):
             sources = policy.get(directive, policy.get("default-src"))
