@@ -9,6 +9,7 @@ sends it. (The live gateway most of them use is the ``gateway`` fixture of
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from contextlib import contextmanager
@@ -111,3 +112,16 @@ def sign_in(page, base_url: str, path: str = "", username: str = "alice",
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}{path}")
+
+
+def desktop_signed_in(browser, base_url: str, username: str = "root", path: str = "/admin",
+                      locale: str = "en-US", size: dict = DESKTOP):
+    """A new desktop page of *browser* signed in as *username* through the sign-in page,
+    landed on *path*."""
+    page = browser.new_context(locale=locale, **size).new_page()
+    page.goto(f"{base_url}/sign-in?next={path}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(rf"{re.escape(base_url)}{re.escape(path)}$"))
+    return page

@@ -6,12 +6,10 @@ pages closed to everyone but administrators."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.live_server import chromium, live_gateway
+from tests.live_server import chromium, desktop_signed_in, live_gateway
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
@@ -36,13 +34,7 @@ def gateway(settings):
 
 def signed_in(browser, base_url, username="root", path="/admin/policies", locale="en-US",
               size=DESKTOP):
-    page = browser.new_context(locale=locale, **size).new_page()
-    page.goto(f"{base_url}/sign-in?next={path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(rf"{re.escape(base_url)}{re.escape(path)}$"))
-    return page
+    return desktop_signed_in(browser, base_url, username, path, locale, size)
 
 
 def test_an_admin_writes_previews_and_publishes_a_version_read_in_each_language(gateway):

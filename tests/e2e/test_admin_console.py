@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.live_server import DESKTOP, chromium, live_gateway
+from tests.live_server import DESKTOP, chromium, desktop_signed_in, live_gateway
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
@@ -27,13 +27,7 @@ def gateway(settings):
 
 
 def signed_in(browser, base_url, username="root", path="/admin"):
-    page = browser.new_context(**DESKTOP).new_page()
-    page.goto(f"{base_url}/sign-in?next={path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(rf"{re.escape(base_url)}{re.escape(path)}$"))
-    return page
+    return desktop_signed_in(browser, base_url, username, path)
 
 
 def test_the_admin_home_lists_what_the_deployment_still_needs(gateway):
