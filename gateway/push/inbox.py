@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from gateway.core.clock import Clock
 from gateway.core.events import EventBus
 from gateway.core.store import Store
+from gateway.identity.tables import users
 from gateway.push.inbox_tables import inbox_messages
 from gateway.push.notifications import Notification
 
@@ -79,26 +80,41 @@ def unread_counts(connection: Connection, user_ids: Iterable[str]) -> dict[str, 
 Announce = Callable[[], None]
 
 
+# The messages of one chunk differ only in their user: the database makes them from the
+# users' ids with the rest bound once, rather than binding eight values for each row.
+_KEEP = insert(inbox_messages).from_select(
+    ["user_id", "notification_id", "topic", "title", "body", "url", "created_at"],
+    select(users.c.id,
+           *(bindparam(name, type_=inbox_messages.c[name].type) for name in
+             ("notification_id", "topic", "title", "body", "url", "created_at")))
+    .where(users.c.id.in_(bindparam("user_ids", expanding=True))).order_by(users.c.id))
+
+
 def keep(connection: Connection, now: datetime, notification: Notification,
          user_ids: list[str]) -> list[tuple[str, dict]]:
     """Keep *notification* as a message for each of *user_ids* (the audience after their
     opt-outs); the events to announce once the transaction commits, as (channel, event)."""
     if not user_ids:
         return []
-    connection.execute(insert(inbox_messages), [dict(
-        user_id=user_id, notification_id=notification.id, topic=notification.topic,
-        title=notification.title, body=notification.body, url=notification.url,
-        created_at=now) for user_id in user_ids])
-    kept = {}
+    now = now.astimezone(UTC)
+    kept: dict[str, int] = {}
     for start in range(0, len(user_ids), 500):
-        kept.update({row.user_id: _message(row) for row in connection.execute(
-            select(inbox_messages.c.user_id, *_columns())
+        some = user_ids[start:start + 500]
+        connection.execute(_KEEP, dict(
+            user_ids=some, notification_id=notification.id, topic=notification.topic,
+            title=notification.title, body=notification.body, url=notification.url,
+            created_at=now))
+        kept.update(connection.execute(
+            select(inbox_messages.c.user_id, inbox_messages.c.id)
             .where(inbox_messages.c.notification_id == notification.id,
-                   inbox_messages.c.user_id.in_(user_ids[start:start + 500])))})
+                   inbox_messages.c.user_id.in_(some))).all())
     unread = unread_counts(connection, user_ids)
-    return [(channel(user_id), {"kind": "message", "message": message.shown(),
+    # What every message says but its id, made once for the chunk.
+    shown = Message(0, notification.id, notification.topic, notification.title,
+                    notification.body, notification.url, now, None).shown()
+    return [(channel(user_id), {"kind": "message", "message": {**shown, "id": message_id},
                                 "unread": unread.get(user_id, 0)})
-            for user_id, message in kept.items()]
+            for user_id, message_id in kept.items()]
 
 
 def keeper(bus: EventBus) -> Callable[[Connection, datetime, Notification, list[str]], Announce]:

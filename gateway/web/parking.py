@@ -44,6 +44,7 @@ class _Parked:
         self.unsent = bytearray()
         self.due = 0.0  # time.monotonic() at which the stream's wait runs out
         self.gone = False
+        self.watched = selectors.EVENT_READ  # what the selector watches the socket for
 
     def queue(self, frames: str) -> None:
         data = frames.encode("utf-8")
@@ -76,6 +77,9 @@ class StreamHub:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closing = False
+        # A wake-up byte is on its way: a message to 10,000 open companions wakes the hub
+        # with one byte, not one per stream.
+        self._poked = False
 
     def park(self, sock: socket.socket, stream: EventStream, chunked: bool) -> None:
         """Serve the rest of *stream* (already started) on *sock*, which the hub now owns."""
@@ -110,6 +114,9 @@ class StreamHub:
         self._writes.shutdown(wait=False)
 
     def _poke(self) -> None:
+        if self._poked:
+            return
+        self._poked = True
         try:
             self._waker.send(b"\0")
         except (BlockingIOError, OSError):
@@ -136,6 +143,9 @@ class StreamHub:
                         pass
                 except (BlockingIOError, OSError):
                     pass
+                # After the bytes are read (a poke they swallowed would be lost) and before
+                # the queues are: a wake from now on sends a byte again.
+                self._poked = False
             elif mask & selectors.EVENT_READ and not self._still_there(parked):
                 self._drop(parked)
             elif mask & selectors.EVENT_WRITE:
@@ -210,8 +220,10 @@ class StreamHub:
         if len(parked.unsent) > MAX_UNSENT or (parked.stream.done and not parked.unsent):
             self._drop(parked)
             return
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if parked.unsent else 0)
-        self._selector.modify(parked.sock, events, parked)
+        watched = selectors.EVENT_READ | (selectors.EVENT_WRITE if parked.unsent else 0)
+        if watched != parked.watched:  # most writes go out whole: nothing to change
+            parked.watched = watched
+            self._selector.modify(parked.sock, watched, parked)
 
     @staticmethod
     def _still_there(parked: _Parked) -> bool:

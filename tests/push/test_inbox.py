@@ -88,7 +88,25 @@ def test_a_new_message_is_announced_after_its_expansion_commits(kit):
     assert event["kind"] == "message" and event["unread"] == 1
     assert event["message"]["title"] == "Hello"
     [kept] = kit.svc.inbox.page(alice)
-    assert event["message"]["id"] == kept.id
+    assert event["message"] == kept.shown()
+
+
+def test_each_user_hears_of_their_own_message_as_the_list_shows_it(kit):
+    names = ["alice", "bob", "carol"]
+    ids = {name: kit.user(name).id for name in names}
+    kit.send("bob", title="Earlier")  # bob has one unread already
+    kit.drain()
+    with kit.svc.events.subscribe(inbox.channel(ids["alice"])) as alice, \
+            kit.svc.events.subscribe(inbox.channel(ids["bob"])) as bob, \
+            kit.svc.events.subscribe(inbox.channel(ids["carol"])) as carol:
+        kit.send(*names, title="To three", body="Hello", url="https://bi.example.com/r/1")
+        kit.drain()
+        heard = {"alice": alice.get(0), "bob": bob.get(0), "carol": carol.get(0)}
+    for name in names:
+        newest = kit.svc.inbox.page(ids[name])[0]
+        assert heard[name]["message"] == newest.shown()
+    assert len({heard[name]["message"]["id"] for name in names}) == 3
+    assert [heard[name]["unread"] for name in names] == [1, 2, 1]
 
 
 def test_the_live_stream_writes_new_messages_and_resumes_after_last_event_id(kit):

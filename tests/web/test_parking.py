@@ -4,6 +4,7 @@ hub's real thread; every wait is a socket read or an event with a time limit."""
 
 from __future__ import annotations
 
+import queue
 import socket
 import threading
 
@@ -143,3 +144,60 @@ def test_each_parked_stream_hears_only_its_own_login(flow, hub, park):
         with pytest.raises(BlockingIOError):  # nothing was written to the others
             sock.recv(1)
         sock.close()
+
+
+class Counter:
+    """A parked stream that writes each event it is given, and only heartbeats besides (a
+    minute apart: an event left waiting for the heartbeat is a lost wake-up)."""
+
+    def __init__(self) -> None:
+        self._events: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self.wake = self.offload = None
+        self.done = False
+
+    def put(self, event: int) -> None:
+        self._events.put(event)
+        if self.wake is not None:
+            self.wake()
+
+    def take(self) -> list[int] | None:
+        taken = []
+        while not self._events.empty():
+            taken.append(self._events.get())
+        return taken or None
+
+    def seconds_to_wait(self) -> float:
+        return 60.0
+
+    def step(self, events: list[int] | None) -> str:
+        return "".join(f"data: {n}\n\n" for n in events) if events else ": heartbeat\n\n"
+
+    def close(self) -> None:
+        pass
+
+
+def test_every_wake_up_reaches_the_hub_while_many_threads_publish(hub):
+    streams, browsers = [], []
+    for _ in range(40):
+        server_end, browser_end = socket.socketpair()
+        streams.append(Counter())
+        hub.park(server_end, streams[-1], chunked=True)
+        browsers.append(Browser(browser_end))
+    rounds = 2000
+
+    def publish(offset: int) -> None:
+        for n in range(rounds):
+            for stream in streams[offset::4]:
+                stream.put(n)
+
+    publishers = [threading.Thread(target=publish, args=(i,)) for i in range(4)]
+    for publisher in publishers:
+        publisher.start()
+    for publisher in publishers:
+        publisher.join(WAIT)
+    for browser in browsers:  # every event arrives without waiting for a heartbeat
+        seen = ""
+        while f"data: {rounds - 1}\n" not in seen:
+            seen += browser.chunk().decode()
+        assert ": heartbeat" not in seen
+        browser.sock.close()
