@@ -24,7 +24,6 @@ from gateway.core.clock import Clock, SystemClock
 from gateway.core.events import EventBus, InProcessBus
 from gateway.core.keys import Keyring, ensure_folder, load_secret
 from gateway.core.personal_data import Category, DataMap, Eraser, Exporter
-from gateway.core.redis_events import RedisBus
 from gateway.core.settings import Settings
 from gateway.core.store import Store, sqlite_url
 from gateway.core.tokens import Signer
@@ -145,6 +144,14 @@ class Gateway:
     oidc: Oidc  # the OpenID Provider: relying parties, codes, tokens, claims
 
 
+def _redis_bus(url: str):
+    # Imported only when Redis is configured: its client is about 8 MB of the embedded
+    # default's memory that it would never use.
+    from gateway.core.redis_events import RedisBus
+
+    return RedisBus(url)
+
+
 def build_gateway(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
     """Build the gateway from *settings* (``GATEWAY_*`` when none are given) and *clock*
     (the system's by default). Connects to nothing; makes the instance and keys folders
@@ -156,7 +163,7 @@ def build_gateway(settings: Settings | None = None, clock: Clock | None = None) 
     keys_dir = ensure_folder(Path(settings.keys_dir or instance / "keys"))
     keyring = Keyring.load(keys_dir)
     store = Store.from_url(settings.database_url or sqlite_url(instance / "gateway.sqlite3"))
-    events = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
+    events = _redis_bus(settings.redis_url) if settings.redis_url else InProcessBus()
     signer = Signer(keyring, settings.public_url, clock)
     lifetimes = Lifetimes(access=timedelta(seconds=settings.access_token_seconds),
                           refresh=timedelta(days=settings.refresh_token_days))

@@ -11,10 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -99,7 +95,12 @@ class Store:
 
     # -- migrations ---------------------------------------------------------------
 
-    def _alembic_config(self, connection: Connection) -> Config:
+    # Alembic is imported by the methods that use it: a serving process needs it only for
+    # the readiness check, and it is about 10 MB of the embedded default's idle memory.
+
+    def _alembic_config(self, connection: Connection):
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
@@ -107,16 +108,23 @@ class Store:
 
     def upgrade(self, revision: str = "heads") -> None:
         """Apply the migrations up to *revision* (by default all of them, every branch)."""
+        from alembic import command
+
         with self.engine.begin() as connection:
             command.upgrade(self._alembic_config(connection), revision)
 
     def downgrade(self, revision: str) -> None:
         """Undo migrations down to *revision* (``base`` removes every table)."""
+        from alembic import command
+
         with self.engine.begin() as connection:
             command.downgrade(self._alembic_config(connection), revision)
 
     def migrations_current(self) -> bool:
         """Whether the database stands at the newest migration."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         with self.engine.connect() as connection:
             config = self._alembic_config(connection)
             heads = set(ScriptDirectory.from_config(config).get_heads())
