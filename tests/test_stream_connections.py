@@ -11,9 +11,12 @@ import time
 
 import requests
 
-from tests import slow_clients
+from tests import slow_clients, test_serving
 from tests.qr_client import WAIT, sign_in_phone, start_login
-from tests.test_serving import _address, _closed_by_server, cluster, gateway  # noqa: F401
+from tests.test_serving import _address, _closed_by_server
+
+# The served gateway of tests/test_serving.py (one cluster per module), shared here.
+cluster, gateway = test_serving.cluster, test_serving.gateway
 
 
 def _stream_then_reuse(gateway, end_it) -> tuple[bytes, dict[str, str]]:
