@@ -19,6 +19,9 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 Event = dict[str, Any]
+# Told to every subscriber when events may have been lost (the bus was cut off from its
+# peers): a waiter re-reads what it shows, as after any event.
+RESYNC: Event = {"kind": "resync"}
 
 
 class Subscription(Protocol):
@@ -106,6 +109,13 @@ class InProcessBus:
 
     def tap(self, prefix: str, listener: Callable[[str, Event], None]) -> None:
         self._taps.append((prefix, listener))
+
+    def broadcast(self, event: Event) -> None:
+        """Hand *event* to every subscriber of every channel, once each."""
+        with self._lock:
+            inboxes = {inbox for members in self._channels.values() for inbox in members}
+        for inbox in inboxes:
+            inbox.put(event)
 
     def subscribers(self, channel: str) -> int:
         """How many are waiting on *channel* (for tests and metrics)."""

@@ -6,6 +6,8 @@ listener thread per process receives every other process's events from there and
 them on the same way (its own it recognises by the sender tag and skips). So a process
 never depends on Redis for its own moves, and an unreachable Redis only delays what other
 instances see: events stay hints, a waiter re-reads the store when its wait times out.
+What other instances published while the listener was cut off from Redis is lost, so once
+it is back every local subscriber is told (``RESYNC``) and re-reads what it shows at once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable
 
 import redis
 
-from gateway.core.events import Event, Inbox, InProcessBus
+from gateway.core.events import RESYNC, Event, Inbox, InProcessBus
 
 PREFIX = "gateway:events:"
 log = logging.getLogger("gateway.core.events")
@@ -36,12 +38,15 @@ class RedisBus:
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._sender = secrets.token_hex(8)  # tells this process's own events apart
+        self.client_name = f"gateway-events-{self._sender}"
 
     def _redis(self) -> redis.Redis:
         # Connect on first use, never at import or app creation (gunicorn forks after).
         if self._client is None:
+            # Named, so that ``CLIENT LIST`` on the Redis server tells the instances apart.
             self._client = redis.Redis.from_url(self._url, socket_timeout=5,
-                                                socket_connect_timeout=5)
+                                                socket_connect_timeout=5,
+                                                client_name=self.client_name)
         return self._client
 
     def publish(self, channel: str, event: Event) -> None:
@@ -91,6 +96,7 @@ class RedisBus:
 
     def _listen(self) -> None:
         backoff = 0.1
+        cut_off = False  # events may have been missed since the last subscription
         while not self._closed.is_set():
             try:
                 pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
@@ -98,6 +104,9 @@ class RedisBus:
                 pubsub.get_message(timeout=1.0)  # the subscription's own confirmation
                 self._ready.set()
                 backoff = 0.1
+                if cut_off:
+                    cut_off = False
+                    self._local.broadcast(RESYNC)
                 while not self._closed.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message and message["type"] == "pmessage":
@@ -108,6 +117,7 @@ class RedisBus:
                 # Whoever waits in _start() waits no longer: Redis is away, and waiters
                 # fall back on re-reading the store.
                 self._ready.set()
+                cut_off = True
                 log.warning("event bus lost Redis, reconnecting", extra={"error": str(error)})
                 # A real thread waiting on a real network: no clock here.
                 self._closed.wait(backoff)

@@ -9,6 +9,11 @@ writes the event as it is, without reading the store again, and a message to 10,
 companions costs no 10,000 reads. What a companion may have missed while it was away is
 read once, when it reconnects: the messages after its ``Last-Event-ID``.
 
+Events can be lost when the bus is cut off from Redis for a while (an ``ended`` among
+them); the bus then says so (``resync``) and the stream ends, asking its companion to come
+back after a pause of its own (``retry``, spread over half a minute so that 10,000 do not
+return at once): the reconnect checks the device's token again and resends what was missed.
+
 Each message it writes is noted in ``LiveReceipts`` (the device was reached live), which
 writes them in batches on a thread of its own.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import json
 import queue
+import random
 import time
 import weakref
 from collections.abc import Callable
@@ -30,6 +36,7 @@ from gateway.web.stream_quota import Slot
 from gateway.web.waiting import HEARTBEAT_SECONDS, RETRY_MS
 
 LIFETIME = timedelta(minutes=10)  # then the companion reconnects (its token checked again)
+RESYNC_SPREAD_MS = 30_000  # after lost events, companions come back within this
 
 
 def _frame(kind: str, data: dict, event_id: int | None = None) -> str:
@@ -107,6 +114,10 @@ class InboxStream:
             self.done = True
             self.close()
             return ""
+        if any(event.get("kind") == "resync" for event in events):
+            self.done = True
+            self.close()
+            return f"retry: {random.randint(RETRY_MS, RESYNC_SPREAD_MS)}\n\n"
         frames = ""
         for event in events:
             if event.get("kind") == "message":

@@ -2,7 +2,7 @@
 
 import threading
 
-from gateway.core.events import InProcessBus
+from gateway.core.events import RESYNC, InProcessBus
 
 
 def test_a_published_event_reaches_every_subscriber_of_its_channel_only():
@@ -12,6 +12,26 @@ def test_a_published_event_reaches_every_subscriber_of_its_channel_only():
         assert first.get(timeout=1) == {"state": "scanned"}
         assert second.get(timeout=1) == {"state": "scanned"}
         assert other.get(timeout=0) is None
+
+
+def test_a_broadcast_reaches_every_subscriber_once_whatever_its_channels():
+    bus = InProcessBus()
+    both = _Collect()
+    bus.attach("a", both)
+    bus.attach("b", both)
+    with bus.subscribe("a") as first, bus.subscribe("c") as second:
+        bus.broadcast(RESYNC)
+        assert first.get(timeout=1) == RESYNC and second.get(timeout=1) == RESYNC
+        assert first.get(timeout=0) is None
+    assert both.events == [RESYNC]
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.events = []
+
+    def put(self, event) -> None:
+        self.events.append(event)
 
 
 def test_an_event_without_subscribers_is_dropped_and_channels_are_cleaned_up():

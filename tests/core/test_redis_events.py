@@ -4,7 +4,9 @@ import os
 import uuid
 
 import pytest
+import redis
 
+from gateway.core.events import RESYNC
 from gateway.core.redis_events import PREFIX, RedisBus
 
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
@@ -54,3 +56,20 @@ def test_a_malformed_message_on_the_channel_is_ignored():
         instance_b.publish(channel, {"state": "denied"})
         assert inbox.get(timeout=5) == {"state": "denied"}
         assert inbox.get(timeout=0.3) is None
+
+
+def test_once_back_from_a_cut_off_every_subscriber_is_told_to_read_again():
+    bus, other = RedisBus(REDIS_URL), RedisBus(REDIS_URL)
+    channel = f"inbox:{uuid.uuid4().hex}"
+    with bus.subscribe(channel) as inbox:
+        admin = redis.Redis.from_url(REDIS_URL)
+        # Cut this instance's listener off (only its own connection: others may be in use).
+        [listener] = [c for c in admin.client_list(_type="pubsub")
+                      if c["name"] == bus.client_name]
+        admin.client_kill_filter(_id=listener["id"])
+        # What was published meanwhile may be lost: the subscriber hears it may have been.
+        assert inbox.get(timeout=10) == RESYNC
+        other.publish(channel, {"kind": "read", "unread": 0})
+        assert inbox.get(timeout=5) == {"kind": "read", "unread": 0}
+    bus.close()
+    other.close()

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 import pytest
 
 from gateway.push import alerts
+from gateway.push.delivery import ENCRYPTION_PART
 from tests.push_support import SUBJECT
 from tests.pushservice import HANG, Reply
 
@@ -220,3 +221,33 @@ def test_helper_processes_encrypt_what_the_push_service_decrypts(kit, service):
     assert service.refusals == []
     assert [s.messages[0]["title"] for s in subs] == ["From the helper"] * 5
     assert worker.encryptor.cpu_seconds > 0
+
+
+def test_a_large_claim_is_encrypted_in_parts_each_sent_as_it_comes_back(kit, service):
+    count = ENCRYPTION_PART * 3 + 5
+    for index in range(count):
+        kit.device(f"user{index}")
+    worker = kit.worker(options=replace(kit.worker().options, encrypt_processes=1))
+    events, encrypt, send = [], worker.encryptor.encrypt, worker.send
+
+    async def encrypting(items):
+        bodies = await encrypt(items)
+        events.append(("encrypted", len(items)))
+        return bodies
+
+    async def sending(message, body):
+        events.append(("sent", 1))
+        return await send(message, body)
+
+    worker.encryptor.encrypt, worker.send = encrypting, sending
+    notification = kit.send(*[f"user{index}" for index in range(count)])
+    try:
+        kit.drain()
+    finally:
+        worker.close()
+    assert kit.states(notification) == {"delivered": count}
+    parts = [n for kind, n in events if kind == "encrypted"]
+    assert sum(parts) == count and max(parts) <= ENCRYPTION_PART
+    # The helper encrypts the next parts while the first ones are on their way.
+    last_part = max(i for i, (kind, _) in enumerate(events) if kind == "encrypted")
+    assert ("sent", 1) in events[:last_part]

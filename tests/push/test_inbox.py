@@ -4,14 +4,17 @@ stream's receipts and the channel counts."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
+from gateway.core.events import RESYNC
 from gateway.push import channels, inbox, notifications, topics
 from gateway.push.inbox_tables import inbox_messages
 from gateway.push.notifications import Audience, Draft
-from gateway.web.inbox_stream import InboxStream
+from gateway.web.inbox_stream import RESYNC_SPREAD_MS, InboxStream
+from gateway.web.waiting import RETRY_MS
 
 pytestmark = pytest.mark.push_service
 
@@ -172,6 +175,18 @@ def test_revoking_the_device_ends_its_open_stream_at_once(kit):
     assert stream.take() is None  # it no longer listens
     assert "After the revocation" in others.step(others.take())  # the other device does
     others.close()
+
+
+def test_after_events_may_have_been_lost_the_stream_ends_and_its_companion_comes_back_later(
+        kit):
+    device, _ = kit.device("alice", consent=False)
+    stream = _open_stream(kit, device)
+    kit.svc.events.broadcast(RESYNC)  # what the Redis bus does once it is back
+    frames = stream.step(stream.take())
+    assert stream.done and re.fullmatch(r"retry: (\d+)\n\n", frames)
+    # Each stream picks its own pause, so that thousands do not come back at once.
+    assert RETRY_MS <= int(frames.split()[1]) <= RESYNC_SPREAD_MS
+    assert stream.take() is None  # it no longer listens
 
 
 def test_signing_the_device_out_ends_its_open_stream(kit, client):
