@@ -95,8 +95,9 @@ class Deliveries:
     @property
     def _claim_at(self) -> int:
         """Free slots worth a claim: batches, not one slot at a time (each claim is a
-        transaction)."""
-        return max(min(self.batch, self.options.concurrency) // 4, 1)
+        transaction), but small enough that freed slots do not sit idle long (32 of 256:
+        2.0x web-push against 1.9x with 64, in bench_push)."""
+        return max(min(self.batch, self.options.concurrency) // 8, 1)
 
     def claim(self) -> list[Message]:
         """Claim as many due deliveries as there are free sending slots."""
