@@ -9,10 +9,12 @@ sends it. (The live gateway most of them use is the ``gateway`` fixture of
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -125,3 +127,12 @@ def desktop_signed_in(browser, base_url: str, username: str = "root", path: str 
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(rf"{re.escape(base_url)}{re.escape(path)}$"))
     return page
+
+
+def shoot(page, name: str) -> None:
+    """Save a screenshot of *page* as NAME.png in the folder GATEWAY_TEST_SHOTS names (to
+    look at what a test drove); nothing when it is not set."""
+    folder = os.environ.get("GATEWAY_TEST_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))

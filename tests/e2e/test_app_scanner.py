@@ -21,7 +21,7 @@ from gateway.qrlogin.tables import qr_logins
 from gateway.reports.tables import preview_grants
 from tests.e2e.test_scan_to_connect_a_phone import desktop_offers
 from tests.e2e.test_scan_to_log_in import PHONE
-from tests.live_server import DESKTOP, chromium_launcher, live_gateway, sign_in
+from tests.live_server import DESKTOP, chromium_launcher, live_gateway, shoot, sign_in
 from tests.preview_support import integration_key, register
 from tests.support import Actions
 
@@ -111,6 +111,7 @@ def test_the_app_scans_the_desktop_code_with_its_camera_and_reaches_the_decision
         # The app asks first, in its own dialog; the browser's prompt comes after.
         dialog = phone.locator("dialog.consent")
         expect(dialog).to_be_visible()
+        shoot(phone, "scanner-asks-for-the-camera-en")
         assert phone.evaluate("window.__cameraCalls") == 0
         phone.locator("#consent-grant").click()
 
@@ -201,6 +202,7 @@ def test_another_sites_code_is_shown_not_opened_and_the_camera_stops_while_hidde
         expect(phone.locator("#status")).to_have_text(
             "This code leads to another site. It was not opened; the address is shown below.")
         expect(phone.locator("#found a")).to_have_count(0)  # text, not a link
+        shoot(phone, "scanner-another-site-en")
         assert phone.url == f"{base_url}/app/scan"
         assert phone.evaluate(LIVE_TRACKS) == 1  # still scanning
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from gateway.core.clock import SystemClock
-from tests.live_server import chromium, live_gateway
+from tests.live_server import chromium, live_gateway, shoot
 from tests.push_support import PushKit, push_settings
 from tests.pushservice import PushService
 
@@ -24,7 +23,6 @@ PASSWORD = "correct horse battery"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "user_agent": "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
                        "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"}
-SHOTS = os.environ.get("GATEWAY_TEST_SHOTS")  # a folder: screenshots are saved there
 
 
 @pytest.fixture
@@ -53,12 +51,6 @@ def phone(browser, base_url: str, path: str = "/app/", language: str = "en"):
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(rf"{re.escape(base_url)}{re.escape(path)}$"))
     return page
-
-
-def shoot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
 def test_a_message_sent_while_the_app_is_open_shows_at_once_without_push_consent(gateway):
@@ -166,7 +158,7 @@ def test_the_push_console_shows_how_many_devices_each_channel_reached(gateway):
         expect(console.locator("#channel-chart svg rect.c-webpush")).not_to_have_count(0)
         console.locator("#channel-chart").scroll_into_view_if_needed()
         shoot(console, "console-channels-en")
-        if SHOTS:  # the same in Chinese, for the screenshots
+        if os.environ.get("GATEWAY_TEST_SHOTS"):  # the same in Chinese, for the screenshots
             chinese = browser.new_context(viewport={"width": 1280, "height": 800},
                                           locale="zh-CN",
                                           extra_http_headers={"Accept-Language": "zh"})
