@@ -16,6 +16,7 @@ from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError
 from gateway.core.languages import LANGUAGES, N_, SOURCE_LANGUAGE
 from gateway.core.store import Store
+from gateway.core.useragent import Requester
 from gateway.identity import accounts
 from gateway.push import notifications, topics
 from gateway.push.notifications import Audience, Draft
@@ -72,13 +73,15 @@ def _language_of(store: Store, user_id: str, default_language: str) -> str:
         return accounts.saved_language(connection, user_id) or default_language
 
 
-def new_sign_in(store: Store, clock: Clock, *, user_id: str, browser: str,
-                place: str | None, notice_id: str,
-                default_language: str = SOURCE_LANGUAGE) -> str | None:
-    """Tell the user's devices, in the user's language, that a browser signed in to their
-    account."""
+def new_sign_in(store: Store, clock: Clock, *, user_id: str, requester: Requester,
+                notice_id: str, default_language: str = SOURCE_LANGUAGE) -> str | None:
+    """Tell the user's devices, in the user's language, that a browser (*requester*)
+    signed in to their account; the place is named as that language writes it."""
     user = accounts.get_user(store, user_id)
     language = _language_of(store, user_id, default_language)
+    browser = translate(language, N_("{browser} ({os})"), browser=requester.browser,
+                        os=requester.os)
+    place = requester.place_in(language)
     body = (translate(language, N_("New sign-in on {browser} in {place}. Not you? Revoke it."),
                       browser=browser, place=place) if place else
             translate(language, N_("New sign-in on {browser}. Not you? Revoke it."),

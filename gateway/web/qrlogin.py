@@ -151,10 +151,8 @@ def redeem(login_id: str):
         session_lifetime=timedelta(hours=svc.settings.web_session_hours),
         replaces=request.cookies.get(session_cookie_name()), ip=client_ip(),
     )
-    who = done.login.requester
     announcements.new_sign_in(svc.store, svc.clock, user_id=done.user_id,
-                              browser=f"{who.browser} on {who.os}", place=who.place,
-                              notice_id=done.login.id)
+                              requester=done.login.requester, notice_id=done.login.id)
     session = svc.identity.sessions.find(done.session_id)
     out = RedeemOut(
         user=UserOut.of(accounts.get_user(svc.store, done.user_id)),

@@ -7,6 +7,7 @@ import pytest
 
 from gateway.core.catalogues import translate
 from gateway.core.languages import N_
+from gateway.core.useragent import Requester
 from gateway.push import announcements
 
 pytestmark = pytest.mark.push_service
@@ -53,3 +54,26 @@ def test_a_new_phone_is_told_in_the_owners_language(client, actions, kit):
     assert message["body"] == translate("zh", N_("{model} can now use your account."),
                                         model="Pixel 8")
     assert "Pixel 8" in message["body"]
+
+
+def test_a_new_sign_in_names_the_browser_and_place_as_the_owners_language_writes_them(
+        client, actions, kit):
+    alice, alices = kit.device("alice")
+    _, bobs = kit.device("bob")
+    choose(client, alice, "zh")
+    svc = kit.svc
+    requester = Requester(browser="Chrome 131", os="Windows", network="198.51.100.0/24",
+                          place="Changchun, China", country="CN",
+                          place_names={"zh": "中国长春"})
+    announcements.new_sign_in(svc.store, svc.clock, user_id=alice.user_id,
+                              requester=requester, notice_id="n-1")
+    announcements.new_sign_in(svc.store, svc.clock, user_id=kit.user("bob").id,
+                              requester=requester, notice_id="n-2")
+    kit.settle()
+    (chinese,), (english,) = alices.messages, bobs.messages
+    assert chinese["title"] == translate("zh", N_("New sign-in"))
+    assert "中国长春" in chinese["body"] and "Changchun" not in chinese["body"]
+    assert " on " not in chinese["body"]  # no English left inside the Chinese sentence
+    assert "Chrome 131" in chinese["body"] and "Windows" in chinese["body"]
+    assert english["body"] == ("New sign-in on Chrome 131 (Windows) in Changchun, China. "
+                               "Not you? Revoke it.")
