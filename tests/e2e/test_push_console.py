@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from gateway.core.clock import SystemClock
@@ -109,14 +110,22 @@ def test_the_service_worker_shows_a_push_and_reports_its_display(gateway):
             return Boolean(reg && reg.active);
         }""")
         registration = next(r for r in registrations if r["scopeURL"] == f"{base_url}/app/")
-        cdp.send("ServiceWorker.deliverPushMessage", {
-            "origin": base_url, "registrationId": registration["registrationId"],
-            "data": json.dumps(message)})
-        shown = settle(page, """async () => {
-            const reg = await navigator.serviceWorker.getRegistration('/app/');
-            const shown = await reg.getNotifications();
-            return shown.length ? `${shown[0].title} / ${shown[0].body}` : null;
-        }""")
+        shown = None
+        # Chromium drops a push handed over by DevTools now and then on a busy machine (the
+        # push service's own hand-over is what this stands for): hand it over again then.
+        for _ in range(3):
+            cdp.send("ServiceWorker.deliverPushMessage", {
+                "origin": base_url, "registrationId": registration["registrationId"],
+                "data": json.dumps(message)})
+            try:
+                shown = settle(page, """async () => {
+                    const reg = await navigator.serviceWorker.getRegistration('/app/');
+                    const shown = await reg.getNotifications();
+                    return shown.length ? `${shown[0].title} / ${shown[0].body}` : null;
+                }""", timeout=10_000)
+                break
+            except PlaywrightTimeoutError:
+                continue
         assert shown == "Build finished / All green"
         page.fill("#username", "root")
         page.fill("#password", "correct horse battery")
@@ -130,9 +139,10 @@ def test_the_service_worker_shows_a_push_and_reports_its_display(gateway):
         }""" % notification_id)
 
 
-def settle(page, check: str):
+def settle(page, check: str, timeout: float = 30_000):
     """Run the async *check* in the page every 50 ms until it gives something truthy, and
-    return that (``wait_for_function`` does not wait for a promise to resolve)."""
+    return that (``wait_for_function`` does not wait for a promise to resolve); raises
+    Playwright's TimeoutError after *timeout* milliseconds."""
     page.evaluate(f"""() => {{
         window.__settled = null;
         const probe = {check};
@@ -141,4 +151,4 @@ def settle(page, check: str):
             if (value) window.__settled = value; else setTimeout(poll, 50);
         }})();
     }}""")
-    return page.wait_for_function("() => window.__settled").json_value()
+    return page.wait_for_function("() => window.__settled", timeout=timeout).json_value()
