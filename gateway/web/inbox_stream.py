@@ -109,15 +109,14 @@ class InboxStream:
             return ""
         if events is None:
             return ": heartbeat\n\n"
-        if any(event.get("kind") == "ended" for event in events):
-            # The device was revoked or signed out: nothing more reaches it.
+        kinds = {event.get("kind") for event in events}
+        if kinds & {"ended", "resync"}:
             self.done = True
             self.close()
-            return ""
-        if any(event.get("kind") == "resync" for event in events):
-            self.done = True
-            self.close()
-            return f"retry: {random.randint(RETRY_MS, RESYNC_SPREAD_MS)}\n\n"
+            # Revoked or signed out: nothing more reaches it. Events lost: the companion
+            # comes back after a pause of its own and reads what it missed.
+            return "" if "ended" in kinds else \
+                f"retry: {random.randint(RETRY_MS, RESYNC_SPREAD_MS)}\n\n"
         frames = ""
         for event in events:
             if event.get("kind") == "message":
