@@ -19,6 +19,7 @@ from gateway import consent
 from gateway.consent.policies import LAST_CHANGE, change_seqs, version_seqs
 from gateway.consent.tables import consent_events
 from gateway.core.clock import Clock
+from gateway.core.store.lists import among
 
 PURPOSE = "push"
 # What push consent depends on besides each device's own events, in one statement built
@@ -28,21 +29,23 @@ PURPOSE = "push"
 _KEY = select(select(func.max(consent_events.c.seq)).scalar_subquery(), LAST_CHANGE)
 
 
+# By user only: the ledger's index leads with user_id, and a user has few devices.
+_NEWEST = (select(consent_events.c.user_id, consent_events.c.device_id,
+                  consent_events.c.purpose, consent_events.c.decision,
+                  consent_events.c.policy_version)
+           .where(consent_events.c.seq.in_(
+               select(func.max(consent_events.c.seq))
+               .where(among(consent_events.c.user_id, "user_ids"),
+                      consent_events.c.purpose == PURPOSE)
+               .group_by(consent_events.c.user_id, consent_events.c.device_id))))
+
+
 def _query(connection: Connection, versions: dict, changes: dict,
            pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     user_ids = sorted({user_id for user_id, _ in pairs})
     granted: set[tuple[str, str]] = set()
     for start in range(0, len(user_ids), 500):
-        # By user only: the ledger's index leads with user_id, and a user has few devices.
-        newest = (select(func.max(consent_events.c.seq))
-                  .where(consent_events.c.user_id.in_(user_ids[start:start + 500]),
-                         consent_events.c.purpose == PURPOSE)
-                  .group_by(consent_events.c.user_id, consent_events.c.device_id))
-        rows = connection.execute(
-            select(consent_events.c.user_id, consent_events.c.device_id,
-                   consent_events.c.purpose, consent_events.c.decision,
-                   consent_events.c.policy_version)
-            .where(consent_events.c.seq.in_(newest)))
+        rows = connection.execute(_NEWEST, {"user_ids": user_ids[start:start + 500]})
         for row in rows:  # derive() reads purpose, decision and policy_version
             if consent.derive(PURPOSE, [row], version_seqs=versions,
                               change_seqs=changes).granted:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, false, insert, literal, select, up
 
 from gateway.core.clock import Clock
 from gateway.core.store import Store
+from gateway.core.store.lists import among
 from gateway.identity.tables import devices
 from gateway.push import audience, preferences, stats
 from gateway.push.consent_check import ConsentMemo, granted_devices
@@ -50,15 +51,16 @@ def next_send_at(connection: Connection) -> datetime | None:
                               .order_by(notifications.c.send_at).limit(1)).scalar()
 
 
+_SUBSCRIBED = (select(subscriptions.c.id, subscriptions.c.user_id, subscriptions.c.device_id,
+                      subscriptions.c.origin)
+               .join(devices, devices.c.id == subscriptions.c.device_id)
+               .where(among(subscriptions.c.user_id, "user_ids"), devices.c.revoked_at.is_(None)))
+
+
 def _subscribed(connection: Connection, user_ids: list[str]) -> list:
     found = []
     for start in range(0, len(user_ids), 500):
-        found += connection.execute(
-            select(subscriptions.c.id, subscriptions.c.user_id, subscriptions.c.device_id,
-                   subscriptions.c.origin)
-            .join(devices, devices.c.id == subscriptions.c.device_id)
-            .where(subscriptions.c.user_id.in_(user_ids[start:start + 500]),
-                   devices.c.revoked_at.is_(None))).all()
+        found += connection.execute(_SUBSCRIBED, {"user_ids": user_ids[start:start + 500]}).all()
     return found
 
 
@@ -117,7 +119,7 @@ _FROM_SUBSCRIPTIONS = insert(deliveries).from_select(_COLUMNS, select(
     bindparam("expires_at", type_=deliveries.c.expires_at.type), false(),
     bindparam("reason", type_=deliveries.c.reason.type),
     bindparam("now", type_=deliveries.c.updated_at.type),
-).where(subscriptions.c.id.in_(bindparam("ids", expanding=True))))
+).where(among(subscriptions.c.id, "ids")))
 
 
 def _insert(connection: Connection, notification: Notification, rows: list[dict],

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from gateway.core.clock import Clock
 from gateway.core.events import EventBus
 from gateway.core.store import Store
+from gateway.core.store.lists import among
 from gateway.identity.tables import users
 from gateway.push.inbox_tables import inbox_messages
 from gateway.push.notifications import Notification
@@ -64,16 +65,17 @@ def _columns():
     return [inbox_messages.c[name] for name in Message.__dataclass_fields__]
 
 
+_UNREAD = (select(inbox_messages.c.user_id, func.count())
+           .where(among(inbox_messages.c.user_id, "user_ids"), inbox_messages.c.read_at.is_(None))
+           .group_by(inbox_messages.c.user_id))
+
+
 def unread_counts(connection: Connection, user_ids: Iterable[str]) -> dict[str, int]:
     """Unread messages per user, for *user_ids* (a user without any is left out)."""
     user_ids = sorted(set(user_ids))
     found: dict[str, int] = {}
     for start in range(0, len(user_ids), 500):
-        found.update(connection.execute(
-            select(inbox_messages.c.user_id, func.count())
-            .where(inbox_messages.c.user_id.in_(user_ids[start:start + 500]),
-                   inbox_messages.c.read_at.is_(None))
-            .group_by(inbox_messages.c.user_id)).all())
+        found.update(connection.execute(_UNREAD, {"user_ids": user_ids[start:start + 500]}).all())
     return found
 
 
@@ -87,7 +89,8 @@ _KEEP = insert(inbox_messages).from_select(
     select(users.c.id,
            *(bindparam(name, type_=inbox_messages.c[name].type) for name in
              ("notification_id", "topic", "title", "body", "url", "created_at")))
-    .where(users.c.id.in_(bindparam("user_ids", expanding=True))).order_by(users.c.id))
+    .where(among(users.c.id, "user_ids")).order_by(users.c.id)
+).returning(inbox_messages.c.user_id, inbox_messages.c.id)
 
 
 def keep(connection: Connection, now: datetime, notification: Notification,
@@ -99,15 +102,10 @@ def keep(connection: Connection, now: datetime, notification: Notification,
     now = now.astimezone(UTC)
     kept: dict[str, int] = {}
     for start in range(0, len(user_ids), 500):
-        some = user_ids[start:start + 500]
-        connection.execute(_KEEP, dict(
-            user_ids=some, notification_id=notification.id, topic=notification.topic,
-            title=notification.title, body=notification.body, url=notification.url,
-            created_at=now))
-        kept.update(connection.execute(
-            select(inbox_messages.c.user_id, inbox_messages.c.id)
-            .where(inbox_messages.c.notification_id == notification.id,
-                   inbox_messages.c.user_id.in_(some))).all())
+        kept.update(connection.execute(_KEEP, dict(
+            user_ids=user_ids[start:start + 500], notification_id=notification.id,
+            topic=notification.topic, title=notification.title, body=notification.body,
+            url=notification.url, created_at=now)).all())
     unread = unread_counts(connection, user_ids)
     # What every message says but its id, made once for the chunk.
     shown = Message(0, notification.id, notification.topic, notification.title,

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from gateway.core.clock import Clock
 from gateway.core.store import Store
+from gateway.core.store.lists import among
 from gateway.identity.tables import devices, token_families
 from gateway.push import stats
 from gateway.push.consent_check import ConsentMemo, granted_devices
@@ -70,12 +71,11 @@ def _unindexed(column):
     return column.concat("")
 
 
-_IDS = bindparam("ids", expanding=True)
-# Built once: a fan-out runs these hundreds of times, and the lists of ids are bound, not
-# rendered into a new statement each time.
+# Built once: a fan-out runs these hundreds of times, and the lists of ids are bound as
+# one value (``among``), not rendered into a new statement each time.
 _SETTLE = (
     update(deliveries)
-    .where(deliveries.c.id.in_(_IDS), _unindexed(deliveries.c.state) == bindparam("was"),
+    .where(among(deliveries.c.id, "ids"), _unindexed(deliveries.c.state) == bindparam("was"),
            deliveries.c.attempts == bindparam("attempt"))
     .values(state=bindparam("becomes"), attempts=bindparam("attempts_now"),
             next_attempt_at=bindparam("next_at", type_=deliveries.c.next_attempt_at.type),
@@ -140,7 +140,7 @@ _CANDIDATES = (
         .outerjoin(devices, devices.c.id == deliveries.c.device_id)
         .outerjoin(token_families, token_families.c.id == subscriptions.c.family_id))
     # Checked again: another worker may have claimed some since the ids were read.
-    .where(deliveries.c.id.in_(_IDS), _unindexed(deliveries.c.state).in_(CLAIMABLE),
+    .where(among(deliveries.c.id, "ids"), _unindexed(deliveries.c.state).in_(CLAIMABLE),
            deliveries.c.next_attempt_at <= bindparam("now"))
     .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
 )

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, insert, select
 from gateway.core.clock import Clock
 from gateway.core.errors import InvalidRequest
 from gateway.core.store import Store
+from gateway.core.store.lists import among
 from gateway.push.tables import quiet_hours
 
 
@@ -62,12 +63,14 @@ def get(connection: Connection, user_id: str) -> QuietHours | None:
     return QuietHours(row.starts, row.ends, row.timezone) if row else None
 
 
+_OF_USERS = select(quiet_hours).where(among(quiet_hours.c.user_id, "user_ids"))
+
+
 def of_users(connection: Connection, user_ids: list[str]) -> dict[str, QuietHours]:
     """The quiet hours of those of *user_ids* who set some."""
     found: dict[str, QuietHours] = {}
     for start in range(0, len(user_ids), 500):
-        rows = connection.execute(select(quiet_hours).where(
-            quiet_hours.c.user_id.in_(user_ids[start:start + 500])))
+        rows = connection.execute(_OF_USERS, {"user_ids": user_ids[start:start + 500]})
         found.update({row.user_id: QuietHours(row.starts, row.ends, row.timezone) for row in rows})
     return found
 

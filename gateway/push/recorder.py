@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, update
 
 from gateway.core.clock import Clock
 from gateway.core.store import Store
+from gateway.core.store.lists import among
 from gateway.push import alerts, guard, outbox, outcomes, stats
 from gateway.push.outbox import Change, Job
 from gateway.push.outcomes import Outcome, OutcomeKind
@@ -21,7 +22,7 @@ from gateway.push.tables import subscriptions
 
 # Built once: every batch of answers marks the subscriptions it reached.
 _REACHED = (update(subscriptions)
-            .where(subscriptions.c.id.in_(bindparam("ids", expanding=True)))
+            .where(among(subscriptions.c.id, "ids"))
             .values(last_delivered_at=bindparam(
                 "now", type_=subscriptions.c.last_delivered_at.type)))
 

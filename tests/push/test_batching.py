@@ -216,3 +216,36 @@ def test_the_prune_guard_forgets_answers_that_left_its_window(clock):
         guard.observe(ORIGIN, False, clock.now())
         clock.advance(seconds=1)
     assert len(guard._answers[ORIGIN]) <= 301
+
+
+def test_lists_bound_as_one_value_are_looked_up_by_index_not_scanned(push):
+    """Every statement of a fan-out that binds a list as one value (``among``: expansion,
+    the inbox, consent, quiet hours, claims, settling, recording) looks each value up
+    through an index; SQLite's planner might otherwise walk the whole table per list."""
+    if push.store.dialect != "sqlite":
+        pytest.skip("SQLite's query plan")
+    populate(push, 300)
+    captured = []
+
+    def keep(conn, cursor, statement, parameters, *args):
+        if "json_each" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(push.store.engine, "before_cursor_execute", keep)
+    try:
+        queue(push)
+        jobs = claim(push, 300)
+        recorder.record(push.store, push.clock,
+                        [recorder.Result(job, Outcome(OutcomeKind.DELIVERED, 201), 0.05)
+                         for job in jobs], prune_guard=PruneGuard(), rng=random.Random(1))
+    finally:
+        event.remove(push.store.engine, "before_cursor_execute", keep)
+    tables = {" ".join(statement.split()[:3]) for statement, _ in captured}
+    assert len(tables) >= 7, tables  # every kind of statement above was seen
+    with push.store.read() as connection:
+        for statement, parameters in captured:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                              parameters).all()
+            scans = [row[-1] for row in plan if row[-1].startswith("SCAN")
+                     and "json_each" not in row[-1]]
+            assert not scans, (statement, scans)

@@ -251,3 +251,37 @@ def test_a_large_claim_is_encrypted_in_parts_each_sent_as_it_comes_back(kit, ser
     # The helper encrypts the next parts while the first ones are on their way.
     last_part = max(i for i, (kind, _) in enumerate(events) if kind == "encrypted")
     assert ("sent", 1) in events[:last_part]
+
+
+def test_messages_are_made_ready_ahead_while_no_more_requests_than_slots_are_out(kit, service):
+    count = 20
+    for index in range(count):
+        kit.device(f"user{index}")
+    options = replace(kit.worker().options, concurrency=4, origin_concurrency=3)
+    worker = kit.worker(options=options)
+    events, out, encrypt, send = [], [0, 0], worker.encrypt, worker.send
+
+    async def encrypting(messages):
+        events.append(("encrypted", len(messages)))
+        return await encrypt(messages)
+
+    async def sending(message, body):
+        out[0] += 1
+        out[1] = max(out)
+        try:
+            return await send(message, body)
+        finally:
+            out[0] -= 1
+            events.append(("answered", 1))
+
+    worker.encrypt, worker.send = encrypting, sending
+    notification = kit.send(*[f"user{index}" for index in range(count)])
+    kit.drain()
+    assert kit.states(notification) == {"delivered": count}
+    # Before the first answer, more messages were encrypted than there are slots: a slot
+    # that frees takes one of them at once ...
+    first_answer = events.index(("answered", 1))
+    ready = sum(n for kind, n in events[:first_answer] if kind == "encrypted")
+    assert ready == worker.capacity(3) > 3
+    # ... and yet no more requests were out at once than the push service's slots.
+    assert out[1] == 3
