@@ -105,8 +105,8 @@ class Tokens:
 
     def end_sign_in(self, *, session_hash: str | None = None, user_id: str | None = None,
                     client_id: str | None = None) -> list[str]:
-        """Revoke the live tokens of one browser session (or of a user, at one client or
-        all); returns the clients that held any, for their back-channel logout."""
+        """Revoke the tokens of one browser session (or of a user, at one client or all);
+        returns the clients signed in through it, for their back-channel logout."""
         with self.store.write() as connection:
             ended = revoke(connection, self.clock.now(), session_hash=session_hash,
                            user_id=user_id, client_id=client_id)
@@ -116,12 +116,15 @@ class Tokens:
 def revoke(connection: Connection, now: datetime, *, session_hash: str | None = None,
            user_id: str | None = None, client_id: str | None = None,
            ) -> list[tuple[str, str | None]]:
-    """Revoke, inside an open transaction, the live tokens of one browser session (or of a
-    user, at one client or all); returns each (client, browser session) that held any.
-    Nothing without a session or a user."""
+    """Revoke, inside an open transaction, the tokens of one browser session (or of a user,
+    at one client or all); returns each (client, browser session) signed in through it.
+    Nothing without a session or a user.
+
+    Expired tokens count too: a relying party's own session outlives the access token it
+    was signed in with (an hour), and a sign-out on the gateway must still end it."""
     if not (session_hash or user_id):
         return []
-    where = [oidc_tokens.c.revoked_at.is_(None), oidc_tokens.c.expires_at > now]
+    where = [oidc_tokens.c.revoked_at.is_(None)]
     if session_hash:
         where.append(oidc_tokens.c.session_hash == session_hash)
     if user_id:
