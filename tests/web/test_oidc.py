@@ -63,6 +63,9 @@ def test_discovery_names_the_issuer_and_every_endpoint(client):
     assert body["jwks_uri"] == f"{ISSUER}/.well-known/jwks.json"
     assert body["id_token_signing_alg_values_supported"] == ["ES256"]
     assert body["code_challenge_methods_supported"] == ["S256"]
+    # Left out, both would say the gateway fetches request objects (Discovery 1.0, 3).
+    assert body["request_parameter_supported"] is False
+    assert body["request_uri_parameter_supported"] is False
 
 
 def test_the_whole_flow_gives_a_verified_id_token_and_userinfo(app, client, phone_client, phone,
@@ -155,6 +158,36 @@ def test_an_unknown_client_or_redirect_uri_gets_a_page_never_a_redirect(client, 
     prefix = client.get("/oidc/authorize", query_string=authorize_params(
         rp, redirect_uri=rp.redirect_uri + "/more"))
     assert prefix.status_code == 400 and "Location" not in prefix.headers
+
+
+@pytest.mark.parametrize(("extra", "error"), [
+    ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
+    ({"request_uri": "https://bi.example.com/request.jwt"}, "request_uri_not_supported"),
+    ({"registration": "{}"}, "registration_not_supported"),
+    ({"max_age": "soon"}, "invalid_request"),  # else no sign-in would ever meet it
+    ({"max_age": "-1"}, "invalid_request"),
+    ({"nonce": "n" * 257}, "invalid_request"),  # longer than a code keeps
+    ({"nonce": "a\x00b"}, "invalid_request"),  # no text column holds U+0000
+    ({"scope": "profile", "max_age": "soon"}, "invalid_request"),  # OAuth alone, too
+])
+def test_a_request_the_provider_cannot_honour_goes_back_with_the_error_named(client, rp, extra,
+                                                                            error):
+    answer = client.get("/oidc/authorize", query_string=authorize_params(rp, **extra))
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith(rp.redirect_uri)
+    got = query_of(answer.headers["Location"])
+    assert got["error"] == error and got["state"] == "st-1"
+
+
+def test_a_client_id_no_client_could_have_is_an_unknown_client(app, client, rp):
+    for client_id in ("a\x00b", "x" * 65):
+        page = client.get("/oidc/authorize",
+                          query_string={**authorize_params(rp), "client_id": client_id})
+        assert page.status_code == 400 and "Location" not in page.headers
+        token = client.post("/oidc/token", data={
+            "grant_type": "authorization_code", "code": "c", "client_id": client_id,
+            "client_secret": "s", "redirect_uri": rp.redirect_uri})
+        assert token.get_json()["error"] == "invalid_client"
 
 
 def test_a_public_client_must_use_pkce_s256(app, client):
