@@ -371,9 +371,33 @@ def test_authorization_requests_are_rate_limited_per_address(client, rp):
     from gateway.web.oidc import AUTHORIZE_LIMIT
 
     allowed = int(AUTHORIZE_LIMIT.split()[0])
-    for number in range(allowed):
-        answer = client.get("/oidc/authorize",
-                            query_string=authorize_params(rp, nonce=f"n-{number}"))
+    for number in range(allowed):  # GET and POST count together
+        params = authorize_params(rp, nonce=f"n-{number}")
+        answer = (client.post("/oidc/authorize", data=params) if number % 2 else
+                  client.get("/oidc/authorize", query_string=params))
         assert answer.status_code == 302
-    limited = client.get("/oidc/authorize", query_string=authorize_params(rp, nonce="n-last"))
-    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    for limited in (client.get("/oidc/authorize", query_string=authorize_params(rp, nonce="n-a")),
+                    client.post("/oidc/authorize", data=authorize_params(rp, nonce="n-b"))):
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+def test_the_authorization_endpoint_takes_its_parameters_posted_too(app, client, phone_client,
+                                                                     phone, rp, clock):
+    # OpenID Connect Core 3.1.2.1: the authorization endpoint supports GET and POST.
+    verifier, challenge = pkce()
+    first = client.post("/oidc/authorize", data=authorize_params(rp, challenge))
+    assert first.status_code == 302 and first.headers["Location"].startswith("/login?oidc=")
+    request_id = query_of(first.headers["Location"])["oidc"]
+    clock.advance(seconds=1)
+    phone_confirms(client, phone_client, phone, clock, request_id)
+    back = client.get(f"/oidc/continue/{request_id}")
+    answer = query_of(back.headers["Location"])
+    assert answer["state"] == "st-1"
+    tokens = redeem_code(app.test_client(), rp, answer["code"], verifier).get_json()
+    assert verify(app, tokens["id_token"], rp.client_id)["nonce"] == "n-1"
+    again = client.post("/oidc/authorize", data=authorize_params(rp, nonce="n-2"))
+    assert again.headers["Location"].startswith(rp.redirect_uri) and "code=" in again.headers[
+        "Location"]
+    elsewhere = client.post("/oidc/authorize", data=authorize_params(
+        rp, redirect_uri="https://evil.example.com/cb"))
+    assert elsewhere.status_code == 400 and "Location" not in elsewhere.headers
