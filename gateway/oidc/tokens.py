@@ -79,6 +79,16 @@ class Tokens:
             return None
         return _grant_of(row)
 
+    def refresh_scope(self, token: str, client_id: str) -> str | None:
+        """The scope of *client_id*'s current refresh *token*, without using it; None when
+        it is unknown, another client's, revoked or expired."""
+        with self.store.read() as connection:
+            row = connection.execute(select(oidc_tokens.c.scope).where(
+                oidc_tokens.c.token_hash == digest(token), oidc_tokens.c.kind == "refresh",
+                oidc_tokens.c.client_id == client_id, oidc_tokens.c.revoked_at.is_(None),
+                oidc_tokens.c.expires_at > self.clock.now())).first()
+        return row.scope if row is not None else None
+
     def take_refresh(self, token: str, client_id: str) -> Grant | None:
         """Use the refresh *token* of *client_id*, once (it is revoked now). None when it is
         unknown, another client's, expired or used already; a second use revokes its whole

@@ -13,7 +13,11 @@ from __future__ import annotations
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Request, TokenMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import AuthorizationCodeMixin
 from authlib.oidc.core.errors import (
@@ -191,7 +195,16 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token):
         client_id = self.request.client.get_client_id()
-        found = services().oidc.tokens.take_refresh(refresh_token, client_id)
+        tokens = services().oidc.tokens
+        asked = self.request.payload.scope
+        if asked:
+            # A scope wider than the one granted is refused before the token is used, so
+            # that the client's mistake does not cost it the token (and its line, once it
+            # tries again with the same one). Authlib checks it again afterwards.
+            held = tokens.refresh_scope(refresh_token, client_id)
+            if held is not None and not set(asked.split()) <= set(held.split()):
+                raise InvalidScopeError()
+        found = tokens.take_refresh(refresh_token, client_id)
         return IssuedRefreshToken(found) if found else None
 
     def authenticate_user(self, refresh_token):

@@ -304,11 +304,18 @@ def test_offline_access_gives_a_refresh_token_that_rotates(app, client, phone_cl
     first = redeem_code(app.test_client(), rp, code).get_json()
     assert first["refresh_token"]
 
-    def refresh(token):
+    def refresh(token, **extra):
         return app.test_client().post("/oidc/token", data={
             "grant_type": "refresh_token", "refresh_token": token,
-            "client_id": rp.client_id, "client_secret": rp.secret})
+            "client_id": rp.client_id, "client_secret": rp.secret, **extra})
 
+    wider = refresh(first["refresh_token"], scope="openid profile email")
+    assert wider.status_code == 400 and wider.get_json()["error"] == "invalid_scope"
+    # Refused before it was used: the token still works, for the scope granted or less.
+    narrower = refresh(first["refresh_token"], scope="openid offline_access")
+    assert narrower.status_code == 200, narrower.get_json()
+    assert narrower.get_json()["scope"] == "openid offline_access"
+    first = narrower.get_json()
     second = refresh(first["refresh_token"])
     assert second.status_code == 200, second.get_json()
     assert second.get_json()["refresh_token"] != first["refresh_token"]
