@@ -20,6 +20,7 @@ from gateway.oidc.claims import SCOPES
 from gateway.oidc.tables import oidc_clients
 
 SECRET_PREFIX = "gws_"
+CLIENT_ID_LENGTH = 64  # its column
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,10 @@ class Clients:
         return client_of(row), secret
 
     def find(self, client_id: str) -> Client | None:
-        """The live client *client_id*, or None (unknown or revoked)."""
+        """The live client *client_id*, or None (unknown or revoked; also an id no client
+        could have, which the store could not be asked about: U+0000, or too long)."""
+        if "\x00" in client_id or len(client_id) > CLIENT_ID_LENGTH:
+            return None
         with self.store.read() as connection:
             row = connection.execute(select(oidc_clients)
                                      .where(oidc_clients.c.id == client_id)).first()

@@ -36,6 +36,7 @@ def metadata(issuer: str) -> dict:
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,  # true when left out (Discovery 1.0, 3)
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
     }

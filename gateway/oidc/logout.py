@@ -31,6 +31,9 @@ LOGOUT_TYPE = "logout+jwt"
 LIFETIME = timedelta(minutes=2)
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 TIMEOUT_SECONDS = 3.0
+# The relying party's answers that mean it logged out: 200, and the 204 some frameworks
+# make of an empty 200 (Back-Channel Logout 1.0, 2.8).
+LOGGED_OUT = (200, 204)
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +118,7 @@ class Logout:
             with self.store.write() as connection:
                 audit.record(connection, self.signer.clock, "oidc.backchannel-logout",
                              actor=user_id, subject=client_id,
-                             details={"status": status, "delivered": status == 200})
-            if status == 200:
+                             details={"status": status, "delivered": status in LOGGED_OUT})
+            if status in LOGGED_OUT:
                 told.append(client_id)
         return told

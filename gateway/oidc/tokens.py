@@ -79,6 +79,16 @@ class Tokens:
             return None
         return _grant_of(row)
 
+    def refresh_scope(self, token: str, client_id: str) -> str | None:
+        """The scope of *client_id*'s current refresh *token*, without using it; None when
+        it is unknown, another client's, revoked or expired."""
+        with self.store.read() as connection:
+            row = connection.execute(select(oidc_tokens.c.scope).where(
+                oidc_tokens.c.token_hash == digest(token), oidc_tokens.c.kind == "refresh",
+                oidc_tokens.c.client_id == client_id, oidc_tokens.c.revoked_at.is_(None),
+                oidc_tokens.c.expires_at > self.clock.now())).first()
+        return row.scope if row is not None else None
+
     def take_refresh(self, token: str, client_id: str) -> Grant | None:
         """Use the refresh *token* of *client_id*, once (it is revoked now). None when it is
         unknown, another client's, expired or used already; a second use revokes its whole
@@ -105,8 +115,8 @@ class Tokens:
 
     def end_sign_in(self, *, session_hash: str | None = None, user_id: str | None = None,
                     client_id: str | None = None) -> list[str]:
-        """Revoke the live tokens of one browser session (or of a user, at one client or
-        all); returns the clients that held any, for their back-channel logout."""
+        """Revoke the tokens of one browser session (or of a user, at one client or all);
+        returns the clients signed in through it, for their back-channel logout."""
         with self.store.write() as connection:
             ended = revoke(connection, self.clock.now(), session_hash=session_hash,
                            user_id=user_id, client_id=client_id)
@@ -116,12 +126,15 @@ class Tokens:
 def revoke(connection: Connection, now: datetime, *, session_hash: str | None = None,
            user_id: str | None = None, client_id: str | None = None,
            ) -> list[tuple[str, str | None]]:
-    """Revoke, inside an open transaction, the live tokens of one browser session (or of a
-    user, at one client or all); returns each (client, browser session) that held any.
-    Nothing without a session or a user."""
+    """Revoke, inside an open transaction, the tokens of one browser session (or of a user,
+    at one client or all); returns each (client, browser session) signed in through it.
+    Nothing without a session or a user.
+
+    Expired tokens count too: a relying party's own session outlives the access token it
+    was signed in with (an hour), and a sign-out on the gateway must still end it."""
     if not (session_hash or user_id):
         return []
-    where = [oidc_tokens.c.revoked_at.is_(None), oidc_tokens.c.expires_at > now]
+    where = [oidc_tokens.c.revoked_at.is_(None)]
     if session_hash:
         where.append(oidc_tokens.c.session_hash == session_hash)
     if user_id:

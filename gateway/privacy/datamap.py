@@ -102,7 +102,9 @@ HOLDINGS = (
             section="application_sign_ins"),
     Holding(oidc_tokens, "sign-in", users=("user_id",), personal=("auth_time", "amr", "acr"),
             secret=("token_hash", "session_hash", "code_hash"),
-            kept="a day after it expires or is revoked", section="application_tokens"),
+            kept="a day after it expires or is revoked (a revoked refresh token until it "
+                 "would expire; one of a browser session still signed in while it is)",
+            section="application_tokens"),
     Holding(oidc_clients, "administration", users=("created_by",), secret=("secret_hash",),
             kept="while the client is registered; who registered it until deletion",
             section="applications_registered", erasure="anonymise"),

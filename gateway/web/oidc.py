@@ -30,6 +30,11 @@ from gateway.web.oidc_server import Server, make_server
 
 bp = Blueprint("oidc", __name__)
 AUTHORIZE_LIMIT = "60 per minute"  # authorization requests per client address
+# Each request of a browser not signed in is stored until the user signs in: per address,
+# as many as a person could start, not as many as a script could (GET and POST together).
+authorize_limit = limiter.shared_limit(AUTHORIZE_LIMIT, scope="oidc-authorize",
+                                       key_func=by_address)
+AUTHORIZE_ANSWERS = answers(s302=REDIRECT, s400=page("The request cannot go back to its client"))
 
 
 def init_app(app: Flask) -> None:
@@ -125,30 +130,40 @@ def configuration():
 
 
 @bp.get(discovery.AUTHORIZE)
-# Each request of a browser not signed in is stored until the user signs in: per address,
-# as many as a person could start, not as many as a script could.
-@limiter.limit(AUTHORIZE_LIMIT, key_func=by_address)
+@authorize_limit
 @operation(summary="The authorization endpoint: signs the user in with the phone (the desktop "
                    "login page) and returns to the relying party with a code",
-           tag="openid connect", produces="text/html", errors=(429,),
-           extra=answers(s302=REDIRECT, s400=page("The request cannot go back to its client")))
+           tag="openid connect", produces="text/html", errors=(429,), extra=AUTHORIZE_ANSWERS)
 def authorize():
+    return _authorize(request.args)
+
+
+@bp.post(discovery.AUTHORIZE)
+@authorize_limit
+@operation(summary="The authorization endpoint, its parameters sent as a form (OpenID Connect "
+                   "Core 3.1.2.1)",
+           tag="openid connect", produces="text/html", errors=(429,), extra=AUTHORIZE_ANSWERS)
+def authorize_post():
+    return _authorize(request.form)
+
+
+def _authorize(params):
     server = _server()
     session = optional_web_session()
-    user = _sign_in(session) if _fresh_enough(session, request.args) else None
+    user = _sign_in(session) if _fresh_enough(session, params) else None
     try:
         grant = server.get_consent_grant(end_user=user)
     except OAuth2Error as error:
         return _refuse(server, error)
     client = grant.request.client.client
-    asks = _asks_consent(client, request.args)
-    if user is not None and asks and "none" in _prompts(request.args):
+    asks = _asks_consent(client, params)
+    if user is not None and asks and "none" in _prompts(params):
         # OpenID Connect Core 3.1.2.1: no screen may be shown, and consent is needed.
         return _refuse(server, ConsentRequiredError(redirect_uri=grant.redirect_uri,
                                                     state=grant.request.payload.state))
     if user is not None and not asks:
         return server.create_authorization_response(grant=grant, grant_user=user)
-    waiting = services().oidc.requests.open(client.id, request.args.to_dict())
+    waiting = services().oidc.requests.open(client.id, params.to_dict())
     if user is not None:  # signed in already; only the consent screen is left
         return redirect(f"/oidc/continue/{waiting.id}")
     return redirect(f"/login?oidc={quote(waiting.id)}")

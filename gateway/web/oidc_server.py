@@ -13,9 +13,18 @@ from __future__ import annotations
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Request, TokenMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import AuthorizationCodeMixin
+from authlib.oidc.core.errors import (
+    RegistrationNotSupportedError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
 from authlib.oidc.core.grants import OpenIDCode
 from flask import Flask, request
 
@@ -25,6 +34,7 @@ from gateway.oidc.tokens import Grant
 from gateway.web.context import client_ip, services
 
 ACCESS_SECONDS = 3600
+MAX_NONCE = 256  # the longest nonce a code keeps (its column)
 
 
 class RelyingParty(ClientMixin):
@@ -127,8 +137,36 @@ def _live(sign_in):
     return sign_in if services().oidc.user_active(sign_in.user_id) else None
 
 
+def check_request(grant, redirect_uri):
+    """What Authlib leaves to the provider, checked before anything else of the request:
+    the parameters the gateway does not support get the error OpenID Connect Core 3.1.2.6
+    names; a ``max_age`` that is not a whole number of seconds and a nonce no code could
+    keep are ``invalid_request`` (rather than a sign-in that never meets the request, or a
+    database error). Authlib sends the error back to the checked redirect URI."""
+    data = grant.request.payload.data
+    if data.get("request"):
+        raise RequestNotSupportedError()
+    if data.get("request_uri"):
+        raise RequestURINotSupportedError()
+    if data.get("registration"):
+        raise RegistrationNotSupportedError()
+    max_age = data.get("max_age")
+    if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
+        raise InvalidRequestError("max_age must be a whole number of seconds.")
+    nonce = data.get("nonce")
+    if nonce and (len(nonce) > MAX_NONCE or not nonce.isprintable()):
+        raise InvalidRequestError(f"The nonce must be printable and at most {MAX_NONCE} "
+                                  "characters long.")
+
+
 class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def __init__(self, request, server):
+        super().__init__(request, server)
+        # Before the payload's other checks (Authlib's hooks after it run in no set order;
+        # OpenID Connect's looks the nonce up in the store).
+        self.register_hook("before_validate_authorization_request_payload", check_request)
 
     def save_authorization_code(self, code, request):
         data = request.payload.data
@@ -157,7 +195,16 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token):
         client_id = self.request.client.get_client_id()
-        found = services().oidc.tokens.take_refresh(refresh_token, client_id)
+        tokens = services().oidc.tokens
+        asked = self.request.payload.scope
+        if asked:
+            # A scope wider than the one granted is refused before the token is used, so
+            # that the client's mistake does not cost it the token (and its line, once it
+            # tries again with the same one). Authlib checks it again afterwards.
+            held = tokens.refresh_scope(refresh_token, client_id)
+            if held is not None and not set(asked.split()) <= set(held.split()):
+                raise InvalidScopeError()
+        found = tokens.take_refresh(refresh_token, client_id)
         return IssuedRefreshToken(found) if found else None
 
     def authenticate_user(self, refresh_token):

@@ -3,8 +3,11 @@ requests past their time, codes an hour after theirs, tokens a day after they en
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from gateway.core.tokens import digest
 from gateway.oidc.signins import ACR_PHONE, SignIn
 from gateway.oidc.tables import oidc_codes, oidc_requests, oidc_tokens
 from gateway.privacy.sweep import sweep_ended_flows
@@ -74,5 +77,23 @@ def test_a_revoked_refresh_token_is_kept_until_it_expires_so_its_reuse_is_caught
     assert gateway.oidc.tokens.take_refresh("refresh-1", rp.client_id) is None
     assert gateway.oidc.tokens.take_refresh("refresh-2", rp.client_id) is None
     clock.advance(days=31)  # past the refresh tokens' own lifetime, and a day
+    sweep_ended_flows(gateway.store, clock, gateway.settings)
+    assert _rows(gateway)["oidc_tokens"] == 0
+
+
+def test_a_token_of_a_browser_session_still_signed_in_stays_until_the_session_ends(
+        gateway, people, clock):
+    rp = register(gateway)
+    user = people.create_user("long-session")
+    session_id = gateway.identity.sessions.sign_in(user.id, "qr", timedelta(days=7))
+    sign_in = SignIn(user.id, 1_800_000_000, ("qr",), ACR_PHONE, digest(session_id))
+    gateway.oidc.tokens.issue(client_id=rp.client_id, grant_type="authorization_code",
+                              scope="openid", sign_in=sign_in, access_token="access-long",
+                              expires_in=3600)
+    clock.advance(days=3)  # the access token expired two days ago; the session lives on
+    sweep_ended_flows(gateway.store, clock, gateway.settings)
+    # Its row is how the session's end reaches the relying party's back-channel logout.
+    assert _rows(gateway)["oidc_tokens"] == 1
+    clock.advance(days=4, seconds=1)  # the session expired: nothing left to tell
     sweep_ended_flows(gateway.store, clock, gateway.settings)
     assert _rows(gateway)["oidc_tokens"] == 0

@@ -31,6 +31,7 @@ GET    /                                                     200   200   200   2
 GET    /.well-known/jwks.json                                200   200   200   200   200   200   200   200
 GET    /.well-known/openid-configuration                     200   200   200   200   200   200   200   200
 GET    /oidc/authorize                                       400   400   400   400   400   400   400   400
+POST   /oidc/authorize                                       400   400   400   400   400   400   400   400
 GET    /oidc/continue/<request_id>                           410   410   410   410   410   410   410   410
 POST   /oidc/continue/<request_id>                           410   410   410   410   410   410   410   410
 POST   /oidc/token                                           400   400   400   400   400   400   400   400

@@ -63,6 +63,9 @@ def test_discovery_names_the_issuer_and_every_endpoint(client):
     assert body["jwks_uri"] == f"{ISSUER}/.well-known/jwks.json"
     assert body["id_token_signing_alg_values_supported"] == ["ES256"]
     assert body["code_challenge_methods_supported"] == ["S256"]
+    # Left out, both would say the gateway fetches request objects (Discovery 1.0, 3).
+    assert body["request_parameter_supported"] is False
+    assert body["request_uri_parameter_supported"] is False
 
 
 def test_the_whole_flow_gives_a_verified_id_token_and_userinfo(app, client, phone_client, phone,
@@ -155,6 +158,36 @@ def test_an_unknown_client_or_redirect_uri_gets_a_page_never_a_redirect(client, 
     prefix = client.get("/oidc/authorize", query_string=authorize_params(
         rp, redirect_uri=rp.redirect_uri + "/more"))
     assert prefix.status_code == 400 and "Location" not in prefix.headers
+
+
+@pytest.mark.parametrize(("extra", "error"), [
+    ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
+    ({"request_uri": "https://bi.example.com/request.jwt"}, "request_uri_not_supported"),
+    ({"registration": "{}"}, "registration_not_supported"),
+    ({"max_age": "soon"}, "invalid_request"),  # else no sign-in would ever meet it
+    ({"max_age": "-1"}, "invalid_request"),
+    ({"nonce": "n" * 257}, "invalid_request"),  # longer than a code keeps
+    ({"nonce": "a\x00b"}, "invalid_request"),  # no text column holds U+0000
+    ({"scope": "profile", "max_age": "soon"}, "invalid_request"),  # OAuth alone, too
+])
+def test_a_request_the_provider_cannot_honour_goes_back_with_the_error_named(client, rp, extra,
+                                                                            error):
+    answer = client.get("/oidc/authorize", query_string=authorize_params(rp, **extra))
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith(rp.redirect_uri)
+    got = query_of(answer.headers["Location"])
+    assert got["error"] == error and got["state"] == "st-1"
+
+
+def test_a_client_id_no_client_could_have_is_an_unknown_client(app, client, rp):
+    for client_id in ("a\x00b", "x" * 65):
+        page = client.get("/oidc/authorize",
+                          query_string={**authorize_params(rp), "client_id": client_id})
+        assert page.status_code == 400 and "Location" not in page.headers
+        token = client.post("/oidc/token", data={
+            "grant_type": "authorization_code", "code": "c", "client_id": client_id,
+            "client_secret": "s", "redirect_uri": rp.redirect_uri})
+        assert token.get_json()["error"] == "invalid_client"
 
 
 def test_a_public_client_must_use_pkce_s256(app, client):
@@ -271,11 +304,18 @@ def test_offline_access_gives_a_refresh_token_that_rotates(app, client, phone_cl
     first = redeem_code(app.test_client(), rp, code).get_json()
     assert first["refresh_token"]
 
-    def refresh(token):
+    def refresh(token, **extra):
         return app.test_client().post("/oidc/token", data={
             "grant_type": "refresh_token", "refresh_token": token,
-            "client_id": rp.client_id, "client_secret": rp.secret})
+            "client_id": rp.client_id, "client_secret": rp.secret, **extra})
 
+    wider = refresh(first["refresh_token"], scope="openid profile email")
+    assert wider.status_code == 400 and wider.get_json()["error"] == "invalid_scope"
+    # Refused before it was used: the token still works, for the scope granted or less.
+    narrower = refresh(first["refresh_token"], scope="openid offline_access")
+    assert narrower.status_code == 200, narrower.get_json()
+    assert narrower.get_json()["scope"] == "openid offline_access"
+    first = narrower.get_json()
     second = refresh(first["refresh_token"])
     assert second.status_code == 200, second.get_json()
     assert second.get_json()["refresh_token"] != first["refresh_token"]
@@ -338,9 +378,33 @@ def test_authorization_requests_are_rate_limited_per_address(client, rp):
     from gateway.web.oidc import AUTHORIZE_LIMIT
 
     allowed = int(AUTHORIZE_LIMIT.split()[0])
-    for number in range(allowed):
-        answer = client.get("/oidc/authorize",
-                            query_string=authorize_params(rp, nonce=f"n-{number}"))
+    for number in range(allowed):  # GET and POST count together
+        params = authorize_params(rp, nonce=f"n-{number}")
+        answer = (client.post("/oidc/authorize", data=params) if number % 2 else
+                  client.get("/oidc/authorize", query_string=params))
         assert answer.status_code == 302
-    limited = client.get("/oidc/authorize", query_string=authorize_params(rp, nonce="n-last"))
-    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    for limited in (client.get("/oidc/authorize", query_string=authorize_params(rp, nonce="n-a")),
+                    client.post("/oidc/authorize", data=authorize_params(rp, nonce="n-b"))):
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+def test_the_authorization_endpoint_takes_its_parameters_posted_too(app, client, phone_client,
+                                                                     phone, rp, clock):
+    # OpenID Connect Core 3.1.2.1: the authorization endpoint supports GET and POST.
+    verifier, challenge = pkce()
+    first = client.post("/oidc/authorize", data=authorize_params(rp, challenge))
+    assert first.status_code == 302 and first.headers["Location"].startswith("/login?oidc=")
+    request_id = query_of(first.headers["Location"])["oidc"]
+    clock.advance(seconds=1)
+    phone_confirms(client, phone_client, phone, clock, request_id)
+    back = client.get(f"/oidc/continue/{request_id}")
+    answer = query_of(back.headers["Location"])
+    assert answer["state"] == "st-1"
+    tokens = redeem_code(app.test_client(), rp, answer["code"], verifier).get_json()
+    assert verify(app, tokens["id_token"], rp.client_id)["nonce"] == "n-1"
+    again = client.post("/oidc/authorize", data=authorize_params(rp, nonce="n-2"))
+    assert again.headers["Location"].startswith(rp.redirect_uri) and "code=" in again.headers[
+        "Location"]
+    elsewhere = client.post("/oidc/authorize", data=authorize_params(
+        rp, redirect_uri="https://evil.example.com/cb"))
+    assert elsewhere.status_code == 400 and "Location" not in elsewhere.headers

@@ -112,6 +112,19 @@ def test_signing_out_of_the_gateway_sends_a_logout_token(app, client, signed_in,
     assert _userinfo(app, tokens).status_code == 401
 
 
+def test_signing_out_after_the_tokens_expired_still_ends_the_applications_session(
+        app, client, signed_in, delivered, clock):
+    rp, tokens = signed_in
+    clock.advance(hours=2)  # the access token expired; the relying party's session did not
+    csrf = client.get("/api/v1/web/session").get_json()["csrf_token"]
+    assert client.post("/api/v1/web/sign-out", headers={"X-CSRF-Token": csrf}).status_code == 204
+    (url, form), = delivered
+    claims = app.extensions["gateway"].signer.verify(form["logout_token"], audience=rp.client_id,
+                                                     typ="logout+jwt")
+    id_claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert url == BACKCHANNEL and claims["sid"] == id_claims["sid"]
+
+
 def _alice(app):
     from gateway.identity.accounts import find_user
     return find_user(app.extensions["gateway"].store, "alice")
