@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.oidc.claims import CLAIMS
+
 HERE = Path(__file__).parent
 
 
@@ -101,6 +103,14 @@ POINTS = (
           "notice_terms", _nothing,
           ("test_5_partner_sharing.py::test_5_the_notice_names_the_recipient_its_host_the_"
            "purpose_and_the_fields",)),
+    Point("5: an application learns only what the sign-in's scopes release",
+          "gateway.oidc.claims:scopes_of", _always(set(CLAIMS)),
+          ("test_5_applications.py::test_5_an_application_gets_only_what_the_scopes_of_the_"
+           "sign_in_release",)),
+    Point("5: an application that asks first waits for the user's answer",
+          "gateway.web.oidc:_asks_consent", _always(False),
+          ("test_5_applications.py::test_5_an_application_that_asks_first_gets_nothing_when_"
+           "the_user_refuses",)),
     Point("6: re-consent is computed when publishing", "gateway.consent.policies:"
           "computed_changes", _always([]),
           ("test_6_policy_changes_announced.py::test_6_a_changed_purpose_is_asked_again_"
