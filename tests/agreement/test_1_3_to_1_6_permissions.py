@@ -99,6 +99,19 @@ def test_1_5_withdrawing_push_removes_the_subscription_at_once(kit, client):
     assert client.get("/api/v1/push/subscription", headers=phone.headers).status_code == 404
 
 
+@pytest.mark.push_service
+def test_1_5_push_consent_is_checked_again_for_every_notification(kit, actions):
+    # A new agreement changes what push covers: the grant stops counting, though the
+    # subscription stays until the user decides again; nothing is sent to it meanwhile.
+    phone, subscription = kit.device("bob")
+    kit.send("bob", title="Before the change")
+    kit.settle()
+    actions.publish_policy("2.0", changes=["push"])
+    kit.send("bob", title="After the change")
+    kit.settle()
+    assert [m["title"] for m in subscription.messages] == ["Before the change"]
+
+
 def test_1_6_a_new_function_has_no_consent_until_the_user_decides(app, alice):
     svc = app.extensions["gateway"]
     svc.catalogue = svc.catalogue.with_purpose(Purpose(

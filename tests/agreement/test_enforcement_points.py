@@ -56,6 +56,10 @@ POINTS = (
           "on_push_withdrawn", _nothing,
           ("test_1_3_to_1_6_permissions.py::test_1_5_withdrawing_push_removes_the_"
            "subscription_at_once",)),
+    Point("1.5: push consent is checked for every delivery", "gateway.push.consent_check:"
+          "_query", lambda connection, versions, changes, pairs: set(pairs),
+          ("test_1_3_to_1_6_permissions.py::test_1_5_push_consent_is_checked_again_for_every_"
+           "notification",)),
     Point("1.2.1: location stored only with consent", "gateway.privacy.device_reports:"
           "consent", type("Granted", (), {"is_granted": staticmethod(_always(True))}),
           ("test_1_2_device_and_log_information.py::test_1_2_1_without_location_consent_gps_"
