@@ -255,3 +255,40 @@ def test_2_2_the_privacy_centre_tells_how_long_each_kind_of_data_is_kept(client)
         "/api/v1/privacy/retention").get_json()["retention"]}
     assert kept["precise_location"] == 7 and kept["notices"] == 1095
     assert kept["ended_flows"] == 1 / 24
+
+
+@pytest.mark.push_service
+def test_2_2_sent_notifications_and_inbox_messages_go_after_their_period(app, kit, clock):
+    from gateway.push.inbox_tables import inbox_messages
+    from gateway.push.tables import deliveries, notifications
+
+    kit.device("bob")
+    kit.send("bob")
+    kit.settle()
+    assert count(app, deliveries) == 1 and count(app, inbox_messages) == 1
+    clock.advance(days=29)
+    assert purge(app)["push_deliveries"] == 0 and count(app, inbox_messages) == 1
+    clock.advance(days=2)
+    result = purge(app)
+    assert result["push_deliveries"] == 1 and result["push_inbox"] == 1
+    assert count(app, notifications) == count(app, deliveries) == count(app, inbox_messages) == 0
+
+
+def test_2_2_ended_preview_links_and_grants_go_after_their_period(app, client, actions, clock):
+    from gateway.reports.tables import preview_grants, preview_links
+    from tests.preview_support import integration_key, register
+
+    actions.create_user("alice")
+    phone = actions.device_sign_in()
+    register(client, integration_key(app), owner="alice", users=("alice",), groups=())
+    browser = app.test_client()
+    headers = actions.web_sign_in("alice", client=browser)
+    link = browser.post("/api/v1/reports/sales-q3/preview-links", headers=headers).get_json()
+    opened = client.post("/api/v1/previews/open", headers=phone.headers,
+                         json={"token": link["url"].rsplit("/p/", 1)[1]})
+    assert opened.status_code == 201, opened.get_json()
+    clock.advance(days=29)
+    assert purge(app)["previews"] == 0
+    clock.advance(days=2)
+    assert purge(app)["previews"] == 2
+    assert count(app, preview_links) == count(app, preview_grants) == 0

@@ -86,6 +86,26 @@ POINTS = (
     Point("2.2: ended QR logins go on the housekeeper's round", "gateway.privacy.retention:"
           "ENDED_FLOWS.purger", _always(0),
           ("test_2_storage.py::test_2_2_ended_qr_logins_go_on_the_housekeepers_round",)),
+    Point("2.2: full addresses are cut to their network", "gateway.privacy.retention:"
+          "FULL_IP_ADDRESS.purger", _always(0),
+          ("test_2_storage.py::test_2_2_full_addresses_are_cut_to_their_network_after_a_week",)),
+    Point("2.2: ended sessions go", "gateway.privacy.retention:SESSIONS.purger", _always(0),
+          ("test_2_storage.py::test_2_2_ended_sessions_and_old_operations_go",)),
+    Point("2.2: the operation log is kept for its period only", "gateway.privacy.retention:"
+          "OPERATION_LOG.purger", _always(0),
+          ("test_2_storage.py::test_2_2_ended_sessions_and_old_operations_go",)),
+    Point("2.2: a deleted account's consent evidence names no one after its period",
+          "gateway.privacy.retention:CONSENT_EVIDENCE.purger", _always(0),
+          ("test_2_storage.py::test_2_2_consent_evidence_outlives_the_account_for_its_period_"
+           "then_names_no_one",)),
+    Point("2.2: ended previews go", "gateway.privacy.retention:PREVIEWS.purger", _always(0),
+          ("test_2_storage.py::test_2_2_ended_preview_links_and_grants_go_after_their_period",)),
+    Point("2.2: sent notifications go", "gateway.push.personal_data:PUSH_DELIVERIES.purger",
+          _always(0), ("test_2_storage.py::test_2_2_sent_notifications_and_inbox_messages_go_"
+                       "after_their_period",)),
+    Point("2.2: inbox messages go", "gateway.push.inbox_data:INBOX.purger", _always(0),
+          ("test_2_storage.py::test_2_2_sent_notifications_and_inbox_messages_go_after_their_"
+           "period",)),
     Point("2.2: withdrawing location removes the fixes", "gateway.privacy.device_reports:"
           "on_location_withdrawn", _nothing,
           ("test_2_storage.py::test_2_2_withdrawing_location_consent_removes_the_stored_"
