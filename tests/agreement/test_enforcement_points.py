@@ -86,6 +86,9 @@ POINTS = (
     Point("2.2: ended QR logins go on the housekeeper's round", "gateway.privacy.retention:"
           "ENDED_FLOWS.purger", _always(0),
           ("test_2_storage.py::test_2_2_ended_qr_logins_go_on_the_housekeepers_round",)),
+    Point("2.2: positions go after their period", "gateway.privacy.retention:"
+          "PRECISE_LOCATION.purger", _always(0),
+          ("test_2_storage.py::test_2_2_precise_locations_go_after_their_retention_period",)),
     Point("2.2: full addresses are cut to their network", "gateway.privacy.retention:"
           "FULL_IP_ADDRESS.purger", _always(0),
           ("test_2_storage.py::test_2_2_full_addresses_are_cut_to_their_network_after_a_week",)),
@@ -158,6 +161,16 @@ POINTS = (
 )
 
 
+def _owner(target: str):
+    """What holds the attribute *target* names, and the attribute's name."""
+    module, _, path = target.partition(":")
+    owner = __import__(module, fromlist=["_"])
+    *parents, name = path.split(".")
+    for parent in parents:
+        owner = getattr(owner, parent)
+    return owner, name
+
+
 class Mutation:
     """A pytest plugin that patches one enforcement point for the session it joins."""
 
@@ -166,11 +179,7 @@ class Mutation:
         self.undo = None
 
     def pytest_sessionstart(self, session) -> None:
-        module, _, path = self.point.target.partition(":")
-        owner = __import__(module, fromlist=["_"])
-        *parents, name = path.split(".")
-        for parent in parents:
-            owner = getattr(owner, parent)
+        owner, name = _owner(self.point.target)
         assert hasattr(owner, name), f"{self.point.target} is gone: update the table"
         before = getattr(owner, name)
         _set(owner, name, self.point.replacement)
@@ -186,6 +195,15 @@ def test_every_enforcement_point_is_covered_by_a_clause_test_that_exists():
         for test in point.tests:
             file, name = test.split("::")
             assert f"def {name}(" in (HERE / file).read_text(), test
+
+
+def test_every_retention_category_is_an_enforcement_point():
+    from gateway.build import personal_data
+
+    purgers = [owner for owner, name in map(_owner, (p.target for p in POINTS))
+               if name == "purger"]
+    for category in personal_data().categories():
+        assert any(owner is category for owner in purgers), f"{category.name}: add a row"
 
 
 @pytest.mark.parametrize("point", POINTS, ids=lambda p: p.id)
