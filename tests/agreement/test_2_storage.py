@@ -292,3 +292,54 @@ def test_2_2_ended_preview_links_and_grants_go_after_their_period(app, client, a
     clock.advance(days=2)
     assert purge(app)["previews"] == 2
     assert count(app, preview_links) == count(app, preview_grants) == 0
+
+
+def test_2_2_ended_logins_and_application_sign_ins_go_on_the_housekeepers_sweep(
+        app, client, actions, clock):
+    from gateway.oidc.signins import ACR_PHONE, SignIn
+    from gateway.oidc.tables import oidc_codes, oidc_tokens
+    from gateway.privacy.housekeeping import Housekeeper
+    from gateway.qrlogin.tables import qr_logins
+    from tests.oidc_support import register
+    from tests.qrlogin_support import start
+
+    svc = app.extensions["gateway"]
+    rp = register(svc)
+    sign_in = SignIn(actions.create_user("alice").id, 1_800_000_000, ("qr",), ACR_PHONE, None)
+    svc.oidc.codes.save("code-1", client_id=rp.client_id, redirect_uri=rp.redirect_uri,
+                        scope="openid", nonce=None, code_challenge=None,
+                        code_challenge_method=None, sign_in=sign_in)
+    svc.oidc.tokens.issue(client_id=rp.client_id, grant_type="authorization_code",
+                          scope="openid", sign_in=sign_in, access_token="access-1",
+                          expires_in=3600)
+    start(client)
+    clock.advance(days=1, hours=2)  # each is past the time it is kept after it ended
+    assert Housekeeper(svc).sweep_once() == 3
+    assert count(app, qr_logins) == count(app, oidc_codes) == count(app, oidc_tokens) == 0
+
+
+def test_2_2_the_run_command_starts_the_housekeeper(app, monkeypatch):
+    from types import SimpleNamespace
+
+    from gateway import gunicorn_conf
+    from gateway.privacy.housekeeping import Housekeeper
+
+    started, real = [], Housekeeper.start
+
+    def start(keeper):
+        started.append(keeper)
+        real(keeper)
+
+    monkeypatch.setattr(Housekeeper, "start", start)
+    monkeypatch.setattr(app.extensions["gateway"].push, "start_embedded", lambda: None)
+    worker = SimpleNamespace(wsgi=app, cfg=SimpleNamespace(
+        threads=4, is_ssl=False, worker_connections=100))
+    gunicorn_conf.post_worker_init(worker)  # what gunicorn calls in each worker process
+    try:
+        (keeper,) = started
+        assert keeper._thread is not None and keeper._thread.is_alive()
+    finally:
+        for keeper in started:
+            keeper.stop()
+            if keeper._thread is not None:
+                keeper._thread.join(timeout=10)

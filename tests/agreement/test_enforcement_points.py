@@ -109,6 +109,16 @@ POINTS = (
     Point("2.2: inbox messages go", "gateway.push.inbox_data:INBOX.purger", _always(0),
           ("test_2_storage.py::test_2_2_sent_notifications_and_inbox_messages_go_after_their_"
            "period",)),
+    Point("2.2: the housekeeper's sweep removes ended logins", "gateway.privacy.sweep:"
+          "sweep_ended_flows", _always(0),
+          ("test_2_storage.py::test_2_2_ended_logins_and_application_sign_ins_go_on_the_"
+           "housekeepers_sweep",)),
+    Point("2.2: ended codes and tokens of applications go", "gateway.oidc.ended:ended",
+          _always(()), ("test_2_storage.py::test_2_2_ended_logins_and_application_sign_ins_go_"
+                        "on_the_housekeepers_sweep",)),
+    Point("2.2: the run command starts the housekeeper", "gateway.privacy.housekeeping:"
+          "Housekeeper.start", _nothing,
+          ("test_2_storage.py::test_2_2_the_run_command_starts_the_housekeeper",)),
     Point("2.2: withdrawing location removes the fixes", "gateway.privacy.device_reports:"
           "on_location_withdrawn", _nothing,
           ("test_2_storage.py::test_2_2_withdrawing_location_consent_removes_the_stored_"
