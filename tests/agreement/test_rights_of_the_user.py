@@ -143,7 +143,8 @@ def test_rights_the_export_holds_what_every_function_kept(client, everything):
     document = client.get("/api/v1/me/export", headers=everything.headers).get_json()
     for section in ("qr_logins", "browser_sessions", "notices_served", "enrollments",
                     "policy_acknowledgements", "reports_owned", "preview_links",
-                    "preview_grants", "locations", "disclosures", "device_sign_ins"):
+                    "preview_grants", "locations", "disclosures", "device_sign_ins",
+                    "application_sign_ins", "application_tokens"):
         assert document[section], section
     assert document["qr_logins"][0]["browser"] == "Firefox 133"
     (subscription,) = document["push"]["subscriptions"]

@@ -15,6 +15,8 @@ from gateway.identity import devices
 from gateway.privacy import partners
 from gateway.qrlogin import phone as qrlogin_phone
 from gateway.schema import metadata
+from tests.oidc_support import authorize_params, pkce, redeem_code, sign_in_for_code
+from tests.oidc_support import register as oidc_register
 from tests.preview_support import integration_key, register
 from tests.qrlogin_support import DESKTOP, Enrollment, proof
 
@@ -105,8 +107,8 @@ def everything(app, actions, client, clock, kit):
     """Alice uses every function: phone connected by QR, device sign-in, consents (camera,
     push, location, the partner), a location report, a QR login, a report she owns and
     previews, a push subscription and a notification, a browser session, the policy
-    announcement acknowledged, a disclosure to the partner. Returns (alice's phone, her
-    browser headers)."""
+    announcement acknowledged, a sign-in to an application through the OpenID Provider, a
+    disclosure to the partner. Returns (alice's phone, her browser headers)."""
     svc = app.extensions["gateway"]
     enrollment = Enrollment(svc, actions, clock)  # creates alice
     svc.identity.accounts.update_profile(enrollment.user.id, display_name="Alice Liddell",
@@ -149,6 +151,14 @@ def everything(app, actions, client, clock, kit):
     opened = client.post("/api/v1/previews/open", headers=phone.headers,
                          json={"token": link["url"].rsplit("/p/", 1)[1]})
     assert opened.status_code == 201, opened.get_json()
+
+    # She signs in to an application through the OpenID Provider (a code, then tokens).
+    rp = oidc_register(svc)
+    verifier, challenge = pkce()
+    code, _ = sign_in_for_code(app.test_client(), client, phone, clock, authorize_params(
+        rp, challenge, scope="openid profile email offline_access"))
+    tokens = redeem_code(app.test_client(), rp, code, verifier)
+    assert tokens.status_code == 200, tokens.get_json()
 
     # A notification naming her, delivered; and a disclosure to the partner.
     kit.send("alice")

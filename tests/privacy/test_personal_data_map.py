@@ -61,7 +61,8 @@ def test_the_export_holds_every_row_about_the_user(app, client, actions, clock, 
     for table in ("qr_logins", "enrollments", "preview_grants", "preview_links", "reports",
                   "push_subscriptions", "push_deliveries", "device_locations", "web_sessions",
                   "notices_served", "policy_acknowledgements", "disclosures", "consent_events",
-                  "operations", "token_families", "push_inbox_messages"):
+                  "operations", "token_families", "push_inbox_messages", "oidc_codes",
+                  "oidc_tokens"):
         assert dumped.get(table), table
     document = client.get("/api/v1/me/export", headers=phone.headers).get_json()
     data_map = personal_data()
