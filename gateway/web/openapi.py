@@ -151,6 +151,10 @@ def _describe(op: Operation, endpoint: str, params: list[dict], refs: dict) -> d
             "required": True,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
-    if op.auth:
+    if op.auth == "integration" and op.scope:
+        # OpenAPI 3.1 lets a requirement of another kind than OAuth name the roles it needs:
+        # here the key's scope (agreement 1.7: what another system may call, and with what).
+        described["security"] = [{"integrationKey": [op.scope]}]
+    elif op.auth:
         described["security"] = _SECURITY[op.auth]
     return described

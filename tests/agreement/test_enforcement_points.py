@@ -60,6 +60,10 @@ POINTS = (
           "_query", lambda connection, versions, changes, pairs: set(pairs),
           ("test_1_3_to_1_6_permissions.py::test_1_5_push_consent_is_checked_again_for_every_"
            "notification",)),
+    Point("1.7: every endpoint that needs a caller authenticates it", "gateway.web.api:"
+          "_authenticate", _nothing,
+          ("test_1_7_not_callable_by_other_systems.py::test_1_7_a_key_calls_only_what_its_"
+           "scope_allows",)),
     Point("1.2.1: location stored only with consent", "gateway.privacy.device_reports:"
           "consent", type("Granted", (), {"is_granted": staticmethod(_always(True))}),
           ("test_1_2_device_and_log_information.py::test_1_2_1_without_location_consent_gps_"
