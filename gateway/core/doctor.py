@@ -51,6 +51,15 @@ def inspect(settings: Settings, *, database_url: str, keys_dir: Path, now: datet
         N_("GATEWAY_METRICS_OPEN serves /metrics to anyone who reaches it: set "
            "GATEWAY_METRICS_TOKEN and send it from Prometheus (authorization: credentials), or "
            "keep /metrics from outside at the proxy."), level="warn")
+    # Agreement 1.7: a site named here may call the API from a browser; over plain http,
+    # anyone on the way can stand in for it.
+    plain = [o for o in settings.cors_origins if not o.startswith("https://")]
+    add(not plain,
+        N_("Sites that may call the API from a browser (CORS): {origins}")
+        if settings.cors_origins else N_("No other site may call the API from a browser (CORS)"),
+        N_("GATEWAY_CORS_ORIGINS names {plain} over plain http: anyone on the way could call "
+           "the API as that site. Name only https sites you run."),
+        level="warn", origins=", ".join(settings.cors_origins), plain=", ".join(plain))
     loose = [p.name for p in keys_dir.glob("*") if p.is_file() and _mode(p) & 0o077]
     add(not loose, N_("Key files are readable by the gateway only (0600)"),
         N_("Run chmod 600 {files} in {folder}."), files=", ".join(loose), folder=str(keys_dir))

@@ -83,3 +83,27 @@ def test_3_3_a_backup_satisfies_the_doctor(app, runner, tmp_path):
     assert runner.invoke(args=["gateway", "backup"]).exit_code == 0
     result = runner.invoke(args=["gateway", "doctor"])
     assert "[ok  ] There is a backup from the last two days" in result.output
+
+
+def test_3_3_the_checklist_warns_about_every_switch_that_weakens_the_deployment(app, tmp_path):
+    from gateway.checklist import checklist
+
+    svc = app.extensions["gateway"]
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    for day in (1, 2, 3):
+        (backups / f"gateway-2030010{day}T000000.sqlite3").write_bytes(b"")
+
+    def verdicts(**changes) -> dict[str, str]:
+        svc.settings = svc.settings.replace(backup_dir=str(backups), **changes)
+        found = {item.english(item.check): item.level for item in checklist(svc)}
+        return {topic: next(level for check, level in found.items() if topic in check)
+                for topic in ("push test switch", "Rate limits", "(CORS)", "/metrics",
+                              "Backups in")}
+
+    assert set(verdicts(
+        push_allow_insecure_local_endpoints=True, rate_limits_enabled=False, metrics_open=True,
+        cors_origins=("http://bi.example.com",), backup_keep=2).values()) <= {"warn", "fail"}
+    assert set(verdicts(
+        push_allow_insecure_local_endpoints=False, rate_limits_enabled=True, metrics_open=False,
+        cors_origins=("https://bi.example.com",), backup_keep=3).values()) == {"ok"}

@@ -134,6 +134,9 @@ POINTS = (
           "truncate_ip", lambda ip: ip,
           ("test_3_protection.py::test_3_2_the_operation_log_stores_addresses_truncated_at_"
            "once",)),
+    Point("3.3: the doctor names what weakens the deployment", "gateway.core.doctor:inspect",
+          _always([]), ("test_3_protection.py::test_3_3_the_checklist_warns_about_every_switch_"
+                        "that_weakens_the_deployment",)),
     Point("5: sharing needs the user's consent", "gateway.privacy.partners:authorised",
           _always(True), ("test_5_partner_sharing.py::test_5_nothing_is_shared_without_the_"
                           "users_consent",)),
