@@ -17,8 +17,8 @@ from sqlalchemy import Connection, func, select
 from gateway.consent import chain
 from gateway.consent.errors import NothingToWithdraw, PolicyNotCurrent
 from gateway.consent.notices import current_notice, require_language
-from gateway.consent.policies import current_policy, get_policy, last_change_seq
-from gateway.consent.purposes import Catalogue
+from gateway.consent.policies import PolicyVersion, current_policy, get_policy, last_change_seq
+from gateway.consent.purposes import Catalogue, Purpose
 from gateway.consent.tables import consent_events
 from gateway.core import audit
 from gateway.core.clock import Clock
@@ -109,11 +109,19 @@ def check(
             "Version {version} of the agreement no longer applies to this permission: show "
             "the notice of the current version.", params={"version": policy_version},
             current_version=current and current.version)
-    if notice_hash != current_notice(connection, catalogue, purpose_, policy, language).hash:
+    require_notice_shown(connection, catalogue, purpose_, policy, language, notice_hash)
+    return language, client_time
+
+
+def require_notice_shown(connection: Connection, catalogue: Catalogue, purpose: Purpose,
+                         policy: PolicyVersion, language: str, notice_hash: str) -> None:
+    """A decision answers the notice of *purpose* shown now under *policy* in *language*
+    (with a partner's current terms): raise ``InvalidRequest`` when *notice_hash* is
+    another's, e.g. one read before the terms changed."""
+    if notice_hash != current_notice(connection, catalogue, purpose, policy, language).hash:
         raise InvalidRequest("The notice answered is not the one shown now for this "
                              "permission (it may have changed since): show it again.",
                              field="notice_hash")
-    return language, client_time
 
 
 def record(

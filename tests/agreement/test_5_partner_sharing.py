@@ -130,6 +130,23 @@ def test_5_the_notice_names_the_recipient_its_host_the_purpose_and_the_fields(ga
         assert told in chinese
 
 
+def test_5_a_grant_counts_only_for_the_terms_the_user_was_shown(gateway, partner):
+    app, client, actions, headers = gateway
+    device = actions.device_sign_in()
+    shown = client.get("/api/v1/consents/partner_sharing:crm/notice",
+                       headers=device.headers).get_json()
+    admin = actions.web_sign_in("root")  # the terms widen while the user reads them
+    assert client.put("/api/v1/admin/partners/crm", headers=admin, json={
+        **TERMS, "webhook_url": partner.url, "fields": ["username", "email", "phone"]}
+    ).status_code == 204
+    answered = client.post("/api/v1/consents", headers=device.headers, json={
+        "purpose": "partner_sharing:crm", "decision": "granted",
+        "policy_version": shown["policy_version"], "notice_hash": shown["hash"],
+        "language": shown["language"]})
+    assert answered.status_code == 400, answered.get_json()
+    assert disclose(client, headers).status_code == 403 and partner.received == []
+
+
 @pytest.mark.parametrize("change", [
     {"fields": ["username", "email", "phone", "display_name", "groups"]},
     {"webhook_url": "https://elsewhere.example.com/hook"},

@@ -140,6 +140,10 @@ POINTS = (
     Point("5: sharing needs the user's consent", "gateway.privacy.partners:authorised",
           _always(True), ("test_5_partner_sharing.py::test_5_nothing_is_shared_without_the_"
                           "users_consent",)),
+    Point("5, 6: a decision answers the notice shown now", "gateway.consent.ledger:"
+          "require_notice_shown", _nothing,
+          ("test_5_partner_sharing.py::test_5_a_grant_counts_only_for_the_terms_the_user_was_"
+           "shown",)),
     Point("5: a consent covers the partner's terms", "gateway.consent.state:terms_changed",
           _always(False), ("test_5_partner_sharing.py::test_5_any_change_to_what_is_shared_"
                            "makes_the_consent_stale",)),
