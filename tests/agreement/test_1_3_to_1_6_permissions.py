@@ -100,6 +100,23 @@ def test_1_5_withdrawing_push_removes_the_subscription_at_once(kit, client):
 
 
 @pytest.mark.push_service
+def test_1_5_a_phone_signed_out_keeps_no_subscription_and_gets_no_notifications(kit, client):
+    # Signing out leaves the phone to whoever holds it next: its subscription goes with it.
+    from sqlalchemy import select
+
+    from gateway.push.tables import subscriptions
+
+    phone, subscription = kit.device("bob")
+    assert client.post("/api/v1/auth/sign-out", headers=phone.headers).status_code == 204
+    with kit.svc.store.read() as connection:  # at once, not when a notification finds it
+        assert connection.execute(select(subscriptions.c.id).where(
+            subscriptions.c.device_id == phone.device_id)).all() == []
+    kit.send("bob")
+    kit.settle()
+    assert subscription.messages == []
+
+
+@pytest.mark.push_service
 def test_1_5_push_consent_is_checked_again_for_every_notification(kit, actions):
     # A new agreement changes what push covers: the grant stops counting, though the
     # subscription stays until the user decides again; nothing is sent to it meanwhile.

@@ -56,6 +56,14 @@ POINTS = (
           "on_push_withdrawn", _nothing,
           ("test_1_3_to_1_6_permissions.py::test_1_5_withdrawing_push_removes_the_"
            "subscription_at_once",)),
+    Point("1.5: signing out removes the phone's subscription", "gateway.push.reactions:"
+          "on_signed_out", _nothing,
+          ("test_1_3_to_1_6_permissions.py::test_1_5_a_phone_signed_out_keeps_no_subscription_"
+           "and_gets_no_notifications",)),
+    Point("rights: revoking a device removes its subscription", "gateway.push.reactions:"
+          "on_device_revoked", _nothing,
+          ("test_rights_of_the_user.py::test_rights_revoking_a_device_removes_its_push_"
+           "subscription",)),
     Point("1.5: push consent is checked for every delivery", "gateway.push.consent_check:"
           "_query", lambda connection, versions, changes, pairs: set(pairs),
           ("test_1_3_to_1_6_permissions.py::test_1_5_push_consent_is_checked_again_for_every_"
