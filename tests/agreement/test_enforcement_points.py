@@ -226,6 +226,13 @@ def test_every_enforcement_point_is_covered_by_a_clause_test_that_exists():
             assert f"def {name}(" in (HERE / file).read_text(), test
 
 
+def test_the_readme_table_names_every_enforcement_points_clause_tests():
+    readme = (HERE.parents[1] / "README.md").read_text()
+    for point in POINTS:
+        for test in point.tests:
+            assert f"`{test.split('::')[1]}`" in readme, f"{point.clause}: add its README row"
+
+
 def test_every_retention_category_is_an_enforcement_point():
     from gateway.build import personal_data
 
