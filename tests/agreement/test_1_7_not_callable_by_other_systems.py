@@ -67,7 +67,8 @@ INTEGRATION_POINTS = {
 # the user's browser on its way to and from the application) ...
 APPLICATIONS = {
     ("GET", "/.well-known/openid-configuration"), ("GET", "/.well-known/jwks.json"),
-    ("GET", "/oidc/authorize"), ("GET", "/oidc/continue/{request_id}"),
+    ("GET", "/oidc/authorize"), ("POST", "/oidc/authorize"),
+    ("GET", "/oidc/continue/{request_id}"),
     ("POST", "/oidc/continue/{request_id}"), ("POST", "/oidc/token"),
     ("GET", "/oidc/userinfo"), ("POST", "/oidc/userinfo"),
     ("GET", "/oidc/logout"), ("POST", "/oidc/logout"),
