@@ -8,6 +8,7 @@ import json
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 from gateway.core.catalogues import translate
 from gateway.core.languages import N_
@@ -19,25 +20,29 @@ pytestmark = pytest.mark.browser
 TRIMMED = N_("Open the app to read it.")
 SHOWN = """async () => {
     const reg = await navigator.serviceWorker.getRegistration('/app/');
-    const shown = await reg.getNotifications();
-    return shown.length ? shown[shown.length - 1].body : null;
+    const shown = (await reg.getNotifications()).find((n) => n.title === %s);
+    return shown ? shown.body : null;
 }"""
 
 
-def shown_body(page, cdp, registration_id: str, base_url: str) -> str:
-    """Hand the worker a push without its text (as the gateway sends one after a 413) and
-    return the body of the notification it shows."""
-    page.evaluate("""async () => {
-        const reg = await navigator.serviceWorker.getRegistration('/app/');
-        for (const shown of await reg.getNotifications()) shown.close();
-    }""")
-    message = {"title": "周报 / Weekly", "body": "", "trimmed": True, "url": "/app/"}
+def words_left(page, text: str) -> None:
+    """Wait until the page has left the worker *text* for a push without its own."""
+    settle(page, """async () => {
+        const found = await caches.match('/app/push-sw-words', {cacheName: 'gateway-words'});
+        return Boolean(found) && (await found.json()).trimmed === %s;
+    }""" % json.dumps(text))
+
+
+def shown_body(page, cdp, registration_id: str, base_url: str, title: str) -> str:
+    """Hand the worker a push titled *title* without its text (as the gateway sends one
+    after a 413) and return the body of the notification it shows."""
+    message = {"title": title, "body": "", "trimmed": True, "url": "/app/"}
     # Chromium now and then drops a push DevTools hands over on a busy machine: again then.
     for _ in range(3):
         cdp.send("ServiceWorker.deliverPushMessage", {
             "origin": base_url, "registrationId": registration_id, "data": json.dumps(message)})
         try:
-            return settle(page, SHOWN, timeout=10_000)
+            return settle(page, SHOWN % json.dumps(title), timeout=10_000)
         except PlaywrightTimeoutError:
             continue
     raise AssertionError("the worker showed no notification")
@@ -61,9 +66,12 @@ def test_a_push_without_its_text_is_told_in_the_language_of_the_phone(gateway):
             return Boolean(reg && reg.active);
         }""")
         registration = next(r for r in registrations if r["scopeURL"] == f"{base_url}/app/")
-        chinese = shown_body(page, cdp, registration["registrationId"], base_url)
+        words_left(page, translate("zh", TRIMMED))
+        chinese = shown_body(page, cdp, registration["registrationId"], base_url, "周报")
         assert chinese == translate("zh", TRIMMED) != TRIMMED
 
         page.click("button[data-language='en']")
-        page.wait_for_function("document.documentElement.lang === 'en'")
-        assert shown_body(page, cdp, registration["registrationId"], base_url) == TRIMMED
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        words_left(page, TRIMMED)
+        english = shown_body(page, cdp, registration["registrationId"], base_url, "Weekly")
+        assert english == TRIMMED
