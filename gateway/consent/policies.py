@@ -117,7 +117,7 @@ def publish_policy(
         latest = connection.execute(select(func.max(policy_versions.c.effective_at))).scalar()
         if latest is not None and effective_at < latest:
             raise InvalidRequest("A version cannot take effect before the newest one does "
-                                 "({when}).", params={"when": latest.isoformat()}, field="effective_at")
+                                 "({when}).", params={"when": latest}, field="effective_at")
         changes = sorted(ticked | set(computed_changes(connection, catalogue)))
         seq = connection.execute(insert(policy_versions).values(
             version=version, text=whole.text, text_hash=whole.hash, summary=whole.summary,

@@ -11,7 +11,9 @@ layer translates them in the language negotiated for the request.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 LANGUAGES = ("zh", "en")  # the catalogues' locale names
 SOURCE_LANGUAGE = "en"  # what the code is written in
@@ -23,6 +25,20 @@ NAMES = {"zh": "中文", "en": "English"}  # each language in its own words, for
 def N_(text: str) -> str:
     """Mark *text* for translation and return it unchanged (it is translated where shown)."""
     return text
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words to be translated where they are read, kept apart from the message around them:
+    fixed English (``N_``-marked) with "{name}" for each of *params*. An error's reason is
+    one, so that the reason inside a translated message is translated too; read as a
+    ``str`` it is the English."""
+
+    text: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text.format(**self.params) if self.params else self.text
 
 
 def language_of(tag: str) -> str | None:

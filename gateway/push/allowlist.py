@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.languages import N_, Phrase
+
 DEFAULT_HOSTS = (
     "fcm.googleapis.com",  # Chrome, Edge on Android, Opera, Samsung Internet
     "*.push.services.mozilla.com",  # Firefox (updates.push.services.mozilla.com)
@@ -35,8 +37,8 @@ def check_host_pattern(text: str) -> str:
     or path); raises ``ValueError`` otherwise."""
     pattern = text.strip().lower().rstrip(".")
     if not _PATTERN.match(pattern):
-        raise ValueError(
-            f"{text!r} is not a push service host such as push.example.com or *.example.com")
+        raise ValueError(Phrase(N_("“{host}” is not a push service host such as "
+                                   "push.example.com or *.example.com"), {"host": text}))
     return pattern
 
 

@@ -22,6 +22,9 @@ from gateway.push import notifications, topics
 from gateway.push.notifications import Audience, Draft
 
 POLICY_TOPIC = "policy-updates"
+# The policy topic's title and description as the gateway writes them: translated where
+# they are read, unless an admin has written their own (see ``in_own_words``).
+POLICY_TOPIC_WORDS = (N_("Policy updates"), N_("Changes to the user agreement (clause 6)"))
 SENDER = "gateway"
 log = logging.getLogger("gateway.push.announcements")
 
@@ -34,9 +37,15 @@ def ensure_policy_topic(store: Store, clock: Clock) -> None:
             return
         except GatewayError:
             pass
-    topics.save(store, clock, name=POLICY_TOPIC, title="Policy updates",
-                description="Changes to the user agreement (clause 6)", ttl=7 * 24 * 3600,
-                urgency="normal", actor=None)
+    title, description = POLICY_TOPIC_WORDS
+    topics.save(store, clock, name=POLICY_TOPIC, title=title, description=description,
+                ttl=7 * 24 * 3600, urgency="normal", actor=None)
+
+
+def in_own_words(topic: topics.Topic) -> bool:
+    """Whether *topic* is the gateway's own, with the words it gave it (fixed English, to
+    be shown in the reader's language) rather than an admin's."""
+    return topic.name == POLICY_TOPIC and (topic.title, topic.description) == POLICY_TOPIC_WORDS
 
 
 def _accept(store: Store, clock: Clock, draft: Draft) -> str | None:

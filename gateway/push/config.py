@@ -103,13 +103,13 @@ def change(store: Store, clock: Clock, options: PushOptions, *, subject: str | N
             subject = check_subject(subject)
         except ValueError as error:
             raise InvalidRequest("The contact for push services is not usable: {reason}",
-                                 params={"reason": str(error)}, field="subject") from None
+                                 params={"reason": error.args[0]}, field="subject") from None
     if hosts is not None:
         try:
             hosts = sorted({check_host_pattern(host) for host in hosts})
         except ValueError as error:
             raise InvalidRequest("A push service host is not usable: {reason}",
-                                 params={"reason": str(error)}, field="hosts") from None
+                                 params={"reason": error.args[0]}, field="hosts") from None
         if len(hosts) > MAX_EXTRA_HOSTS:
             raise InvalidRequest("Name at most {most} extra "
                                  "hosts.", params={"most": MAX_EXTRA_HOSTS},

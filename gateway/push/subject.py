@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from gateway.core.languages import N_, Phrase
+
 _FORBIDDEN = set(" \t\r\n<>\"'")
 
 
@@ -26,25 +28,31 @@ def _real_host(host: str) -> bool:
     return False  # an address is not a contact
 
 
+def _refused(text: str) -> ValueError:
+    return ValueError(Phrase(text))
+
+
 def check_subject(subject: str) -> str:
     """*subject* if it is an https URL on a real host or a ``mailto:`` with one valid
-    address; raises ``ValueError`` saying what is wrong otherwise."""
+    address; raises ``ValueError`` saying what is wrong otherwise (its argument a
+    ``Phrase``, so a person reads it in their language)."""
     if not subject or _FORBIDDEN & set(subject):
-        raise ValueError("the VAPID subject may not be empty or hold spaces, quotes or <>")
+        raise _refused(N_("the VAPID subject may not be empty or hold spaces, quotes or <>"))
     if subject.startswith("mailto:"):
         address = unquote(subject[len("mailto:"):])
         if "?" in address or "," in address or _FORBIDDEN & set(address):
-            raise ValueError("a mailto: subject holds exactly one address, no query")
+            raise _refused(N_("a mailto: subject holds exactly one address, no query"))
         try:
             checked = validate_email(address, check_deliverability=False)
-        except EmailNotValidError as error:
-            raise ValueError(f"not a real e-mail address: {error}") from None
+        except EmailNotValidError:
+            raise _refused(N_("not a real e-mail address")) from None
         if not _real_host(checked.domain):
-            raise ValueError("the e-mail address must be on a real domain, not localhost")
+            raise _refused(N_("the e-mail address must be on a real domain, not localhost"))
         return subject
     if subject.startswith("https://"):
         parts = urlsplit(subject)
         if parts.username or parts.password or not _real_host(parts.hostname or ""):
-            raise ValueError("an https subject needs a real host name (no localhost, no address)")
+            raise _refused(N_("an https subject needs a real host name (no localhost, no "
+                              "address)"))
         return subject
-    raise ValueError("the VAPID subject must be an https:// URL or a mailto: address")
+    raise _refused(N_("the VAPID subject must be an https:// URL or a mailto: address"))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timedelta
 
 from flask import Flask, Response, request
-from flask_babel import get_translations
+from flask_babel import format_datetime, format_decimal, format_timedelta, get_translations
 from werkzeug.exceptions import HTTPException
 
 from gateway.core.errors import GatewayError
-from gateway.core.languages import N_
+from gateway.core.languages import N_, Phrase
 
 PROBLEM_TYPE = "urn:problem-type:companion-gateway:"
 MEDIA_TYPE = "application/problem+json"
@@ -51,15 +52,43 @@ _HTTP_WORDS = {
     413: (N_("Body too large"), N_("The request body is larger than the gateway accepts.")),
     414: (N_("Address too long"), N_("The address is longer than the gateway accepts.")),
     415: (N_("Unsupported media type"), N_("Send the body as application/json.")),
-    429: (N_("Too many requests"), N_("Too many requests: the limit is {limit}.")),
+    429: (N_("Too many requests"), N_("Too many requests. Wait a little and try again.")),
     431: (N_("Headers too large"), N_("The request headers are larger than the gateway accepts.")),
 }
 
 
 def words(text: str, params: dict | None = None) -> str:
-    """*text* (fixed English, with "{name}" for each of *params*) in the request's language."""
+    """*text* (fixed English, with "{name}" for each of *params*) in the request's language,
+    each parameter written as that language writes it (see ``_written``)."""
     translated = get_translations().gettext(text) if text else text
-    return translated.format(**params) if params else translated
+    if not params:
+        return translated
+    return translated.format(**{name: _written(value) for name, value in params.items()})
+
+
+def _written(value: object) -> object:
+    """A parameter as the reader's language writes it (Babel): a phrase translated, a
+    moment as a date and time (with its zone: the reader's own is not known here), a
+    number with that language's separators. Anything else (names, codes) as it is."""
+    if isinstance(value, Phrase):
+        return words(value.text, dict(value.params))
+    if isinstance(value, datetime):
+        return format_datetime(value, "long")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_decimal(value)
+    return value
+
+
+def _rate_limit_words(error: HTTPException) -> str:
+    """What a person reads of a rate limit: how many requests in how long ("at most 10 in
+    1 minute"), in their language; flask-limiter's own text ("10 per 1 minute") is English."""
+    item = getattr(getattr(error, "limit", None), "limit", None)  # limits' RateLimitItem
+    if item is None:
+        return words(_HTTP_WORDS[429][1])
+    return words(N_("Too many requests: at most {count} in {period}. Wait a little and try "
+                    "again."),
+                 {"count": item.amount,
+                  "period": format_timedelta(timedelta(seconds=item.get_expiry()))})
 
 
 def problem_type(slug: str) -> str:
@@ -94,9 +123,8 @@ def _from_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     slug = _HTTP_SLUGS.get(status, "http-error")
     title, detail = _HTTP_WORDS.get(status, (error.name, error.description))
-    # A rate limit's description is the limit itself ("10 per 1 minute").
-    response = problem(status, slug, words(title), words(detail, {"limit": error.description}
-                                                               if status == 429 else None))
+    response = problem(status, slug, words(title),
+                       _rate_limit_words(error) if status == 429 else words(detail))
     # Keep the headers the exception carries (Allow on 405, Retry-After on 429, ...).
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):

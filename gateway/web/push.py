@@ -4,6 +4,7 @@ the notifications page."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -12,14 +13,16 @@ from flask import Blueprint, current_app, send_from_directory
 from pydantic import BaseModel, Field
 
 from gateway.core.errors import NotFound
-from gateway.push import preferences, receipts, subscriptions, topics, vapid
+from gateway.push import announcements, preferences, receipts, subscriptions, topics, vapid
 from gateway.push.allowlist import service_of
 from gateway.push.runtime import PushRuntime
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.context import services
+from gateway.web.i18n import language
 from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page
+from gateway.web.problems import words
 from gateway.web.push_send import TOPIC_NAME
 
 bp = Blueprint("push", __name__)
@@ -96,12 +99,21 @@ def _known_name(name: str) -> None:
         raise NotFound("There is no topic \"{name}\".", params={"name": name})
 
 
+def readable(topic: topics.Topic) -> topics.Topic:
+    """*topic* as its reader sees it: the gateway's own topic in their language (an admin's
+    words as written)."""
+    if not announcements.in_own_words(topic):
+        return topic
+    return dataclasses.replace(topic, title=words(topic.title),
+                               description=words(topic.description))
+
+
 def _out(subscription: subscriptions.Subscription) -> SubscriptionOut:
     with services().store.read() as connection:
         current = vapid.current_key(connection).public_key
     return SubscriptionOut(
         id=subscription.id, origin=subscription.origin,
-        push_service=service_of(urlsplit(subscription.origin).hostname or ""),
+        push_service=service_of(urlsplit(subscription.origin).hostname or "", language()),
         vapid_kid=subscription.vapid_kid,
         resubscribe=subscription.resubscribe, current_key=current,
         created_at=subscription.created_at, updated_at=subscription.updated_at,
@@ -160,7 +172,7 @@ def list_topics():
         out = topics.opted_out(connection, current_device().user_id)
     return TopicChoices(topics=[
         TopicChoice(name=t.name, title=t.title, description=t.description,
-                    opted_out=t.name in out) for t in topics.list_all(svc.store)])
+                    opted_out=t.name in out) for t in map(readable, topics.list_all(svc.store))])
 
 
 @bp.put("/api/v1/push/topics/<name>/opt-out")

@@ -9,6 +9,7 @@ import re
 from flask import Blueprint
 
 from gateway.core.errors import InvalidRequest, NotFound
+from gateway.core.languages import N_
 from gateway.identity import accounts
 from gateway.push import alerts, history, notifications, subscriptions, topics, vapid
 from gateway.push import config as push_config
@@ -17,6 +18,8 @@ from gateway.web.api import operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import services
 from gateway.web.pages import signed_in_page
+from gateway.web.problems import words
+from gateway.web.push import readable
 from gateway.web.push_admin_schemas import (
     AlertList,
     AlertOut,
@@ -114,7 +117,7 @@ def retire_key(kid: str):
 @operation(summary="Every topic", tag="admin push", auth="admin", response=TopicList)
 def list_topics():
     return TopicList(topics=[TopicOut(**{k: getattr(t, k) for k in TopicOut.model_fields})
-                             for t in topics.list_all(services().store)])
+                             for t in map(readable, topics.list_all(services().store))])
 
 
 @bp.put(f"{API}/topics/<name>")
@@ -172,7 +175,10 @@ def send(body: SendIn):
 def send_test(body: TestIn):
     session = current_web_session()
     me = accounts.get_user(services().store, session.user_id)
-    draft = Draft(audience=Audience("users", (me.username,)), title=body.title, body=body.body,
+    title = body.title or words(N_("Test notification"))
+    text = body.body if body.body is not None else words(
+        N_("If you can read this, push works on this device."))
+    draft = Draft(audience=Audience("users", (me.username,)), title=title, body=text,
                   url="/app/", ttl=600, urgency="high")
     return accepted(draft, sender_kind="test", sender_id=session.user_id)
 

@@ -109,7 +109,6 @@ class StatsOut(BaseModel):
 
 
 class TestIn(Model):
-    title: str = Field(default="Test notification", min_length=1, max_length=200,
-                       pattern=PLAIN)
-    body: str = Field(default="If you can read this, push works on this device.",
-                      max_length=1000, pattern=PLAIN)
+    # Left out, the test says "Test notification" in the language of the admin's page.
+    title: str | None = Field(default=None, min_length=1, max_length=200, pattern=PLAIN)
+    body: str | None = Field(default=None, max_length=1000, pattern=PLAIN)

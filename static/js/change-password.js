@@ -1,6 +1,6 @@
 // Change the signed-in browser's password. A one-time password (the first admin's) leads
 // here at sign-in, and the gateway refuses everything else until it is replaced.
-import { $, json, onSubmit, problemText, sameOrigin, say, send, session, t } from "./desktop.js";
+import { $, clearFieldErrors, json, onSubmit, problemText, sameOrigin, say, send, session, showFieldErrors, t } from "./desktop.js";
 
 const form = $("change-password");
 
@@ -36,12 +36,14 @@ onSubmit(form, async (event) => {
       method: "POST", body: { current_password: form.current.value, new_password: form.new.value },
     });
   } catch (error) {
-    const problem = error.problem || {};
-    const field = (problem.errors || []).map((e) => e.message).join("; ");
-    say(field || problemText(problem, t("The password was not changed.")), "bad");
+    // A field the gateway refused is marked under its input; the words people read are the
+    // problem's (its errors' messages are pydantic's, in English, for developers).
+    showFieldErrors(form, error.problem, { fields: { current_password: form.current, new_password: form.new } });
+    say(problemText(error.problem, t("The password was not changed.")), "bad");
     return;
   }
   form.reset();
+  clearFieldErrors(form);
   say(t("Password changed."), "ok");
   location.assign(sameOrigin.next("/home"));
 });

@@ -191,3 +191,14 @@ languageSaver((tag) => {
   return signedIn() ? api("/api/v1/language", { method: "PUT", body })
     : fetch("/api/v1/language", { method: "PUT", headers: { "Content-Type": "application/json" }, body });
 });
+
+// The service worker reads no catalogue: each phone page leaves it the words it may show, in
+// the language the page is read in (Cache Storage, which both can reach; renewed on every
+// page, so the switch reaches it at once). push-sw.js reads them under the same key.
+export const WORKER_WORDS = "/app/push-sw-words";
+if (globalThis.caches) {
+  const words = { trimmed: t("Open the app to read it.") };
+  caches.open("gateway-words")
+    .then((cache) => cache.put(WORKER_WORDS, new Response(JSON.stringify(words), { headers: { "Content-Type": "application/json" } })))
+    .catch(() => { /* storage refused (private mode): the worker shows the title alone */ });
+}

@@ -26,20 +26,32 @@ function report(receipt) {
   }).catch(() => undefined); // offline: the delivery still shows as delivered
 }
 
-self.addEventListener("push", (event) => {
-  const message = readPush(event);
-  const options = {
-    body: message.body || (message.trimmed ? "Open the app to read it." : ""),
-    data: { url: message.url || "/app/", notification: message.notification },
-  };
+// The words this worker may show, in the language of the phone's pages, which leave them in
+// Cache Storage under this key (companion.js): none before a page has.
+const WORDS = "/app/push-sw-words";
+async function words() {
+  try {
+    const found = await caches.match(WORDS, { cacheName: "gateway-words" });
+    return found ? await found.json() : {};
+  } catch (error) {
+    return {};
+  }
+}
+
+async function show(message) {
+  // A push service refused the message for its size, so it came without its text.
+  const body = message.body || (message.trimmed ? (await words()).trimmed || "" : "");
+  const options = { body, data: { url: message.url || "/app/", notification: message.notification } };
   if (message.tag) {
     options.tag = message.tag; // the collapse key: a newer one replaces the shown one
     options.renotify = true;
   }
-  event.waitUntil(
-    self.registration.showNotification(message.title || "Companion", options)
-      .then(() => report(message.receipt)),
-  );
+  await self.registration.showNotification(message.title || "Companion", options);
+  await report(message.receipt);
+}
+
+self.addEventListener("push", (event) => {
+  event.waitUntil(show(readPush(event)));
 });
 
 self.addEventListener("notificationclick", (event) => {

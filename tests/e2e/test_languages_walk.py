@@ -1,7 +1,10 @@
-"""Chinese and English end to end, in headless Chromium: a zh-CN desktop and a zh-CN phone
-walk scan to log in (the login page, the phone's decision), the consent dialog, the privacy
-centre and the admin home, and read no English word outside the product and protocol names;
-an English browser reads no Chinese. The switch changes the language at once, for good."""
+"""Chinese and English end to end, in headless Chromium: a zh-CN desktop and zh-CN phones
+walk scan to log in (the login page, the phone's sign-in and decision), connect a phone (the
+desktop's offer, the camera consent, the number, the approval), scan to preview a report,
+the permissions with the consent dialog, the privacy centre and the admin home, and read no
+English word outside the product and protocol names; an English browser reads no Chinese.
+The switch changes the language at once, for good. With GATEWAY_TEST_SHOTS set, every page
+of both walks is saved as a screenshot (``tests.live_server.shoot``)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_scan_to_log_in import CODE, PHONE, decode_qr
-from tests.live_server import chromium, live_gateway
+from tests.live_server import chromium, live_gateway, shoot
+from tests.preview_support import SUMMARY, integration_key, register
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
@@ -27,6 +31,23 @@ ALLOWED = {"Companion", "Gateway", "App", "English", "QR", "BI", "VAPID", "Web",
            "Admin", "Alice", "Example", "root", "alice", "admin",
            # tools and attributes an administrator types or configures, named as they are
            "PostgreSQL", "Cookie", "Secure", "Host", "cron", "systemd", "pg", "dump", "chmod"}
+# A report as a Chinese BI server describes it: its words are the report's, not the gateway's.
+CHINESE_REPORT = {
+    "title": "华东区第三季度销售",
+    "summary": {
+        "key_figures": [{"label": "营业额", "value": 1250000, "unit": "元", "change": 4.5},
+                        {"label": "订单数", "value": 8312}],
+        "table": {"columns": ["地区", "营业额", "订单数"],
+                  "rows": [["上海", 520000, 3100], ["南京", 430000, 2900],
+                           ["杭州", 300000, None]]},
+        "chart": {"kind": "bar", "title": "各月营业额", "unit": "万元",
+                  "categories": ["1月", "2月", "3月", "4月"],
+                  "series": [{"name": "2026年", "values": [310, 295, 330, 315]},
+                             {"name": "2025年", "values": [280, 290, None, 300]}]},
+    },
+}
+REPORTS = {"zh-CN": ("sales-zh", CHINESE_REPORT),
+           "en-US": ("sales-en", {"title": "Sales Q3", "summary": SUMMARY})}
 
 
 def stray_english(page) -> set[str]:
@@ -46,35 +67,95 @@ def gateway(settings):
         actions.ensure_policy()
         actions.create_user("root", display_name="Root Admin", role="admin")
         actions.create_user("alice", display_name="Alice Example")
+        key = integration_key(app)
+        for report_id, report in REPORTS.values():
+            answer = register(app.test_client(), key, report_id, owner="alice", groups=(),
+                              **report)
+            assert answer.status_code == 201, answer.get_json()
         yield app, base_url
 
 
-def walk(browser, base_url: str, locale: str) -> list:
-    """Scan to log in, the consent dialog, the privacy centre and the admin home in
-    *locale*; returns the pages seen, for the caller to read."""
+def walk(browser, base_url: str, locale: str):
+    """Scan to log in, connect a phone, scan to preview, the permissions and the consent
+    dialog, the privacy centre and the admin home in *locale*; yields (name, page) for each
+    screen, for the caller to read."""
     desktop = browser.new_context(locale=locale, viewport={"width": 1280, "height": 800}).new_page()
     desktop.goto(f"{base_url}/login")
     expect(desktop.locator("#code")).to_have_text(CODE)
     expect(desktop.locator("#qr")).to_have_js_property("complete", True)
     link = decode_qr(desktop)
+    yield "desktop login", desktop
     phone = browser.new_context(locale=locale, **PHONE).new_page()
     phone.goto(link)
     phone.wait_for_url("**/app/sign-in**")
+    yield "phone sign-in", phone
     phone.fill("#username", "alice")
     phone.fill("#password", PASSWORD)
     phone.click("button[type=submit]")
     phone.wait_for_url(link)
     phone.locator("#decide .choices button").first.wait_for()
-    seen = [("desktop login", desktop), ("phone decision", phone)]
-    yield from seen
+    yield "phone decision", phone
     number = desktop.locator("#number").text_content()
     phone.locator(f"#decide .choices button:text-is('{number}')").click()
     phone.locator("#decide button.confirm").click()
     expect(desktop.locator("#status.ok")).to_be_visible()
     yield "desktop signed in", desktop
+
+    # Connect a phone: the signed-in desktop offers a code, a new phone scans it.
+    desktop.goto(f"{base_url}/connect")
+    desktop.click("#start")
+    expect(desktop.locator("#code")).to_have_text(CODE)
+    expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+    link = decode_qr(desktop)
+    yield "desktop connect offer", desktop
+    new_phone = browser.new_context(locale=locale, **PHONE).new_page()
+    new_phone.goto(link)
+    expect(new_phone.locator("#consent")).to_be_visible()
+    expect(new_phone.locator("#consent-text")).not_to_be_empty()
+    yield "new phone camera consent", new_phone
+    new_phone.click("#allow")
+    expect(new_phone.locator("#number")).to_have_text(re.compile(r"^\d\d$"))
+    yield "new phone number", new_phone
+    expect(desktop.locator("#claimed")).to_be_visible()
+    yield "desktop phone to approve", desktop
+    desktop.locator(f"#choices button:text-is('{new_phone.locator('#number').text_content()}')").click()
+    desktop.click("#approve")
+    expect(desktop.locator("#status.ok")).to_be_visible()
+    yield "desktop phone connected", desktop
+    expect(new_phone.locator("#done")).to_be_visible()
+    yield "new phone connected", new_phone
+    new_phone.goto(f"{base_url}/app/")
+    expect(new_phone.locator("#who")).to_contain_text("Alice Example")
+    yield "new phone home", new_phone
+
+    # Scan to preview: the desktop's report, opened on the phone just connected.
+    report_id, report = REPORTS[locale]
+    desktop.goto(f"{base_url}/reports/{report_id}")
+    expect(desktop.locator(".report-title")).to_have_text(report["title"])
+    expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+    expect(desktop.locator("#code")).to_have_text(CODE)
+    link = decode_qr(desktop)
+    yield "desktop report", desktop
+    new_phone.goto(link)
+    new_phone.wait_for_url("**/app/preview**")
+    expect(new_phone.locator("svg.chart")).to_be_visible()
+    expect(new_phone.locator("#ends")).to_be_visible()
+    yield "new phone preview", new_phone
+    desktop.reload()
+    expect(desktop.locator("#grants tbody tr")).to_have_count(1)
+    yield "desktop report previewed", desktop
+
+    # The permissions, and the consent dialog a switch opens.
     phone.goto(f"{base_url}/app/consents")
-    phone.locator("button").filter(has_text=re.compile(".")).first.wait_for()
+    phone.locator("#switch-location").wait_for()
     yield "phone permissions", phone
+    phone.click("#switch-location")
+    dialog = phone.locator("dialog.consent")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#consent-notice")).not_to_be_empty()
+    yield "phone consent dialog", phone
+    dialog.locator("#consent-refuse").click()
+    expect(dialog).to_have_count(0)
     phone.goto(f"{base_url}/app/privacy")
     expect(phone.locator("#account dt").first).to_be_visible()
     yield "phone privacy centre", phone
@@ -88,10 +169,17 @@ def walk(browser, base_url: str, locale: str) -> list:
     yield "admin home", admin
 
 
+def screens(browser, base_url: str, locale: str):
+    """The walk's screens, each saved as a screenshot (numbered, named for the locale)."""
+    for number, (name, page) in enumerate(walk(browser, base_url, locale), 1):
+        shoot(page, f"walk-{locale}-{number:02d}-{name.replace(' ', '-')}")
+        yield name, page
+
+
 def test_a_chinese_user_sees_everything_in_chinese(gateway):
     _, base_url = gateway
     with chromium() as browser:
-        for name, page in walk(browser, base_url, "zh-CN"):
+        for name, page in screens(browser, base_url, "zh-CN"):
             assert page.locator("html").get_attribute("lang") == "zh-CN", name
             assert HAN.search(page.locator("body").inner_text()), name
             assert stray_english(page) == set(), f"{name}: {stray_english(page)}"
@@ -100,7 +188,7 @@ def test_a_chinese_user_sees_everything_in_chinese(gateway):
 def test_an_english_user_sees_no_chinese(gateway):
     _, base_url = gateway
     with chromium() as browser:
-        for name, page in walk(browser, base_url, "en-US"):
+        for name, page in screens(browser, base_url, "en-US"):
             assert page.locator("html").get_attribute("lang") == "en", name
             text = page.locator("body").inner_text().replace("中文", "")
             assert not HAN.search(text), f"{name}: {HAN.findall(text)[:10]}"

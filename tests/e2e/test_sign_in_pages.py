@@ -13,6 +13,7 @@ after the change on to ``next``.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -153,6 +154,24 @@ def test_a_one_time_password_leads_to_the_change_password_page_first(gateway, tm
         svc = app.extensions["gateway"]
         assert not accounts.find_user(svc.store, "root").must_change_password
         assert accounts.authenticate(svc.store, svc.passwords, "root", "my very own password")
+
+
+def test_a_refused_new_password_is_told_in_the_readers_language(gateway):
+    # The gateway refuses a password longer than it hashes; what the page says is the
+    # problem's words (Chinese here), never the English field messages meant for developers.
+    _, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.goto(f"{base_url}/sign-in")
+        sign_in(page, "root", ONE_TIME)
+        page.wait_for_url(f"{base_url}/change-password")
+        page.fill("#current", ONE_TIME)
+        page.fill("#new", "x" * 1100)
+        page.fill("#repeat", "x" * 1100)
+        page.click("button[type=submit]")
+        expect(page.locator("#new")).to_have_attribute("aria-invalid", "true")
+        said = page.locator("#status").inner_text() + page.locator("#new-error").inner_text()
+        assert re.search(r"[\u4e00-\u9fff]", said) and not re.search(r"[A-Za-z]{2,}", said), said
 
 
 def test_the_change_password_page_fits_a_phone(gateway, tmp_path):

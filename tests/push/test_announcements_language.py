@@ -77,3 +77,46 @@ def test_a_new_sign_in_names_the_browser_and_place_as_the_owners_language_writes
     assert "Chrome 131" in chinese["body"] and "Windows" in chinese["body"]
     assert english["body"] == ("New sign-in on Chrome 131 (Windows) in Changchun, China. "
                                "Not you? Revoke it.")
+
+
+def test_the_gateways_own_topic_is_named_in_the_readers_language(client, actions, kit):
+    alice, _ = kit.device("alice")
+    announcements.ensure_policy_topic(kit.svc.store, kit.svc.clock)
+
+    def policy_topic(language):
+        listed = client.get("/api/v1/push/topics", headers={**alice.headers,
+                                                            "Accept-Language": language})
+        return next(t for t in listed.get_json()["topics"]
+                    if t["name"] == announcements.POLICY_TOPIC)
+
+    title, description = announcements.POLICY_TOPIC_WORDS
+    chinese = policy_topic("zh-CN")
+    assert (chinese["title"], chinese["description"]) == (translate("zh", title),
+                                                           translate("zh", description))
+    assert chinese["title"] != title
+    assert policy_topic("en")["title"] == title
+    actions.create_user("root", role="admin")
+    admin = actions.web_sign_in("root")
+    console = client.get("/api/v1/admin/push/topics", headers={**admin,
+                                                                "Accept-Language": "zh-CN"})
+    assert translate("zh", title) in [t["title"] for t in console.get_json()["topics"]]
+    # An admin's own words for it are shown as written, in every language.
+    renamed = client.put(f"/api/v1/admin/push/topics/{announcements.POLICY_TOPIC}",
+                         headers=admin, json={"title": "用户协议", "description": "",
+                                              "ttl": 3600, "urgency": "normal"})
+    assert renamed.status_code == 200, renamed.get_json()
+    assert policy_topic("en")["title"] == "用户协议"
+
+
+def test_an_admins_test_notification_is_in_the_language_of_their_page(client, actions, kit):
+    actions.create_user("root", role="admin")
+    admin = actions.web_sign_in("root")
+    _, roots = kit.device("root")
+    sent = client.post("/api/v1/admin/push/test", json={},
+                       headers={**admin, "Accept-Language": "zh-CN"})
+    assert sent.status_code == 202, sent.get_json()
+    kit.settle()
+    (message,) = roots.messages
+    assert message["title"] == translate("zh", N_("Test notification")) != "Test notification"
+    assert message["body"] == translate(
+        "zh", N_("If you can read this, push works on this device."))

@@ -251,6 +251,25 @@ def test_a_receipt_verifies_against_the_jwks_and_carries_the_kantara_fields(
         __import__("datetime").datetime.fromisoformat(event["server_time"]).timestamp())
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_receipt_names_the_language_of_the_notice_shown(client, alice, policy, language):
+    shown = notice(client, alice, "camera", lang=language)
+    assert shown["language"] == language
+    body = {"purpose": "camera", "decision": "granted", "policy_version": shown["policy_version"],
+            "notice_hash": shown["hash"], "language": shown["language"]}
+    event = client.post("/api/v1/consents", headers=alice.headers, json=body).get_json()["event"]
+    claims = verify_with_jwks(client, receipt_of(client, alice, event["id"]))
+    assert (claims["language"], claims["noticeHash"]) == (language, shown["hash"])
+
+
+def test_a_decision_naming_another_language_than_the_notice_shown_is_refused(
+        client, alice, policy):
+    chinese = notice(client, alice, "camera", lang="zh")
+    body = {"purpose": "camera", "decision": "granted", "policy_version": "1.0",
+            "notice_hash": chinese["hash"], "language": "en"}
+    assert_problem(client.post("/api/v1/consents", headers=alice.headers, json=body), 400)
+
+
 def test_an_altered_receipt_fails_verification(client, alice, policy):
     event = decision(client, alice, "push", "refused").get_json()["event"]
     header, payload, signature = receipt_of(client, alice, event["id"]).split(".")
