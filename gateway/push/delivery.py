@@ -40,6 +40,7 @@ LEASE_MARGIN = timedelta(seconds=5)
 # instead of waiting for a claim and its encryption (a slot's turn was 112 ms for a
 # 50 ms push service without them).
 AHEAD = 0.5
+SLOTS_AT_ONCE = 8  # free sending slots that wake the messages waiting for one
 
 Sleeper = Callable[[float], Awaitable[None]]
 
@@ -111,6 +112,11 @@ class Deliveries:
         return slots + int(slots * AHEAD)
 
     @property
+    def _slots_worth_it(self) -> int:
+        """Free sending slots worth waking the messages that wait for one."""
+        return min(SLOTS_AT_ONCE, self.options.concurrency, self.options.origin_concurrency)
+
+    @property
     def _claim_at(self) -> int:
         """Free slots worth a claim: batches, not one slot at a time (each claim is a
         transaction), but small enough that freed slots do not sit idle long (32 of 256:
@@ -175,7 +181,12 @@ class Deliveries:
         if slot:
             self._out -= 1
             self._out_per_origin[origin] -= 1
-            self._slot_freed.set()
+            # Messages waiting for slots are woken when several are free, not on every
+            # answer: each wake-up costs them a consent read and a turn of the loop.
+            if (self.options.concurrency - self._out >= self._slots_worth_it
+                    or self.options.origin_concurrency - self._out_per_origin[origin]
+                    >= self._slots_worth_it):
+                self._slot_freed.set()
         # Wake the loop only when a claim is worth it or the last answer is in.
         if not self._pending or (self.capacity(self.options.concurrency) - self._pending
                                  >= self._claim_at):
@@ -235,10 +246,10 @@ class Deliveries:
         await self._send_all(messages)
 
     async def _send_all(self, messages: list[Message]) -> None:
-        # A claim's messages go to encryption in parts, sent as each part comes back: a
-        # slot is held from the claim to the answer, and waiting for a whole claim's
-        # encryption (256 messages: about 40 ms) before the first request would hold
-        # every slot that much longer. The parts are still few hand-overs per claim.
+        # A claim's messages go to encryption in parts, each sent as it comes back and
+        # slots free: waiting for a whole claim's encryption (256 messages: about 40 ms)
+        # before the first request would leave freed slots idle that much longer. The
+        # parts are still few hand-overs per claim.
         await asyncio.gather(*(self._send_part(messages[start:start + ENCRYPTION_PART])
                                for start in range(0, len(messages), ENCRYPTION_PART)))
 
