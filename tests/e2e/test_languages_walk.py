@@ -70,7 +70,8 @@ def walk(browser, base_url: str, locale: str) -> list:
     number = desktop.locator("#number").text_content()
     phone.locator(f"#decide .choices button:text-is('{number}')").click()
     phone.locator("#decide button.confirm").click()
-    expect(desktop.locator("#status.ok")).to_be_visible()
+    desktop.wait_for_url(f"{base_url}/home")  # signed in: the user's home
+    desktop.locator("#devices li").first.wait_for()
     yield "desktop signed in", desktop
     phone.goto(f"{base_url}/app/consents")
     phone.locator("button").filter(has_text=re.compile(".")).first.wait_for()

@@ -55,9 +55,34 @@ def test_a_phone_scans_the_desktop_code_confirms_and_the_desktop_is_signed_in(ga
         phone.get_by_role("button", name="Confirm").click()
         phone.get_by_text("Confirmed. The computer is signing in.").wait_for()
 
-        desktop.get_by_text("Signed in as Alice Example.").wait_for()
+        # Signed in, the computer goes on to the user's home (not the login page).
+        desktop.wait_for_url(f"{base_url}/home")
+        expect(desktop.locator("h1")).to_have_text("Welcome, Alice Example")
+        expect(desktop.locator("header button[data-sign-out]")).to_be_visible()
         session = desktop.request.get(f"{base_url}/api/v1/web/session")
         assert session.ok and session.json()["method"] == "qr"
+
+
+def test_a_browser_sent_to_sign_in_scans_instead_and_goes_on_where_it_was_going(gateway):
+    _, base_url = gateway
+    with chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desktop.goto(f"{base_url}/reports")
+        desktop.wait_for_url(f"{base_url}/sign-in?next=%2Freports")
+        desktop.get_by_role("link", name="Log in with your phone instead").click()
+        desktop.wait_for_url(f"{base_url}/login?next=%2Freports")
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        # The way back to a password keeps the destination too.
+        expect(desktop.locator("#password-link")).to_have_attribute("href",
+                                                                    "/sign-in?next=%2Freports")
+        phone = browser.new_context(**PHONE).new_page()
+        sign_in(phone, decode_qr(desktop))
+        desktop.locator("#number").wait_for(state="visible")
+        phone.get_by_role("button", name=f"Number {desktop.locator('#number').text_content()}").click()
+        phone.get_by_role("button", name="Confirm").click()
+        desktop.wait_for_url(f"{base_url}/reports")
+        expect(desktop.locator("header button[data-sign-out]")).to_be_visible()
 
 
 def test_the_desktop_redraws_the_code_on_the_period_the_gateway_sends(gateway):
@@ -160,4 +185,5 @@ def test_a_phone_signed_out_completes_the_login_even_after_the_code_rotated(sett
             number = desktop.locator("#number").text_content()
             phone.get_by_role("button", name=f"Number {number}").click()
             phone.get_by_role("button", name="Confirm").click()
-            desktop.get_by_text("Signed in as Alice Example.").wait_for()
+            desktop.wait_for_url(f"{base_url}/home")
+
