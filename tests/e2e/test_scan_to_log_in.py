@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import live_server
-from tests.live_server import chromium, live_gateway, sign_in
+from tests.live_server import chromium, live_gateway, shoot, sign_in
 from tests.support import Actions
 
 pytestmark = pytest.mark.browser
@@ -187,3 +187,34 @@ def test_a_phone_signed_out_completes_the_login_even_after_the_code_rotated(sett
             phone.get_by_role("button", name="Confirm").click()
             desktop.wait_for_url(f"{base_url}/home")
 
+
+def test_a_new_user_s_first_scan_completes_once_the_one_time_password_is_replaced(gateway):
+    app, base_url = gateway
+    Actions(app, app.test_client()).create_user("bob", display_name="Bob Li",
+                                                 password="one-time-secret",
+                                                 must_change_password=True)
+    with chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desktop.goto(f"{base_url}/login")
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        link = decode_qr(desktop)
+        phone = browser.new_context(**PHONE).new_page()
+        phone.goto(link)
+        phone.wait_for_url("**/app/sign-in**")
+        phone.fill("#username", "bob")
+        phone.fill("#password", "one-time-secret")
+        phone.click("button[type=submit]")
+        # The phone asks for Bob's own password right there, then goes back to the login.
+        phone.fill("#new", "bob's own passphrase")
+        phone.fill("#repeat", "bob's own passphrase")
+        shoot(phone, "phone-choose-password-390x844")
+        phone.click("#choose-password button[type=submit]")
+        phone.wait_for_url(link)
+        phone.get_by_text("Tap the number the computer shows:").wait_for()
+        desktop.locator("#number").wait_for(state="visible")
+        number = desktop.locator("#number").text_content()
+        phone.get_by_role("button", name=f"Number {number}").click()
+        phone.get_by_role("button", name="Confirm").click()
+        desktop.wait_for_url(f"{base_url}/home")
+        expect(desktop.locator("h1")).to_have_text("Welcome, Bob Li")
