@@ -154,6 +154,30 @@ def test_after_a_refusal_the_desktop_offers_one_button_for_a_new_code(gateway):
         expect(again).to_be_hidden()
 
 
+def test_once_the_code_expires_the_desktop_offers_one_button_for_a_new_code(settings):
+    from datetime import datetime, timezone
+
+    from gateway.qrlogin.logins import LIFETIME
+    from tests.support import FakeClock
+
+    clock = FakeClock(datetime.now(timezone.utc))
+    with live_gateway(settings, clock) as (_, base_url), chromium() as browser:
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desktop.goto(f"{base_url}/login")
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        expect(desktop.locator("#countdown")).to_contain_text("This code expires in")
+        clock.advance(LIFETIME.total_seconds() + 1)
+        # The waiting stream reads the login again at its next heartbeat (15 s at most).
+        expect(desktop.locator("#status")).to_have_text("This code has expired.", timeout=30_000)
+        expect(desktop.locator("#qr-box")).to_be_hidden()
+        expect(desktop.locator("#countdown")).to_have_text("")
+        again = desktop.get_by_role("button", name="Show a new code")
+        again.click()
+        expect(desktop.locator("#code")).to_have_text(CODE)
+        expect(desktop.locator("#qr")).to_have_js_property("complete", True)
+        expect(again).to_be_hidden()
+
+
 def test_a_phone_signed_out_completes_the_login_even_after_the_code_rotated(settings):
     from datetime import datetime, timedelta, timezone
 
