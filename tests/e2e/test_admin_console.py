@@ -15,6 +15,9 @@ from tests.support import Actions
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
+# Every page of the administration (the agreement and partner pages have their own test).
+ADMIN_PAGES = ("/admin", "/admin/users", "/admin/integrations", "/admin/applications",
+               "/admin/push")
 
 
 @pytest.fixture
@@ -156,11 +159,11 @@ def test_admin_pages_are_closed_to_users_and_to_the_signed_out(gateway):
     _, base_url, _ = gateway
     with chromium() as browser:
         anonymous = browser.new_context(**DESKTOP).new_page()
-        for path in ("/admin", "/admin/users", "/admin/integrations", "/admin/push", "/home"):
+        for path in (*ADMIN_PAGES, "/home"):
             anonymous.goto(f"{base_url}{path}")
             assert anonymous.url.startswith(f"{base_url}/sign-in?next="), path
         alice = signed_in(browser, base_url, username="alice", path="/home")
-        for path in ("/admin", "/admin/users", "/admin/integrations", "/admin/push"):
+        for path in ADMIN_PAGES:
             answer = alice.goto(f"{base_url}{path}")
             assert answer.status == 403
             expect(alice.locator("h1")).to_have_text("This page is for administrators")
