@@ -38,3 +38,21 @@ def test_a_signed_in_browser_can_sign_out_on_every_desktop_page(admin, path):
 
 def test_a_signed_out_browser_is_offered_no_sign_out(client):
     assert "data-sign-out" not in client.get("/login").get_data(as_text=True)
+
+
+# The pages only a signed-in browser has a use for; the others serve anyone.
+SIGNED_IN_PAGES = tuple(p for p in DESKTOP_PAGES
+                        if p not in ("/", "/login", "/policies", "/sign-in", "/change-password"))
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
+def test_a_signed_out_browser_is_sent_to_sign_in_and_one_with_a_one_time_password_to_change_it(
+        app, actions, path):
+    from urllib.parse import quote
+
+    signed_out = app.test_client().get(path)
+    assert signed_out.headers["Location"] == f"/sign-in?next={quote(path, safe='')}"
+    one_time = app.test_client()
+    actions.create_user("dave", password="one-time-secret", must_change_password=True)
+    actions.web_sign_in("dave", "one-time-secret", client=one_time)
+    assert one_time.get(path).headers["Location"] == f"/change-password?next={quote(path, safe='')}"
