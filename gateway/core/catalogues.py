@@ -39,7 +39,9 @@ METHODS = [
     ("static/js/**.js", "javascript"),
 ]
 OPTIONS = {"gateway/web/templates/**.html": {"extensions": "jinja2.ext.i18n",
-                                             "trimmed": "true"}}
+                                             "trimmed": "true"},
+           # t("...") inside a `...${t("...")}...` template literal too.
+           "static/js/**.js": {"parse_template_string": "true"}}
 
 
 def translated_languages() -> tuple[str, ...]:

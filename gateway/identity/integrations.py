@@ -12,14 +12,16 @@ from sqlalchemy import insert, select, update
 from gateway.core import audit
 from gateway.core.clock import Clock
 from gateway.core.errors import Conflict, Forbidden, InvalidRequest, NotFound, TokenInvalid
+from gateway.core.languages import N_
 from gateway.core.store import Store
 from gateway.core.tokens import digest, new_id, new_token
 from gateway.identity.integration_tables import integration_keys
 
+# Each scope with what it allows (fixed English, translated where shown).
 SCOPES = {
-    "reports:write": "register and update reports and their previews",
-    "push:send": "send push notifications",
-    "partners:share": "hand a user's data to a partner system (only with their consent)",
+    "reports:write": N_("register and update reports and their previews"),
+    "push:send": N_("send push notifications"),
+    "partners:share": N_("hand a user's data to a partner system (only with their consent)"),
 }
 PREFIX = "gwk_"
 

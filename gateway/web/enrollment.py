@@ -35,7 +35,7 @@ from gateway.web.enrollment_schemas import (
     WaitQuery,
 )
 from gateway.web.limits import by_address, limiter
-from gateway.web.pages import page
+from gateway.web.pages import page, signed_in_page
 
 bp = Blueprint("enrollment", __name__)
 API = "/api/v1/enrollments"
@@ -265,7 +265,7 @@ def collect(offer_id: str):
 @operation(summary="The desktop page to connect a phone by scanning", tag="pages",
            produces="text/html")
 def connect_page():
-    return page("connect.html")
+    return signed_in_page("connect.html")
 
 
 @bp.get("/c/<token>")

@@ -11,6 +11,7 @@ from gateway.identity import integrations
 from gateway.web.api import Model, operation
 from gateway.web.auth import current_web_session
 from gateway.web.context import services
+from gateway.web.problems import words
 
 bp = Blueprint("integrations", __name__, url_prefix="/api/v1/admin/integrations")
 
@@ -41,7 +42,8 @@ class CreatedIntegration(IntegrationOut):
 
 class IntegrationList(BaseModel):
     integrations: list[IntegrationOut]
-    scopes: dict[str, str]
+    scopes: dict[str, str] = Field(description="Each scope with what it allows, in the "
+                                   "reader's language")
 
 
 @bp.get("")
@@ -50,7 +52,8 @@ class IntegrationList(BaseModel):
 def list_integrations():
     found = services().identity.integrations.list_all()
     return IntegrationList(integrations=[IntegrationOut.of(i) for i in found],
-                           scopes=integrations.SCOPES)
+                           scopes={scope: words(meaning)
+                                   for scope, meaning in integrations.SCOPES.items()})
 
 
 @bp.post("")

@@ -29,7 +29,7 @@ from gateway.web.auth import (
 )
 from gateway.web.context import client_ip, services
 from gateway.web.limits import by_address, limiter
-from gateway.web.pages import page
+from gateway.web.pages import page, signed_in_page
 from gateway.web.preview_schemas import (
     GrantIssued,
     GrantList,
@@ -245,14 +245,14 @@ def preview_snapshot():
 @operation(summary="The reports one may preview (desktop page)", tag="pages",
            produces="text/html")
 def reports_page():
-    return page("reports.html")
+    return signed_in_page("reports.html")
 
 
 @bp.get("/reports/<report_id>")
 @operation(summary="A report with its preview QR code (desktop page)", tag="pages",
            produces="text/html")
 def report_page(report_id: str):
-    return page("report.html")
+    return signed_in_page("report.html")
 
 
 @bp.get("/p/<token>")

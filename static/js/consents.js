@@ -77,7 +77,9 @@ function announce(policy) {
     ? t("The user agreement was updated to version {version} (in effect {date}): {summary}. It asks again about: {purposes}.", words)
     : t("The user agreement was updated to version {version} (in effect {date}): {summary}.", words);
   $("announcement-text").textContent = policy.first ? first : updated;
-  $("announcement-link").href = `/policies#v-${policy.version}`;
+  box.setAttribute("aria-label", policy.first ? t("User agreement") : t("Policy update"));
+  Object.assign($("announcement-link"), { href: `/policies#v-${policy.version}`,
+                                          textContent: policy.first ? t("Read it") : t("Read what changed") });
   $("announcement-seen").onclick = async () => {
     await json("/api/v1/policy/seen", { method: "POST", body: { version: policy.version } });
     box.classList.add("hidden");

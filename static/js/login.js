@@ -1,5 +1,7 @@
-// The desktop login page: show a QR code and a typed code, wait for the phone, sign in.
-import { $, minutesSeconds, problemText, say, secondsUntil, send, t } from "./desktop.js";
+// The desktop login page: show a QR code and a typed code, wait for the phone, sign in, and
+// go on: to the application or BI server that asked, else where the browser was going
+// (`?next=`), else the user's home.
+import { $, minutesSeconds, problemText, sameOrigin, say, secondsUntil, send, t } from "./desktop.js";
 import { watch } from "./qr-wait.js";
 
 const query = new URLSearchParams(location.search);
@@ -70,7 +72,9 @@ async function redeem(login) {
     $("assertion").value = body.assertion;
     if (body.return_state) $("deliver-state").value = body.return_state; else $("deliver-state").remove();
     form.submit();
+    return;
   }
+  location.assign(sameOrigin.next("/home"));
 }
 
 function onStatus(login, status) {
@@ -130,6 +134,8 @@ async function begin() {
 $("qr").addEventListener("error", () => $("qr").classList.add("invisible"));
 $("qr").addEventListener("load", () => $("qr").classList.remove("invisible"));
 $("again").addEventListener("click", begin);
-// With a password instead, the application's request goes on after that sign-in too.
-if (oidcRequest && $("password-link")) $("password-link").href = `/sign-in?next=${encodeURIComponent(`/oidc/continue/${oidcRequest}`)}`;
+// With a password instead, the application's request goes on after that sign-in too, and so
+// does the way to where this browser was going.
+const onward = oidcRequest ? `/oidc/continue/${oidcRequest}` : query.get("next");
+if (onward && $("password-link")) $("password-link").href = `/sign-in?next=${encodeURIComponent(onward)}`;
 begin();

@@ -1,6 +1,10 @@
 // Password sign-in for a browser; the session cookie is HttpOnly, set by the gateway.
 import { $, onSubmit, problemText, sameOrigin, say, send, t } from "./desktop.js";
 
+// Scanning with the phone instead goes on to the same place afterwards.
+const goingTo = new URLSearchParams(location.search).get("next");
+if (goingTo) $("phone-link").href = `/login?next=${encodeURIComponent(goingTo)}`;
+
 onSubmit($("sign-in"), async (event) => {
   event.preventDefault();
   const form = event.target;

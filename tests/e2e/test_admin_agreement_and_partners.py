@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from gateway.privacy import partners
 from tests.live_server import chromium, desktop_signed_in, live_gateway
 from tests.support import Actions
 
@@ -98,6 +99,10 @@ def test_an_admin_sees_partner_terms_and_changing_them_makes_consents_stale(gate
     actions.client.put("/api/v1/admin/partners/crm", headers=admin, json=TERMS)
     alice = actions.device_sign_in("alice")
     actions.grant(alice, "partner_sharing:crm")
+    svc = app.extensions["gateway"]
+    for _ in range(2):  # what was disclosed, delivered to the webhook
+        partners.share(svc.store, svc.clock, svc.catalogue, partner="crm", user_id=alice.user_id,
+                       reason="support", send=lambda url, body: 204)
     with chromium() as browser:
         page = signed_in(browser, base_url, path="/admin/partners")
         row = page.locator("#partner-crm")
@@ -106,6 +111,10 @@ def test_an_admin_sees_partner_terms_and_changing_them_makes_consents_stale(gate
         expect(row).to_contain_text("e-mail address, user name")
         expect(row).to_contain_text("Users consenting to these terms: 1")
         expect(row).to_contain_text("No consent is stale")
+        expect(row).to_contain_text("2 in all")
+        row.get_by_text("Recent").click()
+        expect(row.locator("details li")).to_have_count(2)
+        expect(row.locator("details li").first).to_contain_text("e-mail address, user name · delivered")
         row.get_by_role("button", name="Change the terms").click()
         expect(page.locator("#stale-warning")).to_contain_text("agreed to these terms (1) stale")
         expect(page.locator("#recipient")).to_have_value("CRM Ltd")
@@ -118,6 +127,17 @@ def test_an_admin_sees_partner_terms_and_changing_them_makes_consents_stale(gate
         page.fill("#contact", "")
         page.click("#terms button[type=submit]")
         expect(page.locator("#contact-error")).to_be_visible()
+
+
+def test_the_preview_names_the_partner_whose_sharing_a_version_asks_again(gateway):
+    _, base_url, _ = gateway
+    with chromium() as browser:
+        page = signed_in(browser, base_url)
+        page.fill("#version", "2.0")
+        page.check("input[name=tick][value='partner_sharing:crm']")
+        page.click("#show-preview")
+        expect(page.locator("#impact")).to_contain_text(
+            "Partner systems whose sharing is asked again: crm.")
 
 
 def test_both_pages_are_closed_to_users_and_to_the_signed_out(gateway):

@@ -15,6 +15,9 @@ from tests.support import Actions
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
+# Every page of the administration (the agreement and partner pages have their own test).
+ADMIN_PAGES = ("/admin", "/admin/users", "/admin/integrations", "/admin/applications",
+               "/admin/push")
 
 
 @pytest.fixture
@@ -89,6 +92,49 @@ def test_an_admin_disables_and_resets_a_user_from_their_details(gateway):
         assert page.locator("#reset-password-value").inner_text()
 
 
+def test_an_admin_changes_role_and_groups_and_ends_a_user_s_phone_and_browser(gateway):
+    app, base_url, actions = gateway
+    actions.device_sign_in("alice", device_id="alice-phone")
+    with chromium() as browser:
+        alice = signed_in(browser, base_url, username="alice", path="/home")
+        page = signed_in(browser, base_url, path="/admin/users")
+        page.locator("#users a", has_text="Alice Example").click()
+        expect(page.locator("#detail-name")).to_have_text("Alice Example (alice)")
+        # Her recent sign-ins: the phone's and the browser's, each saying how.
+        sign_ins = page.locator("#detail-sign-ins li")
+        expect(sign_ins.filter(has_text="Phone")).to_have_count(1)
+        expect(sign_ins.filter(has_text="Browser, with a password")).to_have_count(1)
+
+        page.click("#toggle-role")
+        expect(page.locator("#detail-status")).to_have_text("The role is changed.")
+        expect(page.locator("#detail-facts")).to_contain_text("Administrator")
+        expect(page.locator("#users tr", has_text="Alice Example")).to_contain_text("Administrator")
+        page.click("#toggle-role")
+        expect(page.locator("#users tr", has_text="Alice Example")).to_contain_text("Standard user")
+
+        page.fill("#groups", "sales, finance")
+        page.click("#groups-form button[type=submit]")
+        expect(page.locator("#detail-status")).to_have_text("The groups are saved.")
+        expect(page.locator("#users tr", has_text="Alice Example")).to_contain_text("finance, sales")
+
+        phones = page.locator("#detail-devices li")
+        expect(phones).to_contain_text("Pixel 9")
+        phones.get_by_role("button", name="Revoke").click()
+        expect(page.locator("#detail-status")).to_have_text("The phone is signed out for good.")
+        expect(phones).to_have_text("No phone.")
+
+        page.locator("#detail-sessions li").get_by_role("button", name="Sign out").click()
+        expect(page.locator("#detail-status")).to_have_text("The browser is signed out.")
+        expect(page.locator("#detail-sessions li")).to_have_text("No browser is signed in.")
+        alice.reload()
+        alice.wait_for_url(re.compile(r"/sign-in\?next="))
+    svc = app.extensions["gateway"]
+    from gateway.identity import accounts
+
+    user = accounts.find_user(svc.store, "alice")
+    assert (user.role, sorted(user.groups)) == ("user", ["finance", "sales"])
+
+
 def test_an_admin_makes_an_integration_key_shown_once_with_a_command_to_try(gateway):
     _, base_url, _ = gateway
     with chromium() as browser:
@@ -113,11 +159,11 @@ def test_admin_pages_are_closed_to_users_and_to_the_signed_out(gateway):
     _, base_url, _ = gateway
     with chromium() as browser:
         anonymous = browser.new_context(**DESKTOP).new_page()
-        for path in ("/admin", "/admin/users", "/admin/integrations", "/admin/push", "/home"):
+        for path in (*ADMIN_PAGES, "/home"):
             anonymous.goto(f"{base_url}{path}")
             assert anonymous.url.startswith(f"{base_url}/sign-in?next="), path
         alice = signed_in(browser, base_url, username="alice", path="/home")
-        for path in ("/admin", "/admin/users", "/admin/integrations", "/admin/push"):
+        for path in ADMIN_PAGES:
             answer = alice.goto(f"{base_url}{path}")
             assert answer.status == 403
             expect(alice.locator("h1")).to_have_text("This page is for administrators")

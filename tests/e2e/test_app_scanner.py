@@ -133,7 +133,7 @@ def test_the_app_scans_the_desktop_code_with_its_camera_and_reaches_the_decision
         phone.get_by_role("button", name=f"Number {number}").click()
         phone.get_by_role("button", name="Confirm").click()
         phone.get_by_text("Confirmed. The computer is signing in.").wait_for()
-        desktop.get_by_text("Signed in as Alice Example.").wait_for()
+        desktop.wait_for_url(f"{base_url}/home")
 
     with app.extensions["gateway"].store.read() as connection:
         assert connection.execute(select(qr_logins.c.via)).scalars().all() == ["app_camera"]

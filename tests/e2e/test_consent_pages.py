@@ -46,8 +46,11 @@ def test_the_settings_page_toggles_each_consent_through_the_notice_dialog(gatewa
         expect(camera).not_to_be_checked()
         expect(phone.locator("#state-camera")).to_contain_text("Not asked yet")
 
-        announcement = phone.get_by_role("region", name="Policy update")
-        expect(announcement).to_contain_text("version 1.0")
+        # The first version is introduced, not announced as an update.
+        announcement = phone.get_by_role("region", name="User agreement")
+        expect(announcement).to_contain_text("The user agreement (version 1.0, in effect since")
+        expect(announcement).not_to_contain_text("updated")
+        expect(announcement.get_by_role("link")).to_have_text("Read it")
         phone.get_by_role("button", name="Got it").click()
         expect(announcement).to_be_hidden()
 
@@ -110,3 +113,16 @@ def test_the_public_page_lists_every_version_with_what_changed(gateway):
         expect(versions.first).to_contain_text("Version 2.0 (in effect)")
         expect(versions.first.locator(".changes")).to_have_text("Asks again about: Notifications.")  # push, by its title
         expect(versions.nth(1)).to_contain_text("The first published agreement")
+
+
+def test_a_later_version_is_announced_as_an_update_with_what_changed(gateway):
+    app, base_url = gateway
+    Actions(app, app.test_client()).publish_policy("2.0", changes=["push"],
+                                                  summary="Notifications about reports")
+    with chromium() as browser:
+        phone = browser.new_context(**PHONE).new_page()
+        sign_in(phone, base_url, "/app/consents")
+        announcement = phone.get_by_role("region", name="Policy update")
+        expect(announcement).to_contain_text("updated to version 2.0")
+        expect(announcement).to_contain_text("Notifications about reports")
+        expect(announcement.get_by_role("link")).to_have_text("Read what changed")

@@ -98,7 +98,8 @@ def walk(browser, base_url: str, locale: str):
     number = desktop.locator("#number").text_content()
     phone.locator(f"#decide .choices button:text-is('{number}')").click()
     phone.locator("#decide button.confirm").click()
-    expect(desktop.locator("#status.ok")).to_be_visible()
+    desktop.wait_for_url(f"{base_url}/home")  # signed in: the user's home
+    desktop.locator("#devices li").first.wait_for()
     yield "desktop signed in", desktop
 
     # Connect a phone: the signed-in desktop offers a code, a new phone scans it.

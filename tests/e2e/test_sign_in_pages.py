@@ -8,7 +8,8 @@ origin, which a prefix test on the raw text let through. A page's navigations ar
 ``location.assign``, so nothing here waits for a navigation that should not happen.
 
 A one-time password leads from the desktop sign-in to the change-password page, and only
-after the change on to ``next``.
+after the change on to ``next``; the companion's sign-in asks for the user's own password in
+its place, then goes on to ``next`` too.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def test_a_password_form_is_never_sent_before_its_script_runs(gateway, path):
     with chromium() as browser:
         page = browser.new_context(java_script_enabled=False).new_page()
         page.goto(f"{base_url}{path}")
-        submit = page.locator("button[type=submit]")
-        expect(submit).to_be_disabled()
+        for submit in page.locator("button[type=submit]").all():  # hidden forms' too
+            expect(submit).to_be_disabled()
         field = page.locator("input[type=password]").first
         field.fill(PASSWORD, force=True)
         field.press("Enter")
@@ -200,19 +201,48 @@ def test_the_change_password_page_sends_a_signed_out_browser_to_sign_in_and_back
         expect(page.locator("#change-password")).to_be_visible()
 
 
-def test_the_companion_sends_a_one_time_password_to_change_it_first(gateway):
-    _, base_url = gateway
+def test_the_companion_has_a_one_time_password_replaced_in_place_then_goes_on(gateway):
+    app, base_url = gateway
     with chromium() as browser:
         page = browser.new_context(**PHONE).new_page()
         page.goto(f"{base_url}/app/sign-in?next=/app/consents")
         sign_in(page, "root", ONE_TIME)
-        expect(page.locator("#status")).to_contain_text("still has its one-time password")
+        expect(page.locator("#choose-password")).to_be_visible()
+        expect(page.locator("#sign-in")).to_be_hidden()
         signed_in = "async () => (await import('/static/js/companion.js')).signedIn()"
-        assert page.evaluate(signed_in) is False  # the restricted sign-in ended
-        page.get_by_role("link", name="Choose your own password").click()
+        assert page.evaluate(signed_in) is False  # the restricted sign-in ended at once
+        page.fill("#new", "my own passphrase")
+        page.fill("#repeat", "my own passphrase, mistyped")
+        page.click("#choose-password button[type=submit]")
+        expect(page.locator("#status")).to_have_text("The two new passwords differ.")
+        page.fill("#repeat", "my own passphrase")
+        page.click("#choose-password button[type=submit]")
+        page.wait_for_url(f"{base_url}/app/consents")
+        assert page.evaluate(signed_in) is True
+        user = accounts.find_user(app.extensions["gateway"].store, "root")
+        assert not user.must_change_password
+    client = app.test_client()
+    assert client.post("/api/v1/web/sign-in", json={"username": "root", "password": ONE_TIME}
+                       ).status_code == 401
+    assert client.post("/api/v1/web/sign-in", json={"username": "root",
+                                                    "password": "my own passphrase"}
+                       ).status_code == 200
+
+
+def test_a_refused_choice_leaves_the_phone_signed_out_and_the_one_time_password_as_it_was(
+        gateway):
+    app, base_url = gateway
+    with chromium() as browser:
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(f"{base_url}/app/sign-in")
         sign_in(page, "root", ONE_TIME)
-        page.wait_for_url(f"{base_url}/change-password")
-        expect(page.locator("#one-time")).to_be_visible()
+        page.fill("#new", ONE_TIME)  # the same again
+        page.fill("#repeat", ONE_TIME)
+        page.click("#choose-password button[type=submit]")
+        expect(page.locator("#status.bad")).not_to_be_empty()
+        signed_in = "async () => (await import('/static/js/companion.js')).signedIn()"
+        assert page.evaluate(signed_in) is False
+        assert accounts.find_user(app.extensions["gateway"].store, "root").must_change_password
 
 
 def test_after_the_change_the_page_follows_next_only_to_the_same_origin(gateway):

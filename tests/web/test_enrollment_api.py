@@ -154,7 +154,10 @@ def test_an_expired_offer_says_so(app, client, desktop, clock):
             "enrollment-expired")
 
 
-def test_the_pages_are_served(client):
+def test_the_pages_are_served(client, actions):
+    assert client.get("/connect").headers["Location"] == "/sign-in?next=%2Fconnect"
+    actions.create_user("alice")
+    actions.web_sign_in("alice")  # /connect is a signed-in browser's page
     for path in ("/connect", "/c/sometoken", "/app/connect"):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "text/html"

@@ -50,3 +50,16 @@ def test_users_cannot_manage_keys(client, actions):
     headers = actions.web_sign_in("alice")
     assert client.post("/api/v1/admin/integrations", headers=headers,
                        json={"name": "x", "scopes": ["push:send"]}).status_code == 403
+
+
+def test_the_scopes_are_explained_in_the_reader_s_language(client, admin_headers):
+    from gateway.core.catalogues import translate
+
+    english = client.get("/api/v1/admin/integrations",
+                         headers={"Accept-Language": "en"}).get_json()["scopes"]
+    chinese = client.get("/api/v1/admin/integrations",
+                         headers={"Accept-Language": "zh-CN"}).get_json()["scopes"]
+    assert english == integrations.SCOPES
+    assert chinese == {scope: translate("zh", meaning)
+                       for scope, meaning in integrations.SCOPES.items()}
+    assert chinese["push:send"] != english["push:send"]

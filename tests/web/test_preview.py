@@ -407,8 +407,17 @@ def test_a_viewer_lists_only_the_reports_they_may_see(app, actions, room, client
 
 @pytest.mark.parametrize("path", ["/reports", "/reports/sales-q3", "/p/abcdefghijklmnopqrstuv",
                                   "/app/preview"])
-def test_the_pages_are_served_under_the_strict_csp(client, path):
+def test_the_pages_are_served_under_the_strict_csp(client, actions, path):
+    actions.create_user("olivia")
+    actions.web_sign_in("olivia")  # the desktop pages are a signed-in browser's
     response = client.get(path)
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path", ["/reports", "/reports/sales-q3"])
+def test_a_signed_out_browser_is_sent_to_sign_in_and_back(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/sign-in?next={path.replace('/', '%2F')}"
