@@ -34,6 +34,7 @@ from gateway.web.enrollment_schemas import (
     Wait,
     WaitQuery,
 )
+from gateway.web.i18n import asked_language
 from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page
 
@@ -253,7 +254,7 @@ def phone_wait(offer_id: str, query: WaitQuery):
            response=Tokens, errors=(401, 404, 409, 410))
 def collect(offer_id: str):
     pair = services().enrollment.phone.collect(offer_id=offer_id, claim_secret=_claim_secret(),
-                                               ip=client_ip())
+                                               ip=client_ip(), reads_in=asked_language())
     response = json_response(Tokens.of(pair).model_dump(mode="json"))
     qrflows.clear_cookie(response, COOKIE)
     return response
