@@ -155,7 +155,8 @@ def approve(offer_id: str, body: NumberIn):
                                           number=body.number, ip=client_ip())
     announcements.phone_connected(svc.store, svc.clock, user_id=found.user_id,
                                   model=(found.device or {}).get("model", "A phone"),
-                                  notice_id=found.id)
+                                  notice_id=found.id,
+                                  default_language=svc.settings.default_language)
     return json_response(found.event(svc.clock.now()))
 
 
