@@ -48,12 +48,15 @@ class PushKit:
 
     def device(self, username: str = "alice", device_id: str | None = None, *,
                script: tuple[Reply, ...] = (Reply(201),), consent: bool = True,
-               key: str | None = None) -> tuple[SignedInDevice, object]:
-        """A signed-in device of *username* with push consent, subscribed at the test push
-        service with *script* as its answers; returns it and its test subscription."""
+               key: str | None = None,
+               accept_language: str | None = None) -> tuple[SignedInDevice, object]:
+        """A signed-in device of *username* (its sign-in asking for *accept_language*) with
+        push consent, subscribed at the test push service with *script* as its answers;
+        returns it and its test subscription."""
         self.user(username)
         device = self.actions.device_sign_in(username, device_id=device_id or
-                                             f"{username}-phone-{random.randrange(10**8):08d}")
+                                             f"{username}-phone-{random.randrange(10**8):08d}",
+                                             accept_language=accept_language)
         if consent:
             self.actions.grant(device, "push")
         sub = self.service.subscribe(key or self.key, *script)

@@ -150,8 +150,8 @@ class Enrollment:
     def deny(self):
         return self.offers.deny(offer_id=self.id, session_hash=self.session_hash)
 
-    def collect(self, secret):
-        return self.phone.collect(offer_id=self.id, claim_secret=secret)
+    def collect(self, secret, reads_in=None):
+        return self.phone.collect(offer_id=self.id, claim_secret=secret, reads_in=reads_in)
 
     def state(self):
         return self.offers.for_session(self.id, self.session_hash).state_at(self.clock.now())

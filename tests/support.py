@@ -150,13 +150,15 @@ class Actions(People):
         return accounts.find_user(self.svc.store, username)
 
     def device_sign_in(self, username: str = "alice", password: str = "correct horse battery",
-                       device_id: str = "phone-0001", client=None) -> SignedInDevice:
+                       device_id: str = "phone-0001", client=None,
+                       accept_language: str | None = None) -> SignedInDevice:
+        """Sign a phone in with a password (its requests asking for *accept_language*)."""
         self.ensure_policy()  # devices sign in only once a notice exists (agreement 1.6)
         key = ec.generate_private_key(ec.SECP256R1())
         response = (client or self.client).post("/api/v1/auth/sign-in", json={
             "username": username, "password": password,
             "device": device_description(device_id, key),
-        })
+        }, headers={"Accept-Language": accept_language} if accept_language else {})
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         return SignedInDevice(body["access_token"], body["refresh_token"], body["device_id"],

@@ -167,8 +167,8 @@ class Settings:
         "acknowledgement of the version in effect stays while it is)."
     )
     retain_revoked_device_days: int = _setting(
-        30, positive_int, "Days a revoked device keeps its app id, model, system and address; "
-        "then they are blanked."
+        30, positive_int, "Days a revoked device keeps its app id, model, system, address and "
+        "language; then they are blanked."
     )
     retain_ended_flow_hours: int = _setting(
         1, positive_int, "Hours an ended QR login or phone-connection offer (browser, system, "

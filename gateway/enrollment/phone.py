@@ -214,9 +214,9 @@ class ClaimingPhone:
             return _mine(connection, offer_id, claim_secret)
 
     def collect(self, *, offer_id: str, claim_secret: str | None,
-                ip: str | None = None) -> TokenPair:
+                ip: str | None = None, reads_in: str | None = None) -> TokenPair:
         """Hand the approved phone its access and refresh tokens, once (as a password sign-in
-        would). Raises ``OfferNotFound``, ``ClaimSecretWrong``, ``OfferExpired`` and
+        would), noting *reads_in*, the language it asked for, on its device. Raises ``OfferNotFound``, ``ClaimSecretWrong``, ``OfferExpired`` and
         ``WrongState`` (not approved, or collected already)."""
         now = self.clock.now()
         with self.store.write() as connection:
@@ -230,6 +230,7 @@ class ClaimingPhone:
             if not moved:
                 raise explain(found, now, "approved")
             user = _user(connection, found.user_id)
+            devices.note_reads_in(connection, found.device_id, reads_in)
             pair = device_tokens.open_family(connection, self.signer, self.clock,
                                              self.lifetimes, user, found.device_id)
             audit.record(connection, self.clock, "device.signed-in", actor=found.user_id,

@@ -124,23 +124,27 @@ class DeviceTokens:
     on_signed_out: tuple[SignOutHook, ...]
 
     def sign_in(self, *, username: str, password: str, description: DeviceDescription,
-                ip: str | None) -> TokenPair:
-        """Check the password, record the device, and open a token family for it.
+                ip: str | None, reads_in: str | None = None) -> TokenPair:
+        """Check the password, record the device (with *reads_in*, the language the phone
+        asked for, if any), and open a token family for it.
 
         Raises ``InvalidCredentials`` and, for a malformed device key, ``InvalidRequest``.
         """
         user = accounts.authenticate(self.store, self.passwords, username, password)
         with self.store.write() as connection:
-            device = devices.register(connection, self.clock, user.id, description, ip)
+            device = devices.register(connection, self.clock, user.id, description, ip,
+                                      reads_in=reads_in)
             audit.record(connection, self.clock, "device.signed-in", actor=user.id,
                          device_id=device.id, details={"model": device.model, "os": device.os},
                          ip=ip)
             return open_family(connection, self.signer, self.clock, self.lifetimes, user, device.id)
 
-    def refresh(self, refresh_token: str, ip: str | None = None) -> TokenPair:
-        """Trade a refresh token for a new pair. Raises ``TokenInvalid`` (unknown, or its
-        device or family revoked), ``TokenExpired``, or ``TokenReused`` (which revokes the
-        family first, committing that even though the call fails)."""
+    def refresh(self, refresh_token: str, ip: str | None = None,
+                reads_in: str | None = None) -> TokenPair:
+        """Trade a refresh token for a new pair; the device is seen (from *ip*, asking for
+        *reads_in*, when given). Raises ``TokenInvalid`` (unknown, or its device or family
+        revoked), ``TokenExpired``, or ``TokenReused`` (which revokes the family first,
+        committing that even though the call fails)."""
         now = self.clock.now()
         with self.store.write() as connection:
             row = connection.execute(
@@ -188,7 +192,8 @@ class DeviceTokens:
                 connection.execute(
                     update(devices_table)
                     .where(devices_table.c.id == row.device_id)
-                    .values(last_seen_at=now, **({"last_ip": ip} if ip else {}))
+                    .values(last_seen_at=now, **({"last_ip": ip} if ip else {}),
+                            **({"reads_in": reads_in} if reads_in else {}))
                 )
                 return _issue(
                     connection, self.signer, self.clock, self.lifetimes,

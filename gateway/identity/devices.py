@@ -96,14 +96,15 @@ def _device(row) -> Device:
 
 def register(
     connection: Connection, clock: Clock, user_id: str, description: DeviceDescription,
-    ip: str | None, device_id: str | None = None,
+    ip: str | None, device_id: str | None = None, reads_in: str | None = None,
 ) -> Device:
     """Record the device a user signs in from (new, or updated if the app knows it).
 
     A new device gets *device_id* when given (one the caller minted, as an approved
-    scan to connect a phone does), else a fresh one. Signing in again on a
-    revoked device brings it back: the password was checked anew. Raises
-    ``InvalidRequest`` for a malformed public key.
+    scan to connect a phone does), else a fresh one. *reads_in* is the language the
+    phone asked for, when it named one the gateway speaks (else the device keeps the one
+    it asked for before). Signing in again on a revoked device brings it back: the
+    password was checked anew. Raises ``InvalidRequest`` for a malformed public key.
     """
     key = device_key_jwk(description.public_key) if description.public_key else None
     now = clock.now()
@@ -118,6 +119,8 @@ def register(
     )
     if key is not None:
         values["public_key"] = json.dumps(key)
+    if reads_in:
+        values["reads_in"] = reads_in
     existing = connection.execute(
         select(devices.c.id).where(
             devices.c.user_id == user_id, devices.c.app_device_id == description.app_device_id
@@ -138,6 +141,14 @@ def register(
             )
         )
     return _device(connection.execute(select(devices).where(devices.c.id == device_id)).one())
+
+
+def note_reads_in(connection: Connection, device_id: str, reads_in: str | None) -> None:
+    """Keep *reads_in*, the language the phone *device_id* asked for, on its row (nothing
+    when it named none the gateway speaks)."""
+    if reads_in:
+        connection.execute(update(devices).where(devices.c.id == device_id)
+                           .values(reads_in=reads_in))
 
 
 def get_device(store: Store, device_id: str) -> Device:

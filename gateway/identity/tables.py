@@ -57,6 +57,9 @@ devices = Table(
     Column("last_ip", String(64)),
     Column("revoked_at", UTCDateTime),
     Column("language", String(8)),  # the language chosen on this phone, if any
+    # The language the phone's requests asked for (Accept-Language) when it signed in or
+    # was last seen, if one the gateway speaks: what it reads when nobody chose.
+    Column("reads_in", String(8)),
     UniqueConstraint("user_id", "app_device_id", name="uq_devices_user_app_device"),
 )
 

@@ -121,7 +121,7 @@ HOLDINGS = (
             section="account"),
     Holding(devices, "device", users=("user_id",), devices=("id",),
             personal=("app_device_id", "model", "os", "os_version", "app_version", "last_ip",
-                      "public_key"),
+                      "reads_in", "public_key"),
             secret=("public_key",),
             kept="for the account's life; the full address GATEWAY_RETAIN_FULL_IP_DAYS; a "
                  "revoked device's details GATEWAY_RETAIN_REVOKED_DEVICE_DAYS",

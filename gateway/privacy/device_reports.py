@@ -53,15 +53,16 @@ def coarsen(position: Position) -> Position:
 def report(
     store: Store, clock: Clock, *, user_id: str, device_id: str, model: str, os: str,
     os_version: str, app_version: str, ip: str | None, position: Position | None = None,
-    access_point: AccessPoint | None = None,
+    access_point: AccessPoint | None = None, reads_in: str | None = None,
 ) -> ReportOutcome:
-    """Record a device report; returns which parts were stored and which dropped."""
+    """Record a device report (the device is seen, asking for *reads_in* when given);
+    returns which parts were stored and which dropped."""
     now = clock.now()
     stored, dropped = ["device"], []
     with store.write() as connection:
         connection.execute(update(devices).where(devices.c.id == device_id).values(
             model=model, os=os, os_version=os_version, app_version=app_version,
-            last_seen_at=now, last_ip=ip))
+            last_seen_at=now, last_ip=ip, **({"reads_in": reads_in} if reads_in else {})))
         located = position is not None or access_point is not None
         if located and consent.is_granted(connection, clock, user_id=user_id,
                                           device_id=device_id, purpose="location"):

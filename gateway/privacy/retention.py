@@ -108,7 +108,7 @@ NOTICES = Category("notices", "retain_notice_days", stale.purge_notices,
                    N_("Notices served and policy versions acknowledged (not the one in effect)"))
 REVOKED_DEVICES = Category("revoked_devices", "retain_revoked_device_days",
                            stale.anonymise_revoked_devices,
-                           N_("The id, model, system and address of revoked devices"))
+                           N_("The id, model, system, address and language of revoked devices"))
 ENDED_FLOWS = Category("ended_flows", "retain_ended_flow_hours", stale.purge_ended_flows,
                        N_("Ended QR logins, phone-connection offers and used device proofs"))
 

@@ -19,7 +19,7 @@ from gateway.qrlogin.tables import qr_logins
 # A revoked device keeps its row (sign-ins, deliveries and evidence refer to it), but
 # nothing that says which phone it was.
 ANONYMOUS_DEVICE = {"model": "", "os": "", "os_version": "", "app_version": "",
-                    "last_ip": None, "public_key": None}
+                    "last_ip": None, "reads_in": None, "public_key": None}
 
 
 def _count_or_delete(connection: Connection, table, condition, dry_run: bool) -> int:
@@ -43,8 +43,8 @@ def purge_notices(connection: Connection, clock: Clock, cutoff: datetime, dry_ru
 
 def anonymise_revoked_devices(connection: Connection, clock: Clock, cutoff: datetime,
                               dry_run: bool) -> int:
-    """Blank the id the app gave, the model, system and address of devices revoked
-    before *cutoff*."""
+    """Blank the id the app gave, the model, system, address and language of devices
+    revoked before *cutoff*."""
     ids = list(connection.execute(select(devices.c.id).where(
         devices.c.revoked_at < cutoff, devices.c.model != "")).scalars())
     if not dry_run:

@@ -17,7 +17,7 @@ from gateway.core.errors import GatewayError
 from gateway.core.languages import LANGUAGES, N_, SOURCE_LANGUAGE
 from gateway.core.store import Store
 from gateway.core.useragent import Requester
-from gateway.identity import accounts
+from gateway.identity import accounts, reading
 from gateway.push import notifications, topics
 from gateway.push.notifications import Audience, Draft
 
@@ -61,8 +61,8 @@ def _accept(store: Store, clock: Clock, draft: Draft) -> str | None:
 def policy_published(store: Store, clock: Clock, policy: PolicyVersion,
                      default_language: str = SOURCE_LANGUAGE) -> list[str]:
     """Push the announcement of a new agreement version to the policy topic, once per
-    language to the users who read it (those who chose none: in *default_language*).
-    Returns the notifications' ids."""
+    language to the users who read it (``reading.reading_language``; those of whom
+    nothing tells: in *default_language*). Returns the notifications' ids."""
     ensure_policy_topic(store, clock)
     sent = []
     for language in LANGUAGES:
@@ -79,7 +79,7 @@ def policy_published(store: Store, clock: Clock, policy: PolicyVersion,
 
 def _language_of(store: Store, user_id: str, default_language: str) -> str:
     with store.read() as connection:
-        return accounts.saved_language(connection, user_id) or default_language
+        return reading.language_of(connection, user_id, default_language)
 
 
 def new_sign_in(store: Store, clock: Clock, *, user_id: str, requester: Requester,

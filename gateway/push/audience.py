@@ -1,10 +1,12 @@
 """Who a notification is for: named users, members of groups, a topic's subscribers
-(everyone who has not opted out of it) or everyone, resolved to user ids."""
+(everyone who has not opted out of it) or everyone, resolved to user ids; of those, with a
+language, only the ones who read it (``gateway.identity.reading``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
+from gateway.identity.reading import reading_language
 from gateway.identity.tables import groups, memberships, users
 from gateway.push.tables import topic_opt_outs
 
@@ -40,10 +42,11 @@ def page(connection: Connection, audience: dict, topic: str | None, *, after: st
         members = select(memberships.c.user_id).where(
             memberships.c.group_name.in_(list(audience["groups"])))
         query = query.where(users.c.id.in_(members))
-    if audience.get("language"):
-        spoken = users.c.language == audience["language"]
-        query = query.where(spoken | users.c.language.is_(None)
-                            if audience.get("language_unset") else spoken)
+    if language := audience.get("language"):
+        read = reading_language()
+        if audience.get("language_unset"):  # those of whom nothing tells read it too
+            read = func.coalesce(read, language)
+        query = query.where(read == language)
     user_ids = list(connection.execute(query.order_by(users.c.id).limit(limit)).scalars())
     last = user_ids[-1] if user_ids else None
     if not topic or not user_ids:

@@ -38,8 +38,9 @@ class Audience:
     kind: str  # users, groups, topic (its subscribers), everyone
     users: tuple[str, ...] = ()  # usernames
     groups: tuple[str, ...] = ()
-    # Only the users who chose this language (and, with language_unset, those who chose
-    # none): the gateway's own announcements go out once per language.
+    # Only the users who read this language (``gateway.identity.reading``; with
+    # language_unset, also those of whom nothing tells): the gateway's own announcements
+    # go out once per language.
     language: str | None = None
     language_unset: bool = False
 

@@ -112,5 +112,6 @@ def publish(body: NewPolicyIn):
                for code, words in body.texts.items()},
         changes=body.changes, effective_at=body.effective_at,
         published_by=current_web_session(admin=True).user_id)
-    announcements.policy_published(svc.store, svc.clock, policy)
+    announcements.policy_published(svc.store, svc.clock, policy,
+                                   default_language=svc.settings.default_language)
     return PolicyOut.of(policy, language())

@@ -13,6 +13,7 @@ from gateway.web.api import Model, operation
 from gateway.web.auth import current_device
 from gateway.web.consent import requires_policy
 from gateway.web.context import client_ip, services
+from gateway.web.i18n import asked_language
 from gateway.web.limits import by_account, by_address, limiter, sign_in_limit
 from gateway.web.schemas import DeviceIn, DeviceList, DeviceOut, PasswordChange, UserOut
 
@@ -68,7 +69,7 @@ def description_of(device: DeviceIn) -> DeviceDescription:
 def sign_in(body: SignIn):
     pair = services().identity.tokens.sign_in(
         username=body.username, password=body.password,
-        description=description_of(body.device), ip=client_ip(),
+        description=description_of(body.device), ip=client_ip(), reads_in=asked_language(),
     )
     return Tokens.of(pair)
 
@@ -78,7 +79,8 @@ def sign_in(body: SignIn):
 @operation(summary="Trade a refresh token for new tokens", tag="device sign-in", body=Refresh,
            response=Tokens, errors=(401, 429))
 def refresh(body: Refresh):
-    pair = services().identity.tokens.refresh(body.refresh_token, ip=client_ip())
+    pair = services().identity.tokens.refresh(body.refresh_token, ip=client_ip(),
+                                              reads_in=asked_language())
     return Tokens.of(pair)
 
 

@@ -34,6 +34,7 @@ from gateway.web.enrollment_schemas import (
     Wait,
     WaitQuery,
 )
+from gateway.web.i18n import asked_language
 from gateway.web.limits import by_address, limiter
 from gateway.web.pages import page, signed_in_page
 
@@ -154,7 +155,8 @@ def approve(offer_id: str, body: NumberIn):
                                           number=body.number, ip=client_ip())
     announcements.phone_connected(svc.store, svc.clock, user_id=found.user_id,
                                   model=(found.device or {}).get("model", "A phone"),
-                                  notice_id=found.id)
+                                  notice_id=found.id,
+                                  default_language=svc.settings.default_language)
     return json_response(found.event(svc.clock.now()))
 
 
@@ -253,7 +255,7 @@ def phone_wait(offer_id: str, query: WaitQuery):
            response=Tokens, errors=(401, 404, 409, 410))
 def collect(offer_id: str):
     pair = services().enrollment.phone.collect(offer_id=offer_id, claim_secret=_claim_secret(),
-                                               ip=client_ip())
+                                               ip=client_ip(), reads_in=asked_language())
     response = json_response(Tokens.of(pair).model_dump(mode="json"))
     qrflows.clear_cookie(response, COOKIE)
     return response

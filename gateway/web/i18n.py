@@ -76,6 +76,14 @@ def chosen_language() -> str:
                          services().settings.default_language)
 
 
+def asked_language() -> str | None:
+    """The language the client of this request asks for itself: this browser's switch,
+    else the best of its ``Accept-Language`` the gateway speaks; None when it names
+    neither. A phone's device row keeps it (``reads_in``) for what is sent to it later."""
+    asked = [request.cookies.get(cookie_name(), ""), *request.accept_languages.values()]
+    return next(filter(None, map(language_of, asked)), None)
+
+
 def language() -> str:
     """The current request's language, as negotiated once by Flask-Babel."""
     return str(get_locale() or chosen_language())

@@ -16,6 +16,7 @@ from gateway.privacy.device_reports import AccessPoint, Position
 from gateway.web.api import Model, json_response, operation
 from gateway.web.auth import current_device
 from gateway.web.context import client_ip, services
+from gateway.web.i18n import asked_language
 from gateway.web.pages import page
 from gateway.web.problems import words
 
@@ -88,6 +89,7 @@ def report_device(body: DeviceReport):
         app_version=body.app_version, ip=client_ip(),
         position=Position(**body.position.model_dump()) if body.position else None,
         access_point=AccessPoint(**body.access_point.model_dump()) if body.access_point else None,
+        reads_in=asked_language(),
     )
     return ReportOut(stored=list(outcome.stored), dropped=list(outcome.dropped))
 

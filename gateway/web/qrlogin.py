@@ -152,7 +152,8 @@ def redeem(login_id: str):
         replaces=request.cookies.get(session_cookie_name()), ip=client_ip(),
     )
     announcements.new_sign_in(svc.store, svc.clock, user_id=done.user_id,
-                              requester=done.login.requester, notice_id=done.login.id)
+                              requester=done.login.requester, notice_id=done.login.id,
+                              default_language=svc.settings.default_language)
     session = svc.identity.sessions.find(done.session_id)
     out = RedeemOut(
         user=UserOut.of(accounts.get_user(svc.store, done.user_id)),

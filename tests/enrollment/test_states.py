@@ -12,7 +12,8 @@ from gateway.core.errors import InvalidRequest
 from gateway.enrollment import offers as enrollment
 from gateway.enrollment.phone import ClaimedTwice, ClaimSecretWrong
 from gateway.enrollment.tables import enrollment_tokens, enrollments
-from gateway.identity import devices
+from gateway.identity import devices, reading
+from gateway.identity.tables import devices as devices_table
 from tests.qrlogin_support import Enrollment
 from tests.support import both
 
@@ -66,6 +67,16 @@ def test_approving_with_the_phones_number_registers_it_and_the_phone_collects_to
     with offer.store.read() as connection:
         actions = [entry.action for entry in audit.recent(connection)]
     assert {"enrollment.claimed", "enrollment.approved", "device.signed-in"} <= set(actions)
+
+
+def test_the_collecting_phone_leaves_the_language_it_reads_on_its_device(offer):
+    claimed = offer.claim()
+    approved = offer.approve(claimed.offer.number)
+    offer.collect(claimed.claim_secret, reads_in="zh")
+    with offer.store.read() as connection:
+        assert connection.execute(select(devices_table.c.reads_in).where(
+            devices_table.c.id == approved.device_id)).scalar() == "zh"
+        assert reading.language_of(connection, offer.user.id, "en") == "zh"
 
 
 def test_a_wrong_number_on_the_desktop_ends_the_offer(offer):

@@ -1,5 +1,5 @@
 """The gateway's own announcements reach each person in their language: the one they chose
-with the pages' switch, else the deployment's default."""
+with the pages' switch, else the one their phone asks for, else the deployment's default."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from gateway.push import announcements
 pytestmark = pytest.mark.push_service
 
 CHANGED = N_("The user agreement changed (version {version})")
+SIGN_IN = N_("New sign-in")
+CHROME = Requester(browser="Chrome 131", os="Windows", network="198.51.100.0/24", place=None,
+                   country=None)
 
 
 def choose(client, device, language):
@@ -120,3 +123,83 @@ def test_an_admins_test_notification_is_in_the_language_of_their_page(client, ac
     assert message["title"] == translate("zh", N_("Test notification")) != "Test notification"
     assert message["body"] == translate(
         "zh", N_("If you can read this, push works on this device."))
+
+
+def announce_sign_in_and_policy(kit, actions, *users):
+    """A browser signs in to each of *users*, then version 2.0 of the agreement is
+    published, announced as the gateway does (with its default language)."""
+    svc = kit.svc
+    for number, user in enumerate(users):
+        announcements.new_sign_in(svc.store, svc.clock, user_id=user.user_id, requester=CHROME,
+                                  notice_id=f"n-{number}",
+                                  default_language=svc.settings.default_language)
+    policy = actions.publish_policy(version="2.0", changes=[])
+    announcements.policy_published(svc.store, svc.clock, policy,
+                                   default_language=svc.settings.default_language)
+    kit.settle()
+
+
+def titles(subscription):
+    return sorted(m["title"] for m in subscription.messages)
+
+
+def test_one_who_never_chose_hears_in_the_language_their_phone_asks_for(client, actions, kit):
+    assert kit.svc.settings.default_language == "en"
+    alice, alices = kit.device("alice", accept_language="zh-CN,zh;q=0.9,en;q=0.5")
+    bob, bobs = kit.device("bob", accept_language="en-GB,en;q=0.8")
+    announce_sign_in_and_policy(kit, actions, alice, bob)
+    assert titles(alices) == sorted([translate("zh", SIGN_IN),
+                                     translate("zh", CHANGED, version="2.0")])
+    assert titles(bobs) == sorted([SIGN_IN, CHANGED.format(version="2.0")])
+    (signed_in,) = [m["body"] for m in alices.messages
+                    if m["title"] == translate("zh", SIGN_IN)]
+    assert signed_in == translate("zh", N_("New sign-in on {browser}. Not you? Revoke it."),
+                                  browser=translate("zh", N_("{browser} ({os})"),
+                                                    browser="Chrome 131", os="Windows"))
+
+
+def test_a_choice_made_with_the_switch_wins_over_the_phones_language(client, actions, kit):
+    alice, alices = kit.device("alice", accept_language="zh-CN")
+    bob, bobs = kit.device("bob", accept_language="en")
+    choose(client, alice, "en")
+    choose(client, bob, "zh-CN")
+    announce_sign_in_and_policy(kit, actions, alice, bob)
+    assert titles(alices) == sorted([SIGN_IN, CHANGED.format(version="2.0")])
+    assert titles(bobs) == sorted([translate("zh", SIGN_IN),
+                                   translate("zh", CHANGED, version="2.0")])
+
+
+def test_a_choice_saved_from_a_browser_wins_over_the_phones_language(client, actions, kit):
+    alice, alices = kit.device("alice", accept_language="zh-CN")
+    browser = actions.web_sign_in("alice")
+    chosen = client.put("/api/v1/language", json={"language": "en"}, headers=browser)
+    assert chosen.status_code == 204
+    announce_sign_in_and_policy(kit, actions, alice)
+    assert titles(alices) == sorted([SIGN_IN, CHANGED.format(version="2.0")])
+
+
+@pytest.mark.parametrize("seen", ["refresh", "report"])
+def test_the_phone_is_heard_again_each_time_it_is_seen(client, actions, kit, seen):
+    alice, alices = kit.device("alice")  # signed in asking for no language
+    asking = {"Accept-Language": "zh-CN"}
+    if seen == "refresh":
+        answer = client.post("/api/v1/auth/refresh", headers=asking,
+                             json={"refresh_token": alice.refresh_token})
+    else:
+        answer = client.post("/api/v1/devices/current/report", headers={**alice.headers,
+                                                                         **asking},
+                             json={"model": "Pixel 9", "os": "Android", "os_version": "15",
+                                   "app_version": "1.0"})
+    assert answer.status_code == 200, answer.get_json()
+    announce_sign_in_and_policy(kit, actions, alice)
+    assert titles(alices) == sorted([translate("zh", SIGN_IN),
+                                     translate("zh", CHANGED, version="2.0")])
+
+
+def test_the_phone_seen_last_speaks_for_its_owner(client, actions, kit, clock):
+    alice, alices = kit.device("alice", accept_language="en")
+    clock.advance(60)
+    _, newer = kit.device("alice", accept_language="zh-CN")
+    announce_sign_in_and_policy(kit, actions, alice)
+    chinese = sorted([translate("zh", SIGN_IN), translate("zh", CHANGED, version="2.0")])
+    assert titles(alices) == titles(newer) == chinese
