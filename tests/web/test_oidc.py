@@ -3,6 +3,8 @@ and the phone, the token and userinfo endpoints, and every error the specificati
 
 from __future__ import annotations
 
+import threading
+
 import jwt
 import pytest
 from authlib.oidc.discovery import OpenIDProviderMetadata
@@ -92,6 +94,28 @@ def test_the_whole_flow_gives_a_verified_id_token_and_userinfo(app, client, phon
     app.extensions["gateway"].oidc.clients.revoke(rp.client_id, None)
     assert app.test_client().get("/oidc/userinfo", headers={
         "Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+
+
+def test_of_fifty_concurrent_redemptions_of_one_code_over_http_one_gets_tokens(
+        app, client, phone_client, phone, rp, clock):
+    verifier, challenge = pkce()
+    code, _ = sign_in_for_code(client, phone_client, phone, clock, authorize_params(rp, challenge))
+    answers, barrier = [], threading.Barrier(50)
+
+    def redeem():
+        own = app.test_client()
+        barrier.wait()
+        answers.append(redeem_code(own, rp, code, verifier))
+
+    threads = [threading.Thread(target=redeem) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] + [400] * 49, statuses
+    assert {answer.get_json()["error"] for answer in answers
+            if answer.status_code == 400} == {"invalid_grant"}
 
 
 def test_client_secret_post_works_too_and_every_token_is_logged(app, client, phone_client, phone,
