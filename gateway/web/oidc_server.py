@@ -1,7 +1,8 @@
 """Authlib's OAuth 2.0 / OpenID Connect authorization server, bound to the gateway's
-OpenID Provider (``gateway.oidc``): the client adapter, the authorization code grant
-with PKCE (S256, required of public clients) and OpenID Connect, the rotating refresh
-token grant, and the server that keeps tokens through the domain.
+OpenID Provider (``gateway.oidc``, its records adapted in ``oidc_models``): the
+authorization code grant with PKCE (S256, required of public clients) and OpenID
+Connect, the rotating refresh token grant, and the server that keeps tokens through the
+domain.
 
 Authlib does the protocol (parameters, client authentication, errors as RFC 6749 and
 OpenID Connect Core name them); the domain keeps codes, tokens and claims; the ID token is
@@ -12,14 +13,13 @@ from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
-from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Request, TokenMixin, grants
+from authlib.oauth2.rfc6749 import OAuth2Request, grants
 from authlib.oauth2.rfc6749.errors import (
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core import AuthorizationCodeMixin
 from authlib.oidc.core.errors import (
     RegistrationNotSupportedError,
     RequestNotSupportedError,
@@ -28,109 +28,11 @@ from authlib.oidc.core.errors import (
 from authlib.oidc.core.grants import OpenIDCode
 from flask import Flask, request
 
-from gateway.oidc.clients import Client
-from gateway.oidc.codes import Code
-from gateway.oidc.tokens import Grant
 from gateway.web.context import client_ip, services
+from gateway.web.oidc_models import IssuedCode, IssuedRefreshToken, RelyingParty
 
 ACCESS_SECONDS = 3600
 MAX_NONCE = 256  # the longest nonce a code keeps (its column)
-
-
-class RelyingParty(ClientMixin):
-    """A registered client as Authlib asks about it."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    def get_client_id(self):
-        return self.client.id
-
-    @property
-    def client_metadata(self):  # what RP-initiated logout reads
-        return {"post_logout_redirect_uris": list(self.client.logout_uris)}
-
-    def get_default_redirect_uri(self):
-        # Only an unambiguous one: with several, the request must name one exactly.
-        uris = self.client.redirect_uris
-        return uris[0] if len(uris) == 1 else None
-
-    def get_allowed_scope(self, scope):
-        if not scope:
-            return "openid"
-        return " ".join(s for s in scope.split() if s in self.client.scopes)
-
-    def check_redirect_uri(self, redirect_uri):
-        return redirect_uri in self.client.redirect_uris  # exactly, never by prefix
-
-    def check_client_secret(self, client_secret):
-        return self.client.secret_matches(client_secret)
-
-    def check_endpoint_auth_method(self, method, endpoint):
-        if endpoint != "token":
-            return True
-        if self.client.public:
-            return method == "none"
-        return method in ("client_secret_basic", "client_secret_post")
-
-    def check_response_type(self, response_type):
-        return response_type == "code"
-
-    def check_grant_type(self, grant_type):
-        return grant_type in ("authorization_code", "refresh_token")
-
-
-class IssuedCode(AuthorizationCodeMixin):
-    """An authorization code taken from the store, as Authlib reads it."""
-
-    def __init__(self, code: Code) -> None:
-        self.code = code
-        self.code_challenge = code.code_challenge
-        self.code_challenge_method = code.code_challenge_method
-
-    def get_redirect_uri(self):
-        return self.code.redirect_uri
-
-    def get_scope(self):
-        return self.code.scope
-
-    def get_nonce(self):
-        return self.code.nonce
-
-    def get_auth_time(self):
-        return self.code.sign_in.auth_time
-
-    def get_acr(self):
-        return self.code.sign_in.acr
-
-    def get_amr(self):
-        return list(self.code.sign_in.amr)
-
-
-class IssuedRefreshToken(TokenMixin):
-    def __init__(self, grant: Grant) -> None:
-        self.grant = grant
-
-    def check_client(self, client):
-        return client.get_client_id() == self.grant.client_id
-
-    def get_scope(self):
-        return self.grant.scope
-
-    def get_expires_in(self):
-        return 0
-
-    def is_expired(self):
-        return False  # taken only while current
-
-    def is_revoked(self):
-        return False
-
-    def get_user(self):
-        return self.grant.sign_in
-
-    def get_client(self):
-        return None
 
 
 def _live(sign_in):
