@@ -30,6 +30,7 @@ from gateway.push.outcomes import Outcome, OutcomeKind
 from gateway.push.receipts import ReceiptKey
 from gateway.push.recorder import Result
 from gateway.push.sender import Message, Sender
+from gateway.push.slots import SendingSlots
 
 log = logging.getLogger("gateway.push")
 EXPAND_ENOUGH = 2000  # deliveries made per look, so sending starts early
@@ -40,7 +41,6 @@ LEASE_MARGIN = timedelta(seconds=5)
 # instead of waiting for a claim and its encryption (a slot's turn was 112 ms for a
 # 50 ms push service without them).
 AHEAD = 0.5
-SLOTS_AT_ONCE = 8  # free sending slots that wake the messages waiting for one
 
 Sleeper = Callable[[float], Awaitable[None]]
 
@@ -79,9 +79,7 @@ class Deliveries:
         self._in_flight: set[asyncio.Task] = set()
         self._pending = 0  # claimed messages not answered yet
         self._per_origin: Counter = Counter()  # ... of them, per push service
-        self._out = 0  # requests out: the sending slots taken
-        self._out_per_origin: Counter = Counter()
-        self._slot_freed = asyncio.Event()
+        self.slots = SendingSlots(options.concurrency, options.origin_concurrency)
         self._results: list[Result] = []
         self._answered = asyncio.Event()
         self._last_flush = timer()
@@ -110,11 +108,6 @@ class Deliveries:
         ``AHEAD`` per slot made ready meanwhile. No more, so that a claimed message waits
         for a slot no longer than the requests already out take."""
         return slots + int(slots * AHEAD)
-
-    @property
-    def _slots_worth_it(self) -> int:
-        """Free sending slots worth waking the messages that wait for one."""
-        return min(SLOTS_AT_ONCE, self.options.concurrency, self.options.origin_concurrency)
 
     @property
     def _claim_at(self) -> int:
@@ -160,7 +153,7 @@ class Deliveries:
 
     async def send(self, message: Message, body: bytes) -> None:
         """Send one message and keep its result for the next batch (its sending slot was
-        taken by ``_take_slots``)."""
+        taken from ``slots``)."""
         try:
             outcome, latency = await self.sender.send(message, body)
         except Exception:  # a bug must not lose the delivery: it is retried
@@ -179,34 +172,11 @@ class Deliveries:
         self._per_origin[origin] -= 1
         self._pending -= 1
         if slot:
-            self._out -= 1
-            self._out_per_origin[origin] -= 1
-            # Messages waiting for slots are woken when several are free, not on every
-            # answer: each wake-up costs them a consent read and a turn of the loop.
-            if (self.options.concurrency - self._out >= self._slots_worth_it
-                    or self.options.origin_concurrency - self._out_per_origin[origin]
-                    >= self._slots_worth_it):
-                self._slot_freed.set()
+            self.slots.free(origin)
         # Wake the loop only when a claim is worth it or the last answer is in.
         if not self._pending or (self.capacity(self.options.concurrency) - self._pending
                                  >= self._claim_at):
             self._answered.set()
-
-    def _take_slots(self, waiting: list) -> tuple[list, list]:
-        """Of *waiting* (message, body) pairs, those that get a sending slot now (the
-        slots taken) and those that wait: at most ``concurrency`` requests out, and
-        ``origin_concurrency`` to one push service."""
-        ready, still = [], []
-        for pair in waiting:
-            origin = pair[0].job.origin
-            if (self._out < self.options.concurrency
-                    and self._out_per_origin[origin] < self.options.origin_concurrency):
-                self._out += 1
-                self._out_per_origin[origin] += 1
-                ready.append(pair)
-            else:
-                still.append(pair)
-        return ready, still
 
     def flush(self) -> None:
         """Record the results gathered so far in one transaction."""
@@ -263,10 +233,9 @@ class Deliveries:
             return
         waiting, sends = list(zip(messages, bodies, strict=True)), []
         while waiting:
-            ready, waiting = self._take_slots(waiting)
+            ready, waiting = self.slots.take(waiting)
             if not ready:
-                self._slot_freed.clear()
-                await self._slot_freed.wait()
+                await self.slots.wait()
                 continue
             try:
                 # Encrypting and waiting for a slot take a while, and a withdrawal answered

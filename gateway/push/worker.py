@@ -155,8 +155,8 @@ class Worker(Deliveries):
             yield
             return
         # Events belong to the loop they are first used on: a session gets its own.
-        self._answered, self.wake, self._slot_freed = (asyncio.Event(), asyncio.Event(),
-                                                       asyncio.Event())
+        self._answered, self.wake = asyncio.Event(), asyncio.Event()
+        self.slots.renew()
         options = self.options
         async with Sender(self.clock, self.receipts, self.headers,
                           concurrency=options.concurrency,
