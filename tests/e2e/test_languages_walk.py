@@ -99,6 +99,8 @@ def walk(browser, base_url: str, locale: str):
     phone.wait_for_url(link)
     phone.locator("#decide .choices button").first.wait_for()
     yield "phone decision", phone
+    # The desktop shows its number once it hears of the scan (a moment after the phone).
+    expect(desktop.locator("#number")).to_have_text(re.compile(r"^\d\d$"))
     number = desktop.locator("#number").text_content()
     phone.locator(f"#decide .choices button:text-is('{number}')").click()
     phone.locator("#decide button.confirm").click()

@@ -126,6 +126,8 @@ def test_the_chart_draws_steps_without_deliveries_as_gaps(push_gateway):
     points[7]["counts"] = {"delivered": None}
     with chromium() as browser:
         page = admin_console(browser, base_url, kit.actions)
+        # The console's own first read of the figures must not land after the one below.
+        page.wait_for_load_state("networkidle")
         page.route("**/api/v1/admin/push/stats?*", lambda route: route.fulfill(
             json={"step_seconds": 3600, "points": points}))
         page.select_option("#chart-hours", "168")
