@@ -1,12 +1,14 @@
 """The store: one SQLAlchemy engine per app, transactions, and Alembic migrations.
 
 SQLite runs in WAL mode with foreign keys on. Its write transactions begin with
-``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing when a
-read lock would have to be upgraded; reads begin deferred and never block each other.
+``BEGIN IMMEDIATE`` so two writers queue instead of failing when a read lock would have
+to be upgraded (on a lock within the process, on the busy timeout across processes);
+reads begin deferred and never block each other.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_SECONDS = 30  # how long a SQLite writer waits for another before it fails
 
 
 def hold_lock(connection: Connection, key: int) -> None:
@@ -38,7 +41,8 @@ def make_engine(url: str) -> Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_SECONDS,
+                                                     "check_same_thread": False})
         _tune_sqlite(engine)
         return engine
     return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -53,7 +57,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -67,6 +71,13 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite: one process's writers queue on this lock, and each begins the moment the
+        # one before commits. On the database's own lock they would wait in SQLite's busy
+        # handler, which sleeps in growing steps (up to 100 ms) and looks again only when
+        # each step ends: a claim behind an expansion chunk lost tens of milliseconds
+        # after the chunk had committed. Writers in other processes still queue on the
+        # busy timeout.
+        self._writing = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -85,10 +96,17 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that commits when the block ends and rolls back if it raises."""
-        with self.engine.connect() as connection:
-            connection.execution_options(write=True)
-            with connection.begin():
-                yield connection
+        # Past the busy timeout (a writer stuck, or a nested write in this thread), go on
+        # to SQLite's own lock and its busy timeout, as without the lock.
+        queued = self._writing is not None and self._writing.acquire(timeout=BUSY_SECONDS)
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(write=True)
+                with connection.begin():
+                    yield connection
+        finally:
+            if queued:
+                self._writing.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
