@@ -60,12 +60,14 @@ class Deliveries:
                  sleeper: Sleeper | None = None, rng: random.Random | None = None,
                  guard: PruneGuard | None = None, batch: int = 256,
                  timer: Callable[[], float] = time.perf_counter,
-                 on_recipients: expansion.RecipientsHook | None = None) -> None:
+                 on_recipients: expansion.RecipientsHook | None = None,
+                 expand_enough: int = EXPAND_ENOUGH, chunk: int = expansion.CHUNK) -> None:
         self.store, self.clock, self.options = store, clock, options
         self.wrap, self.receipts, self.timer = wrap, receipts, timer
         self.rng = rng or secrets.SystemRandom()
         self.guard = guard or PruneGuard()
         self.batch = batch
+        self.expand_enough, self.chunk = expand_enough, chunk  # deliveries per look, users per chunk
         self.on_recipients = on_recipients  # the in-app inbox keeps its messages
         self.headers = vapid.HeaderCache(clock)
         self.encryptor = Encryptor(options.encrypt_processes)
@@ -88,14 +90,15 @@ class Deliveries:
         self.materials = Materials(store, options, wrap, timer)
         self.sender: Sender | None = None
 
-    def expand_due(self, enough: int = EXPAND_ENOUGH) -> int:
-        """Expand notifications whose send time came, chunk by chunk, until *enough*
-        deliveries are made or none is left to expand; how many were made."""
+    def expand_due(self) -> int:
+        """Expand notifications whose send time came, chunk by chunk, until
+        ``expand_enough`` deliveries are made or none is left to expand; how many were
+        made."""
         made = 0
         for notification_id in expansion.due(self.store, self.clock):
-            while made < enough:
+            while made < self.expand_enough:
                 chunk = expansion.expand(self.store, self.clock, notification_id, self.consent,
-                                         on_recipients=self.on_recipients)
+                                         chunk=self.chunk, on_recipients=self.on_recipients)
                 if chunk is None:
                     break
                 made += chunk

@@ -76,8 +76,8 @@ def queue(gateway) -> None:
     notifications.accept(gateway.store, gateway.clock, Draft(
         audience=Audience("everyone"), title="Report", body="Ready"),
         sender_kind="admin", sender_id="admin")
-    worker = gateway.push.make_worker()
-    while worker.expand_due(10**9):
+    worker = gateway.push.make_worker(expand_enough=10**9)
+    while worker.expand_due():
         pass
 
 

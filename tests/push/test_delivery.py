@@ -3,6 +3,7 @@ message: each answer's outcome, retries on the fake clock, consent at dispatch."
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
@@ -285,3 +286,41 @@ def test_messages_are_made_ready_ahead_while_no_more_requests_than_slots_are_out
     assert ready == worker.capacity(3) > 3
     # ... and yet no more requests were out at once than the push service's slots.
     assert out[1] == 3
+
+
+def test_a_large_audience_is_expanded_ahead_so_claims_never_wait_for_expansion(kit, service):
+    count = 40
+    for index in range(count):
+        kit.device(f"user{index}")
+    options = replace(kit.worker().options, concurrency=4, origin_concurrency=4)
+    # A look expands 8 deliveries at most, in chunks of 4 users.
+    worker = kit.worker(options=options, expand_enough=8, chunk=4)
+    events, expand, claimed = [], worker.expand_due, worker._claimed
+
+    def expanding():
+        made = expand()
+        events.append(("expanded", made))
+        return made
+
+    def claiming(messages, failed, dry):
+        events.append(("claimed", len(messages), dry))
+        return claimed(messages, failed, dry)
+
+    def at_once(name, work, *args):  # expansion in its thread, but finished at once
+        if name != "_expand_thread":
+            return in_thread(name, work, *args)
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(work(*args))
+        return done
+
+    in_thread = worker._in_thread
+    worker.expand_due, worker._claimed, worker._in_thread = expanding, claiming, at_once
+    notification = kit.send(*[f"user{index}" for index in range(count)])
+    kit.drain()
+    assert kit.states(notification) == {"delivered": count}
+    assert sum(made for kind, made, *_ in events if kind == "expanded") == count
+    # The next part was expanded while the last one was being claimed: no claim came back
+    # short (the queue run dry) until the whole audience was expanded.
+    last_part = max(i for i, (kind, made, *_) in enumerate(events)
+                    if kind == "expanded" and made)
+    assert not [e for e in events[:last_part] if e[0] == "claimed" and e[2]]
