@@ -4,7 +4,6 @@ push service answer is classified (with Retry-After and backoff)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import random
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,6 @@ from gateway.push.allowlist import DEFAULT_HOSTS, allowed, check_host_pattern
 from gateway.push.endpoints import check_endpoint, check_keys
 from gateway.push.errors import EndpointRefused, SubscriptionKeysInvalid
 from gateway.push.preferences import QuietHours
-from gateway.push.sender import GuardedResolver, UnsafeAddress
 from gateway.push.subject import check_subject
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -122,18 +120,6 @@ def test_the_test_only_setting_allows_local_endpoints_and_nothing_else():
     with pytest.raises(EndpointRefused, match="https"):
         check_endpoint("http://fcm.googleapis.com/x", DEFAULT_HOSTS, allow_insecure_local=True,
                        resolve=resolver("142.250.185.10"))
-
-
-def test_the_resolver_used_when_sending_drops_private_addresses():
-    async def resolve(allow_local):
-        guarded = GuardedResolver(allow_local)
-        try:
-            return await guarded.resolve("localhost", 80)
-        finally:
-            await guarded.close()
-    with pytest.raises(UnsafeAddress):
-        asyncio.run(resolve(False))
-    assert asyncio.run(resolve(True))
 
 
 def _point() -> bytes:
