@@ -2,7 +2,7 @@
 
 An endpoint must be https, on a host of the allowlist, and resolve only to public
 addresses: the gateway is never made to POST to its own network (SSRF). The same address
-rule is enforced again when sending (``sender.GuardedResolver``), so a host that changes
+rule is enforced again on every connection made to send (``transport``), so a host that changes
 its DNS answer after subscribing gains nothing. Only the operator's test-only setting
 ``GATEWAY_PUSH_ALLOW_INSECURE_LOCAL_ENDPOINTS`` lets http:// and loopback/private
 endpoints through, and then only those (never an arbitrary public host off the list).
