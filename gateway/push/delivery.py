@@ -33,7 +33,7 @@ from gateway.push.sender import Message, Sender
 from gateway.push.slots import SendingSlots
 
 log = logging.getLogger("gateway.push")
-EXPAND_ENOUGH = 2000  # deliveries made per look, so sending starts early
+EXPAND_ENOUGH = 1000  # deliveries made per look: sending starts early, claims wait little
 ENCRYPTION_PART = 32  # messages per hand-over to the encryption helper (see _send_all)
 LEASE_MARGIN = timedelta(seconds=5)
 # Deliveries claimed beyond the sending slots, per slot: they are encrypted while the

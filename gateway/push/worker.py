@@ -33,8 +33,7 @@ class Worker(Deliveries):
     """One delivery worker: ``drain()`` or ``settle()`` it (tests, ``--until-idle``), or
     ``run(stop)`` it. Several may work on one store at once."""
 
-    _store_thread: ThreadPoolExecutor | None = None  # claims and records
-    _expand_thread: ThreadPoolExecutor | None = None
+    _store_thread: ThreadPoolExecutor | None = None  # expansion, claims and records
     _expanding: asyncio.Future | None = None  # an expansion under way
     _more_to_expand = False  # the last expansion stopped at expand_enough, not at the end
     _backlog = 0  # deliveries this worker expanded and has not claimed yet
@@ -53,10 +52,12 @@ class Worker(Deliveries):
         if self._expanding is None and (not self._pending or self._dry or ahead
                                         or self.timer() - self._last_expand >= EXPAND_EVERY):
             self._last_expand = self.timer()
-            self._expanding = self._in_thread("_expand_thread", self.expand_due)
-        # Expansion goes on in its own thread while claims and answers are recorded (its
-        # transactions queue with theirs for the store's lock, a chunk at a time); it is
-        # waited for only when nothing else is in flight.
+            self._expanding = self._in_thread(self.expand_due)
+        # Expansion takes its turn in the store thread with claims and records (each is a
+        # write transaction: they run one at a time anyway), in the order they were asked
+        # for: a claim waits for one look's expansion at most. In a thread of its own, the
+        # expansion took the store's lock again and again before a waiting claim could.
+        # It is waited for only when nothing else is in flight.
         if self._expanding is not None and (self._expanding.done() or not self._pending):
             expanding, self._expanding = self._expanding, None
             made = await expanding
@@ -88,12 +89,12 @@ class Worker(Deliveries):
         """Run a transaction's worth of *work* in the worker's store thread: while SQLite
         or PostgreSQL answers (and commits), the event loop goes on sending and reading
         answers. One thread, so claims and records run one at a time."""
-        return await self._in_thread("_store_thread", work, *args)
+        return await self._in_thread(work, *args)
 
-    def _in_thread(self, name: str, work, *args) -> asyncio.Future:
-        if getattr(self, name) is None:
-            setattr(self, name, ThreadPoolExecutor(1, thread_name_prefix=f"push-{name[1:]}"))
-        return asyncio.get_running_loop().run_in_executor(getattr(self, name), work, *args)
+    def _in_thread(self, work, *args) -> asyncio.Future:
+        if self._store_thread is None:
+            self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="push-store")
+        return asyncio.get_running_loop().run_in_executor(self._store_thread, work, *args)
 
     async def drain(self) -> None:
         """Work until nothing is due now and nothing is in flight."""
@@ -151,10 +152,9 @@ class Worker(Deliveries):
         """Stop the encryption helpers and the store thread (a later call starts them
         again)."""
         self.encryptor.close()
-        for name in ("_expand_thread", "_store_thread"):
-            if getattr(self, name) is not None:
-                getattr(self, name).shutdown(wait=True)
-                setattr(self, name, None)
+        if self._store_thread is not None:
+            self._store_thread.shutdown(wait=True)
+            self._store_thread = None
         self._expanding = None
 
     @asynccontextmanager

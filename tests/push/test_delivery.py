@@ -3,7 +3,6 @@ message: each answer's outcome, retries on the fake clock, consent at dispatch."
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
@@ -306,15 +305,7 @@ def test_a_large_audience_is_expanded_ahead_so_claims_never_wait_for_expansion(k
         events.append(("claimed", len(messages), dry))
         return claimed(messages, failed, dry)
 
-    def at_once(name, work, *args):  # expansion in its thread, but finished at once
-        if name != "_expand_thread":
-            return in_thread(name, work, *args)
-        done = asyncio.get_running_loop().create_future()
-        done.set_result(work(*args))
-        return done
-
-    in_thread = worker._in_thread
-    worker.expand_due, worker._claimed, worker._in_thread = expanding, claiming, at_once
+    worker.expand_due, worker._claimed = expanding, claiming
     notification = kit.send(*[f"user{index}" for index in range(count)])
     kit.drain()
     assert kit.states(notification) == {"delivered": count}
