@@ -216,14 +216,14 @@ class Settings:
         "process; external: run `flask gateway worker` as its own process."
     )
     push_concurrency: int = _setting(
-        256, positive_int, "Most push requests one delivery worker keeps in flight at once."
+        512, positive_int, "Most push requests one delivery worker keeps in flight at once."
     )
     push_encrypt_processes: int = _setting(
         1, count, "Helper processes that encrypt push payloads beside the delivery worker, "
         "using another CPU core; 0 encrypts in the worker itself."
     )
     push_origin_concurrency: int = _setting(
-        256, positive_int, "Most push requests in flight to one push service (origin)."
+        512, positive_int, "Most push requests in flight to one push service (origin)."
     )
     push_connect_timeout_seconds: float = _setting(
         5.0, positive_float, "Longest wait for a connection to a push service."

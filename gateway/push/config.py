@@ -27,8 +27,8 @@ class PushOptions:
     public_url: str
     hosts: tuple[str, ...]  # GATEWAY_PUSH_HOSTS
     allow_insecure_local: bool
-    concurrency: int = 256
-    origin_concurrency: int = 256
+    concurrency: int = 512
+    origin_concurrency: int = 512
     connect_timeout: float = 5.0
     send_timeout: float = 15.0
     encrypt_processes: int = 0

@@ -1,7 +1,8 @@
 """The push benchmark's baseline peer: the Node ``web-push`` library, installed by the
 benchmark itself (``npm install web-push`` into a temporary folder) and driven by
-``webpush_peer.js`` beside this file: 256 requests in flight over an http keep-alive agent,
-each message encrypted and signed by ``generateRequestDetails``."""
+``webpush_peer.js`` beside this file: a given number of requests in flight (256 is the
+baseline the targets name) over an http keep-alive agent, each message encrypted and signed
+by ``generateRequestDetails``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from tests.bench.push_setup import SUBJECT, Instance
 
 SCRIPT = Path(__file__).with_name("webpush_peer.js")
-CONCURRENCY = 256
+CONCURRENCY = 256  # the baseline's pool, as the targets name it
 
 
 class NodePeer:
@@ -37,14 +38,16 @@ class NodePeer:
         the gateway instance's own VAPID key, a payload shaped like the gateway's."""
         self.config = self.folder / "config.json"
         self.config.write_text(json.dumps({
-            "concurrency": CONCURRENCY, "subject": SUBJECT, "publicKey": instance.vapid_public,
+            "subject": SUBJECT, "publicKey": instance.vapid_public,
             "privateKey": instance.vapid_private, "payload": payload,
             "subscriptions": [s.as_json() for s in subs]}))
 
-    def send(self) -> dict:
-        """One fan-out to every subscription: ``elapsed`` seconds (first request to last
-        answer), ``statuses`` and ``cpu`` seconds of the Node process."""
-        done = subprocess.run(["node", str(self.folder / SCRIPT.name), str(self.config)],
+    def send(self, concurrency: int = CONCURRENCY) -> dict:
+        """One fan-out to every subscription with *concurrency* requests in flight:
+        ``elapsed`` seconds (first request to last answer), ``statuses`` and ``cpu`` seconds
+        of the Node process."""
+        done = subprocess.run(["node", str(self.folder / SCRIPT.name), str(self.config),
+                               str(concurrency)],
                               cwd=self.folder, check=True, capture_output=True, text=True,
                               timeout=900)
         return json.loads(done.stdout.strip().splitlines()[-1])

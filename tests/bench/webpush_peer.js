@@ -1,11 +1,11 @@
 // The Node baseline of the push benchmark: the `web-push` library sends one message to each
-// subscription, 256 requests in flight over an http keep-alive agent (its own sender,
+// subscription, CONCURRENCY requests in flight over an http keep-alive agent (its own sender,
 // sendNotification, only speaks https, so its request builder generateRequestDetails is
 // used with node's http module, as its sender does with https). Each message is encrypted
 // and signed by the library as sendNotification would. Prints one JSON line: seconds from
 // the first request to the last answer, the statuses, and the process's CPU seconds.
 //
-// Usage: node webpush_peer.js CONFIG.json   (run where `npm install web-push` put it)
+// Usage: node webpush_peer.js CONFIG.json CONCURRENCY   (where `npm install web-push` put it)
 'use strict';
 
 const fs = require('fs');
@@ -13,7 +13,8 @@ const http = require('http');
 const webpush = require('web-push');
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency });
+const concurrency = Number(process.argv[3]);
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const options = {
   TTL: 3600,
   vapidDetails: {
@@ -52,7 +53,7 @@ async function main() {
       statuses[status] = (statuses[status] || 0) + 1;
     }
   }
-  await Promise.all(Array.from({ length: config.concurrency }, lane));
+  await Promise.all(Array.from({ length: concurrency }, lane));
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   agent.destroy();
