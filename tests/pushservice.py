@@ -9,8 +9,8 @@ subscription's private key and auth secret (http_ece). Then it answers as the
 subscription's script says: 201, 404, 410, 413, 429 with Retry-After, 500, or a hang.
 
 Run it in a thread (``with PushService(clock) as service``) for tests, or as a process for
-the benchmark: ``python -m tests.pushservice --subscriptions FILE --delay 0.05
---verify-every 20`` prints its port and serves ``GET /stats``.
+the benchmark (``python -m tests.pushservice --subscriptions FILE --delay 0.05 --verify-every
+20`` prints its port, serves ``GET /stats``, runs on uvloop).
 """
 
 from __future__ import annotations
@@ -294,9 +294,7 @@ def main() -> None:
         print(service.origin, flush=True)
         await asyncio.Event().wait()
 
-    # uvloop: the service stands in for a push service on another machine, so it should
-    # take as little of this one as it can from either side (about 30 % less CPU a request).
-    uvloop.run(serve())
+    uvloop.run(serve())  # a stand-in for a remote service: the least CPU of this machine
 
 
 if __name__ == "__main__":
