@@ -286,8 +286,7 @@ def main() -> None:
         for item in json.load(handle):
             key = serialization.load_pem_private_key(item["private_key"].encode(), None)
             service.subscriptions[item["id"]] = Subscription(
-                item["id"], item["application_server_key"], [Reply(201)], key,
-                unb64(item["auth"]))
+                item["id"], item["application_server_key"], [Reply(201)], key, unb64(item["auth"]))
 
     async def serve() -> None:
         await service.start_async()
