@@ -67,7 +67,8 @@ class Deliveries:
         self.rng = rng or secrets.SystemRandom()
         self.guard = guard or PruneGuard()
         self.batch = batch
-        self.expand_enough, self.chunk = expand_enough, chunk  # deliveries per look, users per chunk
+        self.expand_enough = expand_enough  # deliveries made per look at most
+        self.chunk = chunk  # users per expansion transaction
         self.on_recipients = on_recipients  # the in-app inbox keeps its messages
         self.headers = vapid.HeaderCache(clock)
         self.encryptor = Encryptor(options.encrypt_processes)

@@ -12,7 +12,6 @@ signed header per key and push service is reused (``vapid.HeaderCache``).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import random
 import socket
@@ -68,8 +67,8 @@ class Sender:
         self.clock, self.receipts, self.headers_cache, self.rng, self.timer = (
             clock, receipts, headers, rng, timer)
         self.allow_local = allow_local
-        self.origin_concurrency = origin_concurrency
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        # The limits themselves are the worker's sending slots (``slots``); libcurl is
+        # told them too, so that it never opens more connections than they allow.
         self._transport_args = dict(
             connect_timeout=connect_timeout, total_timeout=send_timeout,
             connections=concurrency, per_host=origin_concurrency,
@@ -83,11 +82,6 @@ class Sender:
     async def __aexit__(self, *exc) -> None:
         self.transport.close()
         self.transport = None
-
-    def _limit(self, origin: str) -> asyncio.Semaphore:
-        if origin not in self._limits:
-            self._limits[origin] = asyncio.Semaphore(self.origin_concurrency)
-        return self._limits[origin]
 
     def plaintext(self, message: Message) -> bytes:
         """What the device will read: the notification with this delivery's receipt."""
@@ -119,22 +113,21 @@ class Sender:
             return _unsafe(host), None
         headers = self.headers(message, now)
         retry = dict(now=now, attempt=job.attempt, expires_at=job.expires_at, rng=self.rng)
-        async with self._limit(job.origin):
-            started = self.timer()
-            try:
-                answer = await self.transport.post(job.endpoint, body, headers)
-            except Failed as failed:
-                if failed.kind == "unsafe":
-                    return _unsafe(host), None
-                if failed.kind == "unresolved":
-                    return outcomes.retry(**retry, status=None, reason="the push service's host "
-                                                                        "did not resolve"), None
-                if failed.kind == "timeout":
-                    waited = self.timer() - started
-                    return outcomes.retry(**retry, status=None, reason="timed out"), waited
+        started = self.timer()
+        try:
+            answer = await self.transport.post(job.endpoint, body, headers)
+        except Failed as failed:
+            if failed.kind == "unsafe":
+                return _unsafe(host), None
+            if failed.kind == "unresolved":
                 return outcomes.retry(**retry, status=None,
-                                      reason=f"connection failed: {failed.reason}"[:200]), None
-            latency = self.timer() - started
+                                      reason="the push service's host did not resolve"), None
+            if failed.kind == "timeout":
+                waited = self.timer() - started
+                return outcomes.retry(**retry, status=None, reason="timed out"), waited
+            return outcomes.retry(**retry, status=None,
+                                  reason=f"connection failed: {failed.reason}"[:200]), None
+        latency = self.timer() - started
         return outcomes.classify(answer.status, answer.retry_after, **retry), latency
 
 

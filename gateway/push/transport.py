@@ -49,8 +49,7 @@ class _Call:
         self.transport = transport
         self.future: asyncio.Future | None = None
         self.retry_after: str | None = None
-        self.read = 0
-        self.refused = self.opened = 0
+        self.read = self.refused = self.opened = 0
         self.sockets: list[socket.socket] = []
         transport.configure(self.curl)
         self.curl.setopt(pycurl.HEADERFUNCTION, self._header)

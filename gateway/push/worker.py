@@ -52,7 +52,7 @@ class Worker(Deliveries):
         if self._expanding is None and (not self._pending or self._dry or ahead
                                         or self.timer() - self._last_expand >= EXPAND_EVERY):
             self._last_expand = self.timer()
-            self._expanding = self._in_thread(self.expand_due)
+            self._expanding = self._in_store_thread(self.expand_due)
         # Expansion takes its turn in the store thread with claims and records (each is a
         # write transaction: they run one at a time anyway), in the order they were asked
         # for: a claim waits for one look's expansion at most. In a thread of its own, the
@@ -85,13 +85,10 @@ class Worker(Deliveries):
         return bool(busy or made or messages or self._pending or self._results
                     or self._expanding is not None)
 
-    async def _in_store_thread(self, work, *args):
-        """Run a transaction's worth of *work* in the worker's store thread: while SQLite
-        or PostgreSQL answers (and commits), the event loop goes on sending and reading
-        answers. One thread, so claims and records run one at a time."""
-        return await self._in_thread(work, *args)
-
-    def _in_thread(self, work, *args) -> asyncio.Future:
+    def _in_store_thread(self, work, *args) -> asyncio.Future:
+        """Run a transaction's worth of *work* in the worker's store thread (a future of
+        its result): while SQLite or PostgreSQL answers (and commits), the event loop goes
+        on sending and reading answers. One thread, so they run one at a time."""
         if self._store_thread is None:
             self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="push-store")
         return asyncio.get_running_loop().run_in_executor(self._store_thread, work, *args)
