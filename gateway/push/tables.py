@@ -128,10 +128,15 @@ deliveries = Table(
     Column("id", _BIGINT, primary_key=True, autoincrement=True),
     Column("notification_id", ForeignKey("push_notifications.id", ondelete="CASCADE"),
            nullable=False),
-    Column("subscription_id", ForeignKey("push_subscriptions.id", ondelete="SET NULL"),
-           index=True),
+    # The subscription and device it goes to, without foreign keys: their keys are random,
+    # and the index each foreign key needs took an insert at a random place per delivery,
+    # so a fan-out's expansion cost grew with the table (13 us a delivery at 150,000 rows,
+    # against 3 with indexes that follow insertion order only). Nothing is lost: a claim
+    # finds a removed subscription or a revoked device through its outer joins (pruned),
+    # and the rows go with their user (user_id), who owns the device.
+    Column("subscription_id", String(32)),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("device_id", ForeignKey("devices.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("device_id", String(32), nullable=False),
     Column("origin", String(255), nullable=False),
     # a DeliveryState (gateway.push.states): queued, sending, retrying, delivered,
     # suppressed, pruned, failed, expired

@@ -249,3 +249,13 @@ def test_lists_bound_as_one_value_are_looked_up_by_index_not_scanned(push):
             scans = [row[-1] for row in plan if row[-1].startswith("SCAN")
                      and "json_each" not in row[-1]]
             assert not scans, (statement, scans)
+
+
+def test_the_outbox_has_no_index_on_a_random_key():
+    """Every index of the deliveries begins with a column whose values come in the order
+    rows are made (a notification, a state and a moment): an index on a random key (the
+    subscription's, the device's) makes every expanded delivery an insert at a random
+    place in it, and a fan-out's cost grow with the table."""
+    leading = {index.expressions[0].name for index in deliveries.indexes}
+    assert leading <= {"notification_id", "state"}, leading
+    assert not [c.name for c in deliveries.columns if c.index or c.unique]

@@ -8,8 +8,10 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
+from sqlalchemy import delete
 
 from gateway.push import alerts
+from gateway.push.tables import subscriptions
 from tests.push_support import SUBJECT
 from tests.pushservice import HANG, Reply
 
@@ -61,6 +63,21 @@ def test_consent_made_stale_after_enqueue_suppresses_at_dispatch(kit, service):
     [row] = kit.deliveries(notification)
     assert row.state == "suppressed" and "consent" in row.reason
     assert sub.requests == 0
+
+
+def test_a_subscription_removed_under_a_queued_delivery_prunes_it_unsent(kit, service):
+    """The outbox keeps no foreign key to its subscription (gateway.push.tables): a claim
+    finds it gone by itself, whoever removed it."""
+    _, gone = kit.device("alice")
+    _, kept = kit.device("alice")
+    notification = kit.send("alice")
+    kit.worker().expand_due()
+    with kit.svc.store.write() as connection:
+        connection.execute(delete(subscriptions).where(
+            subscriptions.c.endpoint == gone.endpoint))
+    kit.drain()
+    assert kit.states(notification) == {"pruned": 1, "delivered": 1}
+    assert gone.requests == 0 and kept.requests == 1
 
 
 @pytest.mark.parametrize("status", [404, 410])
