@@ -151,3 +151,29 @@ def test_the_remembered_consent_check_forgets_at_every_change_that_matters(gatew
     assert answers() == set()
     people.decide(devices[1], "push")
     assert answers() == {pairs[1]}
+
+
+def test_every_message_has_a_key_pair_and_salt_of_its_own_and_the_subscription_reads_it():
+    """RFC 8291: the body's header carries the salt and the sender's ephemeral public key;
+    none may repeat, or one message's content key would serve for another."""
+    import base64
+    import os
+
+    import http_ece
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from gateway.push.encryption import encrypt
+
+    device_key, secret = ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    public = device_key.public_key().public_bytes(serialization.Encoding.X962,
+                                                  serialization.PublicFormat.UncompressedPoint)
+    p256dh = base64.urlsafe_b64encode(public).rstrip(b"=").decode()
+    auth = base64.urlsafe_b64encode(secret).rstrip(b"=").decode()
+    bodies = [encrypt(b'{"title": "Report"}', p256dh, auth) for _ in range(3)]
+    salts = {body[:16] for body in bodies}
+    senders = {body[21:21 + body[20]] for body in bodies}
+    assert len(salts) == len(senders) == 3 and all(len(key) == 65 for key in senders)
+    for body in bodies:
+        assert http_ece.decrypt(body, private_key=device_key, auth_secret=secret,
+                                version="aes128gcm") == b'{"title": "Report"}'
