@@ -2,7 +2,8 @@
 total timeouts, a concurrency limit per push service origin, no redirects, and the SSRF
 rule enforced on every connection the transport opens.
 
-Encryption (RFC 8291, aes128gcm) is pywebpush's ``WebPusher.encode`` (``encryption``).
+Encryption (RFC 8291, aes128gcm) is pywebpush's own, http_ece, called as
+``WebPusher.encode`` calls it (``encryption``).
 The request itself is sent here rather than by ``WebPusher.send_async`` or
 ``webpush_async``: those follow redirects (an allowlisted host could bounce the request
 elsewhere), take no per-request options, encrypt inside the request (so it cannot move
