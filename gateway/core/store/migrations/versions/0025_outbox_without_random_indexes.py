@@ -24,6 +24,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # What the foreign keys' actions would have done meanwhile: rows of removed
+    # subscriptions lose the id, rows of removed devices go.
+    op.execute("UPDATE push_deliveries SET subscription_id = NULL WHERE subscription_id "
+               "NOT IN (SELECT id FROM push_subscriptions)")
+    op.execute("DELETE FROM push_deliveries WHERE device_id NOT IN (SELECT id FROM devices)")
     with op.batch_alter_table("push_deliveries", schema=None) as batch_op:
         batch_op.create_foreign_key("fk_push_deliveries_device_id_devices", "devices",
                                     ["device_id"], ["id"], ondelete="CASCADE")
