@@ -69,8 +69,10 @@ if (requireSignIn()) {
     }
   });
   $("more").addEventListener("click", () => load().catch((error) => say(errorText(error), "bad")));
+  let since = null; // the newest message shown: the stream resends anything newer
   try {
     await load();
+    since = Math.max(0, ...shown.keys());
   } catch (error) {
     say(errorText(error), "bad");
   }
@@ -86,5 +88,5 @@ if (requireSignIn()) {
       showUnread(data.unread);
       $("read-all").disabled = !data.unread;
     }
-  });
+  }, since);
 }

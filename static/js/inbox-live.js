@@ -9,10 +9,12 @@ import { $, api, el, t } from "./companion.js";
 const RETRY_MS = 1000;
 const LONGEST_WAIT_MS = 30000;
 
-// Read the stream; call *on(kind, data)* for each event (message, read, unread). Returns
-// a function that stops it.
-export function openInboxStream(on) {
-  let lastId = null;
+// Read the stream; call *on(kind, data)* for each event (message, read, unread). *since*
+// is the newest message id the page already shows (0: none), so that the first
+// connection resends what came between the page's read and the stream: without it, a
+// message arriving then was shown only after a reload. Returns a function that stops it.
+export function openInboxStream(on, since = null) {
+  let lastId = since === null ? null : String(since);
   let stopped = false;
   let controller = null;
   let wait = RETRY_MS;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -101,6 +102,33 @@ def test_read_state_moves_across_two_devices_of_one_user(gateway):
         second.click("#read-all")
         expect(first.locator("#messages li.unread")).to_have_count(0, timeout=10_000)
         expect(first.locator("#inbox-count")).to_be_hidden()
+
+
+def test_a_message_that_comes_between_the_inbox_read_and_its_stream_is_shown(gateway):
+    """The inbox page reads the list, then opens its stream: a message kept in between is
+    resent by the stream (the page names the newest message it shows), not lost until a
+    reload. The stream's request is held here until such a message is in the store."""
+    kit, base_url = gateway
+    svc = kit.app.extensions["gateway"]
+    with chromium() as browser:
+        page = phone(browser, base_url)
+        held = []
+
+        def between(route):
+            if not held:  # the inbox page's first stream: a message comes meanwhile
+                held.append(kit.send("alice", title="Came while the inbox opened"))
+                svc.push.wake()
+                deadline = time.monotonic() + 10
+                while not svc.inbox.page(kit.user("alice").id) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+            route.continue_()
+
+        page.route("**/api/v1/inbox/events", between)
+        page.goto(f"{base_url}/app/inbox")
+        expect(page.locator("#messages li")).to_have_count(1, timeout=10_000)
+        expect(page.locator("#messages li")).to_contain_text("Came while the inbox opened")
+        expect(page.locator("#inbox-count")).to_have_text("1")
+        assert held
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
