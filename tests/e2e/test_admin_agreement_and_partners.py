@@ -88,6 +88,9 @@ def test_the_policy_page_says_it_in_chinese_to_a_chinese_admin(gateway):
     _, base_url, _ = gateway
     with chromium() as browser:
         page = signed_in(browser, base_url, locale="zh-CN")
+        # The page's script is running once it has said which version is in effect (on CI
+        # a click before that once showed no field error).
+        expect(page.locator("#in-effect")).not_to_be_empty()
         page.click("#draft button[type=submit]")  # nothing written yet
         expect(page.locator("#version-error, #text-zh-error").first).to_be_visible()
         expect(page.locator("h1")).to_have_text("用户协议")
