@@ -26,6 +26,11 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def unb64url(text: str) -> bytes:
+    """The bytes of (unpadded) base64url *text*. Raises ``binascii.Error`` when it is not."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def jwk_thumbprint(jwk: dict) -> str:
     """The RFC 7638 SHA-256 thumbprint of an EC public JWK."""
     canonical = json.dumps(

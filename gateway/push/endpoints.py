@@ -10,7 +10,6 @@ endpoints through, and then only those (never an arbitrary public host off the l
 
 from __future__ import annotations
 
-import base64
 import binascii
 import ipaddress
 import socket
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gateway.core.keys import b64url, unb64url
 from gateway.push.allowlist import allowed
 from gateway.push.errors import EndpointRefused, SubscriptionKeysInvalid
 
@@ -120,7 +120,7 @@ def _is_literal(host: str) -> bool:
 
 def _b64(value: str, field: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return unb64url(value)
     except (binascii.Error, ValueError):
         raise SubscriptionKeysInvalid("{field} is not base64url.", params={"field": field},
                                       field=field) from None
@@ -142,5 +142,4 @@ def check_keys(p256dh: str, auth: str) -> tuple[str, str]:
     secret = _b64(auth.strip(), "keys.auth")
     if len(secret) != 16:
         raise SubscriptionKeysInvalid("The auth secret must be 16 bytes.", field="keys.auth")
-    encode = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
-    return encode(point), encode(secret)
+    return b64url(point), b64url(secret)
