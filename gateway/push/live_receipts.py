@@ -6,8 +6,8 @@ An open companion gets a new inbox message on its event stream at once; the stre
 of tiny transactions for a message to everyone, so rows gather here and one transaction
 writes them all (``flush``) once the burst is over (no receipt for *delay* seconds, or
 LONGEST_WAIT at most), on a timer thread of its own: a fan-out's receipts go in one
-transaction that does not compete with the fan-out's own writes or delay its frames. A device reached twice (a reconnect
-resends what it may have missed) keeps its first row.
+transaction that does not compete with the fan-out's own writes or delay its frames. A
+device reached twice (a reconnect resends what it may have missed) keeps its first row.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ signed header per key and push service is reused (``vapid.HeaderCache``).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import random
 import socket
@@ -104,32 +105,40 @@ class Sender:
             headers.append(f"Topic: {message.content.collapse_key}")
         return headers
 
-    async def send(self, message: Message, body: bytes) -> tuple[Outcome, float | None]:
-        """Send one message with its encrypted *body*; the classified outcome and how
-        long the request took."""
+    def post(self, message: Message, body: bytes) -> asyncio.Future | Outcome:
+        """Start sending one message with its encrypted *body*: the transport's future of
+        the answer (``outcome`` reads it), or at once the outcome of a message that must
+        not go out (its push service is a refused address)."""
         job = message.job
-        now = self.clock.now()
         host = _host(job.origin)
         if _literal(host) and not address_allowed(host, self.allow_local):
-            return _unsafe(host), None
-        headers = self.headers(message, now)
-        retry = dict(now=now, attempt=job.attempt, expires_at=job.expires_at, rng=self.rng)
-        started = self.timer()
-        try:
-            answer = await self.transport.post(job.endpoint, body, headers)
-        except Failed as failed:
-            if failed.kind == "unsafe":
-                return _unsafe(host), None
-            if failed.kind == "unresolved":
-                return outcomes.retry(**retry, status=None,
-                                      reason="the push service's host did not resolve"), None
-            if failed.kind == "timeout":
-                waited = self.timer() - started
-                return outcomes.retry(**retry, status=None, reason="timed out"), waited
+            return _unsafe(host)
+        return self.transport.post(job.endpoint, body, self.headers(message, self.clock.now()))
+
+    def outcome(self, message: Message, answer: asyncio.Future,
+                started: float) -> tuple[Outcome, float | None]:
+        """The classified outcome of a request ``post`` started at *started* (a timer
+        reading), and how long it took (None when no answer came in time or at all)."""
+        job = message.job
+        retry = dict(now=self.clock.now(), attempt=job.attempt, expires_at=job.expires_at,
+                     rng=self.rng)
+        failed = answer.exception()
+        if failed is None:
+            reply = answer.result()
+            return (outcomes.classify(reply.status, reply.retry_after, **retry),
+                    self.timer() - started)
+        if not isinstance(failed, Failed):
+            raise failed
+        if failed.kind == "unsafe":
+            return _unsafe(_host(job.origin)), None
+        if failed.kind == "unresolved":
             return outcomes.retry(**retry, status=None,
-                                  reason=f"connection failed: {failed.reason}"[:200]), None
-        latency = self.timer() - started
-        return outcomes.classify(answer.status, answer.retry_after, **retry), latency
+                                  reason="the push service's host did not resolve"), None
+        if failed.kind == "timeout":
+            waited = self.timer() - started
+            return outcomes.retry(**retry, status=None, reason="timed out"), waited
+        return outcomes.retry(**retry, status=None,
+                              reason=f"connection failed: {failed.reason}"[:200]), None
 
 
 @functools.lru_cache(maxsize=4096)

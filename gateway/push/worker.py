@@ -176,3 +176,4 @@ class Worker(Deliveries):
                 yield
             finally:
                 self.sender = None
+                self.encryptor.close()  # its helpers' streams belong to this event loop

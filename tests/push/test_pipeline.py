@@ -24,9 +24,9 @@ def test_a_large_claim_is_encrypted_in_parts_each_sent_as_it_comes_back(kit, ser
         events.append(("encrypted", len(items)))
         return bodies
 
-    async def sending(message, body):
+    def sending(message, body):
         events.append(("sent", 1))
-        return await send(message, body)
+        return send(message, body)
 
     worker.encryptor.encrypt, worker.send = encrypting, sending
     notification = kit.send(*[f"user{index}" for index in range(count)])
@@ -48,22 +48,24 @@ def test_messages_are_made_ready_ahead_while_no_more_requests_than_slots_are_out
         kit.device(f"user{index}")
     options = replace(kit.worker().options, concurrency=4, origin_concurrency=3)
     worker = kit.worker(options=options)
-    events, out, encrypt, send = [], [0, 0], worker.encrypt, worker.send
+    events, out = [], [0, 0]
+    encrypt, send, answered = worker.encrypt, worker.send, worker.answered
 
     async def encrypting(messages):
         events.append(("encrypted", len(messages)))
         return await encrypt(messages)
 
-    async def sending(message, body):
+    def sending(message, body):
         out[0] += 1
         out[1] = max(out)
-        try:
-            return await send(message, body)
-        finally:
-            out[0] -= 1
-            events.append(("answered", 1))
+        return send(message, body)
 
-    worker.encrypt, worker.send = encrypting, sending
+    def answering(message, started, answer):
+        out[0] -= 1
+        events.append(("answered", 1))
+        return answered(message, started, answer)
+
+    worker.encrypt, worker.send, worker.answered = encrypting, sending, answering
     notification = kit.send(*[f"user{index}" for index in range(count)])
     kit.drain()
     assert kit.states(notification) == {"delivered": count}
