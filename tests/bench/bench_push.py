@@ -80,13 +80,15 @@ PAYLOAD = {"notification": "0" * 32, "title": TITLE, "body": BODY, "url": None, 
 class Gateway:
     """The run command on an instance, and a fan-out through it."""
 
-    def __init__(self, instance) -> None:
+    def __init__(self, instance, root: Path = ROOT) -> None:
+        """The run command of the source tree at *root* (this one by default)."""
         port = free_port()
         self.instance = instance
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:gateway.gunicorn_conf",
              "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env={**os.environ, **instance.env}, preexec_fn=raise_fd_limit)
+            cwd=root, env={**os.environ, **instance.env, "PYTHONPATH": str(root)},
+            preexec_fn=raise_fd_limit)
         self.base = listening(self.process, port, "the run command")
         self.database = sqlite3.connect(f"file:{instance.folder}/gateway.sqlite3?mode=ro",
                                         uri=True)
@@ -108,9 +110,11 @@ class Gateway:
         notification = response.json()["id"]
         deadline = started + 600
         while time.perf_counter() < deadline:
+            # Whether any is pending, not how many: counting 25,000 pending rows took
+            # 1.7 ms, and every 20 ms that was 8 % of a core taken from the gateway.
             expanded, pending = self.database.execute(
                 "SELECT (SELECT expanded_at FROM push_notifications WHERE id = ?), "
-                "(SELECT count(*) FROM push_deliveries WHERE notification_id = ? "
+                "EXISTS (SELECT 1 FROM push_deliveries WHERE notification_id = ? "
                 "AND state IN ('queued', 'retrying', 'sending'))",
                 (notification, notification)).fetchone()
             if expanded is not None and not pending:
