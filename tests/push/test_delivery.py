@@ -237,3 +237,29 @@ def test_helper_processes_encrypt_what_the_push_service_decrypts(kit, service):
     assert service.refusals == []
     assert [s.messages[0]["title"] for s in subs] == ["From the helper"] * 5
     assert worker.encryptor.cpu_seconds > 0
+
+
+def test_each_reached_subscription_says_when_it_was_last_reached(kit, service):
+    """``last_delivered_at`` (shown to the device's owner and in the data export) is the
+    moment its delivery was recorded delivered; a refused or gone one is not reached."""
+    from sqlalchemy import select
+
+    from gateway.identity.accounts import get_user
+
+    for name in ("alice", "bob"):
+        kit.device(name)
+    kit.device("carol", script=(Reply(400),))
+    kit.device("dave", script=(Reply(410),))
+    notification = kit.send("alice", "bob", "carol", "dave")
+    kit.clock.advance(minutes=3)
+    kit.drain()
+
+    def username(user_id):
+        return get_user(kit.svc.store, user_id).username
+
+    with kit.svc.store.read() as connection:
+        reached = {username(user_id): at for user_id, at in connection.execute(
+            select(subscriptions.c.user_id, subscriptions.c.last_delivered_at)).all()}
+    assert reached == {"alice": kit.clock.now(), "bob": kit.clock.now(), "carol": None}
+    assert {username(row.user_id): row.delivered_at for row in kit.deliveries(notification)
+            if row.state == "delivered"} == {"alice": kit.clock.now(), "bob": kit.clock.now()}
