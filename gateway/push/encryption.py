@@ -16,9 +16,11 @@ store thread (about 20 us of the worker's CPU a message in ``bench_push``).
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import socket
 import struct
 import threading
@@ -30,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway.core.keys import unb64url
 
+log = logging.getLogger("gateway.push")
 Item = tuple[bytes, str, str]  # plaintext, p256dh, auth
 
 
@@ -69,6 +72,9 @@ _FRAME = struct.Struct("!I")  # each batch and each answer: its length, then its
 def serve(channel: socket.socket, parent: int) -> None:
     """A helper's life: encrypt each batch read from *channel* and write back its bodies
     and the CPU seconds they took (or why it failed), until the worker closes its end."""
+    # Ctrl-C in the terminal of ``make run`` reaches the whole process group: the worker
+    # stops its helper itself, after the batches in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent)
     with channel, channel.makefile("rb") as incoming:
         while len(head := incoming.read(_FRAME.size)) == _FRAME.size:
@@ -115,6 +121,8 @@ class Helper:
         """The bodies of *items* and the helper's CPU seconds for them. Raises
         ``EncryptionFailed``."""
         await asyncio.shield(self._connected)
+        if self._reading.done():  # gone while this batch waited for the connection
+            raise EncryptionFailed("the encryption helper stopped")
         answer = asyncio.get_running_loop().create_future()
         self._waiting.append(answer)
         data = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
@@ -137,6 +145,9 @@ class Helper:
                     answer.set_result((bodies, spent))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the helper is gone (killed?): the next batch starts another
+        except Exception:  # an answer that cannot be read: this helper is done with
+            log.exception("reading from the encryption helper failed")
+            self.process.kill()
         finally:
             gone = EncryptionFailed("the encryption helper stopped")
             if not self._connected.done():

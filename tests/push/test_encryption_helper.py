@@ -98,3 +98,16 @@ def test_closing_stops_the_helper():
 
     helper = run(scenario)
     assert not helper.process.is_alive() and helper.process.exitcode is not None
+
+
+def test_ctrl_c_in_the_terminal_leaves_the_helper_to_the_worker():
+    """SIGINT reaches the whole process group of ``make run``; the worker stops its
+    helper itself once the batches in flight are answered."""
+    async def scenario(encryptor):
+        await encryptor.encrypt([item("before")])
+        helper = encryptor._helpers[0]
+        os.kill(helper.process.pid, signal.SIGINT)
+        after = await asyncio.wait_for(encryptor.encrypt([item("after")]), 10)
+        return read(after[0]), helper is encryptor._helpers[0] and helper.process.is_alive()
+
+    assert run(scenario) == ("after", True)
