@@ -151,8 +151,9 @@ class Deliveries:
         self._results.extend(failed)
         return messages
 
-    async def encrypt(self, messages: list[Message]) -> list[bytes]:
-        """The encrypted bodies of *messages* (in helper processes when configured)."""
+    async def encrypt(self, messages: list[Message]) -> list[bytes | None]:
+        """The encrypted bodies of *messages* (in helper processes when configured; None
+        for one whose subscription's keys cannot be used)."""
         return await self.encryptor.encrypt(
             [(self.sender.plaintext(m), m.job.p256dh, m.job.auth) for m in messages])
 
@@ -251,12 +252,20 @@ class Deliveries:
     async def _send_part(self, messages: list[Message]) -> None:
         try:
             bodies = await self.encrypt(messages)  # one hand-over per part, not per message
-        except Exception:  # a helper died or refused: retried after the lease, never lost
+        except Exception:  # a helper died: retried after the lease, never lost
             log.exception("encrypting %d messages failed", len(messages))
             for message in messages:
                 self._release(message, slot=False)
             return
-        waiting, answers = list(zip(messages, bodies, strict=True)), []
+        waiting, answers = [], []
+        for message, body in zip(messages, bodies, strict=True):
+            if body is None:  # its keys are no key: it would never go out, so it fails
+                self._results.append(Result(message.job, Outcome(
+                    OutcomeKind.FAILED, None,
+                    reason="the subscription's keys cannot be used to encrypt")))
+                self._release(message, slot=False)
+            else:
+                waiting.append((message, body))
         while waiting:
             ready, waiting = self.slots.take(waiting)
             if not ready:

@@ -48,10 +48,18 @@ def encrypt(plaintext: bytes, p256dh: str, auth: str) -> bytes:
         version="aes128gcm")
 
 
-def encrypt_batch(items: list[Item]) -> tuple[list[bytes], float]:
-    """Every item encrypted, and the CPU seconds it took (where it ran)."""
+def _encrypt_or_none(item: Item) -> bytes | None:
+    try:
+        return encrypt(*item)
+    except ValueError:  # keys that are no point on the curve, or no base64url
+        return None
+
+
+def encrypt_batch(items: list[Item]) -> tuple[list[bytes | None], float]:
+    """Every item encrypted (None for one whose keys cannot be used: it fails alone), and
+    the CPU seconds it took (where it ran)."""
     started = time.process_time()
-    bodies = [encrypt(*item) for item in items]
+    bodies = [_encrypt_or_none(item) for item in items]
     return bodies, time.process_time() - started
 
 
@@ -81,7 +89,7 @@ def serve(channel: socket.socket, parent: int) -> None:
             items = pickle.loads(incoming.read(_FRAME.unpack(head)[0]))
             try:
                 answer = encrypt_batch(items)
-            except Exception as error:  # e.g. a key that is no point on the curve
+            except Exception as error:  # a fault of the helper's own, not of one item
                 answer = (None, f"{type(error).__name__}: {error}")
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
             channel.sendall(_FRAME.pack(len(data)) + data)
@@ -117,9 +125,9 @@ class Helper:
     def alive(self) -> bool:
         return not self._reading.done()
 
-    async def encrypt(self, items: list[Item]) -> tuple[list[bytes], float]:
-        """The bodies of *items* and the helper's CPU seconds for them. Raises
-        ``EncryptionFailed``."""
+    async def encrypt(self, items: list[Item]) -> tuple[list[bytes | None], float]:
+        """The bodies of *items* (see ``encrypt_batch``) and the helper's CPU seconds for
+        them. Raises ``EncryptionFailed``."""
         await asyncio.shield(self._connected)
         if self._reading.done():  # gone while this batch waited for the connection
             raise EncryptionFailed("the encryption helper stopped")
@@ -178,8 +186,9 @@ class Encryptor:
         self.cpu_seconds = 0.0  # encryption CPU, wherever it ran (the benchmark reports it)
         self._helpers: list[Helper] = []
 
-    async def encrypt(self, items: list[Item]) -> list[bytes]:
-        """The encrypted bodies of *items*, in order. Raises ``EncryptionFailed``."""
+    async def encrypt(self, items: list[Item]) -> list[bytes | None]:
+        """The encrypted bodies of *items*, in order (None for one whose keys cannot be
+        used). Raises ``EncryptionFailed``."""
         if not items:
             return []
         if self.processes:

@@ -263,3 +263,27 @@ def test_each_reached_subscription_says_when_it_was_last_reached(kit, service):
     assert reached == {"alice": kit.clock.now(), "bob": kit.clock.now(), "carol": None}
     assert {username(row.user_id): row.delivered_at for row in kit.deliveries(notification)
             if row.state == "delivered"} == {"alice": kit.clock.now(), "bob": kit.clock.now()}
+
+
+@pytest.mark.parametrize("helpers", [0, 1], ids=["inline", "helper"])
+def test_a_subscription_whose_keys_cannot_be_used_fails_alone(kit, service, helpers):
+    """Its message could never go out; the others encrypted with it in one part go."""
+    from sqlalchemy import select, update
+
+    for index in range(5):
+        kit.device(f"user{index}")
+    with kit.svc.store.write() as connection:
+        broken = connection.execute(select(subscriptions.c.id).limit(1)).scalar()
+        connection.execute(update(subscriptions).where(subscriptions.c.id == broken)
+                           .values(p256dh="QUJD"))  # base64url, but no point on the curve
+    worker = kit.worker(options=replace(kit.worker().options, encrypt_processes=helpers))
+    notification = kit.send(*[f"user{index}" for index in range(5)])
+    try:
+        kit.drain()
+    finally:
+        worker.close()
+    assert kit.states(notification) == {"delivered": 4, "failed": 1}
+    [failed] = [row for row in kit.deliveries(notification) if row.state == "failed"]
+    assert failed.subscription_id == broken
+    assert failed.reason == "the subscription's keys cannot be used to encrypt"
+    assert service.refusals == []
