@@ -1,15 +1,14 @@
 """The parts of a delivery worker: expand due notifications, claim due deliveries as
 sending slots free up (and a few more, made ready ahead), encrypt them, check push
-consent once more as each gets its slot, send them concurrently over one session, and
-record the answers in batches. Each is a plain call; ``gateway.push.worker`` runs them in
-a loop.
+consent once more as each gets its slot, send them concurrently over one session
+(``sending``), and record the answers in batches. Each is a plain call;
+``gateway.push.worker`` runs them in a loop.
 """
 
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import secrets
@@ -27,15 +26,14 @@ from gateway.push.consent_check import ConsentMemo
 from gateway.push.encryption import Encryptor
 from gateway.push.guard import PruneGuard
 from gateway.push.materials import Materials
-from gateway.push.outcomes import Outcome, OutcomeKind
 from gateway.push.receipts import ReceiptKey
 from gateway.push.recorder import Result
 from gateway.push.sender import Message, Sender
+from gateway.push.sending import Sending
 from gateway.push.slots import SendingSlots
 
 log = logging.getLogger("gateway.push")
 EXPAND_ENOUGH = 1000  # deliveries made per look: sending starts early, claims wait little
-ENCRYPTION_PART = 32  # messages per hand-over to the encryption helper (see _send_all)
 LEASE_MARGIN = timedelta(seconds=5)
 # Deliveries claimed beyond the sending slots, per slot: they are encrypted while the
 # slots' requests are out, so a slot that frees takes a message that is ready at once,
@@ -52,7 +50,7 @@ class WorkerStats:
     recorded: Counter = field(default_factory=Counter)
 
 
-class Deliveries:
+class Deliveries(Sending):
     """The parts of a delivery worker, each a plain call that tests make directly:
     expand, claim, encrypt, check consent again, send, record. ``Worker`` runs them."""
 
@@ -151,59 +149,6 @@ class Deliveries:
         self._results.extend(failed)
         return messages
 
-    async def encrypt(self, messages: list[Message]) -> list[bytes | None]:
-        """The encrypted bodies of *messages* (in helper processes when configured; None
-        for one whose subscription's keys cannot be used)."""
-        return await self.encryptor.encrypt(
-            [(self.sender.plaintext(m), m.job.p256dh, m.job.auth) for m in messages])
-
-    def send(self, message: Message, body: bytes) -> asyncio.Future | None:
-        """Start sending one message (its sending slot was taken from ``slots``); its
-        result is kept for the next batch when the answer comes (``answered``). The
-        transport's future of the answer, or None when the message was settled at once.
-
-        A callback, not a task per message: a task's creation and its two turns of the
-        event loop were about 10 us of the worker's CPU a message."""
-        started = self.timer()
-        try:
-            answer = self.sender.post(message, body)
-        except Exception:  # a bug must not lose the delivery: it is retried
-            log.exception("sending delivery %s failed", message.job.delivery_id)
-            answer = _internal_error(self.clock)
-        if isinstance(answer, Outcome):
-            self._keep(message, answer, None)
-            return None
-        answer.add_done_callback(functools.partial(self.answered, message, started))
-        return answer
-
-    def answered(self, message: Message, started: float, answer: asyncio.Future) -> None:
-        """Keep the result of *message*'s request (started at *started*) for the next
-        batch, and free its sending slot."""
-        try:
-            outcome, latency = self.sender.outcome(message, answer, started)
-        except Exception:  # a bug must not lose the delivery: it is retried
-            log.exception("sending delivery %s failed", message.job.delivery_id)
-            outcome, latency = _internal_error(self.clock), None
-        self._keep(message, outcome, latency)
-
-    def _keep(self, message: Message, outcome: Outcome, latency: float | None) -> None:
-        self.stats.sent += 1
-        self._results.append(Result(message.job, outcome, latency))
-        self._release(message)
-
-    def _release(self, message: Message, slot: bool = True) -> None:
-        """Settle a claimed message in the worker's counts (and free its sending slot,
-        when it had one)."""
-        origin = message.job.origin
-        self._per_origin[origin] -= 1
-        self._pending -= 1
-        if slot:
-            self.slots.free(origin)
-        # Wake the loop only when a claim is worth it or the last answer is in.
-        if not self._pending or (self.capacity(self.options.concurrency) - self._pending
-                                 >= self._claim_at):
-            self._answered.set()
-
     def flush(self) -> None:
         """Record the results gathered so far in one transaction."""
         self.stats.recorded += self._record(self._gathered(), Counter(self._per_origin))
@@ -221,101 +166,9 @@ class Deliveries:
         return recorder.record(self.store, self.clock, results, prune_guard=self.guard,
                                rng=self.rng, in_flight=in_flight)
 
-    def _take(self, messages: list[Message]) -> None:
-        for message in messages:
-            self._per_origin[message.job.origin] += 1
-        self._pending += len(messages)
-
-    def _launch(self, messages: list[Message]) -> None:
-        """Encrypt and send *messages* in the background; their slots are taken now."""
-        if not messages:
-            return
-        self._take(messages)
-        task = asyncio.get_running_loop().create_task(self._send_all(messages))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-
-    async def deliver(self, messages: list[Message]) -> None:
-        """Encrypt and send claimed *messages*, waiting for every answer (a plain call
-        for tests; the loop does the same in the background)."""
-        self._take(messages)
-        await self._send_all(messages)
-
-    async def _send_all(self, messages: list[Message]) -> None:
-        # A claim's messages go to encryption in parts, each sent as it comes back and
-        # slots free: waiting for a whole claim's encryption (256 messages: about 40 ms)
-        # before the first request would leave freed slots idle that much longer. The
-        # parts are still few hand-overs per claim.
-        await asyncio.gather(*(self._send_part(messages[start:start + ENCRYPTION_PART])
-                               for start in range(0, len(messages), ENCRYPTION_PART)))
-
-    async def _send_part(self, messages: list[Message]) -> None:
-        try:
-            bodies = await self.encrypt(messages)  # one hand-over per part, not per message
-        except Exception:  # a helper died: retried after the lease, never lost
-            log.exception("encrypting %d messages failed", len(messages))
-            for message in messages:
-                self._release(message, slot=False)
-            return
-        waiting, answers = [], []
-        for message, body in zip(messages, bodies, strict=True):
-            if body is None:  # its keys are no key: it would never go out, so it fails
-                self._results.append(Result(message.job, Outcome(
-                    OutcomeKind.FAILED, None,
-                    reason="the subscription's keys cannot be used to encrypt")))
-                self._release(message, slot=False)
-            else:
-                waiting.append((message, body))
-        while waiting:
-            ready, waiting = self.slots.take(waiting)
-            if not ready:
-                await self.slots.wait()
-                continue
-            try:
-                # Encrypting and waiting for a slot take a while, and a withdrawal answered
-                # meanwhile must stop these messages too: consent is read again from the
-                # store now, with no await between this read and the requests going out.
-                allowed = self.still_consented([message for message, _ in ready])
-            except Exception:  # the store was away: retried after the lease (when consent
-                # is checked again), never sent unchecked and never lost
-                log.exception("checking consent for %d messages failed", len(ready))
-                for message, _ in ready:
-                    self._release(message)
-                for message, _ in waiting:
-                    self._release(message, slot=False)
-                break
-            answers += [self.send(message, body) for message, body in ready
-                        if message.job.delivery_id in allowed]
-        if answers := [answer for answer in answers if answer is not None]:
-            await asyncio.wait(answers)  # every answer kept (``answered``)
-
-    def still_consented(self, messages: list[Message]) -> set[int]:
-        """The delivery ids among *messages* whose device has push consent now; the others
-        are settled as ``suppressed`` (with the next batch of results) and their slots
-        freed. One read of the shared store, nearly free while the ledger stands still
-        (``ConsentMemo``). Raises what the store raises."""
-        with self.store.read() as connection:
-            granted = self.consent.granted(connection, self.clock,
-                                           [(m.job.user_id, m.job.device_id) for m in messages])
-        allowed = set()
-        for message in messages:
-            if (message.job.user_id, message.job.device_id) in granted:
-                allowed.add(message.job.delivery_id)
-                continue
-            self._results.append(Result(message.job, Outcome(
-                OutcomeKind.SUPPRESSED, None,
-                reason="push consent withdrawn before sending")))
-            self._release(message)
-        return allowed
-
     async def _wait_for_wake(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self.wake.wait(), timeout=seconds)
         except TimeoutError:
             pass
         self.wake.clear()
-
-
-def _internal_error(clock: Clock) -> Outcome:
-    return Outcome(OutcomeKind.RETRY, None, retry_at=clock.now() + timedelta(minutes=1),
-                   reason="internal error while sending")

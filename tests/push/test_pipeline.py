@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from gateway.push.delivery import ENCRYPTION_PART
+from gateway.push.sending import ENCRYPTION_PART
 
 pytestmark = pytest.mark.push_service
 
