@@ -6,6 +6,7 @@ settings are never used."""
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import asynccontextmanager
 
 import pytest
@@ -41,7 +42,9 @@ class Server:
                 self.requests.append((path, headers, body))
                 if path == "/hang":
                     await asyncio.sleep(30)
-                writer.write(ANSWERS[path])
+                if path == "/slow":
+                    await asyncio.sleep(0.2)
+                writer.write(ANSWERS.get(path, ANSWERS["/created"]))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -61,8 +64,9 @@ class Server:
         return f"http://{host}:{self.port}{path}"
 
 
-def transport(allow_local: bool = True, total_timeout: float = 5.0) -> Transport:
-    return Transport(connect_timeout=2.0, total_timeout=total_timeout, connections=16,
+def transport(allow_local: bool = True, total_timeout: float = 5.0,
+              connect_timeout: float = 2.0) -> Transport:
+    return Transport(connect_timeout=connect_timeout, total_timeout=total_timeout, connections=16,
                      per_host=16, allow_address=lambda a: address_allowed(a, allow_local))
 
 
@@ -154,6 +158,29 @@ def test_a_hanging_push_service_times_out():
         return failed.value
 
     assert run(scenario).kind == "timeout"
+
+
+def test_a_timeout_libcurl_moves_later_still_comes():
+    # The first request's deadline is the soonest, so the loop's timer is armed for it;
+    # when it is answered, libcurl's next deadline is the later one of the hanging
+    # request. The timer, firing early, must be armed again for that deadline (libcurl
+    # names each deadline once) or the hanging request would wait for ever.
+    async def scenario(server):
+        sending = transport(connect_timeout=0.5, total_timeout=0.5)
+        try:
+            answered = sending.post(server.url("/slow"), b"x", [])
+            await asyncio.sleep(0.1)
+            started = time.perf_counter()
+            with pytest.raises(Failed) as failed:
+                await asyncio.wait_for(sending.post(server.url("/hang"), b"x", []), 5)
+            waited = time.perf_counter() - started
+            assert (await answered).status == 201
+        finally:
+            sending.close()
+        return failed.value, waited
+
+    failed, waited = run(scenario)
+    assert failed.kind == "timeout" and 0.5 <= waited < 2
 
 
 def test_proxy_settings_in_the_environment_are_not_used(monkeypatch):
