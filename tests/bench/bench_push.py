@@ -98,6 +98,12 @@ class Gateway:
         return int(Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
                    .read_text().split()[0])
 
+    def warm_up(self, subs: list, service: str) -> None:
+        """One message to the first device, before any timed round: the encryption helper
+        process starts on the first fan-out."""
+        warm = self.send({"kind": "users", "users": [f"user{subs[0].id}"]}, service)
+        assert warm["states"] == {"delivered": 1}, warm
+
     def send(self, audience: dict, service: str) -> dict:
         """One notification to *audience*, timed until every delivery is recorded."""
         cpu = tree_cpu_seconds(self.process.pid)
@@ -146,8 +152,7 @@ def run_size(size: int, node: NodePeer, scratch: Path) -> dict:
         populate(app, subs, origin)
         node.prepare(instance, subs, PAYLOAD)
         gateway = Gateway(instance)
-        warm = gateway.send({"kind": "users", "users": [f"user{subs[0].id}"]}, origin)
-        assert warm["states"] == {"delivered": 1}, warm
+        gateway.warm_up(subs, origin)
         rounds = []
         for number in range(ROUNDS):
             service_cpu = tree_cpu_seconds(service.pid)

@@ -66,8 +66,7 @@ def fan_out(instance, root: Path, subs: list, origin: str, service: int) -> dict
     the push service."""
     gateway = Gateway(instance, root)
     try:
-        warm = gateway.send({"kind": "users", "users": [f"user{subs[0].id}"]}, origin)
-        assert warm["states"] == {"delivered": 1}, warm
+        gateway.warm_up(subs, origin)
         worker, pushed = gateway.worker_pid, tree_cpu_seconds(service)
         before = _own_cpu_seconds(worker)
         result = gateway.send({"kind": "everyone"}, origin)

@@ -48,8 +48,7 @@ def fan_out(instance, settings: dict, subs: list, origin: str) -> float:
     instance.env.update(settings)
     gateway = Gateway(instance)
     try:
-        warm = gateway.send({"kind": "users", "users": [f"user{subs[0].id}"]}, origin)
-        assert warm["states"] == {"delivered": 1}, warm
+        gateway.warm_up(subs, origin)
         result = gateway.send({"kind": "everyone"}, origin)
         assert result["states"] == {"delivered": len(subs)}, result
         return len(subs) / result["elapsed"]
