@@ -14,12 +14,12 @@ import asyncio
 import logging
 import sys
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from gateway.push import expansion, outbox
 from gateway.push.delivery import Deliveries
 from gateway.push.sender import Sender
+from gateway.push.store_thread import StoreThread, Turn
 
 log = logging.getLogger("gateway.push")
 POLL = 1.0  # longest idle wait, in case another process queued work
@@ -33,8 +33,9 @@ class Worker(Deliveries):
     """One delivery worker: ``drain()`` or ``settle()`` it (tests, ``--until-idle``), or
     ``run(stop)`` it. Several may work on one store at once."""
 
-    _store_thread: ThreadPoolExecutor | None = None  # expansion, claims and records
+    _store_thread: StoreThread | None = None  # expansion, claims and records
     _expanding: asyncio.Future | None = None  # an expansion under way
+    _recording: asyncio.Future | None = None  # a record of answers under way
     _more_to_expand = False  # the last expansion stopped at expand_enough, not at the end
     _backlog = 0  # deliveries this worker expanded and has not claimed yet
 
@@ -48,14 +49,13 @@ class Worker(Deliveries):
         # of its deliveries wait to be claimed, so that claims never wait for expansion
         # (at one look per EXPAND_EVERY, expansion capped a fan-out at 4,000 a second).
         made, messages = 0, []
-        ahead = self._more_to_expand and self._backlog < self.expand_enough
+        ahead = self._more_to_expand and self._backlog < self.expand_enough + self._claim_size
         if self._expanding is None and (not self._pending or self._dry or ahead
                                         or self.timer() - self._last_expand >= EXPAND_EVERY):
             self._last_expand = self.timer()
-            self._expanding = self._in_store_thread(self.expand_due)
-        # Expansion takes its turn in the store thread with claims and records (each is a
-        # write transaction: they run one at a time anyway), in the order they were asked
-        # for: a claim waits for one look's expansion at most. In a thread of its own, the
+            self._expanding = self._in_store_thread(Turn.EXPAND, self.expand_due)
+        # Expansion takes its turns in the store thread with claims and records (each is a
+        # write transaction: they run one at a time anyway). In a thread of its own, the
         # expansion took the store's lock again and again before a waiting claim could.
         # It is waited for only when nothing else is in flight.
         if self._expanding is not None and (self._expanding.done() or not self._pending):
@@ -65,8 +65,18 @@ class Worker(Deliveries):
             self._backlog += made
         wanted = self._wanted()
         if wanted:
-            messages = self._claimed(*await self._in_store_thread(self._claim_jobs, *wanted))
-            self._backlog = max(self._backlog - len(messages), 0)
+            # A claim goes before an expansion asked for earlier if enough expanded
+            # deliveries wait for it; if fewer do, it would come back short (as if the
+            # queue were dry), so it waits for the expansion that makes them.
+            turn = Turn.CLAIM if self._backlog >= wanted[0] else Turn.EXPAND
+            messages = self._claimed(*await self._in_store_thread(
+                turn, self._claim_jobs, *wanted))
+            self._backlog -= len(messages)
+            if self._expanding is None:
+                # Every expansion this worker asked for is counted now: less than none
+                # waiting means claims took retries or other workers' deliveries, and a
+                # queue that ran dry holds none.
+                self._backlog = 0 if self._dry else max(self._backlog, 0)
         self._launch(messages)
         if self._pending:
             # Sleep until enough slots are free for a claim, or results are due a flush.
@@ -76,22 +86,35 @@ class Worker(Deliveries):
                 await asyncio.wait_for(self._answered.wait(), timeout=max(due, 0.001))
             except TimeoutError:
                 pass
+        await self._recorded(wait=not self._pending)
         if len(self._results) >= FLUSH_SIZE or self.timer() - self._last_flush >= FLUSH_EVERY \
                 or not self._pending:
+            await self._recorded(wait=True)  # one record at a time: it has had 0.2 s
             results = self._gathered()
             if results:
-                self.stats.recorded += await self._in_store_thread(
-                    self._record, results, Counter(self._per_origin))
+                # Not waited for: the loop goes on claiming (a claim runs before it if
+                # it has not started yet) and sending while the answers are recorded.
+                self._recording = self._in_store_thread(
+                    Turn.RECORD, self._record, results, Counter(self._per_origin))
         return bool(busy or made or messages or self._pending or self._results
-                    or self._expanding is not None)
+                    or self._expanding is not None or self._recording is not None)
 
-    def _in_store_thread(self, work, *args) -> asyncio.Future:
-        """Run a transaction's worth of *work* in the worker's store thread (a future of
-        its result): while SQLite or PostgreSQL answers (and commits), the event loop goes
-        on sending and reading answers. One thread, so they run one at a time."""
+    async def _recorded(self, wait: bool) -> None:
+        """Count the answers of a record that has committed; wait for the one under way
+        when *wait*. Raises what the record raised."""
+        if self._recording is None or not (wait or self._recording.done()):
+            return
+        recording, self._recording = self._recording, None
+        self.stats.recorded += await recording
+
+    def _in_store_thread(self, turn: Turn, work, *args) -> asyncio.Future:
+        """Run a transaction's worth of *work* in the worker's store thread in its *turn*
+        (a future of its result): while SQLite or PostgreSQL answers (and commits), the
+        event loop goes on sending and reading answers. One thread, so they run one at
+        a time."""
         if self._store_thread is None:
-            self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="push-store")
-        return asyncio.get_running_loop().run_in_executor(self._store_thread, work, *args)
+            self._store_thread = StoreThread()
+        return self._store_thread.submit(turn, work, *args)
 
     async def drain(self) -> None:
         """Work until nothing is due now and nothing is in flight."""
@@ -141,6 +164,10 @@ class Worker(Deliveries):
                     await asyncio.sleep(POLL)
             if self._in_flight:
                 await asyncio.wait(set(self._in_flight))
+            try:
+                await self._recorded(wait=True)
+            except Exception:  # its deliveries go again after their lease; record the rest
+                log.exception("recording push answers failed")
             self.flush()
         self.close()
         log.info("push delivery worker stopped")
@@ -150,9 +177,9 @@ class Worker(Deliveries):
         again)."""
         self.encryptor.close()
         if self._store_thread is not None:
-            self._store_thread.shutdown(wait=True)
+            self._store_thread.shutdown()
             self._store_thread = None
-        self._expanding = None
+        self._expanding = self._recording = None
 
     @asynccontextmanager
     async def session(self):

@@ -55,7 +55,7 @@ def test_withdrawing_consent_mid_fan_out_suppresses_the_rest(kit, service):
     _partly(worker)
     requests_before = alice_sub.requests
     # One claim: a message per sending slot and those made ready ahead.
-    assert service.total_requests == worker.capacity(2) == 3
+    assert service.total_requests == worker.capacity(2) == 4
     kit.actions.grant(alice, "push", "withdrawn")
     kit.drain()
     assert alice_sub.requests == requests_before

@@ -83,8 +83,9 @@ def test_a_large_audience_is_expanded_ahead_so_claims_never_wait_for_expansion(k
     for index in range(count):
         kit.device(f"user{index}")
     options = replace(kit.worker().options, concurrency=4, origin_concurrency=4)
-    # A look expands 8 deliveries at most, in chunks of 4 users.
-    worker = kit.worker(options=options, expand_enough=8, chunk=4)
+    # A look expands 16 deliveries at most (two claims' worth: a claim takes 8), in chunks
+    # of 4 users.
+    worker = kit.worker(options=options, expand_enough=16, chunk=4)
     events, expand, claimed = [], worker.expand_due, worker._claimed
 
     def expanding():
