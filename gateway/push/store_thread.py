@@ -21,9 +21,9 @@ from enum import IntEnum
 class Turn(IntEnum):
     """Which work goes first when several wait (lower first; alike, in the order asked)."""
 
-    # The sending slots wait for claims. An expansion asked for before a claim goes
-    # before it: it makes the deliveries the claim takes (ahead of it, the claim could
-    # come back short, as if the queue were dry).
+    # The sending slots wait for claims. A claim that needs the deliveries an expansion
+    # asked for earlier will make is asked for in the expansion's turn instead (the
+    # worker decides: ahead of it, the claim would come back short).
     CLAIM = 0
     EXPAND = 1
     RECORD = 2  # the answers wait in memory meanwhile; the slots are free already
